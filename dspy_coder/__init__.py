@@ -1,0 +1,38 @@
+"""dspy-coder: iterative, test-driven code generation as a compilable DSPy program.
+
+Example:
+    >>> import dspy
+    >>> from dspy_coder import Coder, make_lm
+    >>> dspy.configure(lm=make_lm("local:qwen2.5-coder-1.5b"))     # doctest: +SKIP
+    >>> report = Coder()(prompt="def add(a, b):\\n    '''>>> add(1, 2)\\n    3\\n    '''").report  # doctest: +SKIP
+"""
+
+from dspy_coder import _env  # noqa: F401  (must run before litellm/mlflow are imported)
+from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
+from dspy_coder.types import DevelopmentReport, ExecutionResult, Task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Coder",
+    "DevelopmentReport",
+    "DspyCoderError",
+    "ExecutionResult",
+    "RunError",
+    "SetupError",
+    "Task",
+    "UsageError",
+    "make_lm",
+]
+
+
+def __getattr__(name: str):  # lazy: keep `import dspy_coder` light
+    if name == "Coder":
+        from dspy_coder.program import Coder
+
+        return Coder
+    if name == "make_lm":
+        from dspy_coder.lm import make_lm
+
+        return make_lm
+    raise AttributeError(name)

@@ -1,0 +1,93 @@
+"""Turn raw model output into a runnable module.
+
+Small models wrap code in fences, add prose, return only a function body, or drop the
+prompt's imports and helper functions. ``assemble_solution`` repairs those cases so the
+program is graded on its logic, not its formatting. It never raises on bad output: what
+cannot be repaired is returned as-is and fails in the sandbox as data.
+
+Example:
+    >>> extract_code("Here:\\n```python\\ndef f():\\n    return 1\\n```\\nDone.")
+    'def f():\\n    return 1'
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import textwrap
+
+_FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
+
+
+def extract_code(text: str) -> str:
+    """The code in ``text``: the longest fenced block if any, else the text without stray fences."""
+    if text is None:
+        return ""
+    blocks = [block.strip("\n") for block in _FENCE.findall(text)]
+    blocks = [block for block in blocks if block.strip()]
+    if blocks:
+        return max(blocks, key=len)
+    return text.replace("```python", "").replace("```", "").strip("\n")
+
+
+def _defines(code: str, name: str) -> bool:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
+    return any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == name
+        for node in tree.body
+    )
+
+
+def _prompt_context(prompt: str, entry_point: str, code: str) -> str:
+    """The prompt's imports and helper definitions that ``code`` does not define itself."""
+    try:
+        tree = ast.parse(prompt + "\n    pass\n")
+    except SyntaxError:
+        return ""
+    lines = prompt.splitlines()
+    pieces: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            pieces.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Assign):
+            name = getattr(node, "name", None)
+            if name == entry_point or (name and _defines(code, name)):
+                continue
+            start = min([d.lineno for d in getattr(node, "decorator_list", [])] + [node.lineno])
+            pieces.append("\n".join(lines[start - 1 : node.end_lineno]))
+    return "\n\n".join(pieces)
+
+
+def _strip_to_code(code: str) -> str:
+    """Drop leading prose lines until the rest parses (keeps ``code`` if nothing parses)."""
+    lines = code.splitlines()
+    for start in range(min(len(lines), 8)):
+        candidate = "\n".join(lines[start:])
+        try:
+            ast.parse(candidate)
+        except SyntaxError:
+            continue
+        return candidate
+    return code
+
+
+def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
+    """A complete module for ``raw`` model output answering ``prompt``.
+
+    - fenced or prose-wrapped code is extracted;
+    - a bare function body is placed under the prompt's signature;
+    - the prompt's imports and helpers are kept when the model dropped them.
+    """
+    code = _strip_to_code(extract_code(raw))
+    if not entry_point:
+        return code
+    if _defines(code, entry_point):
+        context = _prompt_context(prompt, entry_point, code)
+        return f"{context}\n\n{code}\n" if context else f"{code}\n"
+    if not code.strip():
+        return prompt
+    body = textwrap.indent(textwrap.dedent(code), "    ")
+    return f"{prompt.rstrip()}\n{body}\n"

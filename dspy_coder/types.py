@@ -1,0 +1,234 @@
+"""Typed records that flow through dspy-coder. All are pydantic models and serialise to JSON.
+
+Data flow: ``Task`` -> ``Requirements`` (routing) -> ``Plan`` -> code + ``TestCase`` list ->
+``ExecutionResult`` (sandbox) -> ``PerformanceMetrics`` -> ``Attempt`` (scored) ->
+``DevelopmentReport``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+# ---------------------------------------------------------------------------------------------
+# Sandbox results
+# ---------------------------------------------------------------------------------------------
+
+ExecutionStatus = Literal["passed", "failed", "error", "timeout", "memory", "crashed"]
+
+
+class TestOutcome(BaseModel):
+    """The result of one test: a ``def test_*`` function or one assert of a ``check``."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    passed: bool
+    message: str = Field(
+        default="",
+        description="For a failure: the call, expected vs actual value, or the exception "
+        "with traceback lines from the user's code only. Empty when passed.",
+    )
+    duration_s: float = 0.0
+
+
+class ExecutionResult(BaseModel):
+    """What one sandboxed run produced. Failures of the code under test live here, as data."""
+
+    status: ExecutionStatus
+    tests: list[TestOutcome] = Field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    duration_s: float = 0.0
+    peak_memory_mb: float = 0.0
+    error: str = Field(
+        default="",
+        description="Module-level failure (syntax error, import error, timeout, crash) as text "
+        "for the model to read.",
+    )
+    isolation: list[str] = Field(
+        default_factory=list, description="Isolation layers that were active for this run."
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @property
+    def tests_passed(self) -> int:
+        return sum(1 for t in self.tests if t.passed)
+
+    @property
+    def tests_total(self) -> int:
+        return len(self.tests)
+
+    @property
+    def pass_rate(self) -> float:
+        """Fraction of tests passed; a clean run with no tests counts as 1.0 if it passed."""
+        if not self.tests:
+            return 1.0 if self.passed else 0.0
+        return self.tests_passed / self.tests_total
+
+
+ComplexityClass = Literal["O(1)", "O(log n)", "O(n)", "O(n log n)", "O(n^2)", "O(n^3)", "O(2^n)"]
+
+COMPLEXITY_ORDER: tuple[str, ...] = (
+    "O(1)", "O(log n)", "O(n)", "O(n log n)", "O(n^2)", "O(n^3)", "O(2^n)",
+)
+
+
+class ComplexityEstimate(BaseModel):
+    """Empirical complexity class fitted to timings over growing input sizes."""
+
+    label: ComplexityClass
+    fit_quality: float = Field(description="R^2 of the chosen model on the timings (0..1).")
+    sizes: list[int] = Field(default_factory=list)
+    times_s: list[float] = Field(default_factory=list)
+
+
+class PerformanceMetrics(BaseModel):
+    """Measured performance of a candidate."""
+
+    execution_time_s: float | None = None
+    peak_memory_mb: float | None = None
+    time_complexity: str | None = None
+    complexity_fit: float | None = None
+    space_complexity: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Task and planning
+# ---------------------------------------------------------------------------------------------
+
+
+class DocExample(BaseModel):
+    """A ground-truth example taken from the task's own docstring (``>>> f(1)`` then ``2``)."""
+
+    call: str = Field(description="The expression, e.g. 'add(1, 2)'.")
+    expected: str = Field(description="The expected value as Python source, e.g. '3'.")
+
+
+class Task(BaseModel):
+    """A coding task: a HumanEval-style prompt (signature + docstring) or a free-text goal.
+
+    A benchmark's hidden tests are deliberately *not* a field here: a Task carries only what a
+    user would give the program.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1)
+    entry_point: str | None = None
+    task_id: str | None = None
+    examples: list[DocExample] = Field(default_factory=list)
+
+
+class Requirements(BaseModel):
+    """The routing decision of the complexity assessor."""
+
+    route: Literal["simple", "complex"] = "complex"
+    reason: str = ""
+
+
+class PerformanceTargets(BaseModel):
+    time_complexity: str = Field(default="", description="e.g. 'O(n log n)'")
+    space_complexity: str = Field(default="", description="e.g. 'O(n)'")
+    max_time_s: float | None = None
+    max_memory_mb: float | None = None
+
+
+class Plan(BaseModel):
+    approach: str = ""
+    steps: list[str] = Field(default_factory=list)
+    edge_cases: list[str] = Field(default_factory=list)
+    test_plan: list[str] = Field(default_factory=list)
+    performance: PerformanceTargets = Field(default_factory=PerformanceTargets)
+
+
+TestSource = Literal["docstring", "generated"]
+
+
+class TestCase(BaseModel):
+    """One test the program runs: a docstring example or a generated test."""
+
+    __test__ = False
+
+    name: str
+    code: str = Field(description="pytest-style function source: 'def test_x():\\n    assert ...'")
+    source: TestSource = "generated"
+    vetted: bool = Field(
+        default=False,
+        description="Docstring tests are always trusted; a generated test may fail a candidate "
+        "only once vetted.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Attempts and the report
+# ---------------------------------------------------------------------------------------------
+
+
+class LMUsage(BaseModel):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add(self, other: LMUsage) -> LMUsage:
+        return LMUsage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+        )
+
+
+class Cost(BaseModel):
+    lm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_time_s: float = 0.0
+    per_lm: dict[str, LMUsage] = Field(default_factory=dict)
+
+
+class Attempt(BaseModel):
+    """One iteration's candidate, kept forever in the audit trail."""
+
+    iteration: int
+    stage: Literal["generate", "refine", "sample"] = "generate"
+    code: str
+    reasoning: str = ""
+    tests: list[TestCase] = Field(default_factory=list)
+    execution: ExecutionResult | None = None
+    metrics: PerformanceMetrics = Field(default_factory=PerformanceMetrics)
+    score: float = 0.0
+    test_score: float = 0.0
+    performance_score: float = 0.0
+    feedback: str = ""
+    usage: LMUsage = Field(default_factory=LMUsage)
+    duration_s: float = 0.0
+    error: str = ""
+
+
+ReportStatus = Literal["success", "partial", "failed"]
+
+
+class DevelopmentReport(BaseModel):
+    """Everything a run produced: the best code, its tests and metrics, and the audit trail."""
+
+    task: Task
+    status: ReportStatus
+    code: str = ""
+    tests: list[TestCase] = Field(default_factory=list)
+    metrics: PerformanceMetrics = Field(default_factory=PerformanceMetrics)
+    plan: Plan | None = None
+    route: str = ""
+    iterations_used: int = 0
+    best_iteration: int | None = None
+    score: float = 0.0
+    score_history: list[float] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
+    error_trail: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    stop_reason: str = ""
+    cost: Cost = Field(default_factory=Cost)
