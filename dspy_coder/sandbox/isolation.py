@@ -1,0 +1,439 @@
+"""OS isolation primitives shared by the per-run executor and long-lived isolated workers.
+
+Stable helpers (the ProgramOfThought interpreter and the profiler build on these):
+
+    support() -> IsolationSupport
+        What this machine allows (probed once, cached): pid/net namespaces, uid drop.
+    isolation_report() -> dict[str, str]
+        layer name -> "active" or "unavailable: <why>" (logs each unavailable layer once).
+    spawn_isolated(argv, limits, *, stdin=PIPE, stdout=PIPE, stderr=PIPE, pass_fds=(),
+                   env_extra=None, baseline_mb=256) -> IsolatedProcess
+        Start ``argv`` (e.g. ``[sys.executable, "-I", "worker.py"]``) in a new PID and network
+        namespace (when available), as an unused uid when root, with rlimits, stdin/stdout/stderr
+        as given, a scrubbed environment and a fresh temp dir as cwd. ``IsolatedProcess`` has
+        ``.popen`` (subprocess.Popen), ``.pid``, ``.temp_dir``, ``.layers``, ``.kill()`` (kills
+        the whole tree, daemons included, and removes the temp dir), and is a context manager.
+    kill_tree(pid, sig=SIGKILL) -> int
+        Kill ``pid`` and all its descendants found in /proc; returns how many were signalled.
+    apply_rlimits(limits, baseline_bytes=0) / drop_privileges(uid) / scrubbed_env(temp_dir)
+    / make_temp_dir(owner_uid) / allocate_uid(): building blocks for forked children.
+
+Example:
+    >>> import subprocess, sys
+    >>> from dspy_coder.sandbox import Limits
+    >>> from dspy_coder.sandbox.isolation import spawn_isolated
+    >>> with spawn_isolated([sys.executable, "-c", "print(6 * 7)"], Limits()) as proc:
+    ...     out, _ = proc.popen.communicate(timeout=10)
+    >>> out.strip()
+    b'42'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import logging
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from dspy_coder.errors import SandboxError
+from dspy_coder.sandbox.limits import MIB, Limits
+
+logger = logging.getLogger(__name__)
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+UID_BASE = 200_000  # run as uids UID_BASE .. UID_BASE + UID_SPAN, never used by real accounts
+UID_SPAN = 50_000
+SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_uid_counter = random.randrange(UID_SPAN)
+
+
+# ---------------------------------------------------------------------------------------------
+# libc wrappers
+# ---------------------------------------------------------------------------------------------
+
+
+def unshare(flags: int) -> None:
+    """``unshare(2)``; raises OSError on failure."""
+    if _libc.unshare(flags) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def set_pdeathsig(sig: int = signal.SIGKILL) -> None:
+    """Ask the kernel to send ``sig`` to this process when its parent dies."""
+    _libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+
+def set_subreaper() -> None:
+    """Make this process adopt its orphaned descendants (so it can find and kill them)."""
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the machine supports
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IsolationSupport:
+    """Isolation layers this machine allows, probed once per process."""
+
+    root: bool
+    pid_namespace: bool
+    net_namespace: bool
+    user_namespace: bool  # unprivileged fallback: namespaces through a user namespace
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def uid_drop(self) -> bool:
+        return self.root
+
+
+def _probe(argv: list[str]) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=10, env={"PATH": SAFE_PATH})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
+    return proc.returncode == 0, proc.stderr.decode(errors="replace").strip()[:200]
+
+
+@functools.cache
+def support() -> IsolationSupport:
+    """Probe (once) which namespaces work here. Example: ``support().pid_namespace``."""
+    root = os.geteuid() == 0
+    notes: dict[str, str] = {}
+    tool = shutil.which("unshare", path=SAFE_PATH)
+    if tool is None:
+        notes["pid_namespace"] = notes["net_namespace"] = "util-linux `unshare` not found"
+        return IsolationSupport(root, False, False, False, notes)
+    prefix = [tool] if root else [tool, "--user", "--map-root-user"]
+    pid_ok, pid_err = _probe([*prefix, "--pid", "--fork", "true"])
+    net_ok, net_err = _probe([*prefix, "--net", "true"])
+    if not pid_ok:
+        notes["pid_namespace"] = pid_err or "unshare --pid failed"
+    if not net_ok:
+        notes["net_namespace"] = net_err or "unshare --net failed"
+    if not root:
+        notes["uid_drop"] = "not running as root: code runs as the current user"
+    return IsolationSupport(root, pid_ok, net_ok, (pid_ok or net_ok) and not root, notes)
+
+
+_logged: set[str] = set()
+
+
+def isolation_report(limits: Limits | None = None) -> dict[str, str]:
+    """Which isolation layers a run with ``limits`` gets: layer -> "active" | "unavailable: ...".
+
+    Logs a warning once per process for each layer that is unavailable.
+
+    Example:
+        >>> report = isolation_report()
+        >>> report["rlimits"]
+        'active'
+    """
+    limits = limits or Limits()
+    sup = support()
+    report = {
+        "process": "active",
+        "rlimits": "active",
+        "temp_dir": "active",
+        "scrubbed_env": "active",
+        "stdin_closed": "active",
+        "output_cap": "active",
+        "pid_namespace": "active" if sup.pid_namespace else "unavailable",
+        "subreaper": "active",
+    }
+    if limits.network:
+        report["net_namespace"] = "disabled: Limits(network=True)"
+    else:
+        report["net_namespace"] = "active" if sup.net_namespace else "unavailable"
+    if not limits.drop_privileges:
+        report["uid_drop"] = "disabled: Limits(drop_privileges=False)"
+    else:
+        report["uid_drop"] = "active" if sup.uid_drop else "unavailable"
+    for layer, state in report.items():
+        if state == "unavailable":
+            report[layer] = f"unavailable: {sup.notes.get(layer, 'not supported here')}"
+            if layer not in _logged:
+                _logged.add(layer)
+                logger.warning("sandbox isolation layer %s is %s", layer, report[layer])
+    return report
+
+
+def active_layers(limits: Limits) -> list[str]:
+    """Names of the layers that are active for ``limits``."""
+    return [name for name, state in isolation_report(limits).items() if state == "active"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks for a child process
+# ---------------------------------------------------------------------------------------------
+
+
+def allocate_uid() -> int:
+    """An unused uid for one run, so runs cannot signal each other or the host's processes."""
+    global _uid_counter
+    _uid_counter = (_uid_counter + 1) % UID_SPAN
+    return UID_BASE + _uid_counter
+
+
+def scrubbed_env(temp_dir: str | os.PathLike[str], extra: dict[str, str] | None = None) -> dict:
+    """A minimal environment: nothing from the parent (no secrets), HOME/TMPDIR = temp dir."""
+    env = {
+        "PATH": SAFE_PATH,
+        "HOME": str(temp_dir),
+        "TMPDIR": str(temp_dir),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+    }
+    env.update(extra or {})
+    return env
+
+
+def make_temp_dir(owner_uid: int | None = None) -> Path:
+    """A fresh private temp dir (0700), owned by ``owner_uid`` when given (root only)."""
+    path = Path(tempfile.mkdtemp(prefix="dspy-coder-run-"))
+    if owner_uid is not None and os.geteuid() == 0:
+        os.chown(path, owner_uid, owner_uid)
+    return path
+
+
+def remove_temp_dir(path: str | os.PathLike[str]) -> None:
+    """Remove a run's temp dir, even if the code made parts of it read-only."""
+
+    def _onerror(func: Any, p: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(p), 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+
+    shutil.rmtree(path, onerror=_onerror)
+
+
+def _nproc_in_use(uid: int) -> int:
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    count += 1
+    return count
+
+
+def apply_rlimits(limits: Limits, baseline_bytes: int = 0, *, run_uid: int | None = None) -> None:
+    """Set CPU, AS, FSIZE, NOFILE, NPROC and CORE limits on the calling process.
+
+    ``baseline_bytes`` is the address space already mapped (a forked interpreter); the code may
+    add ``limits.memory_mb`` on top. ``run_uid``: the uid the code will run as; when it is the
+    current (non-root) uid, NPROC is raised by the processes that uid already has.
+    """
+    cpu = limits.cpu_seconds()
+    nproc = limits.max_processes
+    if run_uid is not None and run_uid == os.getuid() and run_uid != 0:
+        nproc += _nproc_in_use(run_uid)
+    pairs = [
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_AS, (baseline_bytes + limits.memory_mb * MIB,) * 2),
+        (resource.RLIMIT_FSIZE, (limits.max_file_size_mb * MIB,) * 2),
+        (resource.RLIMIT_NOFILE, (limits.max_open_files,) * 2),
+        (resource.RLIMIT_NPROC, (nproc, nproc)),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ]
+    for which, value in pairs:
+        soft, hard = value
+        _, cur_hard = resource.getrlimit(which)
+        if cur_hard != resource.RLIM_INFINITY:
+            soft, hard = min(soft, cur_hard), min(hard, cur_hard)
+        resource.setrlimit(which, (soft, hard))
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid`` (gid = uid, no supplementary groups). Root only; irreversible."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def current_vm_bytes() -> int:
+    """Virtual memory size of this process (the RLIMIT_AS baseline of a forked child)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * resource.getpagesize()
+
+
+# ---------------------------------------------------------------------------------------------
+# Killing a tree
+# ---------------------------------------------------------------------------------------------
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def descendants(pid: int) -> list[int]:
+    """All live descendants of ``pid`` (children first), from /proc."""
+    children = _children_map()
+    found: list[int] = []
+    stack = list(children.get(pid, []))
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(children.get(child, []))
+    return found
+
+
+def kill_tree(pid: int, sig: int = signal.SIGKILL, *, include_root: bool = True) -> int:
+    """Stop, then kill ``pid`` and every descendant (repeated until none are left).
+
+    Processes that re-parented away (setsid + double fork) are only found if the caller is a
+    subreaper or the tree lives in its own PID namespace. Returns the number signalled.
+    """
+    signalled = 0
+    for _ in range(50):
+        targets = descendants(pid)
+        if include_root:
+            targets.append(pid)
+        if not targets:
+            break
+        for target in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(target, signal.SIGSTOP)
+        for target in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(target, sig)
+                signalled += 1
+        include_root = False
+        if not descendants(pid):
+            break
+    return signalled
+
+
+# ---------------------------------------------------------------------------------------------
+# A long-lived isolated process (for workers such as the ProgramOfThought interpreter)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class IsolatedProcess:
+    """A process started by :func:`spawn_isolated`. ``kill()`` ends its whole tree."""
+
+    popen: subprocess.Popen
+    temp_dir: Path
+    layers: list[str]
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def kill(self) -> None:
+        """Kill the process and all its descendants, then remove the temp dir."""
+        if self.popen.poll() is None:
+            kill_tree(self.popen.pid)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=5)
+        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        remove_temp_dir(self.temp_dir)
+
+    def __enter__(self) -> IsolatedProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+
+def spawn_isolated(
+    argv: list[str],
+    limits: Limits,
+    *,
+    stdin: int | IO[Any] | None = subprocess.PIPE,
+    stdout: int | IO[Any] | None = subprocess.PIPE,
+    stderr: int | IO[Any] | None = subprocess.PIPE,
+    pass_fds: tuple[int, ...] = (),
+    env_extra: dict[str, str] | None = None,
+    baseline_mb: int = 256,
+) -> IsolatedProcess:
+    """Start ``argv`` isolated: own PID + net namespace, unused uid, rlimits, scrubbed env.
+
+    ``limits.timeout_s`` is *not* enforced here (a worker is long-lived): the caller enforces
+    its own per-request timeouts and calls ``kill()``. RLIMIT_AS is ``baseline_mb +
+    limits.memory_mb`` because a fresh interpreter needs room for itself.
+    Raises SandboxError if the process cannot be started.
+    """
+    sup = support()
+    layers = [x for x in active_layers(limits) if x not in ("stdin_closed", "output_cap")]
+    uid = allocate_uid() if (sup.uid_drop and limits.drop_privileges) else None
+    temp_dir = make_temp_dir(uid)
+    prefix: list[str] = []
+    tool = shutil.which("unshare", path=SAFE_PATH)
+    want_net = not limits.network and sup.net_namespace
+    if tool and (sup.pid_namespace or want_net):
+        prefix = [tool] if sup.root else [tool, "--user", "--map-root-user"]
+        if sup.pid_namespace:
+            prefix += ["--pid", "--fork", "--kill-child=SIGKILL"]
+        if want_net:
+            prefix.append("--net")
+        prefix.append("--")
+    if uid is not None:
+        setpriv = shutil.which("setpriv", path=SAFE_PATH)
+        if setpriv is None:
+            remove_temp_dir(temp_dir)
+            raise SandboxError("util-linux `setpriv` is missing: apt-get install util-linux")
+        prefix += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    run_uid = uid if uid is not None else os.getuid()
+
+    def _preexec() -> None:
+        set_pdeathsig(signal.SIGKILL)
+        apply_rlimits(limits, baseline_mb * MIB, run_uid=run_uid)
+
+    try:
+        popen = subprocess.Popen(
+            [*prefix, *argv],
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=pass_fds,
+            cwd=temp_dir,
+            env=scrubbed_env(temp_dir, env_extra),
+            start_new_session=True,
+            preexec_fn=_preexec,
+        )
+    except OSError as exc:
+        remove_temp_dir(temp_dir)
+        raise SandboxError(
+            f"could not start isolated process {argv[0]!r}: {exc}. Check that the program "
+            "exists and is readable by other users (the sandbox runs it as an unused uid)."
+        ) from exc
+    return IsolatedProcess(popen=popen, temp_dir=temp_dir, layers=layers)

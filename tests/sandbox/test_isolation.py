@@ -1,0 +1,78 @@
+"""The isolation helpers: spawn_isolated, kill_tree, isolation_report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from dspy_coder.sandbox import Limits, isolation_report, kill_tree, spawn_isolated
+from dspy_coder.sandbox.isolation import descendants, support
+
+
+def test_report_lists_core_layers_as_active():
+    report = isolation_report(Limits())
+    for layer in ("process", "rlimits", "temp_dir", "scrubbed_env"):
+        assert report[layer] == "active"
+    assert isolation_report(Limits(network=True))["net_namespace"].startswith("disabled")
+
+
+def test_spawn_isolated_scrubs_env_and_uses_temp_cwd(monkeypatch):
+    monkeypatch.setenv("DSPY_CODER_SECRET", "hunter2")
+    code = "import os; print(os.getcwd()); print(os.environ.get('DSPY_CODER_SECRET'))"
+    with spawn_isolated([sys.executable, "-c", code], Limits()) as proc:
+        out, _ = proc.popen.communicate(timeout=20)
+        temp_dir = proc.temp_dir
+        lines = out.decode().split()
+    assert lines == [str(temp_dir), "None"]
+    assert not temp_dir.exists()
+
+
+def test_spawn_isolated_kill_removes_daemons():
+    code = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    proc = spawn_isolated([sys.executable, "-c", code], Limits())
+    assert proc.popen.stdout.readline().strip() == b"ready"
+    time.sleep(0.2)
+    before = descendants(proc.pid)
+    proc.kill()
+    time.sleep(0.1)
+    alive = [p for p in before if os.path.exists(f"/proc/{p}") and _not_zombie(p)]
+    assert before, "the worker should have had children"
+    assert alive == []
+
+
+def test_kill_tree_kills_children():
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
+                             "subprocess.Popen([sys.executable, '-c', 'import time; "
+                             "time.sleep(600)']); print('ok', flush=True); time.sleep(600)"],
+                            stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"ok"
+    kids = descendants(proc.pid)
+    assert len(kids) == 1
+    assert kill_tree(proc.pid) >= 2
+    proc.wait(timeout=5)
+    time.sleep(0.1)
+    assert not (os.path.exists(f"/proc/{kids[0]}") and _not_zombie(kids[0]))
+
+
+def test_support_is_cached():
+    assert support() is support()
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
