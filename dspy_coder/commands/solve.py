@@ -1,0 +1,118 @@
+"""``dspy-coder solve``: develop tested code for one task and write it to ``--out``.
+
+Examples:
+    dspy-coder solve "Write a function is_palindrome(s) that ignores case and spaces."
+    dspy-coder solve --file task.py --out out/
+    dspy-coder solve --humaneval HumanEval/12 --lm local:qwen2.5-coder-0.5b
+    dspy-coder solve --demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from dspy_coder.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+DEMO_TASK = '''def merge_intervals(intervals: list[list[int]]) -> list[list[int]]:
+    """Merge all overlapping closed intervals and return them sorted by start.
+    Intervals that touch (end == next start) are merged too.
+
+    >>> merge_intervals([[1, 3], [2, 6], [8, 10], [15, 18]])
+    [[1, 6], [8, 10], [15, 18]]
+    >>> merge_intervals([[1, 4], [4, 5]])
+    [[1, 5]]
+    >>> merge_intervals([])
+    []
+    """
+'''
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("solve", help="develop tested code for one task",
+                                   description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("task", nargs="?", help="the task as text")
+    source.add_argument("--file", type=Path, help="read the task from a file")
+    source.add_argument("--humaneval", metavar="ID", help="a HumanEval problem, e.g. HumanEval/12")
+    source.add_argument("--demo", action="store_true", help="solve the built-in demo task")
+    parser.add_argument("--entry-point", help="function name (default: detected from the task)")
+    parser.add_argument("--max-iterations", type=int, default=4)
+    parser.add_argument("--threshold", type=float, default=0.95)
+    parser.add_argument("--routing", choices=["auto", "simple", "complex"], default="auto")
+    parser.add_argument("--no-plan", action="store_true")
+    parser.add_argument("--no-tests", action="store_true")
+    parser.add_argument("--no-refine", action="store_true")
+    parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
+    parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    return parser
+
+
+def _read_task(args: argparse.Namespace):
+    """(prompt, entry_point, task_id, problem-or-None) from the chosen source."""
+    if args.demo:
+        return DEMO_TASK, "merge_intervals", "demo/merge_intervals", None
+    if args.file:
+        if not args.file.is_file():
+            raise UsageError(f"Task file {args.file} does not exist.")
+        return args.file.read_text(), args.entry_point, args.file.stem, None
+    if args.humaneval:
+        from dspy_coder.datasets import load_problems, select_problems
+
+        problem = select_problems(load_problems("humaneval"), ids=[args.humaneval])[0]
+        return problem.prompt, problem.entry_point, problem.task_id, problem
+    return args.task, args.entry_point, None, None
+
+
+def _build_program(args: argparse.Namespace):
+    if args.program:
+        from dspy_coder.optimizers import load_program
+
+        return load_program(args.program)
+    from dspy_coder.program import Coder
+
+    return Coder(max_iterations=args.max_iterations, threshold=args.threshold,
+                 routing=args.routing, use_plan=not args.no_plan, use_tests=not args.no_tests,
+                 use_refine=not args.no_refine)
+
+
+def _write_outputs(out: Path, report) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "solution.py").write_text(report.code)
+    tests = "\n\n\n".join(t.code for t in report.tests if t.vetted)
+    (out / "test_solution.py").write_text(f"from solution import *  # noqa: F403\n\n\n{tests}\n")
+    (out / "report.json").write_text(report.model_dump_json(indent=2))
+
+
+def run(args: argparse.Namespace, settings) -> int:
+    from dspy_coder.reporting import render_report
+
+    prompt, entry_point, task_id, problem = _read_task(args)
+    settings.configure()
+    program = _build_program(args)
+    logger.info("Solving %s with %s", task_id or "the task", settings.lm)
+    prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
+    report = getattr(prediction, "report", None)
+    if report is None:  # a compiled baseline: wrap its code in a minimal report
+        from dspy_coder.tasks import build_task
+        from dspy_coder.types import DevelopmentReport
+
+        report = DevelopmentReport(task=build_task(prompt, entry_point, task_id),
+                                   status="partial", code=prediction.code,
+                                   notes=["single-shot program: no tests were run"])
+    _write_outputs(args.out, report)
+    logger.info("Result:\n%s", render_report(report))
+    if problem is not None:
+        from dspy_coder.sandbox import Limits, run as sandbox_run
+
+        graded = sandbox_run(report.code, tests=problem.test, entry_point=problem.entry_point,
+                             limits=Limits(timeout_s=10))
+        logger.info("Graded by the hidden HumanEval tests (after solving): %s",
+                    "PASSED" if graded.passed else f"FAILED ({graded.status})")
+    logger.info("Wrote %s, %s and %s", args.out / "solution.py", args.out / "test_solution.py",
+                args.out / "report.json")
+    return 0 if report.status == "success" else 1

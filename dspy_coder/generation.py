@@ -1,0 +1,130 @@
+"""The CodeGenerator step: ``dspy.ProgramOfThought`` run through our sandbox interpreter.
+
+ProgramOfThought's generate/regenerate loop is exactly what code generation needs: the model
+writes code, the interpreter runs it, and an error goes back to the model as
+``previous_code`` + ``error`` until the code runs or ``max_iters`` is reached. Here "runs"
+means: the module executes, defines the entry point, and passes the task's own docstring
+examples. The final program is the answer, so ProgramOfThought's last "answer" call (which
+would only copy the code) is skipped.
+
+Example:
+    >>> step = GenerateCode(interpreter_factory=SandboxInterpreter)     # doctest: +SKIP
+    >>> step(task=prompt, plan="", prompt=prompt, entry_point="add", examples=[]).code  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+
+import dspy
+from dspy.primitives.code_interpreter import (
+    CodeExecutionError,
+    CodeInterpreter,
+    CodeInterpreterError,
+)
+
+from dspy_coder.code_extraction import assemble_solution
+from dspy_coder.signatures.generator import CodeGenerator
+from dspy_coder.types import DocExample
+
+logger = logging.getLogger(__name__)
+
+_CHECK_TEMPLATE = '''
+__ns = {{"__name__": "solution"}}
+exec(compile({code!r}, "solution.py", "exec"), __ns)
+if {entry_point!r} and {entry_point!r} not in __ns:
+    raise NameError("The code must define a function named {entry_point}.")
+__failures = []
+for __call, __expected in {pairs!r}:
+    try:
+        __got = eval(__call, __ns)
+    except Exception as __exc:
+        __failures.append(f"{{__call}} raised {{type(__exc).__name__}}: {{__exc}}")
+        continue
+    __want = eval(__expected, __ns)
+    __close = isinstance(__got, float) and isinstance(__want, (int, float)) and abs(__got - __want) <= 1e-6
+    if not (__got == __want or __close):
+        __failures.append(f"{{__call}} returned {{__got!r}}, expected {{__want!r}}")
+if __failures:
+    raise AssertionError("Docstring examples failed:\\n" + "\\n".join(__failures))
+'''
+
+
+def example_check_program(code: str, entry_point: str | None, examples: list[DocExample]) -> str:
+    """Source that runs ``code`` in a fresh namespace and checks every docstring example."""
+    pairs = [(e.call, e.expected) for e in examples]
+    return _CHECK_TEMPLATE.format(code=code, entry_point=entry_point or "", pairs=pairs)
+
+
+class GenerateCode(dspy.ProgramOfThought):
+    """CodeGenerator as ProgramOfThought: generate, execute with the examples, regenerate."""
+
+    def __init__(
+        self,
+        interpreter_factory: Callable[[], CodeInterpreter],
+        max_iters: int = 3,
+    ) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            super().__init__(CodeGenerator, max_iters=max_iters,
+                             interpreter_factory=interpreter_factory)
+        del self.generate_output  # the program is the answer; no copy-out call
+
+    def _generate_instruction(self, mode: str) -> str:
+        if mode == "generate":
+            return (
+                f"{CodeGenerator.__doc__.strip()}\n\nRespond with `generated_code`: the complete "
+                "Python source. It is executed and the task's docstring examples are checked."
+            )
+        if mode == "regenerate":
+            return (
+                "The previous code (`previous_code`) failed when executed; `error` says how. "
+                "Find the cause and respond with the complete corrected Python source in "
+                "`generated_code`, defining the same function."
+            )
+        return super()._generate_instruction(mode)
+
+    def _check(self, interpreter: CodeInterpreter, code: str, entry_point: str | None,
+               examples: list[DocExample]) -> str | None:
+        """None when the code runs and passes its examples, else the error text for the LM."""
+        try:
+            interpreter.execute(example_check_program(code, entry_point, examples))
+        except (CodeExecutionError, SyntaxError) as exc:
+            return str(exc)[:1500] or type(exc).__name__
+        return None
+
+    def forward(  # type: ignore[override]
+        self,
+        task: str,
+        plan: str,
+        prompt: str,
+        entry_point: str | None,
+        examples: list[DocExample],
+    ) -> dspy.Prediction:
+        errors: list[str] = []
+        with self._interpreter_context(None) as interpreter:
+            prediction = self.code_generate(task=task, plan=plan)
+            code = assemble_solution(prediction.generated_code, prompt, entry_point)
+            try:
+                error = self._check(interpreter, code, entry_point, examples)
+            except CodeInterpreterError as exc:  # the worker died: cannot verify here
+                logger.warning("Interpreter failed (%s); skipping in-step verification.", exc)
+                return dspy.Prediction(code=code, reasoning=prediction.reasoning, errors=[str(exc)],
+                                       hops=1, verified=False)
+            hops = 1
+            while error is not None and hops < self.max_iters:
+                errors.append(error)
+                logger.info("Generated code failed its own check (hop %d): %s", hops,
+                            error.splitlines()[0] if error else "")
+                prediction = self.code_regenerate(
+                    task=task, plan=plan, previous_code=code, error=error
+                )
+                code = assemble_solution(prediction.generated_code, prompt, entry_point)
+                error = self._check(interpreter, code, entry_point, examples)
+                hops += 1
+            if error is not None:
+                errors.append(error)
+        return dspy.Prediction(code=code, reasoning=prediction.reasoning, errors=errors,
+                               hops=hops, verified=error is None)

@@ -1,0 +1,272 @@
+"""``Coder``: the dspy-coder pipeline as one ``dspy.Module``.
+
+assess -> plan -> generate (ProgramOfThought in the sandbox) -> generate and vet tests ->
+run -> score -> stop (threshold, ``max_iterations``, stall) or refine (``dspy.Refine``) -> ...
+and return the best attempt with the full audit trail.
+
+Example:
+    >>> import dspy
+    >>> from dspy_coder import Coder, make_lm
+    >>> dspy.configure(lm=make_lm("local:qwen2.5-coder-1.5b"))        # doctest: +SKIP
+    >>> prediction = Coder(max_iterations=3)(prompt=humaneval_prompt)   # doctest: +SKIP
+    >>> prediction.report.status, prediction.code                       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import dspy
+from dspy.primitives.code_interpreter import CodeInterpreter
+
+from dspy_coder.code_extraction import assemble_solution
+from dspy_coder.errors import LMUnavailableError, UsageError
+from dspy_coder.evaluation import CandidateEvaluator, Executor, Profiler, RunState
+from dspy_coder.examples import doc_example_tests
+from dspy_coder.feedback import format_history, format_metrics
+from dspy_coder.generation import GenerateCode
+from dspy_coder.refinement import RefineStep
+from dspy_coder.reporting import build_report
+from dspy_coder.scoring import ScoreWeights
+from dspy_coder.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.tasks import build_task, task_text
+from dspy_coder.test_generation import GenerateTests
+from dspy_coder.types import Plan, PerformanceTargets, Task
+from dspy_coder.usage import cost_from
+from dspy_coder.vetting import screen_generated
+
+logger = logging.getLogger(__name__)
+
+Routing = Literal["auto", "simple", "complex"]
+_LM_FAILURES = ("APIConnectionError", "ServiceUnavailableError", "Timeout", "APITimeoutError",
+                "InternalServerError", "RateLimitError", "LMUnavailableError")
+
+
+def _is_lm_failure(exc: BaseException) -> bool:
+    return isinstance(exc, LMUnavailableError) or type(exc).__name__ in _LM_FAILURES
+
+
+def _render_plan(plan: Plan | None) -> str:
+    if plan is None:
+        return ""
+    parts = [f"Approach: {plan.approach}"]
+    parts += [f"{i}. {step}" for i, step in enumerate(plan.steps, start=1)]
+    if plan.edge_cases:
+        parts.append("Edge cases: " + "; ".join(plan.edge_cases))
+    if plan.performance.time_complexity:
+        parts.append(f"Target time complexity: {plan.performance.time_complexity}")
+    return "\n".join(parts)
+
+
+class Coder(dspy.Module):
+    """Iterative, test-driven code generation. Returns ``Prediction(code=..., report=...)``.
+
+    Args:
+        max_iterations: circuit breaker: 1 generation + at most ``max_iterations - 1`` refine
+            rounds (each round is a ``dspy.Refine`` of ``refine_attempts`` rollouts).
+        threshold: stop when the best score reaches it (score = 0.7 tests + 0.3 performance).
+        patience: stop when the best score has not improved for this many rounds.
+        routing: "auto" asks the ComplexityAssessor; "simple" always takes the fast path
+            (generate, verify with the docstring examples, refine only on failure); "complex"
+            always plans, writes tests and profiles.
+        use_plan / use_tests / use_refine: ablation switches.
+        executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
+        interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
+        profiler: measures complexity for the complex route (default: the sandbox profiler).
+    """
+
+    def __init__(
+        self,
+        max_iterations: int = 4,
+        threshold: float = 0.95,
+        patience: int = 2,
+        routing: Routing = "auto",
+        use_plan: bool = True,
+        use_tests: bool = True,
+        use_refine: bool = True,
+        refine_attempts: int = 2,
+        generate_max_iters: int = 3,
+        weights: ScoreWeights | None = None,
+        timeout_s: float = 10.0,
+        memory_mb: int = 1024,
+        executor: Executor | None = None,
+        interpreter_factory: Callable[[], CodeInterpreter] | None = None,
+        profiler: Profiler | None = None,
+        lm_retries: int = 3,
+        retry_backoff_s: float = 2.0,
+    ) -> None:
+        super().__init__()
+        if max_iterations < 1:
+            raise UsageError("max_iterations must be at least 1.")
+        if not 0.0 <= threshold <= 1.0:
+            raise UsageError("threshold must be between 0 and 1.")
+        if routing not in ("auto", "simple", "complex"):
+            raise UsageError("routing must be 'auto', 'simple' or 'complex'.")
+        self.config = dict(max_iterations=max_iterations, threshold=threshold, patience=patience,
+                           routing=routing, use_plan=use_plan, use_tests=use_tests,
+                           use_refine=use_refine, refine_attempts=refine_attempts)
+        self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
+        self.routing, self.refine_attempts = routing, refine_attempts
+        self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
+        self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
+        if executor is None or interpreter_factory is None or profiler is None:
+            from dspy_coder import sandbox  # deferred: the sandbox starts worker processes
+
+            executor = executor or sandbox.run
+            interpreter_factory = interpreter_factory or sandbox.SandboxInterpreter
+            profiler = profiler or sandbox.complexity_profiler(timeout_s=timeout_s)
+        limits = _make_limits(timeout_s, memory_mb)
+        self.evaluator = CandidateEvaluator(executor, limits, timeout_s, weights or ScoreWeights(),
+                                            profiler)
+        self.assess = dspy.Predict(ComplexityAssessor)
+        self.planner = dspy.Predict(CodePlanner)
+        self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters)
+        self.write_tests = GenerateTests()
+        self.refine_step = RefineStep()
+
+    # -- LM steps ------------------------------------------------------------------------------
+
+    def _call(self, state: RunState, step: str, module: Callable[..., Any], **kwargs: Any) -> Any:
+        """Call an LM step; retry LM outages with backoff; bad model output -> None (recorded)."""
+        for attempt in range(1, self.lm_retries + 1):
+            try:
+                return module(**kwargs)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:
+                if not _is_lm_failure(exc):
+                    state.errors.append(f"{step}: {type(exc).__name__}: {str(exc)[:300]}")
+                    logger.warning("%s step failed: %s", step, exc)
+                    return None
+                if attempt == self.lm_retries:
+                    raise LMUnavailableError(
+                        f"The LM failed {attempt} times during '{step}': {exc}. Check that the "
+                        "model server is running (or use --lm local:...), then retry."
+                    ) from exc
+                delay = self.retry_backoff_s * 2 ** (attempt - 1)
+                logger.warning("LM error in %s (%s); retrying in %.0fs", step, exc, delay)
+                time.sleep(delay)
+        return None
+
+    def _route(self, state: RunState, text: str) -> str:
+        if self.routing != "auto":
+            return self.routing
+        decision = self._call(state, "assess", self.assess, task=text)
+        route = getattr(decision, "route", None)
+        return route if route in ("simple", "complex") else "complex"
+
+    def _plan(self, state: RunState, text: str) -> Plan | None:
+        result = self._call(state, "plan", self.planner, task=text)
+        if result is None:
+            return None
+        return Plan(approach=str(result.approach), steps=list(result.steps or [])[:6],
+                    edge_cases=list(result.edge_cases or [])[:6],
+                    performance=PerformanceTargets(time_complexity=str(result.time_complexity)))
+
+    def _tests(self, state: RunState, text: str, plan_text: str) -> None:
+        state.tests = doc_example_tests(state.task.examples)
+        wants_generated = self.use_tests and (state.route == "complex" or not state.tests)
+        if not wants_generated:
+            return
+        result = self._call(state, "tests", self.write_tests, task=text, plan=plan_text,
+                            entry_point=state.task.entry_point)
+        if result is None:
+            return
+        kept, notes = screen_generated(result.tests, state.task.examples)
+        state.tests += kept
+        state.notes += notes
+        state.make_input = result.make_input
+        if not state.task.examples and kept:
+            state.notes.append("The task has no docstring examples; generated tests count "
+                               "unvetted because there is nothing to vet them against.")
+
+    def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
+        best = state.best()
+        task = state.task
+        produced = len(state.attempts)
+
+        def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
+            code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
+            attempt = self.evaluator.evaluate(state, code, iteration, "refine",
+                                              getattr(prediction, "reasoning", ""))
+            return attempt.score
+
+        refine = dspy.Refine(module=self.refine_step, N=self.refine_attempts,
+                             reward_fn=sandbox_reward, threshold=self.threshold)
+        self._call(state, "refine", refine, task=text, code=best.code, failures=best.feedback,
+                   metrics=format_metrics(best), history=format_history(state.attempts))
+        if len(state.attempts) == produced:
+            state.errors.append(f"iteration {iteration}: refinement produced no candidate")
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _develop(self, state: RunState) -> None:
+        text = task_text(state.task)
+        state.route = self._route(state, text)
+        if state.route == "complex" and self.use_plan:
+            state.plan = self._plan(state, text)
+        plan_text = _render_plan(state.plan)
+        generated = self._call(state, "generate", self.generate, task=text, plan=plan_text,
+                               prompt=state.task.prompt, entry_point=state.task.entry_point,
+                               examples=state.task.examples)
+        self._tests(state, text, plan_text)
+        code = generated.code if generated is not None else ""
+        errors = "; ".join(generated.errors) if generated is not None else "no code produced"
+        self.evaluator.evaluate(state, code, 1, "generate",
+                                getattr(generated, "reasoning", ""), error=errors)
+        iteration, best_so_far, stalled_rounds = 1, state.best().score, 0
+        while True:
+            best = state.best()
+            if best.score >= self.threshold and best.test_score >= 1.0:
+                state.stop_reason = "threshold"
+                return
+            if iteration >= self.max_iterations:
+                state.stop_reason = "max_iterations"
+                return
+            if stalled_rounds >= self.patience:
+                state.stop_reason = "stalled"
+                return
+            if not self.use_refine:
+                state.stop_reason = "refinement disabled"
+                return
+            iteration += 1
+            self._refine_round(state, iteration, text)
+            new_best = state.best().score
+            stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
+            best_so_far = max(best_so_far, new_best)
+
+    def forward(
+        self,
+        prompt: str | None = None,
+        entry_point: str | None = None,
+        task_id: str | None = None,
+        task: Task | str | None = None,
+    ) -> dspy.Prediction:
+        """Develop code for ``prompt`` (or ``task``); returns ``Prediction(code, report)``."""
+        if isinstance(task, Task):
+            the_task = task
+        else:
+            the_task = build_task(task if task is not None else prompt, entry_point, task_id)
+        started = time.perf_counter()
+        with dspy.track_usage() as tracker:
+            state = RunState(task=the_task, tracker=tracker)
+            try:
+                self._develop(state)
+            except KeyboardInterrupt:
+                state.stop_reason = "interrupted"
+                state.errors.append("Interrupted by the user; the report holds the attempts so far.")
+            except LMUnavailableError as exc:
+                state.stop_reason = "lm_unavailable"
+                state.errors.append(str(exc))
+            report = build_report(state, self.threshold,
+                                  cost_from(tracker, time.perf_counter() - started))
+        return dspy.Prediction(code=report.code, report=report)
+
+
+def _make_limits(timeout_s: float, memory_mb: int) -> object:
+    from dspy_coder.sandbox import Limits
+
+    return Limits(timeout_s=timeout_s, memory_mb=memory_mb)

@@ -1,0 +1,30 @@
+"""The CodeRefiner step, wrapped in ``dspy.Refine`` with the sandbox score as reward.
+
+``RefineStep`` is the module ``dspy.Refine`` re-runs (with different rollout ids at
+temperature 1.0, and advice from earlier rollouts); the reward function runs each candidate
+in the sandbox and records it as an ``Attempt``, so every rollout is kept in the audit trail.
+
+Example:
+    >>> refine = dspy.Refine(module=RefineStep(), N=2, reward_fn=reward, threshold=0.95)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dspy
+
+from dspy_coder.signatures.refiner import CodeRefiner
+
+
+class RefineStep(dspy.Module):
+    """One refinement: the current code and its concrete failures -> corrected code."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fix = dspy.ChainOfThought(CodeRefiner)
+
+    def forward(self, task: str, code: str, failures: str, metrics: str,
+                history: str) -> dspy.Prediction:
+        prediction = self.fix(task=task, code=code, failures=failures, metrics=metrics,
+                              history=history)
+        return dspy.Prediction(fixed_code=prediction.fixed_code,
+                               reasoning=getattr(prediction, "reasoning", ""))

@@ -1,0 +1,9 @@
+"""DSPy signatures, one role per file. Each docstring is the instruction the LM sees."""
+
+from dspy_coder.signatures.assessor import ComplexityAssessor
+from dspy_coder.signatures.generator import CodeGenerator
+from dspy_coder.signatures.planner import CodePlanner
+from dspy_coder.signatures.refiner import CodeRefiner
+from dspy_coder.signatures.tests import TestGenerator
+
+__all__ = ["CodeGenerator", "CodePlanner", "CodeRefiner", "ComplexityAssessor", "TestGenerator"]

@@ -1,0 +1,189 @@
+"""The Coder loop with a scripted LM, a fake executor and a fake interpreter."""
+
+from __future__ import annotations
+
+import dspy
+import pytest
+
+from dspy_coder.datasets import Problem
+from dspy_coder.errors import LMUnavailableError, UsageError
+from dspy_coder.program import Coder
+from tests.fakes.executors import FakeExecutor, FakeInterpreter, no_profiler
+from tests.fakes.scripted_lm import all_prompts, scripted_lm
+
+PROMPT = (
+    "def add(a, b):\n"
+    '    """Add two numbers.\n'
+    "    >>> add(1, 2)\n"
+    "    3\n"
+    "    >>> add(-1, 1)\n"
+    "    0\n"
+    '    """\n'
+)
+GOOD = "def add(a, b):\n    return a + b\n"
+
+
+def bad(tag: str) -> str:
+    return f"def add(a, b):\n    # {tag}\n    return a - b\n"
+
+
+def passes_if_plus(code: str, name: str) -> tuple[bool, str]:
+    ok = "a + b" in code
+    return ok, "" if ok else f"{name}: add(1, 2) returned -1, expected 3"
+
+
+def make_coder(executor: FakeExecutor, **options) -> Coder:
+    options.setdefault("routing", "simple")
+    return Coder(executor=executor, interpreter_factory=FakeInterpreter, profiler=no_profiler,
+                 retry_backoff_s=0.0, **options)
+
+
+def run(lm, coder: Coder, **inputs):
+    with dspy.context(lm=lm):
+        return coder(prompt=inputs.pop("prompt", PROMPT), **inputs)
+
+
+def test_stops_on_threshold_after_one_good_attempt():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [GOOD]})
+    report = run(lm, make_coder(executor)).report
+    assert report.status == "success"
+    assert report.stop_reason == "threshold"
+    assert len(report.attempts) == 1
+    assert report.score == 1.0
+    assert report.cost.lm_calls == 1
+    # the docstring examples were the tests
+    assert [t.source for t in report.tests] == ["docstring", "docstring"]
+
+
+def test_circuit_breaker_bounds_iterations():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")],
+                      "fixed_code": [bad(f"r{i}") for i in range(10)]})
+    report = run(lm, make_coder(executor, max_iterations=3, patience=99, refine_attempts=1)).report
+    assert report.stop_reason == "max_iterations"
+    assert report.iterations_used == 3
+    assert len(report.attempts) == 3
+    assert report.status == "failed"
+
+
+def test_stall_stops_early():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")],
+                      "fixed_code": [bad(f"r{i}") for i in range(10)]})
+    report = run(lm, make_coder(executor, max_iterations=10, patience=1, refine_attempts=1)).report
+    assert report.stop_reason == "stalled"
+    assert len(report.attempts) == 2
+
+
+def test_returns_best_attempt_not_last():
+    def half_for_v1(code: str, name: str) -> tuple[bool, str]:
+        if "v1" in code:
+            return name.endswith("_1"), "add(-1, 1) returned 5, expected 0"
+        return False, "add(1, 2) returned 9, expected 3"
+
+    executor = FakeExecutor(half_for_v1)
+    lm = scripted_lm({"generated_code": [bad("v1")], "fixed_code": [bad("v2")]})
+    report = run(lm, make_coder(executor, max_iterations=2, refine_attempts=1)).report
+    assert [a.code for a in report.attempts] == [bad("v1"), bad("v2")]
+    assert report.code == bad("v1")
+    assert report.best_iteration == 1
+    assert report.status == "partial"
+    assert report.score_history == [report.attempts[0].score, report.attempts[0].score]
+
+
+def test_refiner_receives_concrete_failures_and_fixes():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [GOOD]})
+    report = run(lm, make_coder(executor, refine_attempts=1)).report
+    refine_prompts = [
+        str(m.get("content")) for entry in lm.history for m in entry["messages"]
+        if "fixed_code" in str(m.get("content"))
+    ]
+    assert any("add(1, 2) returned -1, expected 3" in text for text in refine_prompts)
+    assert any("FAILED test_docstring_example_1" in text for text in refine_prompts)
+    assert report.status == "success"
+    assert [a.stage for a in report.attempts] == ["generate", "refine"]
+    assert report.attempts[0].feedback.startswith("2 of 2 tests failed.")
+
+
+def test_wrong_generated_tests_are_vetted_out():
+    tests = (
+        "def test_a():\n    assert add(1, 2) == 4\n\n"   # contradicts the docstring
+        "def test_b():\n    assert add(2, 2) == 5\n\n"   # wrong, never confirmed
+        "def test_c():\n    assert add(0, 0) == 0\n"     # right
+    )
+
+    def behaviour(code: str, name: str) -> tuple[bool, str]:
+        if name == "test_generated_2":
+            return False, "add(2, 2) returned 4, expected 5"
+        return True, ""
+
+    executor = FakeExecutor(behaviour)
+    lm = scripted_lm({"generated_code": [GOOD],
+                      "test_code": [{"test_code": tests, "make_input": ""}]})
+    report = run(lm, make_coder(executor, routing="complex", use_plan=False)).report
+    names = {t.name: t.vetted for t in report.tests if t.source == "generated"}
+    assert names == {"test_generated_2": False, "test_generated_3": True}
+    assert any("contradicts a docstring example" in note for note in report.notes)
+    assert report.status == "success"
+    assert report.attempts[0].score == 1.0
+    assert "UNCONFIRMED test_generated_2" in report.attempts[0].feedback
+
+
+def test_program_of_thought_regenerates_code_that_fails_its_examples():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": ["def add(a, b):\n    return 0  # BROKEN\n", GOOD]})
+    coder = Coder(executor=executor, interpreter_factory=lambda: FakeInterpreter("BROKEN"),
+                  profiler=no_profiler, routing="simple")
+    report = run(lm, coder).report
+    assert report.code.strip() == GOOD.strip()
+    assert "returned 0, expected 1" in report.attempts[0].error
+    regenerate = [m["content"] for e in lm.history for m in e["messages"]
+                  if "previous_code" in str(m.get("content"))]
+    assert any("returned 0, expected 1" in text for text in regenerate)
+
+
+def test_model_output_without_code_is_a_failed_attempt_not_a_crash():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": ["I am sorry, I cannot help with that."],
+                      "fixed_code": ["still no code"]})
+    report = run(lm, make_coder(executor, max_iterations=2, refine_attempts=1)).report
+    assert report.status == "failed"
+    assert len(report.attempts) == 2
+
+
+def test_empty_task_is_a_usage_error():
+    with pytest.raises(UsageError, match="empty"):
+        make_coder(FakeExecutor(passes_if_plus))(prompt="   ")
+
+
+class _DownLM(dspy.utils.DummyLM):
+    def forward(self, prompt=None, messages=None, **kwargs):
+        raise LMUnavailableError("Cannot reach http://127.0.0.1:9/v1")
+
+
+def test_lm_outage_is_retried_then_reported_with_attempts_kept():
+    lm = _DownLM([])
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), lm_retries=2)).report
+    assert report.stop_reason == "lm_unavailable"
+    assert any("127.0.0.1:9" in e for e in report.error_trail)
+    assert report.status == "failed"
+
+
+def test_hidden_tests_never_reach_the_lm():
+    marker = "HIDDEN_TEST_MARKER_5e1d"
+    problem = Problem(task_id="Fake/0", prompt=PROMPT, entry_point="add",
+                      test=f"def check(candidate):\n    assert candidate(1, 2) == 3  # {marker}\n",
+                      canonical_solution=f"    return a + b  # {marker}\n")
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [bad("r1"), GOOD],
+                      "test_code": [{"test_code": "def test_x():\n    assert add(0, 0) == 0\n",
+                                     "make_input": "def make_input(n):\n    return (n, n)\n"}]})
+    coder = make_coder(executor, routing="auto", refine_attempts=2, max_iterations=3)
+    with dspy.context(lm=lm):
+        report = coder(task=problem.to_task()).report
+    assert len(lm.history) >= 5  # assess, plan, generate, tests, refine (+advice)
+    assert marker not in all_prompts(lm)
+    assert all(marker not in (tests or "") for _, tests in executor.calls)
+    assert marker not in report.model_dump_json()
