@@ -54,6 +54,9 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+MS_BIND, MS_MOVE = 4096, 8192
+PRIVATE_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -75,6 +78,80 @@ def unshare(flags: int) -> None:
     if _libc.unshare(flags) != 0:
         err = ctypes.get_errno()
         raise OSError(err, os.strerror(err))
+
+
+def mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    """``mount(2)``; raises OSError on failure."""
+    rc = _libc.mount(
+        source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+        data.encode() if data else None,
+    )
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"mount {target}: {os.strerror(err)}")
+
+
+def private_tmp(size_mb: int) -> None:
+    """In a fresh mount namespace: stop propagation and put an empty tmpfs on every
+    world-writable temp dir (/tmp, /var/tmp, /dev/shm, /run/lock), discarded with the namespace."""
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    for target in PRIVATE_TMP_DIRS:
+        if os.path.isdir(target) and not os.path.islink(target):
+            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+                  f"size={size_mb}m,nr_inodes=8192,mode=1777")
+
+
+def interpreter_paths() -> list[str]:
+    """Directories the child interpreter must be able to read (stdlib, site-packages, ...)."""
+    import sys
+
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)]
+    paths += [p for p in sys.path if p and os.path.isabs(p)]
+    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
+
+
+def blocked_ancestors(paths: list[str]) -> dict[str, list[str]]:
+    """For paths below a directory other users cannot enter (e.g. /root, mode 0700), map that
+    directory to the entries directly under it that lead to the paths."""
+    blocked: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            ancestor = "/" + "/".join(parts[:depth])
+            try:
+                mode = os.stat(ancestor).st_mode
+            except OSError:
+                break
+            if not mode & 0o001:
+                blocked.setdefault(ancestor, set()).add(parts[depth])
+                break
+    return {k: sorted(v) for k, v in blocked.items()}
+
+
+def expose_through(blocked: dict[str, list[str]], staging_root: str) -> None:
+    """In a private mount namespace (root only): replace each blocked directory by an empty
+    0755 tmpfs that contains only bind mounts of the needed entries, so an unprivileged uid can
+    read the interpreter while everything else there stays hidden."""
+    for index, (directory, entries) in enumerate(blocked.items()):
+        staged = []
+        for j, entry in enumerate(entries):
+            source = os.path.join(directory, entry)
+            stage = os.path.join(staging_root, f".stage-{index}-{j}")
+            if os.path.isdir(source):
+                os.mkdir(stage)
+            else:
+                open(stage, "w").close()  # noqa: SIM115
+            mount(source, stage, None, MS_BIND | MS_REC)
+            staged.append((entry, stage, os.path.isdir(source)))
+        mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+        for entry, stage, is_dir in staged:
+            target = os.path.join(directory, entry)
+            if is_dir:
+                os.mkdir(target)
+            else:
+                open(target, "w").close()  # noqa: SIM115
+            mount(stage, target, None, MS_MOVE)
+            (os.rmdir if is_dir else os.remove)(stage)
 
 
 def set_pdeathsig(sig: int = signal.SIGKILL) -> None:
@@ -99,12 +176,15 @@ class IsolationSupport:
     root: bool
     pid_namespace: bool
     net_namespace: bool
+    mount_namespace: bool
     user_namespace: bool  # unprivileged fallback: namespaces through a user namespace
     notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def uid_drop(self) -> bool:
-        return self.root
+        """Run code as an unused uid: needs root, and a mount namespace if the interpreter
+        lives below a directory other users cannot read."""
+        return self.root and (self.mount_namespace or not self.notes.get("interpreter_hidden"))
 
 
 def _probe(argv: list[str]) -> tuple[bool, str]:
@@ -123,17 +203,26 @@ def support() -> IsolationSupport:
     tool = shutil.which("unshare", path=SAFE_PATH)
     if tool is None:
         notes["pid_namespace"] = notes["net_namespace"] = "util-linux `unshare` not found"
-        return IsolationSupport(root, False, False, False, notes)
+        notes["mount_namespace"] = notes["pid_namespace"]
+        return IsolationSupport(root, False, False, False, False, notes)
     prefix = [tool] if root else [tool, "--user", "--map-root-user"]
     pid_ok, pid_err = _probe([*prefix, "--pid", "--fork", "true"])
     net_ok, net_err = _probe([*prefix, "--net", "true"])
+    mnt_ok, mnt_err = _probe([*prefix, "--mount", "true"])
+    if not mnt_ok:
+        notes["mount_namespace"] = mnt_err or "unshare --mount failed"
     if not pid_ok:
         notes["pid_namespace"] = pid_err or "unshare --pid failed"
     if not net_ok:
         notes["net_namespace"] = net_err or "unshare --net failed"
     if not root:
         notes["uid_drop"] = "not running as root: code runs as the current user"
-    return IsolationSupport(root, pid_ok, net_ok, (pid_ok or net_ok) and not root, notes)
+    userns = (pid_ok or net_ok or mnt_ok) and not root
+    if root and blocked_ancestors(interpreter_paths()):
+        notes["interpreter_hidden"] = "the interpreter is below a directory others cannot read"
+        if not mnt_ok:
+            notes["uid_drop"] = notes["interpreter_hidden"] + " and mount namespaces fail"
+    return IsolationSupport(root, pid_ok, net_ok, mnt_ok, userns, notes)
 
 
 _logged: set[str] = set()
@@ -159,6 +248,7 @@ def isolation_report(limits: Limits | None = None) -> dict[str, str]:
         "stdin_closed": "active",
         "output_cap": "active",
         "pid_namespace": "active" if sup.pid_namespace else "unavailable",
+        "mount_namespace": "active" if sup.mount_namespace else "unavailable",
         "subreaper": "active",
     }
     if limits.network:
@@ -210,9 +300,19 @@ def scrubbed_env(temp_dir: str | os.PathLike[str], extra: dict[str, str] | None 
     return env
 
 
-def make_temp_dir(owner_uid: int | None = None) -> Path:
-    """A fresh private temp dir (0700), owned by ``owner_uid`` when given (root only)."""
-    path = Path(tempfile.mkdtemp(prefix="dspy-coder-run-"))
+@functools.cache
+def _temp_root() -> str | None:
+    """/dev/shm (tmpfs: cheap to create and remove) when usable, else the default temp dir."""
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return None
+
+
+def make_temp_dir(owner_uid: int | None = None, under: str | None = None) -> Path:
+    """A fresh private temp dir (0700) in ``under`` (default: /dev/shm if usable), owned by
+    ``owner_uid`` when given (root only)."""
+    path = Path(tempfile.mkdtemp(prefix="dspy-coder-run-", dir=under or _temp_root()))
     if owner_uid is not None and os.geteuid() == 0:
         os.chown(path, owner_uid, owner_uid)
     return path
