@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [p.n for p in result.points]
         span = f"{min(sizes)}..{max(sizes)}" if sizes else "-"
         mark = "ok" if label == ref.label else "WRONG"
-        print(f"{ref.name:<24} {ref.label:<11} {label:<11} {fit:>6.3f} {span:>16} {secs:>6.1f} {mark}")
+        print(f"{ref.name:<24} {ref.label:<11} {label:<11} {fit:>6.3f} {span:>16} "
+              f"{secs:>6.1f} {mark}")
         if result.error:
             print(f"    note: {result.error.splitlines()[-1][:100]}")
         rows.append({

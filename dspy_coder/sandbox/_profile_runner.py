@@ -18,8 +18,8 @@ import pickle
 import signal
 import sys
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from itertools import repeat
 from typing import Any
 
@@ -174,6 +174,8 @@ def explore(timer: Timer, make_input: Any, req: dict[str, Any], deadline: float)
         try:
             point = measure_size(timer, make_input, n, req)
         except _TooSlow:
+            if not points:  # even the smallest input is too slow: report a timeout
+                raise
             stop_reason = "call-too-slow"
             if step == 0 and points and n - points[-1]["n"] > 1:  # back off to linear steps
                 last = points[-1]["n"]

@@ -43,7 +43,7 @@ class ModelFit:
 
 
 def _log2(n: float) -> float:
-    return math.log2(max(n, 1.0)) + 1.0  # +1 keeps f(1) > 0 so it differs from the constant
+    return math.log2(max(n, 1.0))
 
 
 _BASIS: dict[str, Callable[[float], float]] = {

@@ -81,7 +81,8 @@ def f(xs, target):
     ),
     _ref(
         "bit_length_loop", "O(log n)",
-        "def f(n):\n    bits = 0\n    while n:\n        n >>= 1\n        bits += 1\n    return bits",
+        "def f(n):\n    bits = 0\n    while n:\n        n >>= 1\n        bits += 1\n"
+        "    return bits",
         _INT,
     ),
     _ref(
@@ -121,8 +122,8 @@ def f(n):
     ),
     _ref(
         "max_loop", "O(n)",
-        "def f(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n            best = x\n"
-        "    return best",
+        "def f(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n"
+        "            best = x\n    return best",
         _RANDOM,
     ),
     _ref(
@@ -294,7 +295,10 @@ def f(d):
         _MATRIX,
     ),
     # ---- O(2^n) -------------------------------------------------------------------------
-    _ref("naive_fibonacci", "O(2^n)", "def f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)", _INT),
+    _ref(
+        "naive_fibonacci", "O(2^n)",
+        "def f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)", _INT,
+    ),
     _ref(
         "power_set_sums", "O(2^n)",
         """

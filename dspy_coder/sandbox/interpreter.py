@@ -106,7 +106,9 @@ class SandboxInterpreter:
     def start(self) -> None:
         """Start the worker; idempotent while the session is alive."""
         if self._ended:
-            raise CodeInterpreterError("This SandboxInterpreter session has ended; create a new one.")
+            raise CodeInterpreterError(
+                "This SandboxInterpreter session has ended; create a new one."
+            )
         if self._proc is not None:
             return
         limits = self.limits.model_copy(update={"cpu_time_s": self.session_cpu_s})

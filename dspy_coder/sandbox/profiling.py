@@ -39,7 +39,7 @@ __all__ = ["CallMeasurement", "ProfileResult", "SizePoint", "measure", "profile"
 logger = logging.getLogger(__name__)
 
 _RUNNER = str(Path(__file__).with_name("_profile_runner.py"))
-_STARTUP_SLACK_S = 10.0
+_STARTUP_SLACK_S = 6.0
 MeasureStatus = Literal["ok", "error", "timeout"]
 
 
@@ -93,7 +93,9 @@ class CallMeasurement(BaseModel):
     isolation: list[str] = Field(default_factory=list)
 
 
-def _run_child(request: dict[str, Any], limits: Limits, wall_s: float) -> tuple[list[dict], bool, list[str]]:
+def _run_child(
+    request: dict[str, Any], limits: Limits, wall_s: float
+) -> tuple[list[dict], bool, list[str]]:
     """Run the runner isolated; return its messages, whether it was killed, and the layers."""
     payload = json.dumps(request).encode()
     runner_limits = limits.model_copy(update={"cpu_time_s": wall_s + 1})
@@ -120,7 +122,8 @@ def _run_child(request: dict[str, Any], limits: Limits, wall_s: float) -> tuple[
     if not messages and not killed and proc.popen.returncode not in (0, None):
         code = proc.popen.returncode
         if code < 0 or code >= 128:
-            return [{"type": "error", "kind": "error", "error": _death_text(code, limits)}], False, proc.layers
+            death = {"type": "error", "kind": "error", "error": _death_text(code, limits)}
+            return [death], False, proc.layers
         raise SandboxError(f"profiling runner exited with status {code} and no output")
     return messages, killed, proc.layers
 
