@@ -1,0 +1,92 @@
+"""MLflow helpers against a throwaway local sqlite store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dspy_coder import tracking
+from dspy_coder.errors import UsageError
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+
+def _client(uri: str):
+    import mlflow
+
+    return mlflow.MlflowClient(tracking_uri=uri)
+
+
+def test_run_records_params_metrics_tags_and_artifacts(tmp_path: Path, store: str):
+    table = tmp_path / "table.md"
+    table.write_text("| a |\n")
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "p.png").write_bytes(b"png")
+    with tracking.tracking_run("bench-x", params={"lm": "dummy", "coder": {"max_iterations": 2}},
+                               tags={"commit": "abc"}, tracking_uri=store,
+                               experiment="test-exp") as run:
+        logged = tracking.log_metrics({"pass_at_1": 0.5, "note": "text", "nan": float("nan"),
+                                       "pass@1/coder(x)": 1})
+        tracking.log_metrics({"progress": 0.25}, step=3)
+        tracking.log_artifact(table)
+        tracking.log_artifacts(plots, artifact_path="plots")
+    assert logged == {"pass_at_1": 0.5, "pass_1/coder_x_": 1.0}
+    client = _client(store)
+    data = client.get_run(run.run_id)
+    assert data.info.status == "FINISHED"
+    assert data.info.run_name == "bench-x"
+    assert data.data.params == {"lm": "dummy", "coder.max_iterations": "2"}
+    assert data.data.metrics["pass_at_1"] == 0.5
+    assert data.data.tags["commit"] == "abc"
+    assert [m.step for m in client.get_metric_history(run.run_id, "progress")] == [3]
+    artifacts = {a.path for a in client.list_artifacts(run.run_id)}
+    assert artifacts == {"table.md", "plots"}
+    assert [a.path for a in client.list_artifacts(run.run_id, "plots")] == ["plots/p.png"]
+
+
+def test_a_failing_block_marks_the_run_failed(store: str):
+    with pytest.raises(RuntimeError):
+        with tracking.tracking_run("boom", tracking_uri=store) as run:
+            raise RuntimeError("x")
+    assert _client(store).get_run(run.run_id).info.status == "FAILED"
+
+
+def test_logging_outside_a_run_is_a_usage_error(tmp_path: Path):
+    with pytest.raises(UsageError, match="No MLflow run is open"):
+        tracking.log_metrics({"x": 1.0})
+    with pytest.raises(UsageError, match="no such file"):
+        tracking.log_artifact(tmp_path / "missing.txt", run_id="abc")
+
+
+def test_explicit_run_id_works_from_another_thread(store: str):
+    import threading
+
+    with tracking.tracking_run("threads", tracking_uri=store) as run:
+        thread = threading.Thread(
+            target=lambda: tracking.log_metrics({"from_thread": 2.0}, run_id=run.run_id))
+        thread.start()
+        thread.join()
+    assert _client(store).get_run(run.run_id).data.metrics["from_thread"] == 2.0
+
+
+def test_dspy_autolog_records_a_trace_per_program_call(store: str):
+    import dspy
+    import mlflow
+    from dspy.utils import DummyLM
+
+    with tracking.tracking_run("traces", tracking_uri=store, experiment="trace-exp"):
+        tracking.enable_dspy_autolog()
+        try:
+            with dspy.context(lm=DummyLM([{"answer": "4"}])):
+                dspy.Predict("question -> answer")(question="2+2?")
+        finally:
+            tracking.disable_dspy_autolog()
+    experiment = mlflow.get_experiment_by_name("trace-exp")
+    traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
+    assert len(traces) >= 1
+    assert any("Predict" in span.name for span in traces[0].data.spans)
