@@ -67,7 +67,9 @@ def run(
         raise UsageError(f"code must be a str of Python source, got {type(code).__name__}")
     if tests is not None and not isinstance(tests, str):
         raise UsageError(f"tests must be a str of Python source or None, got {type(tests)}")
-    if entry_point is not None and not (isinstance(entry_point, str) and entry_point.isidentifier()):
+    if entry_point is not None and not (
+        isinstance(entry_point, str) and entry_point.isidentifier()
+    ):
         raise UsageError(f"entry_point must be a function name, got {entry_point!r}")
     if limits is None:
         limits = Limits()
@@ -78,7 +80,7 @@ def run(
         "code": code,
         "tests": tests,
         "entry_point": entry_point,
-        "limits": limits.model_dump(),
+        "limits": {**limits.model_dump(), "cpu_seconds": limits.cpu_seconds()},
         "layers": active_layers(limits),
         "support": {
             "root": sup.root,

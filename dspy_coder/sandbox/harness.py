@@ -265,7 +265,6 @@ def _run_check(plan: Plan, ns: dict, begin: Any, end: Any, emit: Any) -> None:
 
 
 def _run_pytest(plan: Plan, ns: dict, begin: Any, end: Any) -> None:
-    import asyncio
     import inspect
 
     for step, name in enumerate(plan.test_names):
@@ -278,6 +277,8 @@ def _run_pytest(plan: Plan, ns: dict, begin: Any, end: Any) -> None:
                 raise TypeError(f"{name} takes arguments; fixtures are not supported")
             result = func()
             if inspect.iscoroutine(result):
+                import asyncio
+
                 asyncio.run(result)
         except BaseException as exc:  # noqa: BLE001
             end(step, exc)

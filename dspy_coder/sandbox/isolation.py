@@ -43,20 +43,31 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
-from dspy_coder.errors import SandboxError
-from dspy_coder.sandbox.limits import MIB, Limits
+from dspy_coder.sandbox.namespaces import (  # noqa: F401 - re-exported building blocks
+    CLONE_NEWNET,
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWUSER,
+    MS_NODEV,
+    MS_NOEXEC,
+    MS_NOSUID,
+    blocked_ancestors,
+    expose_through,
+    interpreter_paths,
+    mount,
+    private_tmp,
+    unshare,
+)
+
+if TYPE_CHECKING:  # the fork server imports this module without pydantic
+    from dspy_coder.sandbox.limits import Limits
+
+MIB = 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-MS_BIND, MS_MOVE = 4096, 8192
-PRIVATE_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -64,94 +75,13 @@ UID_BASE = 200_000  # run as uids UID_BASE .. UID_BASE + UID_SPAN, never used by
 UID_SPAN = 50_000
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
-_libc = ctypes.CDLL(None, use_errno=True)
+_libc = ctypes.CDLL(None, use_errno=True)  # prctl
 _uid_counter = random.randrange(UID_SPAN)
 
 
 # ---------------------------------------------------------------------------------------------
 # libc wrappers
 # ---------------------------------------------------------------------------------------------
-
-
-def unshare(flags: int) -> None:
-    """``unshare(2)``; raises OSError on failure."""
-    if _libc.unshare(flags) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-
-
-def mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    """``mount(2)``; raises OSError on failure."""
-    rc = _libc.mount(
-        source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
-        data.encode() if data else None,
-    )
-    if rc != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
-
-
-def private_tmp(size_mb: int) -> None:
-    """In a fresh mount namespace: stop propagation and put an empty tmpfs on every
-    world-writable temp dir (/tmp, /var/tmp, /dev/shm, /run/lock), discarded with the namespace."""
-    mount("none", "/", None, MS_REC | MS_PRIVATE)
-    for target in PRIVATE_TMP_DIRS:
-        if os.path.isdir(target) and not os.path.islink(target):
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
-                  f"size={size_mb}m,nr_inodes=8192,mode=1777")
-
-
-def interpreter_paths() -> list[str]:
-    """Directories the child interpreter must be able to read (stdlib, site-packages, ...)."""
-    import sys
-
-    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(sys.executable)]
-    paths += [p for p in sys.path if p and os.path.isabs(p)]
-    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
-
-
-def blocked_ancestors(paths: list[str]) -> dict[str, list[str]]:
-    """For paths below a directory other users cannot enter (e.g. /root, mode 0700), map that
-    directory to the entries directly under it that lead to the paths."""
-    blocked: dict[str, set[str]] = {}
-    for path in paths:
-        parts = path.strip("/").split("/")
-        for depth in range(1, len(parts)):
-            ancestor = "/" + "/".join(parts[:depth])
-            try:
-                mode = os.stat(ancestor).st_mode
-            except OSError:
-                break
-            if not mode & 0o001:
-                blocked.setdefault(ancestor, set()).add(parts[depth])
-                break
-    return {k: sorted(v) for k, v in blocked.items()}
-
-
-def expose_through(blocked: dict[str, list[str]], staging_root: str) -> None:
-    """In a private mount namespace (root only): replace each blocked directory by an empty
-    0755 tmpfs that contains only bind mounts of the needed entries, so an unprivileged uid can
-    read the interpreter while everything else there stays hidden."""
-    for index, (directory, entries) in enumerate(blocked.items()):
-        staged = []
-        for j, entry in enumerate(entries):
-            source = os.path.join(directory, entry)
-            stage = os.path.join(staging_root, f".stage-{index}-{j}")
-            if os.path.isdir(source):
-                os.mkdir(stage)
-            else:
-                open(stage, "w").close()  # noqa: SIM115
-            mount(source, stage, None, MS_BIND | MS_REC)
-            staged.append((entry, stage, os.path.isdir(source)))
-        mount("tmpfs", directory, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-        for entry, stage, is_dir in staged:
-            target = os.path.join(directory, entry)
-            if is_dir:
-                os.mkdir(target)
-            else:
-                open(target, "w").close()  # noqa: SIM115
-            mount(stage, target, None, MS_MOVE)
-            (os.rmdir if is_dir else os.remove)(stage)
 
 
 def set_pdeathsig(sig: int = signal.SIGKILL) -> None:
@@ -238,7 +168,10 @@ def isolation_report(limits: Limits | None = None) -> dict[str, str]:
         >>> report["rlimits"]
         'active'
     """
-    limits = limits or Limits()
+    if limits is None:
+        from dspy_coder.sandbox.limits import Limits
+
+        limits = Limits()
     sup = support()
     report = {
         "process": "active",
@@ -438,102 +371,12 @@ def kill_tree(pid: int, sig: int = signal.SIGKILL, *, include_root: bool = True)
     return signalled
 
 
-# ---------------------------------------------------------------------------------------------
-# A long-lived isolated process (for workers such as the ProgramOfThought interpreter)
-# ---------------------------------------------------------------------------------------------
+# spawn_isolated lives in its own module; re-exported here (the documented import path).
+from dspy_coder.sandbox.spawn import IsolatedProcess, spawn_isolated  # noqa: E402
 
-
-@dataclass
-class IsolatedProcess:
-    """A process started by :func:`spawn_isolated`. ``kill()`` ends its whole tree."""
-
-    popen: subprocess.Popen
-    temp_dir: Path
-    layers: list[str]
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def kill(self) -> None:
-        """Kill the process and all its descendants, then remove the temp dir."""
-        if self.popen.poll() is None:
-            kill_tree(self.popen.pid)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=5)
-        for stream in (self.popen.stdin, self.popen.stdout, self.popen.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-        remove_temp_dir(self.temp_dir)
-
-    def __enter__(self) -> IsolatedProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.kill()
-
-
-def spawn_isolated(
-    argv: list[str],
-    limits: Limits,
-    *,
-    stdin: int | IO[Any] | None = subprocess.PIPE,
-    stdout: int | IO[Any] | None = subprocess.PIPE,
-    stderr: int | IO[Any] | None = subprocess.PIPE,
-    pass_fds: tuple[int, ...] = (),
-    env_extra: dict[str, str] | None = None,
-    baseline_mb: int = 256,
-) -> IsolatedProcess:
-    """Start ``argv`` isolated: own PID + net namespace, unused uid, rlimits, scrubbed env.
-
-    ``limits.timeout_s`` is *not* enforced here (a worker is long-lived): the caller enforces
-    its own per-request timeouts and calls ``kill()``. RLIMIT_AS is ``baseline_mb +
-    limits.memory_mb`` because a fresh interpreter needs room for itself.
-    Raises SandboxError if the process cannot be started.
-    """
-    sup = support()
-    layers = [x for x in active_layers(limits) if x not in ("stdin_closed", "output_cap")]
-    uid = allocate_uid() if (sup.uid_drop and limits.drop_privileges) else None
-    temp_dir = make_temp_dir(uid)
-    prefix: list[str] = []
-    tool = shutil.which("unshare", path=SAFE_PATH)
-    want_net = not limits.network and sup.net_namespace
-    if tool and (sup.pid_namespace or want_net):
-        prefix = [tool] if sup.root else [tool, "--user", "--map-root-user"]
-        if sup.pid_namespace:
-            prefix += ["--pid", "--fork", "--kill-child=SIGKILL"]
-        if want_net:
-            prefix.append("--net")
-        prefix.append("--")
-    if uid is not None:
-        setpriv = shutil.which("setpriv", path=SAFE_PATH)
-        if setpriv is None:
-            remove_temp_dir(temp_dir)
-            raise SandboxError("util-linux `setpriv` is missing: apt-get install util-linux")
-        prefix += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-    run_uid = uid if uid is not None else os.getuid()
-
-    def _preexec() -> None:
-        set_pdeathsig(signal.SIGKILL)
-        apply_rlimits(limits, baseline_mb * MIB, run_uid=run_uid)
-
-    try:
-        popen = subprocess.Popen(
-            [*prefix, *argv],
-            stdin=stdin,
-            stdout=stdout,
-            stderr=stderr,
-            pass_fds=pass_fds,
-            cwd=temp_dir,
-            env=scrubbed_env(temp_dir, env_extra),
-            start_new_session=True,
-            preexec_fn=_preexec,
-        )
-    except OSError as exc:
-        remove_temp_dir(temp_dir)
-        raise SandboxError(
-            f"could not start isolated process {argv[0]!r}: {exc}. Check that the program "
-            "exists and is readable by other users (the sandbox runs it as an unused uid)."
-        ) from exc
-    return IsolatedProcess(popen=popen, temp_dir=temp_dir, layers=layers)
+__all__ = [
+    "IsolatedProcess", "IsolationSupport", "active_layers", "allocate_uid", "apply_rlimits",
+    "descendants", "drop_privileges", "isolation_report", "kill_tree", "make_temp_dir",
+    "remove_temp_dir", "scrubbed_env", "set_pdeathsig", "set_subreaper", "spawn_isolated",
+    "support",
+]

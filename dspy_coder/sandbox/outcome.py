@@ -16,6 +16,7 @@ Status rules (first match wins):
 Example:
     >>> from dspy_coder.sandbox.rewrite import build_plan
     >>> obs = Observed(events=b"", child_status="0 1000", timed_out=True, duration_s=5.0)
+    >>> from dspy_coder.sandbox.limits import Limits
     >>> build_result(build_plan("x = 1"), Limits(), obs, [])["status"]
     'timeout'
 """
@@ -26,16 +27,20 @@ import json
 import os
 import signal
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dspy_coder.sandbox.limits import MIB, Limits
 from dspy_coder.sandbox.rewrite import Plan
+
+if TYPE_CHECKING:
+    from dspy_coder.sandbox.limits import Limits
+
+MIB = 1024 * 1024
 
 SIGNAL_HINTS = {
     signal.SIGSEGV: "segmentation fault: often unbounded recursion (sys.setrecursionlimit) or "
     "a crash in a C extension",
     signal.SIGABRT: "aborted: often a failed allocation or a C-level assertion",
-    signal.SIGXFSZ: f"file size limit exceeded",
+    signal.SIGXFSZ: "file size limit exceeded",
     signal.SIGKILL: "killed",
 }
 
@@ -137,8 +142,11 @@ def build_result(
         "tests": [],
         "error": "",
     }
-    sig = os.WTERMSIG(wait_status) if wait_status is not None and os.WIFSIGNALED(wait_status) else 0
-    code = os.WEXITSTATUS(wait_status) if wait_status is not None and os.WIFEXITED(wait_status) else None
+    sig, code = 0, None
+    if wait_status is not None and os.WIFSIGNALED(wait_status):
+        sig = os.WTERMSIG(wait_status)
+    elif wait_status is not None and os.WIFEXITED(wait_status):
+        code = os.WEXITSTATUS(wait_status)
     complete = state["done"] and len(state["tests"]) == n_tests and not tamper
 
     if complete and plan.kind != "none" and state["module_error"] is None:

@@ -12,8 +12,9 @@ kill every descendant they find in /proc.
 
 Example:
     >>> results = []
-    >>> supervise({"code": "print(1)", "limits": {}, "support": {}}, results.append)  # doctest: +SKIP
-    >>> results[0]["status"], results[0]["stdout"]                 # doctest: +SKIP
+    >>> request = {"code": "print(1)", "limits": {}, "support": {}}
+    >>> supervise(request, results.append)                    # doctest: +SKIP
+    >>> results[0]["status"], results[0]["stdout"]            # doctest: +SKIP
     ('passed', '1\\n')
 """
 
@@ -33,11 +34,29 @@ from typing import Any, NoReturn
 
 from dspy_coder.sandbox import isolation as iso
 from dspy_coder.sandbox.harness import child_main
-from dspy_coder.sandbox.limits import MIB, Limits
-from dspy_coder.sandbox.outcome import Observed, build_result
+from dspy_coder.sandbox.namespaces import map_user_to_root
+from dspy_coder.sandbox.outcome import MIB, Observed, build_result
 from dspy_coder.sandbox.rewrite import Plan, build_plan
 
 DRAIN_GRACE_S = 0.5
+
+
+class RunLimits:
+    """The fields of ``Limits`` as sent by the client (the server does not import pydantic)."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self.timeout_s: float = float(fields.get("timeout_s", 5.0))
+        self.memory_mb: int = int(fields.get("memory_mb", 512))
+        self.max_output_bytes: int = int(fields.get("max_output_bytes", MIB))
+        self.max_processes: int = int(fields.get("max_processes", 64))
+        self.max_file_size_mb: int = int(fields.get("max_file_size_mb", 16))
+        self.max_open_files: int = int(fields.get("max_open_files", 256))
+        self.network: bool = bool(fields.get("network", False))
+        self.drop_privileges: bool = bool(fields.get("drop_privileges", True))
+        self._cpu = int(fields.get("cpu_seconds") or int(self.timeout_s) + 2)
+
+    def cpu_seconds(self) -> int:
+        return self._cpu
 # Directories (like /root, mode 0700) that hide the interpreter from an unprivileged uid;
 # computed once in the fork server, see isolation.expose_through.
 BLOCKED: dict[str, list[str]] = {}
@@ -50,7 +69,7 @@ READ_CHUNK = 256 * 1024
 
 
 def _user_process(
-    plan: Plan, limits: Limits, uid: int | None, temp: str, fds: dict[str, int], nonce: str
+    plan: Plan, limits: RunLimits, uid: int | None, temp: str, fds: dict[str, int], nonce: str
 ) -> NoReturn:
     """The child that runs user code. Never returns."""
     try:
@@ -69,6 +88,8 @@ def _user_process(
         sys.argv = [plan.code_obj.co_filename if plan.code_obj else "solution.py"]
         sys.path.insert(0, temp)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, 0)  # the server's raised priority ends here
         iso.apply_rlimits(limits, iso.current_vm_bytes(), run_uid=uid or os.getuid())
         if uid is not None:
             iso.drop_privileges(uid)
@@ -84,7 +105,7 @@ def _user_process(
 
 
 def _init_process(
-    plan: Plan, limits: Limits, uid: int | None, temp: str, fds: dict[str, int], nonce: str,
+    plan: Plan, limits: RunLimits, uid: int | None, temp: str, fds: dict[str, int], nonce: str,
     pid_ns: bool, mount_ns: bool,
 ) -> NoReturn:
     """PID 1 of the run's namespace (or a subreaper without one). Never returns."""
@@ -154,7 +175,7 @@ class _Streams:
 def supervise(request: dict[str, Any], reply: Callable[[dict[str, Any]], None]) -> None:
     """Run one request (code, tests, entry_point, limits, support, layers), pass the result
     dict to ``reply`` as soon as it is known, then reap the tree and remove the temp dir."""
-    limits = Limits(**request.get("limits", {}))
+    limits = RunLimits(request.get("limits", {}))
     sup = request.get("support", {})
     layers = list(request.get("layers", []))
     plan = build_plan(request["code"], request.get("tests"), request.get("entry_point"))
@@ -172,7 +193,7 @@ def supervise(request: dict[str, Any], reply: Callable[[dict[str, Any]], None]) 
     if flags:
         iso.unshare(flags)
         if flags & iso.CLONE_NEWUSER:
-            _map_user()
+            map_user_to_root()
     if mount_ns:  # private tmpfs on /tmp & co: the temp dir vanishes with the namespace
         iso.private_tmp(max(16, 4 * limits.max_file_size_mb))
         if uid is not None and BLOCKED:
@@ -208,18 +229,7 @@ def supervise(request: dict[str, Any], reply: Callable[[dict[str, Any]], None]) 
             iso.remove_temp_dir(temp)
 
 
-def _map_user() -> None:
-    """Inside a fresh user namespace: map the caller's uid/gid to root."""
-    uid, gid = os.getuid(), os.getgid()
-    with open("/proc/self/setgroups", "w") as fh:
-        fh.write("deny")
-    with open("/proc/self/uid_map", "w") as fh:
-        fh.write(f"0 {uid} 1")
-    with open("/proc/self/gid_map", "w") as fh:
-        fh.write(f"0 {gid} 1")
-
-
-def _watch(init: int, fds: dict[str, int], limits: Limits, started: float) -> Observed:
+def _watch(init: int, fds: dict[str, int], limits: RunLimits, started: float) -> Observed:
     """Collect output and events until the child's status is known and its pipes are closed
     (or the deadline passes and the tree is killed). Cleanup happens after the reply."""
     streams = _Streams(fds, limits.max_output_bytes)

@@ -172,3 +172,10 @@ def test_concurrent_runs_do_not_mix_results():
     with ThreadPoolExecutor(4) as pool:
         outputs = list(pool.map(one, range(12)))
     assert outputs == [f"{i}\n" for i in range(12)]
+
+
+def test_code_runs_at_normal_priority_in_a_temp_cwd():
+    result = run("import os\nprint(os.getpriority(os.PRIO_PROCESS, 0))\nprint(os.getcwd())\n")
+    lines = result.stdout.split()
+    assert lines[0] == "0"
+    assert "dspy-coder-run-" in lines[1]
