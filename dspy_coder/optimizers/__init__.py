@@ -1,0 +1,48 @@
+"""Compile dspy-coder programs with DSPy teleprompters against the train split's own tests.
+
+- ``build_split``: DSPy examples of the train/dev split (refuses the test split);
+- ``SandboxMetric``: pass rate on the example's tests in the sandbox (GEPA: score + feedback);
+- ``compile_program``: one function for BootstrapFewShot, random search, MIPROv2, GEPA, SIMBA
+  under a ``Budget`` (``budget_for("light"|"medium"|"heavy")``);
+- ``run_optimization``: the tracked (MLflow), checkpointed, saved compile behind
+  ``dspy-coder optimize``;
+- ``save_program`` / ``load_program``: ``program.json`` + ``program.meta.json`` sidecar.
+
+Example:
+    >>> from dspy_coder.optimizers import load_program
+    >>> program = load_program("runs/bfs-baseline")        # doctest: +SKIP
+"""
+
+from dspy_coder.optimizers.artifacts import (
+    audit_leakage,
+    leaked_items,
+    load_program,
+    read_sidecar,
+    save_program,
+)
+from dspy_coder.optimizers.budgets import BUDGET_NAMES, Budget, budget_for
+from dspy_coder.optimizers.compile import CompileResult, compile_program
+from dspy_coder.optimizers.data import SplitData, build_split
+from dspy_coder.optimizers.metric import SandboxMetric
+from dspy_coder.optimizers.programs import PROGRAM_KINDS, make_program
+from dspy_coder.optimizers.registry import OPTIMIZERS, resolve_optimizer
+
+__all__ = [
+    "BUDGET_NAMES",
+    "Budget",
+    "CompileResult",
+    "OPTIMIZERS",
+    "PROGRAM_KINDS",
+    "SandboxMetric",
+    "SplitData",
+    "audit_leakage",
+    "budget_for",
+    "build_split",
+    "compile_program",
+    "leaked_items",
+    "load_program",
+    "make_program",
+    "read_sidecar",
+    "resolve_optimizer",
+    "save_program",
+]

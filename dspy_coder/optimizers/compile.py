@@ -1,0 +1,234 @@
+"""Compile a dspy-coder program with a DSPy teleprompter: one function for every optimizer.
+
+``compile_program`` builds the train/dev data (never the test split), the sandbox metric, the
+teleprompter for the budget, runs the compile with progress, LM-call counting and a
+best-so-far checkpoint, survives Ctrl-C (returning the best program found so far), and scores
+the result on train and dev.
+
+Example:
+    >>> result = compile_program(                                   # doctest: +SKIP
+    ...     "baseline", optimizer="bootstrap", budget=budget_for("light"),
+    ...     problems=load_problems("humaneval"), student_lm=lm)
+    >>> result.program, result.dev_score, result.lm_calls           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
+from dspy_coder.errors import RunError
+from dspy_coder.optimizers.budgets import Budget
+from dspy_coder.optimizers.data import build_split
+from dspy_coder.optimizers.metric import SandboxMetric
+from dspy_coder.optimizers.programs import make_program
+from dspy_coder.optimizers.progress import CandidateTracker, LMCallCounter, TrackedMetric
+from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer, resolve_optimizer
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class CompileResult:
+    """The compiled program and everything the sidecar and MLflow record about the compile."""
+
+    program: dspy.Module
+    program_kind: str
+    program_options: dict[str, Any]
+    optimizer: str
+    budget: Budget
+    seed: int
+    train_ids: list[str]
+    dev_ids: list[str]
+    compile_seconds: float
+    lm_calls: dict[str, int]
+    interrupted: bool = False
+    salvaged_from: str = ""
+    train_score: float | None = None
+    train_solved: float | None = None
+    dev_score: float | None = None
+    dev_solved: float | None = None
+    baseline_dev_score: float | None = None
+    baseline_dev_solved: float | None = None
+    eval_lm_calls: int = 0
+    trial_scores: list[dict[str, Any]] = field(default_factory=list)
+    optimizer_trials: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def lm_calls_total(self) -> int:
+        return sum(self.lm_calls.values())
+
+
+class _InterruptFlag:
+    """Remembers a Ctrl-C even when DSPy's thread pool turns it into another exception."""
+
+    def __init__(self) -> None:
+        self.set = False
+
+    @contextmanager
+    def watch(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):  # noqa: ANN001
+            self.set = True
+            if callable(previous):
+                previous(signum, frame)
+            else:
+                raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def evaluate(program: dspy.Module, examples: list[dspy.Example], metric: Callable[..., Any],
+             threads: int) -> tuple[float | None, float | None]:
+    """(mean metric, fraction fully solved) of ``program`` over ``examples``."""
+    if not examples:
+        return None, None
+    evaluator = dspy.Evaluate(devset=examples, metric=metric, num_threads=threads,
+                              display_progress=True, display_table=False, max_errors=len(examples))
+    scores = [float(score) for _, _, score in evaluator(program).results]
+    return sum(scores) / len(scores), sum(score >= 1.0 for score in scores) / len(scores)
+
+
+def _optimizer_trials(program: Any) -> list[dict[str, Any]]:
+    """Per-trial scores the optimizer attached to its result, where it has them."""
+    trials: list[dict[str, Any]] = []
+    for index, entry in enumerate(getattr(program, "candidate_programs", None) or []):
+        if isinstance(entry, dict) and "score" in entry:
+            score = float(entry["score"])  # dspy.Evaluate scores are percentages
+            trials.append({"trial": index, "score": score / 100.0 if score > 1.0 else score,
+                           **({"seed": entry["seed"]} if "seed" in entry else {})})
+    for index, log in sorted((getattr(program, "trial_logs", None) or {}).items(),
+                             key=lambda kv: str(kv[0])):
+        if isinstance(log, dict):
+            score = log.get("full_eval_score", log.get("mb_score", log.get("train_score")))
+            if isinstance(score, int | float):
+                trials.append({"trial": index, "score": float(score), "source": "trial_logs"})
+    details = getattr(program, "detailed_results", None)
+    for index, score in enumerate(getattr(details, "val_aggregate_scores", None) or []):
+        trials.append({"trial": index, "score": float(score), "source": "gepa"})
+    return trials
+
+
+def _salvage(optimizer: Any, tracker: CandidateTracker, kind: str, options: dict[str, Any]
+             ) -> tuple[dspy.Module, str]:
+    """The best program an interrupted compile had: BootstrapFewShot's collected demos, else
+    the tracker's best-scoring candidate, else the uncompiled program."""
+    traces = getattr(optimizer, "name2traces", None)
+    if isinstance(optimizer, dspy.BootstrapFewShot) and traces and any(traces.values()):
+        optimizer.validation = []
+        return optimizer._train(), "bootstrapped demos collected so far"
+    best = tracker.best()
+    program = make_program(kind, options)
+    if best is not None:
+        program.load_state(best.state)
+        return program, f"best tracked candidate {best.fingerprint} ({len(best.scores)} runs)"
+    return program, "nothing scored yet: uncompiled program"
+
+
+def compile_program(
+    kind: str,
+    *,
+    optimizer: str,
+    budget: Budget,
+    problems: Sequence[Problem],
+    student_lm: Any,
+    teacher_lm: Any | None = None,
+    program_options: dict[str, Any] | None = None,
+    threads: int = 1,
+    seed: int = DEFAULT_SPLIT_SEED,
+    runner: Any = None,
+    limits: Any = None,
+    log_dir: Path | None = None,
+    checkpoint: Callable[[dspy.Module], None] | None = None,
+    final_eval: bool = True,
+    baseline_eval: bool = False,
+    on_progress: Callable[[int, float, float], None] | None = None,
+) -> CompileResult:
+    """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
+
+    ``student_lm`` is configured for the whole compile; ``teacher_lm`` (if given) produces
+    bootstrapped demos and proposes instructions (GEPA's reflection LM). ``checkpoint`` is
+    called with the best program so far whenever it changes.
+    """
+    name = resolve_optimizer(optimizer)
+    options = dict(program_options or {})
+    train = build_split(problems, "train", seed=seed, limit=budget.train_size)
+    dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size)
+    metric = SandboxMetric(train, dev, runner=runner, limits=limits)
+    student = make_program(kind, options)
+
+    def save_state(state: dict[str, Any]) -> None:
+        if checkpoint is not None:
+            candidate = make_program(kind, options)
+            candidate.load_state(state)
+            checkpoint(candidate)
+
+    tracker = CandidateTracker(type(student), student_lm, checkpoint=save_state,
+                               on_score=on_progress)
+    counter = LMCallCounter()
+    setup = OptimizerSetup(
+        metric=TrackedMetric(metric, tracker),
+        feedback_metric=TrackedMetric(metric.with_feedback(), tracker),
+        trainset=train.examples, devset=dev.examples, budget=budget, student_lm=student_lm,
+        teacher_lm=teacher_lm, threads=threads, seed=seed, log_dir=log_dir,
+    )
+    teleprompter, compile_kwargs = build_optimizer(name, setup)
+    logger.info("Compiling %s with %s (%s budget): %d train, %d dev problems", kind, name,
+                budget.name, len(train), len(dev))
+
+    eval_counter = LMCallCounter()
+    callbacks = list(dspy.settings.callbacks or [])
+    eval_callbacks = [*callbacks, eval_counter]
+    baseline_dev: tuple[float | None, float | None] = (None, None)
+    if baseline_eval:
+        with dspy.context(lm=student_lm, callbacks=eval_callbacks):
+            baseline_dev = evaluate(make_program(kind, options), dev.examples, metric, threads)
+    flag = _InterruptFlag()
+    interrupted, salvaged_from = False, ""
+    started = time.monotonic()
+    with flag.watch(), dspy.context(lm=student_lm, callbacks=[*callbacks, counter, tracker]):
+        try:
+            compiled = teleprompter.compile(student, **compile_kwargs)
+        except BaseException as exc:
+            if not flag.set and not isinstance(exc, KeyboardInterrupt):
+                if isinstance(exc, Exception) and not isinstance(exc, RunError):
+                    raise RunError(f"{name} compile failed: {type(exc).__name__}: {exc}") from exc
+                raise
+            interrupted = True
+            compiled, salvaged_from = _salvage(teleprompter, tracker, kind, options)
+            logger.warning("Compile interrupted; keeping %s.", salvaged_from)
+    compile_seconds = time.monotonic() - started
+
+    result = CompileResult(
+        program=compiled, program_kind=kind, program_options=options, optimizer=name,
+        budget=budget, seed=seed, train_ids=train.task_ids, dev_ids=dev.task_ids,
+        compile_seconds=compile_seconds, lm_calls=dict(counter.calls), interrupted=interrupted,
+        salvaged_from=salvaged_from, baseline_dev_score=baseline_dev[0],
+        baseline_dev_solved=baseline_dev[1],
+        trial_scores=tracker.trial_scores(), optimizer_trials=_optimizer_trials(compiled),
+    )
+    if final_eval and not interrupted:
+        with dspy.context(lm=student_lm, callbacks=eval_callbacks):
+            result.train_score, result.train_solved = evaluate(compiled, train.examples, metric,
+                                                               threads)
+            result.dev_score, result.dev_solved = evaluate(compiled, dev.examples, metric, threads)
+    result.eval_lm_calls = eval_counter.total
+    return result

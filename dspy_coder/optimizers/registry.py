@@ -1,0 +1,179 @@
+"""The teleprompters dspy-coder can compile with, each configured from a ``Budget``.
+
+Every builder takes an ``OptimizerSetup`` and returns the teleprompter plus the keyword
+arguments for its ``compile`` call. Demos are only ever *bootstrapped* from runs that pass
+all of the train example's tests (``metric_threshold=1.0``); labelled demos are off.
+
+Example:
+    >>> sorted(OPTIMIZERS)
+    ['bootstrap', 'gepa', 'mipro', 'random-search', 'simba']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from dspy_coder.errors import SetupError, UsageError
+from dspy_coder.optimizers.budgets import Budget
+
+
+@dataclass
+class OptimizerSetup:
+    """What a builder needs: the metric (already tracked), data, LMs and budget."""
+
+    metric: Callable[..., Any]
+    feedback_metric: Callable[..., Any]
+    trainset: list[dspy.Example]
+    devset: list[dspy.Example]
+    budget: Budget
+    student_lm: Any
+    teacher_lm: Any | None
+    threads: int
+    seed: int
+    log_dir: Path | None
+
+    @property
+    def teacher_settings(self) -> dict[str, Any]:
+        return {"lm": self.teacher_lm} if self.teacher_lm is not None else {}
+
+    @property
+    def prompt_lm(self) -> Any:
+        return self.teacher_lm if self.teacher_lm is not None else self.student_lm
+
+
+Built = tuple[Any, dict[str, Any]]
+
+
+def _bootstrap(s: OptimizerSetup) -> Built:
+    optimizer = dspy.BootstrapFewShot(
+        metric=s.metric,
+        metric_threshold=1.0,
+        teacher_settings=s.teacher_settings,
+        max_bootstrapped_demos=s.budget.max_demos,
+        max_labeled_demos=0,
+        max_rounds=s.budget.max_rounds,
+    )
+    return optimizer, {"trainset": s.trainset}
+
+
+def _random_search(s: OptimizerSetup) -> Built:
+    optimizer = dspy.BootstrapFewShotWithRandomSearch(
+        metric=s.metric,
+        metric_threshold=1.0,
+        teacher_settings=s.teacher_settings,
+        max_bootstrapped_demos=max(1, s.budget.max_demos),
+        max_labeled_demos=0,
+        max_rounds=s.budget.max_rounds,
+        num_candidate_programs=s.budget.num_candidates,
+        num_threads=s.threads,
+    )
+    # Seed -2 ("labels only") is pointless without labelled demos: skip it.
+    restrict = [-3, -1, *range(s.budget.num_candidates)]
+    return optimizer, {"trainset": s.trainset, "valset": s.devset, "restrict": restrict}
+
+
+def _mipro(s: OptimizerSetup) -> Built:
+    try:
+        import optuna  # noqa: F401
+    except ImportError as exc:
+        raise SetupError("MIPROv2 needs optuna. Run: pip install 'optuna>=3.6'") from exc
+    optimizer = dspy.MIPROv2(
+        metric=s.metric,
+        prompt_model=s.prompt_lm,
+        task_model=s.student_lm,
+        teacher_settings=s.teacher_settings,
+        max_bootstrapped_demos=s.budget.max_demos,
+        max_labeled_demos=0,
+        auto=None,
+        num_candidates=s.budget.num_candidates,
+        num_threads=s.threads,
+        seed=s.seed,
+        metric_threshold=1.0,
+        verbose=False,
+    )
+    kwargs = {
+        "trainset": s.trainset,
+        "valset": s.devset,
+        "num_trials": s.budget.trials,
+        "minibatch": False,
+        "view_data_batch_size": min(10, len(s.trainset)),
+    }
+    return optimizer, kwargs
+
+
+def _gepa(s: OptimizerSetup) -> Built:
+    try:
+        import gepa  # noqa: F401
+    except ImportError as exc:
+        raise SetupError("GEPA needs the gepa package. Run: pip install gepa") from exc
+    optimizer = dspy.GEPA(
+        metric=s.feedback_metric,
+        max_metric_calls=s.budget.gepa_metric_calls,
+        reflection_minibatch_size=min(s.budget.gepa_minibatch, len(s.trainset)),
+        reflection_lm=s.prompt_lm,
+        num_threads=s.threads,
+        track_stats=True,
+        log_dir=str(s.log_dir / "gepa") if s.log_dir else None,
+        seed=s.seed,
+    )
+    return optimizer, {"trainset": s.trainset, "valset": s.devset}
+
+
+def _simba(s: OptimizerSetup) -> Built:
+    optimizer = dspy.SIMBA(
+        metric=s.metric,
+        bsize=min(s.budget.simba_batch, len(s.trainset)),
+        num_candidates=s.budget.num_candidates,
+        max_steps=s.budget.trials,
+        max_demos=s.budget.max_demos,
+        prompt_model=s.prompt_lm,
+        teacher_settings=s.teacher_settings or None,
+        num_threads=s.threads,
+    )
+    return optimizer, {"trainset": s.trainset, "seed": s.seed}
+
+
+OPTIMIZERS: dict[str, Callable[[OptimizerSetup], Built]] = {
+    "bootstrap": _bootstrap,
+    "random-search": _random_search,
+    "mipro": _mipro,
+    "gepa": _gepa,
+    "simba": _simba,
+}
+
+ALIASES = {
+    "bootstrapfewshot": "bootstrap",
+    "bootstrapfewshotwithrandomsearch": "random-search",
+    "miprov2": "mipro",
+}
+
+DSPY_NAMES = {
+    "bootstrap": "BootstrapFewShot",
+    "random-search": "BootstrapFewShotWithRandomSearch",
+    "mipro": "MIPROv2",
+    "gepa": "GEPA",
+    "simba": "SIMBA",
+}
+
+
+def resolve_optimizer(name: str) -> str:
+    """Canonical optimizer name for ``name`` (DSPy class names are accepted too)."""
+    key = name.strip().lower().replace("_", "-")
+    key = ALIASES.get(key.replace("-", ""), key)
+    if key not in OPTIMIZERS:
+        raise UsageError(
+            f"Unknown optimizer {name!r}; use one of: {', '.join(OPTIMIZERS)} "
+            "(or the DSPy names BootstrapFewShot, BootstrapFewShotWithRandomSearch, MIPROv2, "
+            "GEPA, SIMBA)."
+        )
+    return key
+
+
+def build_optimizer(name: str, setup: OptimizerSetup) -> Built:
+    """The configured teleprompter for ``name`` and its ``compile`` keyword arguments."""
+    return OPTIMIZERS[resolve_optimizer(name)](setup)

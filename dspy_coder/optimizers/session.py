@@ -1,0 +1,189 @@
+"""One tracked, saved compile: what ``dspy-coder optimize`` runs.
+
+``run_optimization`` opens an MLflow run (``dspy_coder.tracking``) with DSPy autolog of
+compiles and evaluations, compiles with ``compile_program``, checkpoints the best program so
+far to ``OUT/checkpoint/``, saves ``OUT/program.json`` + ``OUT/program.meta.json`` (also after
+Ctrl-C, with ``"interrupted": true``), and logs params, scores, per-trial scores and the
+program as artifacts.
+
+Example:
+    >>> request = OptimizeRequest(kind="baseline", optimizer="bootstrap",   # doctest: +SKIP
+    ...     budget=budget_for("light"), out_dir=Path("runs/bfs"), student_spec="local:...")
+    >>> sidecar = run_optimization(request, problems=problems, student_lm=lm)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem, split_assignment
+from dspy_coder.optimizers.artifacts import git_commit, save_program, utc_now
+from dspy_coder.optimizers.budgets import Budget
+from dspy_coder.optimizers.compile import CompileResult, compile_program
+from dspy_coder.optimizers.data import test_split_problems
+from dspy_coder.optimizers.registry import DSPY_NAMES
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class OptimizeRequest:
+    """Everything one compile needs besides the LM objects."""
+
+    kind: str
+    optimizer: str
+    budget: Budget
+    out_dir: Path
+    student_spec: str
+    teacher_spec: str | None = None
+    dataset: str = "humaneval"
+    program_options: dict[str, Any] = field(default_factory=dict)
+    threads: int = 1
+    seed: int = DEFAULT_SPLIT_SEED
+    final_eval: bool = True
+    baseline_eval: bool = False
+    tracking_uri: str | None = None
+    track: bool = True
+    command: str = ""
+
+
+class _Progress:
+    """Logs scored runs at most every few seconds (done, candidate mean, best so far)."""
+
+    def __init__(self, every_s: float = 10.0) -> None:
+        import time
+
+        self._time = time.monotonic
+        self._last = 0.0
+        self.every_s = every_s
+
+    def __call__(self, runs: int, candidate_mean: float, best: float) -> None:
+        now = self._time()
+        if now - self._last >= self.every_s:
+            self._last = now
+            logger.info("compile progress: %d scored runs, this candidate %.3f, best so far %.3f",
+                        runs, candidate_mean, best)
+
+
+def build_sidecar(request: OptimizeRequest, result: CompileResult, problems: Sequence[Problem]
+                  ) -> dict[str, Any]:
+    """The ``program.meta.json`` content."""
+    counts: dict[str, int] = {}
+    for split in split_assignment(problems, request.seed).values():
+        counts[split] = counts.get(split, 0) + 1
+    return {
+        "program": request.kind,
+        "options": result.program_options,
+        "optimizer": result.optimizer,
+        "optimizer_class": DSPY_NAMES[result.optimizer],
+        "budget": asdict(result.budget),
+        "lm": request.student_spec,
+        "teacher_lm": request.teacher_spec or request.student_spec,
+        "dataset": request.dataset,
+        "split": {"seed": request.seed, "sizes": counts, "train_used": result.train_ids,
+                  "dev_used": result.dev_ids},
+        "scores": {"train": result.train_score, "train_solved": result.train_solved,
+                   "dev": result.dev_score, "dev_solved": result.dev_solved,
+                   "uncompiled_dev": result.baseline_dev_score,
+                   "uncompiled_dev_solved": result.baseline_dev_solved},
+        "compile_seconds": round(result.compile_seconds, 1),
+        "lm_calls": {"compile": result.lm_calls_total, "compile_by_lm": result.lm_calls,
+                     "final_eval": result.eval_lm_calls},
+        "interrupted": result.interrupted,
+        "salvaged_from": result.salvaged_from,
+        "trial_scores": result.trial_scores,
+        "optimizer_trials": result.optimizer_trials,
+        "threads": request.threads,
+        "git_commit": git_commit(),
+        "date": utc_now(),
+        "machine": f"{platform.node()} {platform.machine()} ({_cpu_count()} CPUs)",
+        "dspy_version": dspy.__version__,
+        "command": request.command,
+    }
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+
+
+def _metrics(result: CompileResult) -> dict[str, float]:
+    values = {
+        "compile_seconds": result.compile_seconds, "lm_calls": result.lm_calls_total,
+        "train_score": result.train_score, "train_solved": result.train_solved,
+        "dev_score": result.dev_score, "dev_solved": result.dev_solved,
+        "uncompiled_dev_score": result.baseline_dev_score,
+        "uncompiled_dev_solved": result.baseline_dev_solved,
+        "candidates": len(result.trial_scores), "interrupted": float(result.interrupted),
+    }
+    return {k: float(v) for k, v in values.items() if v is not None}
+
+
+def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem], student_lm: Any,
+                     teacher_lm: Any | None = None, runner: Any = None, limits: Any = None
+                     ) -> dict[str, Any]:
+    """Compile, save and track; returns the sidecar dict (also written next to the program)."""
+    out = Path(request.out_dir)
+    held_out = test_split_problems(problems, request.seed)
+    allowed = {p.entry_point for p in problems} - {p.entry_point for p in held_out}
+
+    def checkpoint(program: dspy.Module) -> None:
+        save_program(program, out / "checkpoint",
+                     {"program": request.kind, "options": request.program_options,
+                      "checkpoint": True, "lm": request.student_spec},
+                     held_out=held_out, allowed_entry_points=allowed)
+
+    def compile_and_save(run_id: str | None) -> dict[str, Any]:
+        result = compile_program(
+            request.kind, optimizer=request.optimizer, budget=request.budget, problems=problems,
+            student_lm=student_lm, teacher_lm=teacher_lm, program_options=request.program_options,
+            threads=request.threads, seed=request.seed, runner=runner, limits=limits,
+            log_dir=out / "optimizer_logs", checkpoint=checkpoint,
+            final_eval=request.final_eval, baseline_eval=request.baseline_eval,
+            on_progress=_Progress(),
+        )
+        sidecar = build_sidecar(request, result, problems)
+        if run_id:
+            sidecar["mlflow_run_id"] = run_id
+        program_path, sidecar_path = save_program(result.program, out, sidecar,
+                                                  held_out=held_out, allowed_entry_points=allowed)
+        if run_id:
+            _log_run(run_id, result, program_path, sidecar_path)
+        return json.loads(sidecar_path.read_text(encoding="utf-8"))
+
+    if not request.track:
+        return compile_and_save(None)
+    from dspy_coder import tracking
+
+    params = {"program": request.kind, "optimizer": request.optimizer, "lm": request.student_spec,
+              "teacher_lm": request.teacher_spec or request.student_spec,
+              "threads": request.threads, "split_seed": request.seed,
+              "options": request.program_options, **request.budget.as_params()}
+    with tracking.tracking_run(f"optimize-{request.optimizer}-{request.kind}", params=params,
+                               tags={"kind": "optimize"}, tracking_uri=request.tracking_uri) as run:
+        tracking.enable_dspy_autolog(log_compiles=True, log_evals=True, log_traces=False)
+        try:
+            return compile_and_save(run.run_id)
+        finally:
+            tracking.disable_dspy_autolog()
+
+
+def _log_run(run_id: str, result: CompileResult, program_path: Path, sidecar_path: Path) -> None:
+    from dspy_coder import tracking
+
+    tracking.log_metrics(_metrics(result), run_id=run_id)
+    for step, trial in enumerate(result.trial_scores):
+        tracking.log_metrics({"candidate_mean_score": trial["mean"]}, step=step, run_id=run_id)
+    for step, trial in enumerate(result.optimizer_trials):
+        tracking.log_metrics({"optimizer_trial_score": trial["score"]}, step=step, run_id=run_id)
+    tracking.log_artifact(program_path, artifact_path="program", run_id=run_id)
+    tracking.log_artifact(sidecar_path, artifact_path="program", run_id=run_id)

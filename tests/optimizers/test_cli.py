@@ -1,0 +1,101 @@
+"""`dspy-coder optimize` end to end with DummyLM, the fake sandbox and a local MLflow store."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+from dspy.utils import DummyLM
+
+from dspy_coder import cli
+from dspy_coder.commands import optimize
+from dspy_coder.errors import UsageError
+from dspy_coder.optimizers import metric as metric_module
+from dspy_coder.optimizers.artifacts import load_program, read_sidecar
+
+from .conftest import answers_for, fake_run
+
+
+def run_cli(argv: list[str]) -> int:
+    """``dspy-coder optimize ARGV`` through the real parser pieces and exit-code mapping of
+    ``dspy_coder.cli`` (built for this one command, so other commands' imports do not matter)."""
+    parser = argparse.ArgumentParser(prog="dspy-coder")
+    sub = optimize.add_parser(parser.add_subparsers(dest="command", required=True))
+    cli._add_common(sub)
+    args = parser.parse_args(["optimize", *argv])
+    try:
+        return optimize.run(args, cli.settings_from_args(args))
+    except UsageError:
+        return 2
+
+
+@pytest.fixture
+def dataset(tmp_path, problems):
+    path = tmp_path / "synth.jsonl"
+    path.write_text("\n".join(p.model_dump_json() for p in problems) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def patched(monkeypatch, problems):
+    lms = {}
+
+    def make_lm(self, spec=None, **overrides):
+        return lms.setdefault(spec or self.lm, DummyLM(answers_for(problems)))
+
+    def configure(self, spec=None, **overrides):
+        import dspy
+
+        lm = make_lm(self, spec)
+        dspy.configure(lm=lm)
+        return lm
+
+    monkeypatch.setattr(cli.Settings, "make_lm", make_lm)
+    monkeypatch.setattr(cli.Settings, "configure", configure)
+    monkeypatch.setattr(metric_module, "default_runner", lambda: fake_run)
+    return lms
+
+
+def test_optimize_saves_a_loadable_program_and_tracks_it(tmp_path, dataset, patched, capsys):
+    out = tmp_path / "run"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    code = run_cli(["--program", "baseline", "--optimizer", "BootstrapFewShot",
+                     "--budget", "light", "--dataset", str(dataset), "--out", str(out),
+                     "--lm", "student-model", "--teacher-lm", "teacher-model",
+                     "--tracking-uri", uri, "--eval-uncompiled"])
+    assert code == 0
+    stdout = capsys.readouterr().out  # DSPy's progress bars go to stdout before the summary
+    summary = json.loads(stdout[stdout.rindex('{\n  "program"'):])
+    assert summary["optimizer"] == "BootstrapFewShot" and summary["dev_score"] == 1.0
+    meta = read_sidecar(out)
+    assert meta["program"] == "baseline" and meta["optimizer"] == "bootstrap"
+    assert meta["lm"] == "student-model" and meta["teacher_lm"] == "teacher-model"
+    assert meta["budget"]["name"] == "light" and meta["split"]["sizes"]["test"] == 8
+    assert meta["scores"]["uncompiled_dev"] == 1.0 and meta["lm_calls"]["compile"] >= 2
+    assert meta["mlflow_run_id"] and meta["leak_check"] == "passed"
+    assert patched["teacher-model"].history  # the teacher bootstrapped the demos
+    program = load_program(out / "program.json")
+    assert len(program.write.demos) == 2
+
+    import mlflow
+
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(meta["mlflow_run_id"])
+    assert run.data.params["optimizer"] == "bootstrap"
+    assert run.data.params["budget.train_size"] == "6"
+    assert run.data.metrics["dev_score"] == 1.0 and "compile_seconds" in run.data.metrics
+    artifacts = {a.path for a in mlflow.MlflowClient(tracking_uri=uri).list_artifacts(
+        meta["mlflow_run_id"], "program")}
+    assert {"program/program.json", "program/program.meta.json"} <= artifacts
+
+
+def test_coder_flags_are_refused_for_the_baseline(tmp_path, dataset, patched):
+    code = run_cli(["--program", "baseline", "--no-refine", "--dataset",
+                     str(dataset), "--out", str(tmp_path), "--no-tracking"])
+    assert code == 2
+
+
+def test_unknown_optimizer_is_a_usage_error(tmp_path, dataset, patched):
+    code = run_cli(["--program", "baseline", "--optimizer", "adam",
+                     "--dataset", str(dataset), "--out", str(tmp_path), "--no-tracking"])
+    assert code == 2
