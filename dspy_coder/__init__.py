@@ -4,7 +4,8 @@ Example:
     >>> import dspy
     >>> from dspy_coder import Coder, make_lm
     >>> dspy.configure(lm=make_lm("local:qwen2.5-coder-1.5b"))     # doctest: +SKIP
-    >>> report = Coder()(prompt="def add(a, b):\\n    '''>>> add(1, 2)\\n    3\\n    '''").report  # doctest: +SKIP
+    >>> coder = Coder(max_iterations=3)                              # doctest: +SKIP
+    >>> report = coder(prompt="def add(a, b):  # add(1, 2) == 3").report  # doctest: +SKIP
 """
 
 from dspy_coder import _env  # noqa: F401  (must run before litellm/mlflow are imported)

@@ -28,8 +28,8 @@ class SingleShot(dspy.Module):
 
     def __init__(self, chain_of_thought: bool = False) -> None:
         super().__init__()
-        self.write = dspy.ChainOfThought(WriteFunction) if chain_of_thought else dspy.Predict(
-            WriteFunction
+        self.write = (
+            dspy.ChainOfThought(WriteFunction) if chain_of_thought else dspy.Predict(WriteFunction)
         )
 
     def forward(self, prompt: str, entry_point: str | None = None, **_: object) -> dspy.Prediction:

@@ -73,8 +73,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         help="local:qwen2.5-coder-1.5b (default), local:qwen2.5-coder-0.5b, a .gguf path, or any "
         "LiteLLM model string (env DSPY_CODER_LM)",
     )
-    group.add_argument("--api-base", default=env.get("DSPY_CODER_API_BASE"),
-                       help="base URL of an OpenAI-compatible server (env DSPY_CODER_API_BASE)")
+    group.add_argument(
+        "--api-base",
+        default=env.get("DSPY_CODER_API_BASE"),
+        help="base URL of an OpenAI-compatible server (env DSPY_CODER_API_BASE)",
+    )
     group.add_argument("--temperature", type=float, default=0.0)
     group.add_argument("--max-tokens", type=int, default=1024)
     group.add_argument("--seed", type=int, default=0)

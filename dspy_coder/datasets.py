@@ -102,7 +102,9 @@ def load_problems(source: str | Path = "humaneval") -> list[Problem]:
                 f"{', '.join(REQUIRED_FIELDS)} (canonical_solution optional)."
             )
         try:
-            problems.append(Problem.model_validate({k: record.get(k) for k in Problem.model_fields}))
+            problems.append(
+                Problem.model_validate({k: record.get(k) for k in Problem.model_fields})
+            )
         except ValidationError as exc:
             raise UsageError(f"{path}: record {line_number} is invalid: {exc}") from exc
     ids = [p.task_id for p in problems]

@@ -34,8 +34,13 @@ logger = logging.getLogger(__name__)
 class Executor(Protocol):
     """Runs code with tests; ``dspy_coder.sandbox.run`` is the real one."""
 
-    def __call__(self, code: str, tests: str | None = None, entry_point: str | None = None,
-                 limits: object | None = None) -> ExecutionResult: ...
+    def __call__(
+        self,
+        code: str,
+        tests: str | None = None,
+        entry_point: str | None = None,
+        limits: object | None = None,
+    ) -> ExecutionResult: ...
 
 
 Profiler = Callable[[str, str, str], PerformanceMetrics | None]
@@ -70,8 +75,9 @@ class RunState:
         """Highest score; ties go to more tests passed, then to the earlier attempt."""
         if not self.attempts:
             return None
-        ranked = max(enumerate(self.attempts),
-                     key=lambda pair: (pair[1].score, pair[1].test_score, -pair[0]))
+        ranked = max(
+            enumerate(self.attempts), key=lambda pair: (pair[1].score, pair[1].test_score, -pair[0])
+        )
         return ranked[1]
 
     def iteration_bests(self) -> list[float]:
@@ -88,20 +94,34 @@ class RunState:
 class CandidateEvaluator:
     """Sandbox run -> metrics -> vetting -> score -> ``Attempt``."""
 
-    def __init__(self, executor: Executor, limits: object, timeout_s: float,
-                 weights: ScoreWeights, profiler: Profiler | None = None) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        limits: object,
+        timeout_s: float,
+        weights: ScoreWeights,
+        profiler: Profiler | None = None,
+    ) -> None:
         self.executor = executor
         self.limits = limits
         self.timeout_s = timeout_s
         self.weights = weights
         self.profiler = profiler
 
-    def _metrics(self, state: RunState, code: str, result: ExecutionResult,
-                 all_counted_pass: bool) -> PerformanceMetrics:
-        metrics = PerformanceMetrics(execution_time_s=round(result.duration_s, 4),
-                                     peak_memory_mb=round(result.peak_memory_mb, 2))
-        wants_profile = (self.profiler and state.route == "complex" and state.make_input
-                         and state.task.entry_point and all_counted_pass)
+    def _metrics(
+        self, state: RunState, code: str, result: ExecutionResult, all_counted_pass: bool
+    ) -> PerformanceMetrics:
+        metrics = PerformanceMetrics(
+            execution_time_s=round(result.duration_s, 4),
+            peak_memory_mb=round(result.peak_memory_mb, 2),
+        )
+        wants_profile = (
+            self.profiler
+            and state.route == "complex"
+            and state.make_input
+            and state.task.entry_point
+            and all_counted_pass
+        )
         if wants_profile:
             try:
                 measured = self.profiler(code, state.task.entry_point, state.make_input)
@@ -109,11 +129,13 @@ class CandidateEvaluator:
                 state.notes.append(f"Complexity profiling failed: {type(exc).__name__}: {exc}")
                 measured = None
             if measured is not None:
-                metrics = metrics.model_copy(update={
-                    "time_complexity": measured.time_complexity,
-                    "complexity_fit": measured.complexity_fit,
-                    "space_complexity": measured.space_complexity,
-                })
+                metrics = metrics.model_copy(
+                    update={
+                        "time_complexity": measured.time_complexity,
+                        "complexity_fit": measured.complexity_fit,
+                        "space_complexity": measured.space_complexity,
+                    }
+                )
         return metrics
 
     def rescore(self, state: RunState) -> None:
@@ -122,14 +144,27 @@ class CandidateEvaluator:
         for attempt in state.attempts:
             if attempt.execution is None:
                 continue
-            score = score_execution(attempt.execution, state.counted, attempt.metrics, targets,
-                                    self.weights, self.timeout_s)
+            score = score_execution(
+                attempt.execution,
+                state.counted,
+                attempt.metrics,
+                targets,
+                self.weights,
+                self.timeout_s,
+            )
             attempt.score, attempt.test_score = score.score, score.test_score
             attempt.performance_score = score.performance_score
             attempt.feedback = format_failures(attempt.execution, state.counted)
 
-    def evaluate(self, state: RunState, code: str, iteration: int, stage: str,
-                 reasoning: str = "", error: str = "") -> Attempt:
+    def evaluate(
+        self,
+        state: RunState,
+        code: str,
+        iteration: int,
+        stage: str,
+        reasoning: str = "",
+        error: str = "",
+    ) -> Attempt:
         """Run ``code`` against the run's tests and append the scored attempt."""
         started = time.perf_counter()
         test_source = "\n\n\n".join(t.code for t in state.tests) or None
@@ -139,15 +174,26 @@ class CandidateEvaluator:
         all_pass = bool(counted) and all(outcomes.get(name, False) for name in counted)
         metrics = self._metrics(state, code, result, all_pass or not state.tests)
         attempt = Attempt(
-            iteration=iteration, stage=stage, code=code, reasoning=reasoning or "",
-            tests=state.tests, execution=result, metrics=metrics, error=error,
-            usage=state.take_usage(), duration_s=round(time.perf_counter() - started, 3),
+            iteration=iteration,
+            stage=stage,
+            code=code,
+            reasoning=reasoning or "",
+            tests=state.tests,
+            execution=result,
+            metrics=metrics,
+            error=error,
+            usage=state.take_usage(),
+            duration_s=round(time.perf_counter() - started, 3),
         )
         state.attempts.append(attempt)
         state.counted = counted
         self.rescore(state)
         logger.info(
             "iteration %d (%s): %d/%d tests passed, score %.2f",
-            iteration, stage, result.tests_passed, result.tests_total, attempt.score,
+            iteration,
+            stage,
+            result.tests_passed,
+            result.tests_total,
+            attempt.score,
         )
         return attempt

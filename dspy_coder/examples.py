@@ -6,7 +6,7 @@ Recognised forms (the ones HumanEval and ordinary docstrings use):
     5                      add(2, 3) => 5         add(2, 3) should return 5
 
 Example:
-    >>> [e.call for e in extract_doc_examples('def f(x):\\n    """>>> f(1)\\n    2\\n    """', "f")]
+    >>> [e.call for e in extract_doc_examples("def f(x):\\n    # f(1) == 2", "f")]
     ['f(1)']
 """
 
@@ -17,7 +17,8 @@ import re
 
 from dspy_coder.types import DocExample, TestCase
 
-_ARROW = re.compile(r"\s*(?:➞|→|==>|=>|->|==|should\s+return|returns?|should\s+be|is|=)\s*", re.I)
+_ARROW = re.compile(r"\s*(?:➞|→|==>|=>|->|==|should\s+return|returns?|should\s+be)\s*", re.I)
+_JSON_WORDS = {"true": "True", "false": "False", "null": "None"}
 
 
 def _parses(source: str) -> bool:
@@ -28,14 +29,34 @@ def _parses(source: str) -> bool:
     return True
 
 
+def _is_literal(source: str) -> bool:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _literal_call(call: str) -> bool:
+    """A call whose arguments are all literals (not ``f(n)`` from a recurrence definition)."""
+    try:
+        node = ast.parse(call, mode="eval").body
+    except SyntaxError:
+        return False
+    if not isinstance(node, ast.Call):
+        return False
+    args = list(node.args) + [k.value for k in node.keywords]
+    return all(_is_literal(ast.unparse(arg)) for arg in args)
+
+
 def _clean_expected(text: str) -> str | None:
-    """Trim trailing prose punctuation until the value parses as a Python expression."""
-    candidate = text.strip()
+    """Trim trailing prose punctuation until the value is a Python literal."""
+    candidate = _JSON_WORDS.get(text.strip().rstrip(".,;").lower(), text.strip())
     for _ in range(3):
-        if candidate and _parses(candidate):
+        if candidate and _is_literal(candidate):
             return candidate
         candidate = candidate.rstrip(".,;").strip()
-    return candidate if candidate and _parses(candidate) else None
+    return candidate if candidate and _is_literal(candidate) else None
 
 
 def _balanced_call(line: str, start: int) -> int | None:
@@ -68,9 +89,10 @@ def _inline_example(line: str, entry_point: str) -> DocExample | None:
         return None
     call = line[match.start() : end]
     arrow = _ARROW.match(line, end)
-    if not arrow or not _parses(call):
+    if not arrow or not _literal_call(call):
         return None
-    expected = _clean_expected(line[arrow.end() :])
+    # in prose a trailing "." ends the sentence, it is not a float's decimal point
+    expected = _clean_expected(line[arrow.end() :].strip().rstrip("."))
     return DocExample(call=call, expected=expected) if expected else None
 
 
@@ -83,16 +105,23 @@ def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExampl
         stripped = lines[index].strip()
         if stripped.startswith(">>>"):
             call = stripped[3:].strip()
-            expected_lines: list[str] = []
-            index += 1
-            while index < len(lines):
-                nxt = lines[index].strip()
-                if not nxt or nxt.startswith(">>>") or nxt.startswith('"""'):
+            # doctest output runs to a blank line; keep the longest prefix that is a literal
+            expected, collected, end = None, [], index + 1
+            for cursor in range(index + 1, len(lines)):
+                nxt = lines[cursor].strip()
+                if not nxt or nxt.startswith((">>>", '"""', "'''")):
                     break
-                expected_lines.append(nxt)
-                index += 1
-            expected = _clean_expected(" ".join(expected_lines)) if expected_lines else None
-            if call and expected and _parses(call):
+                collected.append(nxt)
+                value = _clean_expected(" ".join(collected))
+                if value is not None:
+                    expected, end = value, cursor + 1
+            index = end
+            if (
+                call
+                and expected
+                and _parses(call)
+                and (_literal_call(call) or not re.match(r"^\w+\(", call))
+            ):
                 examples.append(DocExample(call=call, expected=expected))
             continue
         if entry_point:
@@ -122,7 +151,8 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
             f"    assert ok, f'{example.call} returned {{result!r}}, expected {{expected!r}}'\n"
         )
         tests.append(
-            TestCase(name=f"test_docstring_example_{number}", code=code, source="docstring",
-                     vetted=True)
+            TestCase(
+                name=f"test_docstring_example_{number}", code=code, source="docstring", vetted=True
+            )
         )
     return tests

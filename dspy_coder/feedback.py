@@ -44,7 +44,9 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
     if failing:
         lines.insert(0, f"{len(confirmed)} of {len(relevant)} tests failed.")
     for test in confirmed:
-        lines.append(f"FAILED {test.name}: {_clip(test.message or 'assertion failed', MAX_MESSAGE_CHARS)}")
+        lines.append(
+            f"FAILED {test.name}: {_clip(test.message or 'assertion failed', MAX_MESSAGE_CHARS)}"
+        )
     for test in unconfirmed:
         lines.append(
             f"UNCONFIRMED {test.name} (a generated test that may itself be wrong; fix the code "
@@ -75,7 +77,9 @@ def format_history(attempts: list[Attempt], last: int = 4) -> str:
         return "No earlier attempts."
     lines = []
     for attempt in attempts[-last:]:
-        first_failure = attempt.feedback.splitlines()[1] if "\n" in attempt.feedback else attempt.feedback
+        first_failure = (
+            attempt.feedback.splitlines()[1] if "\n" in attempt.feedback else attempt.feedback
+        )
         lines.append(
             f"attempt {attempt.iteration} ({attempt.stage}): score {attempt.score:.2f}; "
             f"{_clip(first_failure, 200)}"

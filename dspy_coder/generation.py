@@ -9,7 +9,8 @@ would only copy the code) is skipped.
 
 Example:
     >>> step = GenerateCode(interpreter_factory=SandboxInterpreter)     # doctest: +SKIP
-    >>> step(task=prompt, plan="", prompt=prompt, entry_point="add", examples=[]).code  # doctest: +SKIP
+    >>> step(task=prompt, plan="", prompt=prompt, entry_point="add",
+    ...      examples=[]).code                                        # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from dspy_coder.types import DocExample
 
 logger = logging.getLogger(__name__)
 
-_CHECK_TEMPLATE = '''
+_CHECK_TEMPLATE = """
 __ns = {{"__name__": "solution"}}
 exec(compile({code!r}, "solution.py", "exec"), __ns)
 if {entry_point!r} and {entry_point!r} not in __ns:
@@ -44,12 +45,13 @@ for __call, __expected in {pairs!r}:
         __failures.append(f"{{__call}} raised {{type(__exc).__name__}}: {{__exc}}")
         continue
     __want = eval(__expected, __ns)
-    __close = isinstance(__got, float) and isinstance(__want, (int, float)) and abs(__got - __want) <= 1e-6
+    __close = (isinstance(__got, float) and isinstance(__want, (int, float))
+               and abs(__got - __want) <= 1e-6)
     if not (__got == __want or __close):
         __failures.append(f"{{__call}} returned {{__got!r}}, expected {{__want!r}}")
 if __failures:
     raise AssertionError("Docstring examples failed:\\n" + "\\n".join(__failures))
-'''
+"""
 
 
 def example_check_program(code: str, entry_point: str | None, examples: list[DocExample]) -> str:
@@ -68,8 +70,9 @@ class GenerateCode(dspy.ProgramOfThought):
     ) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            super().__init__(CodeGenerator, max_iters=max_iters,
-                             interpreter_factory=interpreter_factory)
+            super().__init__(
+                CodeGenerator, max_iters=max_iters, interpreter_factory=interpreter_factory
+            )
         del self.generate_output  # the program is the answer; no copy-out call
 
     def _generate_instruction(self, mode: str) -> str:
@@ -86,8 +89,13 @@ class GenerateCode(dspy.ProgramOfThought):
             )
         return super()._generate_instruction(mode)
 
-    def _check(self, interpreter: CodeInterpreter, code: str, entry_point: str | None,
-               examples: list[DocExample]) -> str | None:
+    def _check(
+        self,
+        interpreter: CodeInterpreter,
+        code: str,
+        entry_point: str | None,
+        examples: list[DocExample],
+    ) -> str | None:
         """None when the code runs and passes its examples, else the error text for the LM."""
         try:
             interpreter.execute(example_check_program(code, entry_point, examples))
@@ -111,13 +119,21 @@ class GenerateCode(dspy.ProgramOfThought):
                 error = self._check(interpreter, code, entry_point, examples)
             except CodeInterpreterError as exc:  # the worker died: cannot verify here
                 logger.warning("Interpreter failed (%s); skipping in-step verification.", exc)
-                return dspy.Prediction(code=code, reasoning=prediction.reasoning, errors=[str(exc)],
-                                       hops=1, verified=False)
+                return dspy.Prediction(
+                    code=code,
+                    reasoning=prediction.reasoning,
+                    errors=[str(exc)],
+                    hops=1,
+                    verified=False,
+                )
             hops = 1
             while error is not None and hops < self.max_iters:
                 errors.append(error)
-                logger.info("Generated code failed its own check (hop %d): %s", hops,
-                            error.splitlines()[0] if error else "")
+                logger.info(
+                    "Generated code failed its own check (hop %d): %s",
+                    hops,
+                    error.splitlines()[0] if error else "",
+                )
                 prediction = self.code_regenerate(
                     task=task, plan=plan, previous_code=code, error=error
                 )
@@ -126,5 +142,10 @@ class GenerateCode(dspy.ProgramOfThought):
                 hops += 1
             if error is not None:
                 errors.append(error)
-        return dspy.Prediction(code=code, reasoning=prediction.reasoning, errors=errors,
-                               hops=hops, verified=error is None)
+        return dspy.Prediction(
+            code=code,
+            reasoning=prediction.reasoning,
+            errors=errors,
+            hops=hops,
+            verified=error is None,
+        )

@@ -34,15 +34,22 @@ from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.tasks import build_task, task_text
 from dspy_coder.test_generation import GenerateTests
-from dspy_coder.types import Plan, PerformanceTargets, Task
+from dspy_coder.types import PerformanceTargets, Plan, Task
 from dspy_coder.usage import cost_from
 from dspy_coder.vetting import screen_generated
 
 logger = logging.getLogger(__name__)
 
 Routing = Literal["auto", "simple", "complex"]
-_LM_FAILURES = ("APIConnectionError", "ServiceUnavailableError", "Timeout", "APITimeoutError",
-                "InternalServerError", "RateLimitError", "LMUnavailableError")
+_LM_FAILURES = (
+    "APIConnectionError",
+    "ServiceUnavailableError",
+    "Timeout",
+    "APITimeoutError",
+    "InternalServerError",
+    "RateLimitError",
+    "LMUnavailableError",
+)
 
 
 def _is_lm_failure(exc: BaseException) -> bool:
@@ -105,9 +112,16 @@ class Coder(dspy.Module):
             raise UsageError("threshold must be between 0 and 1.")
         if routing not in ("auto", "simple", "complex"):
             raise UsageError("routing must be 'auto', 'simple' or 'complex'.")
-        self.config = dict(max_iterations=max_iterations, threshold=threshold, patience=patience,
-                           routing=routing, use_plan=use_plan, use_tests=use_tests,
-                           use_refine=use_refine, refine_attempts=refine_attempts)
+        self.config = dict(
+            max_iterations=max_iterations,
+            threshold=threshold,
+            patience=patience,
+            routing=routing,
+            use_plan=use_plan,
+            use_tests=use_tests,
+            use_refine=use_refine,
+            refine_attempts=refine_attempts,
+        )
         self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
         self.routing, self.refine_attempts = routing, refine_attempts
         self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
@@ -119,8 +133,9 @@ class Coder(dspy.Module):
             interpreter_factory = interpreter_factory or sandbox.SandboxInterpreter
             profiler = profiler or sandbox.complexity_profiler(timeout_s=timeout_s)
         limits = _make_limits(timeout_s, memory_mb)
-        self.evaluator = CandidateEvaluator(executor, limits, timeout_s, weights or ScoreWeights(),
-                                            profiler)
+        self.evaluator = CandidateEvaluator(
+            executor, limits, timeout_s, weights or ScoreWeights(), profiler
+        )
         self.assess = dspy.Predict(ComplexityAssessor)
         self.planner = dspy.Predict(CodePlanner)
         self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters)
@@ -162,17 +177,26 @@ class Coder(dspy.Module):
         result = self._call(state, "plan", self.planner, task=text)
         if result is None:
             return None
-        return Plan(approach=str(result.approach), steps=list(result.steps or [])[:6],
-                    edge_cases=list(result.edge_cases or [])[:6],
-                    performance=PerformanceTargets(time_complexity=str(result.time_complexity)))
+        return Plan(
+            approach=str(result.approach),
+            steps=list(result.steps or [])[:6],
+            edge_cases=list(result.edge_cases or [])[:6],
+            performance=PerformanceTargets(time_complexity=str(result.time_complexity)),
+        )
 
     def _tests(self, state: RunState, text: str, plan_text: str) -> None:
         state.tests = doc_example_tests(state.task.examples)
         wants_generated = self.use_tests and (state.route == "complex" or not state.tests)
         if not wants_generated:
             return
-        result = self._call(state, "tests", self.write_tests, task=text, plan=plan_text,
-                            entry_point=state.task.entry_point)
+        result = self._call(
+            state,
+            "tests",
+            self.write_tests,
+            task=text,
+            plan=plan_text,
+            entry_point=state.task.entry_point,
+        )
         if result is None:
             return
         kept, notes = screen_generated(result.tests, state.task.examples)
@@ -180,8 +204,10 @@ class Coder(dspy.Module):
         state.notes += notes
         state.make_input = result.make_input
         if not state.task.examples and kept:
-            state.notes.append("The task has no docstring examples; generated tests count "
-                               "unvetted because there is nothing to vet them against.")
+            state.notes.append(
+                "The task has no docstring examples; generated tests count "
+                "unvetted because there is nothing to vet them against."
+            )
 
     def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
         best = state.best()
@@ -190,14 +216,27 @@ class Coder(dspy.Module):
 
         def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
             code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
-            attempt = self.evaluator.evaluate(state, code, iteration, "refine",
-                                              getattr(prediction, "reasoning", ""))
+            attempt = self.evaluator.evaluate(
+                state, code, iteration, "refine", getattr(prediction, "reasoning", "")
+            )
             return attempt.score
 
-        refine = dspy.Refine(module=self.refine_step, N=self.refine_attempts,
-                             reward_fn=sandbox_reward, threshold=self.threshold)
-        self._call(state, "refine", refine, task=text, code=best.code, failures=best.feedback,
-                   metrics=format_metrics(best), history=format_history(state.attempts))
+        refine = dspy.Refine(
+            module=self.refine_step,
+            N=self.refine_attempts,
+            reward_fn=sandbox_reward,
+            threshold=self.threshold,
+        )
+        self._call(
+            state,
+            "refine",
+            refine,
+            task=text,
+            code=best.code,
+            failures=best.feedback,
+            metrics=format_metrics(best),
+            history=format_history(state.attempts),
+        )
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: refinement produced no candidate")
 
@@ -209,14 +248,22 @@ class Coder(dspy.Module):
         if state.route == "complex" and self.use_plan:
             state.plan = self._plan(state, text)
         plan_text = _render_plan(state.plan)
-        generated = self._call(state, "generate", self.generate, task=text, plan=plan_text,
-                               prompt=state.task.prompt, entry_point=state.task.entry_point,
-                               examples=state.task.examples)
+        generated = self._call(
+            state,
+            "generate",
+            self.generate,
+            task=text,
+            plan=plan_text,
+            prompt=state.task.prompt,
+            entry_point=state.task.entry_point,
+            examples=state.task.examples,
+        )
         self._tests(state, text, plan_text)
         code = generated.code if generated is not None else ""
         errors = "; ".join(generated.errors) if generated is not None else "no code produced"
-        self.evaluator.evaluate(state, code, 1, "generate",
-                                getattr(generated, "reasoning", ""), error=errors)
+        self.evaluator.evaluate(
+            state, code, 1, "generate", getattr(generated, "reasoning", ""), error=errors
+        )
         iteration, best_so_far, stalled_rounds = 1, state.best().score, 0
         while True:
             best = state.best()
@@ -257,12 +304,15 @@ class Coder(dspy.Module):
                 self._develop(state)
             except KeyboardInterrupt:
                 state.stop_reason = "interrupted"
-                state.errors.append("Interrupted by the user; the report holds the attempts so far.")
+                state.errors.append(
+                    "Interrupted by the user; the report holds the attempts so far."
+                )
             except LMUnavailableError as exc:
                 state.stop_reason = "lm_unavailable"
                 state.errors.append(str(exc))
-            report = build_report(state, self.threshold,
-                                  cost_from(tracker, time.perf_counter() - started))
+            report = build_report(
+                state, self.threshold, cost_from(tracker, time.perf_counter() - started)
+            )
         return dspy.Prediction(code=report.code, report=report)
 
 

@@ -5,7 +5,8 @@ temperature 1.0, and advice from earlier rollouts); the reward function runs eac
 in the sandbox and records it as an ``Attempt``, so every rollout is kept in the audit trail.
 
 Example:
-    >>> refine = dspy.Refine(module=RefineStep(), N=2, reward_fn=reward, threshold=0.95)  # doctest: +SKIP
+    >>> refine = dspy.Refine(module=RefineStep(), N=2, reward_fn=reward,
+    ...                      threshold=0.95)                          # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ class RefineStep(dspy.Module):
         super().__init__()
         self.fix = dspy.ChainOfThought(CodeRefiner)
 
-    def forward(self, task: str, code: str, failures: str, metrics: str,
-                history: str) -> dspy.Prediction:
-        prediction = self.fix(task=task, code=code, failures=failures, metrics=metrics,
-                              history=history)
-        return dspy.Prediction(fixed_code=prediction.fixed_code,
-                               reasoning=getattr(prediction, "reasoning", ""))
+    def forward(
+        self, task: str, code: str, failures: str, metrics: str, history: str
+    ) -> dspy.Prediction:
+        prediction = self.fix(
+            task=task, code=code, failures=failures, metrics=metrics, history=history
+        )
+        return dspy.Prediction(
+            fixed_code=prediction.fixed_code, reasoning=getattr(prediction, "reasoning", "")
+        )

@@ -35,7 +35,9 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
         status=status,
         code=best.code if best else "",
         tests=tests,
-        metrics=best.metrics if best else DevelopmentReport.model_fields["metrics"].default_factory(),
+        metrics=best.metrics
+        if best
+        else DevelopmentReport.model_fields["metrics"].default_factory(),
         plan=state.plan,
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
@@ -59,16 +61,25 @@ def render_report(report: DevelopmentReport) -> str:
         f"Route: {report.route}   iterations used: {report.iterations_used}   "
         f"score history: {', '.join(f'{s:.2f}' for s in report.score_history)}",
     ]
-    best = next((a for a in report.attempts if a.iteration == report.best_iteration
-                 and a.code == report.code), None)
+    best = next(
+        (
+            a
+            for a in report.attempts
+            if a.iteration == report.best_iteration and a.code == report.code
+        ),
+        None,
+    )
     if best and best.execution:
         lines.append(
             f"Tests: {best.execution.tests_passed}/{best.execution.tests_total} passed "
             f"({sum(t.vetted for t in report.tests)} counted)   "
             f"time {report.metrics.execution_time_s or 0:.3f}s   "
             f"peak memory {report.metrics.peak_memory_mb or 0:.0f} MB"
-            + (f"   complexity {report.metrics.time_complexity}"
-               if report.metrics.time_complexity else "")
+            + (
+                f"   complexity {report.metrics.time_complexity}"
+                if report.metrics.time_complexity
+                else ""
+            )
         )
     cost = report.cost
     lines.append(

@@ -58,13 +58,21 @@ def complexity_rank(label: str | None) -> int | None:
         return None
     text = re.sub(r"\s+", "", label.lower()).replace("**", "^").replace("²", "^2")
     aliases = {
-        "o(1)": 0, "o(logn)": 1, "o(log(n))": 1, "o(n)": 2, "o(nlogn)": 3, "o(nlog(n))": 3,
-        "o(n^2)": 4, "o(n^3)": 5, "o(2^n)": 6,
+        "o(1)": 0,
+        "o(logn)": 1,
+        "o(log(n))": 1,
+        "o(n)": 2,
+        "o(nlogn)": 3,
+        "o(nlog(n))": 3,
+        "o(n^2)": 4,
+        "o(n^3)": 5,
+        "o(2^n)": 6,
     }
     if text in aliases:
         return aliases[text]
-    return next((i for i, c in enumerate(COMPLEXITY_ORDER) if c.lower().replace(" ", "") == text),
-                None)
+    return next(
+        (i for i, c in enumerate(COMPLEXITY_ORDER) if c.lower().replace(" ", "") == text), None
+    )
 
 
 def performance_score(
@@ -108,5 +116,6 @@ def score_execution(
     total = (weights.tests * tests + weights.performance * performance) / (
         weights.tests + weights.performance
     )
-    return Score(score=round(total, 4), test_score=round(tests, 4),
-                 performance_score=round(performance, 4))
+    return Score(
+        score=round(total, 4), test_score=round(tests, 4), performance_score=round(performance, 4)
+    )

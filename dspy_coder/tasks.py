@@ -1,7 +1,7 @@
 """Build and validate a ``Task`` from what a user gives: a prompt and optionally an entry point.
 
 Example:
-    >>> task = build_task('def add(a, b):\\n    """>>> add(1, 2)\\n    3\\n    """\\n')
+    >>> task = build_task("def add(a, b):\\n    # add(1, 2) == 3\\n")
     >>> task.entry_point, [e.call for e in task.examples]
     ('add', ['add(1, 2)'])
 """

@@ -19,5 +19,8 @@ class GenerateTests(dspy.Module):
     def forward(self, task: str, plan: str, entry_point: str | None) -> dspy.Prediction:
         prediction = self.write(task=task, plan=plan)
         tests: list[TestCase] = parse_generated_tests(prediction.test_code, entry_point)
-        return dspy.Prediction(tests=tests, make_input=parse_make_input(prediction.make_input),
-                               raw=prediction.test_code)
+        return dspy.Prediction(
+            tests=tests,
+            make_input=parse_make_input(prediction.make_input),
+            raw=prediction.test_code,
+        )

@@ -40,7 +40,8 @@ def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) ->
         if tree is None:
             return []
     preamble = [
-        ast.unparse(node) for node in tree.body
+        ast.unparse(node)
+        for node in tree.body
         if isinstance(node, ast.Import | ast.ImportFrom)
         and not any(alias.name in {"pytest", "unittest"} for alias in node.names)
         and not (isinstance(node, ast.ImportFrom) and node.module in {"solution", "main"})
@@ -60,7 +61,9 @@ def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) ->
         name = f"test_generated_{len(tests) + 1}"
         body = body.replace(f"def {getattr(node, 'name', name)}(", f"def {name}(", 1)
         if header:
-            body = body.replace("():\n", f"():\n    {header.replace(chr(10), chr(10) + '    ')}\n", 1)
+            body = body.replace(
+                "():\n", f"():\n    {header.replace(chr(10), chr(10) + '    ')}\n", 1
+            )
         tests.append(TestCase(name=name, code=body, source="generated", vetted=False))
         if len(tests) >= limit:
             break
@@ -75,7 +78,8 @@ def parse_make_input(raw: str) -> str | None:
     except SyntaxError:
         return None
     keep = [
-        node for node in tree.body
+        node
+        for node in tree.body
         if isinstance(node, ast.Import | ast.ImportFrom | ast.FunctionDef)
     ]
     if not any(isinstance(n, ast.FunctionDef) and n.name == "make_input" for n in keep):

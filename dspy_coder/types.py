@@ -75,7 +75,13 @@ class ExecutionResult(BaseModel):
 ComplexityClass = Literal["O(1)", "O(log n)", "O(n)", "O(n log n)", "O(n^2)", "O(n^3)", "O(2^n)"]
 
 COMPLEXITY_ORDER: tuple[str, ...] = (
-    "O(1)", "O(log n)", "O(n)", "O(n log n)", "O(n^2)", "O(n^3)", "O(2^n)",
+    "O(1)",
+    "O(log n)",
+    "O(n)",
+    "O(n log n)",
+    "O(n^2)",
+    "O(n^3)",
+    "O(2^n)",
 )
 
 

@@ -29,13 +29,20 @@ def total_usage(per_lm: dict[str, LMUsage]) -> LMUsage:
 def usage_delta(before: dict[str, LMUsage], after: dict[str, LMUsage]) -> LMUsage:
     """Usage recorded between two snapshots, summed over LMs."""
     b, a = total_usage(before), total_usage(after)
-    return LMUsage(calls=a.calls - b.calls, prompt_tokens=a.prompt_tokens - b.prompt_tokens,
-                   completion_tokens=a.completion_tokens - b.completion_tokens)
+    return LMUsage(
+        calls=a.calls - b.calls,
+        prompt_tokens=a.prompt_tokens - b.prompt_tokens,
+        completion_tokens=a.completion_tokens - b.completion_tokens,
+    )
 
 
 def cost_from(tracker: UsageTracker, wall_time_s: float) -> Cost:
     per_lm = usage_by_lm(tracker)
     total = total_usage(per_lm)
-    return Cost(lm_calls=total.calls, prompt_tokens=total.prompt_tokens,
-                completion_tokens=total.completion_tokens, wall_time_s=round(wall_time_s, 3),
-                per_lm=per_lm)
+    return Cost(
+        lm_calls=total.calls,
+        prompt_tokens=total.prompt_tokens,
+        completion_tokens=total.completion_tokens,
+        wall_time_s=round(wall_time_s, 3),
+        per_lm=per_lm,
+    )

@@ -9,7 +9,7 @@ from dspy_coder.datasets import Problem
 from dspy_coder.errors import LMUnavailableError, UsageError
 from dspy_coder.program import Coder
 from tests.fakes.executors import FakeExecutor, FakeInterpreter, no_profiler
-from tests.fakes.scripted_lm import all_prompts, scripted_lm
+from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
 
 PROMPT = (
     "def add(a, b):\n"
@@ -34,8 +34,13 @@ def passes_if_plus(code: str, name: str) -> tuple[bool, str]:
 
 def make_coder(executor: FakeExecutor, **options) -> Coder:
     options.setdefault("routing", "simple")
-    return Coder(executor=executor, interpreter_factory=FakeInterpreter, profiler=no_profiler,
-                 retry_backoff_s=0.0, **options)
+    return Coder(
+        executor=executor,
+        interpreter_factory=FakeInterpreter,
+        profiler=no_profiler,
+        retry_backoff_s=0.0,
+        **options,
+    )
 
 
 def run(lm, coder: Coder, **inputs):
@@ -58,8 +63,9 @@ def test_stops_on_threshold_after_one_good_attempt():
 
 def test_circuit_breaker_bounds_iterations():
     executor = FakeExecutor(passes_if_plus)
-    lm = scripted_lm({"generated_code": [bad("g")],
-                      "fixed_code": [bad(f"r{i}") for i in range(10)]})
+    lm = scripted_lm(
+        {"generated_code": [bad("g")], "fixed_code": [bad(f"r{i}") for i in range(10)]}
+    )
     report = run(lm, make_coder(executor, max_iterations=3, patience=99, refine_attempts=1)).report
     assert report.stop_reason == "max_iterations"
     assert report.iterations_used == 3
@@ -69,8 +75,9 @@ def test_circuit_breaker_bounds_iterations():
 
 def test_stall_stops_early():
     executor = FakeExecutor(passes_if_plus)
-    lm = scripted_lm({"generated_code": [bad("g")],
-                      "fixed_code": [bad(f"r{i}") for i in range(10)]})
+    lm = scripted_lm(
+        {"generated_code": [bad("g")], "fixed_code": [bad(f"r{i}") for i in range(10)]}
+    )
     report = run(lm, make_coder(executor, max_iterations=10, patience=1, refine_attempts=1)).report
     assert report.stop_reason == "stalled"
     assert len(report.attempts) == 2
@@ -95,9 +102,12 @@ def test_returns_best_attempt_not_last():
 def test_refiner_receives_concrete_failures_and_fixes():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [GOOD]})
+    mark = history_mark()
     report = run(lm, make_coder(executor, refine_attempts=1)).report
     refine_prompts = [
-        str(m.get("content")) for entry in lm.history for m in entry["messages"]
+        str(m.get("content"))
+        for entry in lm_calls_since(mark)
+        for m in entry["messages"]
         if "fixed_code" in str(m.get("content"))
     ]
     assert any("add(1, 2) returned -1, expected 3" in text for text in refine_prompts)
@@ -109,9 +119,9 @@ def test_refiner_receives_concrete_failures_and_fixes():
 
 def test_wrong_generated_tests_are_vetted_out():
     tests = (
-        "def test_a():\n    assert add(1, 2) == 4\n\n"   # contradicts the docstring
-        "def test_b():\n    assert add(2, 2) == 5\n\n"   # wrong, never confirmed
-        "def test_c():\n    assert add(0, 0) == 0\n"     # right
+        "def test_a():\n    assert add(1, 2) == 4\n\n"  # contradicts the docstring
+        "def test_b():\n    assert add(2, 2) == 5\n\n"  # wrong, never confirmed
+        "def test_c():\n    assert add(0, 0) == 0\n"  # right
     )
 
     def behaviour(code: str, name: str) -> tuple[bool, str]:
@@ -120,8 +130,9 @@ def test_wrong_generated_tests_are_vetted_out():
         return True, ""
 
     executor = FakeExecutor(behaviour)
-    lm = scripted_lm({"generated_code": [GOOD],
-                      "test_code": [{"test_code": tests, "make_input": ""}]})
+    lm = scripted_lm(
+        {"generated_code": [GOOD], "test_code": [{"test_code": tests, "make_input": ""}]}
+    )
     report = run(lm, make_coder(executor, routing="complex", use_plan=False)).report
     names = {t.name: t.vetted for t in report.tests if t.source == "generated"}
     assert names == {"test_generated_2": False, "test_generated_3": True}
@@ -134,20 +145,32 @@ def test_wrong_generated_tests_are_vetted_out():
 def test_program_of_thought_regenerates_code_that_fails_its_examples():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({"generated_code": ["def add(a, b):\n    return 0  # BROKEN\n", GOOD]})
-    coder = Coder(executor=executor, interpreter_factory=lambda: FakeInterpreter("BROKEN"),
-                  profiler=no_profiler, routing="simple")
+    coder = Coder(
+        executor=executor,
+        interpreter_factory=lambda: FakeInterpreter("BROKEN"),
+        profiler=no_profiler,
+        routing="simple",
+    )
     report = run(lm, coder).report
     assert report.code.strip() == GOOD.strip()
     assert "returned 0, expected 1" in report.attempts[0].error
-    regenerate = [m["content"] for e in lm.history for m in e["messages"]
-                  if "previous_code" in str(m.get("content"))]
+    regenerate = [
+        m["content"]
+        for e in lm.history
+        for m in e["messages"]
+        if "previous_code" in str(m.get("content"))
+    ]
     assert any("returned 0, expected 1" in text for text in regenerate)
 
 
 def test_model_output_without_code_is_a_failed_attempt_not_a_crash():
     executor = FakeExecutor(passes_if_plus)
-    lm = scripted_lm({"generated_code": ["I am sorry, I cannot help with that."],
-                      "fixed_code": ["still no code"]})
+    lm = scripted_lm(
+        {
+            "generated_code": ["I am sorry, I cannot help with that."],
+            "fixed_code": ["still no code"],
+        }
+    )
     report = run(lm, make_coder(executor, max_iterations=2, refine_attempts=1)).report
     assert report.status == "failed"
     assert len(report.attempts) == 2
@@ -173,17 +196,34 @@ def test_lm_outage_is_retried_then_reported_with_attempts_kept():
 
 def test_hidden_tests_never_reach_the_lm():
     marker = "HIDDEN_TEST_MARKER_5e1d"
-    problem = Problem(task_id="Fake/0", prompt=PROMPT, entry_point="add",
-                      test=f"def check(candidate):\n    assert candidate(1, 2) == 3  # {marker}\n",
-                      canonical_solution=f"    return a + b  # {marker}\n")
+    problem = Problem(
+        task_id="Fake/0",
+        prompt=PROMPT,
+        entry_point="add",
+        test=f"def check(candidate):\n    assert candidate(1, 2) == 3  # {marker}\n",
+        canonical_solution=f"    return a + b  # {marker}\n",
+    )
     executor = FakeExecutor(passes_if_plus)
-    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [bad("r1"), GOOD],
-                      "test_code": [{"test_code": "def test_x():\n    assert add(0, 0) == 0\n",
-                                     "make_input": "def make_input(n):\n    return (n, n)\n"}]})
-    coder = make_coder(executor, routing="auto", refine_attempts=2, max_iterations=3)
+    lm = scripted_lm(
+        {
+            "generated_code": [bad("g")],
+            "fixed_code": [bad("r1"), GOOD],
+            "test_code": [
+                {
+                    "test_code": "def test_x():\n    assert add(0, 0) == 0\n",
+                    "make_input": "def make_input(n):\n    return (n, n)\n",
+                }
+            ],
+        }
+    )
+    coder = make_coder(executor, routing="complex", refine_attempts=2, max_iterations=3)
+    mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(task=problem.to_task()).report
-    assert len(lm.history) >= 5  # assess, plan, generate, tests, refine (+advice)
-    assert marker not in all_prompts(lm)
+    calls = lm_calls_since(mark)
+    # plan, generate, tests, refine rollout 1, Refine's advice, refine rollout 2
+    assert len(calls) >= 6
+    assert "def add(a, b)" in all_prompts(calls)
+    assert marker not in all_prompts(calls)
     assert all(marker not in (tests or "") for _, tests in executor.calls)
     assert marker not in report.model_dump_json()

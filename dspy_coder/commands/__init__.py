@@ -1,1 +1,4 @@
-"""One module per ``dspy-coder`` subcommand: ``add_parser(subparsers)`` and ``run(args, settings)``."""
+"""One module per ``dspy-coder`` subcommand.
+
+Each has ``add_parser(subparsers)`` and ``run(args, settings)``.
+"""

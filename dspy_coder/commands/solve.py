@@ -32,9 +32,12 @@ DEMO_TASK = '''def merge_intervals(intervals: list[list[int]]) -> list[list[int]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("solve", help="develop tested code for one task",
-                                   description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = subparsers.add_parser(
+        "solve",
+        help="develop tested code for one task",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("task", nargs="?", help="the task as text")
     source.add_argument("--file", type=Path, help="read the task from a file")
@@ -75,9 +78,14 @@ def _build_program(args: argparse.Namespace):
         return load_program(args.program)
     from dspy_coder.program import Coder
 
-    return Coder(max_iterations=args.max_iterations, threshold=args.threshold,
-                 routing=args.routing, use_plan=not args.no_plan, use_tests=not args.no_tests,
-                 use_refine=not args.no_refine)
+    return Coder(
+        max_iterations=args.max_iterations,
+        threshold=args.threshold,
+        routing=args.routing,
+        use_plan=not args.no_plan,
+        use_tests=not args.no_tests,
+        use_refine=not args.no_refine,
+    )
 
 
 def _write_outputs(out: Path, report) -> None:
@@ -101,18 +109,32 @@ def run(args: argparse.Namespace, settings) -> int:
         from dspy_coder.tasks import build_task
         from dspy_coder.types import DevelopmentReport
 
-        report = DevelopmentReport(task=build_task(prompt, entry_point, task_id),
-                                   status="partial", code=prediction.code,
-                                   notes=["single-shot program: no tests were run"])
+        report = DevelopmentReport(
+            task=build_task(prompt, entry_point, task_id),
+            status="partial",
+            code=prediction.code,
+            notes=["single-shot program: no tests were run"],
+        )
     _write_outputs(args.out, report)
     logger.info("Result:\n%s", render_report(report))
     if problem is not None:
-        from dspy_coder.sandbox import Limits, run as sandbox_run
+        from dspy_coder.sandbox import Limits
+        from dspy_coder.sandbox import run as sandbox_run
 
-        graded = sandbox_run(report.code, tests=problem.test, entry_point=problem.entry_point,
-                             limits=Limits(timeout_s=10))
-        logger.info("Graded by the hidden HumanEval tests (after solving): %s",
-                    "PASSED" if graded.passed else f"FAILED ({graded.status})")
-    logger.info("Wrote %s, %s and %s", args.out / "solution.py", args.out / "test_solution.py",
-                args.out / "report.json")
+        graded = sandbox_run(
+            report.code,
+            tests=problem.test,
+            entry_point=problem.entry_point,
+            limits=Limits(timeout_s=10),
+        )
+        logger.info(
+            "Graded by the hidden HumanEval tests (after solving): %s",
+            "PASSED" if graded.passed else f"FAILED ({graded.status})",
+        )
+    logger.info(
+        "Wrote %s, %s and %s",
+        args.out / "solution.py",
+        args.out / "test_solution.py",
+        args.out / "report.json",
+    )
     return 0 if report.status == "success" else 1

@@ -16,7 +16,9 @@ class TestGenerator(dspy.Signature):
 
     task: str = dspy.InputField(desc="Function signature with docstring, or a free-text goal")
     plan: str = dspy.InputField(desc="Implementation plan with edge cases (may be empty)")
-    test_code: str = dspy.OutputField(desc="Python source: pytest functions def test_*(): assert ...")
+    test_code: str = dspy.OutputField(
+        desc="Python source: pytest functions def test_*(): assert ..."
+    )
     make_input: str = dspy.OutputField(
         desc="Python source: def make_input(n): return (args...) as a tuple, size growing with n"
     )

@@ -21,17 +21,23 @@ class FakeExecutor:
         self.behaviour = behaviour
         self.calls: list[tuple[str, str | None]] = []
 
-    def __call__(self, code: str, tests: str | None = None, entry_point: str | None = None,
-                 limits: object | None = None) -> ExecutionResult:
+    def __call__(
+        self,
+        code: str,
+        tests: str | None = None,
+        entry_point: str | None = None,
+        limits: object | None = None,
+    ) -> ExecutionResult:
         self.calls.append((code, tests))
         names = re.findall(r"^def (test_\w+)\(", tests or "", re.M)
         outcomes = []
         for name in names:
             passed, message = self.behaviour(code, name)
-            outcomes.append(TestOutcome(name=name, passed=passed, message="" if passed else message))
+            outcomes.append(
+                TestOutcome(name=name, passed=passed, message="" if passed else message)
+            )
         status = "passed" if all(o.passed for o in outcomes) else "failed"
-        return ExecutionResult(status=status, tests=outcomes, duration_s=0.01,
-                               peak_memory_mb=10.0)
+        return ExecutionResult(status=status, tests=outcomes, duration_s=0.01, peak_memory_mb=10.0)
 
 
 class FakeInterpreter:
@@ -51,7 +57,9 @@ class FakeInterpreter:
     def execute(self, code: str, variables: dict[str, Any] | None = None) -> Any:
         self.executed.append(code)
         if self.fail_marker and self.fail_marker in code:
-            raise CodeExecutionError("AssertionError: Docstring examples failed:\nf(1) returned 0, expected 1")
+            raise CodeExecutionError(
+                "AssertionError: Docstring examples failed:\nf(1) returned 0, expected 1"
+            )
         return None
 
     def shutdown(self) -> None:

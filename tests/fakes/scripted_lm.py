@@ -14,8 +14,12 @@ from dspy.utils import DummyLM
 
 DEFAULTS: dict[str, dict[str, Any]] = {
     "route": {"route": "simple", "reason": "short and specified"},
-    "approach": {"approach": "direct", "steps": ["do it"], "edge_cases": ["empty"],
-                 "time_complexity": "O(n)"},
+    "approach": {
+        "approach": "direct",
+        "steps": ["do it"],
+        "edge_cases": ["empty"],
+        "time_complexity": "O(n)",
+    },
     "test_code": {"test_code": "", "make_input": ""},
     "advice": {"discussion": "n/a", "advice": {}},
 }
@@ -48,17 +52,31 @@ def scripted_lm(script: dict[str, list[Any]]) -> DummyLM:
     """``script`` maps a distinguishing output field to its answers (str = that field only)."""
     by_field: dict[str, list[dict[str, Any]]] = {}
     for field, answers in script.items():
-        by_field[field] = [a if isinstance(a, dict) else {"reasoning": "r", field: a}
-                           for a in answers]
-    for field, default in DEFAULTS.items():
+        by_field[field] = [
+            a if isinstance(a, dict) else {"reasoning": "r", field: a} for a in answers
+        ]
+    for field in DEFAULTS:
         by_field.setdefault(field, [])
     return DummyLM(_Script(by_field))
 
 
-def all_prompts(lm: DummyLM) -> str:
-    """Every message the LM was sent, concatenated (for leak checks)."""
+def lm_calls_since(start: int) -> list[dict[str, Any]]:
+    """Global DSPy history entries after index ``start``: copies made by dspy.Refine included."""
+    from dspy.clients.base_lm import GLOBAL_HISTORY
+
+    return GLOBAL_HISTORY[start:]
+
+
+def history_mark() -> int:
+    from dspy.clients.base_lm import GLOBAL_HISTORY
+
+    return len(GLOBAL_HISTORY)
+
+
+def all_prompts(entries: list[dict[str, Any]]) -> str:
+    """Every message in ``entries``, concatenated (for leak checks)."""
     texts = []
-    for entry in lm.history:
+    for entry in entries:
         for message in entry.get("messages") or []:
             texts.append(str(message.get("content", "")))
         if entry.get("prompt"):

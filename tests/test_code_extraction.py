@@ -1,0 +1,43 @@
+from dspy_coder.code_extraction import assemble_solution, extract_code
+
+PROMPT = (
+    "from typing import List\n\n\n"
+    "def helper(x):\n    return x * 2\n\n\n"
+    "def double_all(xs: List[int]) -> List[int]:\n"
+    '    """Double every element."""\n'
+)
+
+
+def test_extracts_longest_fenced_block():
+    text = "Sure:\n```python\nx = 1\n```\nand\n```python\ndef f():\n    return 2\n```\n"
+    assert extract_code(text) == "def f():\n    return 2"
+
+
+def test_unterminated_fence_is_still_code():
+    assert extract_code("```python\ndef f():\n    return 1\n") == "def f():\n    return 1"
+
+
+def test_full_function_keeps_prompt_imports_and_helpers():
+    raw = (
+        "```python\ndef double_all(xs: List[int]) -> List[int]:\n"
+        "    return [helper(x) for x in xs]\n```"
+    )
+    code = assemble_solution(raw, PROMPT, "double_all")
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["double_all"]([1, 2]) == [2, 4]
+    assert code.count("def helper") == 1
+
+
+def test_bare_body_goes_under_the_prompt_signature():
+    code = assemble_solution("return [x * 2 for x in xs]", PROMPT, "double_all")
+    namespace: dict = {}
+    exec(code, namespace)
+    assert namespace["double_all"]([3]) == [6]
+
+
+def test_leading_prose_is_dropped():
+    raw = "Here is the function you asked for\ndef double_all(xs):\n    return xs\n"
+    namespace: dict = {}
+    exec(assemble_solution(raw, PROMPT, "double_all"), namespace)
+    assert namespace["double_all"]([1]) == [1]

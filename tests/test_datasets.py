@@ -1,0 +1,45 @@
+import json
+
+import pytest
+
+from dspy_coder.datasets import load_problems, select_problems, split_assignment
+from dspy_coder.errors import UsageError
+
+
+def test_humaneval_loads_all_problems_and_task_hides_tests():
+    problems = load_problems("humaneval")
+    assert len(problems) == 164
+    task = problems[0].to_task()
+    assert "test" not in task.model_dump()
+    assert task.entry_point == problems[0].entry_point
+
+
+def test_splits_are_disjoint_fixed_and_cover_everything():
+    problems = load_problems("humaneval")
+    first, second = split_assignment(problems), split_assignment(problems)
+    assert first == second
+    sizes = {name: sum(1 for v in first.values() if v == name) for name in ("train", "dev", "test")}
+    assert sizes == {"train": 66, "dev": 33, "test": 65}
+    test_ids = {p.task_id for p in select_problems(problems, split="test")}
+    train_ids = {p.task_id for p in select_problems(problems, split="train")}
+    assert not test_ids & train_ids
+
+
+def test_stride_and_limit():
+    problems = load_problems("humaneval")
+    every_eighth = select_problems(problems, stride=8)
+    assert [p.task_id for p in every_eighth][:3] == ["HumanEval/0", "HumanEval/8", "HumanEval/16"]
+    assert len(every_eighth) == 21
+    assert len(select_problems(problems, stride=8, limit=2)) == 2
+
+
+def test_user_jsonl_with_missing_field_gets_clear_error(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"task_id": "x", "prompt": "def f(): pass"}) + "\n")
+    with pytest.raises(UsageError, match="lacks entry_point, test"):
+        load_problems(path)
+
+
+def test_unknown_ids_are_named():
+    with pytest.raises(UsageError, match="Nope/1"):
+        select_problems(load_problems("humaneval"), ids=["Nope/1"])

@@ -1,0 +1,54 @@
+from dspy_coder.scoring import complexity_rank, performance_score, score_execution
+from dspy_coder.types import (
+    DocExample,
+    ExecutionResult,
+    PerformanceMetrics,
+    PerformanceTargets,
+    TestCase,
+    TestOutcome,
+)
+from dspy_coder.vetting import contradicts_examples, counted_tests
+
+DOC = TestCase(name="test_docstring_example_1", code="", source="docstring", vetted=True)
+GEN = TestCase(name="test_generated_1", code="def test_generated_1():\n    assert f(2) == 5\n")
+
+
+def result(**passed: bool) -> ExecutionResult:
+    tests = [TestOutcome(name=n, passed=p) for n, p in passed.items()]
+    return ExecutionResult(status="passed" if all(passed.values()) else "failed", tests=tests)
+
+
+def test_generated_test_contradicting_docstring_is_detected():
+    assert contradicts_examples(GEN, [DocExample(call="f(2)", expected="4")])
+    assert not contradicts_examples(GEN, [DocExample(call="f(3)", expected="4")])
+
+
+def test_generated_test_counts_only_after_agreement():
+    failing_doc = result(test_docstring_example_1=False, test_generated_1=True)
+    assert counted_tests([DOC, GEN], [failing_doc]) == {"test_docstring_example_1"}
+    agreeing = result(test_docstring_example_1=True, test_generated_1=True)
+    assert counted_tests([DOC, GEN], [failing_doc, agreeing]) == {
+        "test_docstring_example_1",
+        "test_generated_1",
+    }
+
+
+def test_without_docstring_examples_generated_tests_count():
+    assert counted_tests([GEN], [result(test_generated_1=False)]) == {"test_generated_1"}
+
+
+def test_score_weights_tests_and_performance():
+    half = result(a=True, b=False)
+    assert score_execution(half, {"a", "b"}).score == 0.65
+    broken = ExecutionResult(status="error", error="SyntaxError")
+    assert score_execution(broken, {"a"}).score == 0.0
+
+
+def test_performance_score_penalises_missed_complexity():
+    ok = ExecutionResult(status="passed")
+    targets = PerformanceTargets(time_complexity="O(n)")
+    fast = PerformanceMetrics(execution_time_s=0.01, time_complexity="O(n)")
+    slow = PerformanceMetrics(execution_time_s=0.01, time_complexity="O(n^2)")
+    assert performance_score(ok, fast, targets, 10) == 1.0
+    assert performance_score(ok, slow, targets, 10) < 1.0
+    assert complexity_rank("O(N log N)") == 3
