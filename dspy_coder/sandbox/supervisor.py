@@ -88,8 +88,6 @@ def _user_process(
         sys.argv = [plan.code_obj.co_filename if plan.code_obj else "solution.py"]
         sys.path.insert(0, temp)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, 0, 0)  # the server's raised priority ends here
         iso.apply_rlimits(limits, iso.current_vm_bytes(), run_uid=uid or os.getuid())
         if uid is not None:
             iso.drop_privileges(uid)
@@ -99,6 +97,8 @@ def _user_process(
             2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1
         )
         sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+        # the server's raised priority ends here (dropping niceness back needs no privilege)
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
     except BaseException:  # noqa: BLE001 - report set-up failure through the exit code
         os._exit(121)
     child_main(plan, res_fd, nonce)
