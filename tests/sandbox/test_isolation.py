@@ -76,3 +76,22 @@ def _not_zombie(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_unavailable_layers_are_reported_and_logged_once(monkeypatch, caplog):
+    from dspy_coder.sandbox import isolation
+
+    fake = isolation.IsolationSupport(
+        root=False, pid_namespace=False, net_namespace=False, mount_namespace=False,
+        user_namespace=False, notes={"pid_namespace": "no unshare here"},
+    )
+    monkeypatch.setattr(isolation, "support", lambda: fake)
+    monkeypatch.setattr(isolation, "_logged", set())
+    with caplog.at_level("WARNING", logger="dspy_coder.sandbox.isolation"):
+        first = isolation_report(Limits())
+        isolation_report(Limits())
+    assert first["pid_namespace"] == "unavailable: no unshare here"
+    assert first["uid_drop"].startswith("unavailable")
+    assert "pid_namespace" not in isolation.active_layers(Limits())
+    pid_warnings = [r for r in caplog.records if "pid_namespace" in r.getMessage()]
+    assert len(pid_warnings) == 1
