@@ -1,0 +1,335 @@
+"""A DSPy engine that runs a GGUF model in-process through llama-cpp-python.
+
+DSPy 3.4 lets ``dspy.LM(model, engine=...)`` delegate one request to an object with
+``complete(Request) -> Response``; DSPy keeps its cache, history, usage tracking, callbacks and
+``copy()``. This module is that engine for llama.cpp.
+
+One ``llama_cpp.Llama`` is loaded per (model file, context size, threads) per process and shared
+by every engine and every LM copy that points at it. llama.cpp is not safe for concurrent calls,
+so each shared model has a lock and calls run one at a time.
+
+Example:
+    >>> import dspy
+    >>> from dspy_coder.local_models.engine import LlamaCppEngine
+    >>> engine = LlamaCppEngine("/models/qwen.gguf", n_ctx=4096)  # doctest: +SKIP
+    >>> lm = dspy.LM("local/qwen", engine=engine)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dspy.lm15 import (
+    ContextLengthError,
+    Message,
+    Request,
+    Response,
+    TextPart,
+    UnsupportedFeatureError,
+    Usage,
+    response_to_events,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_N_CTX = 8192
+DEFAULT_MAX_TOKENS = 1024
+_FINISH = {"stop": "stop", "length": "length"}
+
+
+def physical_cores() -> int:
+    """Physical cores this process may use (llama.cpp gains nothing from hyper-threads)."""
+    try:
+        import psutil
+
+        physical = psutil.cpu_count(logical=False) or 0
+    except ImportError:  # psutil is a dependency, but stay usable without it
+        physical = 0
+    try:
+        allowed = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        allowed = os.cpu_count() or 1
+    return max(1, min(physical or allowed, allowed))
+
+
+@dataclass
+class _Loaded:
+    llama: Any
+    lock: threading.Lock
+    load_seconds: float
+
+
+_LOADED: dict[tuple[str, int, int, bool], _Loaded] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def cpu_has_amx() -> bool:
+    """Whether the CPU advertises Intel AMX (Linux /proc/cpuinfo; False elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return "amx_tile" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+@contextlib.contextmanager
+def _model_params_without_extra_buffers() -> Iterator[None]:
+    """Make ``Llama()`` load weights without llama.cpp's extra (repacking) buffer types.
+
+    llama-cpp-python does not expose ``llama_model_params.use_extra_bufts``; its constructor
+    starts from ``llama_model_default_params()``, so that function is wrapped while one model
+    loads (callers hold ``_LOADED_LOCK``). Why: on CPUs with AMX, llama.cpp 0.3.36 repacks
+    weights into AMX buffers and then segfaults in ``llama_decode``.
+    """
+    from llama_cpp import llama as llama_module
+
+    bindings = llama_module.llama_cpp
+    original = bindings.llama_model_default_params
+
+    def patched():  # noqa: ANN202 - returns the ctypes struct
+        params = original()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    bindings.llama_model_default_params = patched
+    try:
+        yield
+    finally:
+        bindings.llama_model_default_params = original
+
+
+def _warn_if_oversubscribed(n_threads: int) -> None:
+    """llama.cpp's threads spin at barriers: on a busy CPU, fewer threads can be several times
+    faster (measured here: 2 threads 5x slower than 1 at load average 6 on 2 cores)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return
+    cores = os.cpu_count() or 1
+    if n_threads > 1 and load > cores:
+        logger.warning(
+            "The CPU is busy (load average %.1f on %d CPUs): llama.cpp with %d threads may run "
+            "several times slower than with n_threads=1.",
+            load,
+            cores,
+            n_threads,
+        )
+
+
+def _load(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool) -> _Loaded:
+    key = (str(path.resolve()), n_ctx, n_threads, extra_buffers)
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            from llama_cpp import Llama
+
+            started = time.perf_counter()
+            guard = (
+                contextlib.nullcontext() if extra_buffers else _model_params_without_extra_buffers()
+            )
+            with guard:
+                llama = Llama(
+                    model_path=key[0],
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    verbose=False,
+                )
+            seconds = time.perf_counter() - started
+            logger.info(
+                "Loaded %s in %.1fs (n_ctx=%d, n_threads=%d, extra buffers %s, chat format %s)",
+                path.name,
+                seconds,
+                n_ctx,
+                n_threads,
+                extra_buffers,
+                llama.chat_format,
+            )
+            _warn_if_oversubscribed(n_threads)
+            loaded = _Loaded(llama, threading.Lock(), seconds)
+            _LOADED[key] = loaded
+        return loaded
+
+
+def unload_all() -> None:
+    """Drop every shared model (frees memory once no call is running)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
+
+
+def _text(parts: Any) -> str:
+    if parts is None:
+        return ""
+    if isinstance(parts, str):
+        return parts
+    texts = []
+    for part in parts:
+        if not isinstance(part, TextPart):
+            raise UnsupportedFeatureError(
+                f"The llama.cpp engine accepts text only, got a {type(part).__name__}"
+            )
+        texts.append(part.text)
+    return "".join(texts)
+
+
+def to_chat_messages(request: Request) -> list[dict[str, str]]:
+    """The request as OpenAI-style chat messages for llama.cpp's chat template."""
+    if request.tools:
+        raise UnsupportedFeatureError("The llama.cpp engine does not support native tool calls")
+    messages = []
+    if request.system is not None:
+        messages.append({"role": "system", "content": _text(request.system)})
+    for message in request.messages:
+        role = message.role
+        if role == "developer":
+            role = "system"
+        elif role not in ("user", "assistant", "system"):
+            raise UnsupportedFeatureError(f"The llama.cpp engine cannot send a {role!r} message")
+        messages.append({"role": role, "content": _text(message.parts)})
+    return messages
+
+
+def _response_format(config: Any) -> dict[str, Any] | None:
+    """Map DSPy's structured-output request onto llama.cpp's JSON grammar."""
+    fmt = config.response_format
+    if not isinstance(fmt, dict):
+        return None
+    kind = fmt.get("type")
+    if kind == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+    if kind == "json_object":
+        return {"type": "json_object"}
+    return None
+
+
+class LlamaCppEngine:
+    """``complete(Request) -> Response`` over a shared in-process llama.cpp model.
+
+    Args:
+        model_path: the GGUF file.
+        n_ctx: context window in tokens (prompt + answer).
+        n_threads: CPU threads; default: the physical cores available.
+        default_max_tokens: answer cap when the request sets none.
+        builtin: name of the built-in model this file is (kept for save/load).
+        extra_buffers: let llama.cpp repack weights into extra buffer types (AMX, CPU repack).
+            Default: only on CPUs without AMX, where llama.cpp 0.3.36's AMX path segfaults.
+
+    Unset sampling options default to greedy decoding (temperature 0).
+    """
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        default_max_tokens: int = DEFAULT_MAX_TOKENS,
+        builtin: str | None = None,
+        extra_buffers: bool | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.n_ctx = n_ctx
+        self._requested_threads = n_threads
+        self.n_threads = n_threads or physical_cores()
+        self.default_max_tokens = default_max_tokens
+        self.builtin = builtin
+        self._requested_extra_buffers = extra_buffers
+        self.extra_buffers = (not cpu_has_amx()) if extra_buffers is None else extra_buffers
+
+    def load(self) -> _Loaded:
+        """Load (or reuse) the shared model; returns it with its lock and load time."""
+        return _load(self.model_path, self.n_ctx, self.n_threads, self.extra_buffers)
+
+    def complete(self, request: Request) -> Response:
+        messages = to_chat_messages(request)
+        config = request.config
+        options: dict[str, Any] = {
+            "temperature": 0.0 if config.temperature is None else config.temperature,
+            "max_tokens": config.max_tokens or self.default_max_tokens,
+            "stop": list(config.stop) or None,
+            "seed": config.seed,
+            "response_format": _response_format(config),
+        }
+        for name in ("top_p", "top_k", "frequency_penalty", "presence_penalty"):
+            value = getattr(config, name)
+            if value is not None:
+                options[name] = value
+        loaded = self.load()
+        started = time.perf_counter()
+        with loaded.lock:
+            try:
+                raw = loaded.llama.create_chat_completion(messages=messages, **options)
+            except ValueError as exc:
+                if "context window" in str(exc):
+                    raise ContextLengthError(
+                        f"{exc} (model {self.model_path.name}, n_ctx={self.n_ctx})"
+                    ) from exc
+                raise
+        choice = raw["choices"][0]
+        usage = raw.get("usage") or {}
+        logger.debug(
+            "llama.cpp call: %s prompt + %s completion tokens in %.2fs",
+            usage.get("prompt_tokens"),
+            usage.get("completion_tokens"),
+            time.perf_counter() - started,
+        )
+        return Response(
+            id=raw.get("id"),
+            model=request.model,
+            message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
+            finish_reason=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),
+            usage=Usage(
+                input_tokens=usage.get("prompt_tokens"),
+                output_tokens=usage.get("completion_tokens"),
+            ),
+        )
+
+    def stream(self, request: Request):
+        """Streaming is emulated: the whole answer arrives as one event sequence."""
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        """Nothing to close: the shared model stays loaded for other LMs (see ``unload_all``)."""
+
+    def dump_state(self) -> dict[str, Any]:
+        """JSON state for ``dspy`` save/load (no secrets; the file path is machine-specific)."""
+        return {
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "n_threads": self._requested_threads,
+            "default_max_tokens": self.default_max_tokens,
+            "builtin": self.builtin,
+            "extra_buffers": self._requested_extra_buffers,
+        }
+
+    @classmethod
+    def load_state(cls, state: dict[str, Any]) -> LlamaCppEngine:
+        """Rebuild from ``dump_state``; a built-in model is re-verified (and rebuilt) in place."""
+        path = Path(state["model_path"])
+        builtin = state.get("builtin")
+        if builtin:
+            from dspy_coder.local_models.assembly import ensure_model_file
+            from dspy_coder.local_models.registry import get_spec
+
+            path = ensure_model_file(get_spec(builtin), path.parent)
+        return cls(
+            path,
+            n_ctx=state.get("n_ctx", DEFAULT_N_CTX),
+            n_threads=state.get("n_threads"),
+            default_max_tokens=state.get("default_max_tokens", DEFAULT_MAX_TOKENS),
+            builtin=builtin,
+            extra_buffers=state.get("extra_buffers"),
+        )

@@ -1,0 +1,181 @@
+"""LocalLM + LlamaCppEngine as a DSPy LM, with llama_cpp.Llama replaced by a recording fake.
+
+What is real here: dspy.LM, its cache, history, usage tracking, copy(), adapters, save/load,
+and our engine's request conversion, shared-model registry and lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dspy
+import pytest
+
+from dspy_coder.local_models.engine import LlamaCppEngine, to_chat_messages
+from dspy_coder.local_models.local_lm import LocalLM, make_local_lm, rollout_seed
+
+pytestmark = pytest.mark.usefixtures("isolated_dspy_cache")
+
+
+def _predict(lm, question="What is 2 + 2?"):
+    with dspy.context(lm=lm):
+        return dspy.Predict("question -> answer")(question=question)
+
+
+def test_predict_is_answered_through_the_engine(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, max_tokens=64)
+
+    assert isinstance(lm, dspy.LM) and lm.model == f"gguf/{path.resolve()}"
+    assert _predict(lm).answer == "4"
+    (call,) = fake.calls
+    assert call["messages"][0]["role"] == "system"
+    assert "What is 2 + 2?" in call["messages"][-1]["content"]
+    assert call["max_tokens"] == 64
+    assert call["temperature"] == 0.0  # greedy by default
+    assert fake.constructed[0]["verbose"] is False
+    assert fake.constructed[0]["n_ctx"] == 8192
+
+
+def test_configure_and_sampling_options_reach_llama(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, temperature=0.7, max_tokens=32, seed=123)
+    with dspy.context(lm=lm):
+        dspy.Predict("question -> answer")(question="hi")
+    call = fake.calls[-1]
+    assert (call["temperature"], call["max_tokens"], call["seed"]) == (0.7, 32, 123)
+
+
+def test_repeated_call_is_a_cache_hit_and_history_records_both(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path)
+
+    _predict(lm)
+    _predict(lm)
+
+    assert len(fake.calls) == 1
+    assert len(lm.history) == 2
+    assert lm.history[0]["usage"]["prompt_tokens"] == 11
+    assert lm.history[1]["usage"] == {}  # cache hit: nothing billed
+
+
+def test_copy_with_rollout_id_bypasses_cache_and_derives_seed(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, seed=5)
+    _predict(lm)
+
+    rollout1 = lm.copy(rollout_id=1, temperature=1.0)
+    rollout2 = lm.copy(rollout_id=2, temperature=1.0)
+    _predict(rollout1)
+    _predict(rollout2)
+    _predict(rollout1)  # same rollout again: cached
+
+    assert len(fake.calls) == 3
+    seeds = [call["seed"] for call in fake.calls]
+    assert seeds == [5, rollout_seed(5, 1), rollout_seed(5, 2)]
+    assert len(set(seeds)) == 3
+    assert fake.calls[1]["temperature"] == 1.0
+    assert isinstance(rollout1, LocalLM) and rollout1.history != lm.history
+    assert len(fake.constructed) == 1  # copies share one loaded model
+
+
+def test_without_seed_rollouts_leave_seeding_to_llama(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path)
+    _predict(lm.copy(rollout_id=1, temperature=1.0))
+    assert fake.calls[-1]["seed"] is None
+
+
+def test_usage_is_tracked(fake_gguf):
+    path, _ = fake_gguf
+    lm = make_local_lm(path)
+    with dspy.context(lm=lm, track_usage=True):
+        prediction = dspy.Predict("question -> answer")(question="usage?")
+    usage = prediction.get_lm_usage()[lm.model]
+    assert usage["prompt_tokens"] == 11 and usage["completion_tokens"] == 7
+
+
+def test_concurrent_calls_are_serialised(fake_gguf):
+    path, fake = fake_gguf
+    fake.delay = 0.05
+    lm = make_local_lm(path, cache=False)
+    threads = [threading.Thread(target=lambda i=i: lm(f"question {i}")) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(fake.calls) == 4
+    assert fake.max_active == 1
+
+
+def test_save_and_load_round_trip(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, max_tokens=48, seed=9)
+    state = lm.dump_state()
+    loaded = dspy.BaseLM.load_state(state, allow_custom_lm_class=True)
+
+    assert type(loaded) is LocalLM
+    assert isinstance(loaded.engine, LlamaCppEngine) and loaded.engine.model_path == path.resolve()
+    assert loaded.kwargs["max_tokens"] == 48 and loaded.kwargs["seed"] == 9
+    assert _predict(loaded).answer == "4"
+
+
+def test_context_overflow_becomes_dspy_context_window_error(fake_gguf):
+    path, fake = fake_gguf
+
+    def overflow(messages, **options):
+        raise ValueError("Requested tokens (9000) exceed context window of 8192")
+
+    fake.create_chat_completion = overflow
+    lm = make_local_lm(path)
+    with pytest.raises(dspy.utils.exceptions.ContextWindowExceededError):
+        lm("too long")
+
+
+def test_request_conversion_keeps_system_and_turns():
+    from dspy.lm15 import Message, Request
+
+    request = Request(
+        model="local/x",
+        system="be brief",
+        messages=(Message.user("hi"), Message.assistant("hello"), Message.user("bye")),
+    )
+    assert to_chat_messages(request) == [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": "bye"},
+    ]
+
+
+def test_make_lm_routes_gguf_paths_to_the_local_engine(fake_gguf):
+    from dspy_coder.lm import make_lm
+
+    path, fake = fake_gguf
+    for spec in (str(path), f"local:{path}"):
+        lm = make_lm(spec, max_tokens=8, cache=False)
+        assert isinstance(lm, LocalLM) and lm.kwargs["max_tokens"] == 8
+        lm("hello")
+    assert len(fake.calls) == 2 and len(fake.constructed) == 1
+
+
+@pytest.mark.parametrize("extra_buffers", [False, True])
+def test_extra_buffers_switch_reaches_llama_model_params(fake_gguf, monkeypatch, extra_buffers):
+    """With extra_buffers=False (the default on AMX CPUs) llama.cpp loads the weights without
+    repacking buffers; the patch is undone once the model has loaded."""
+    import llama_cpp
+    from llama_cpp import llama as llama_module
+
+    path, fake = fake_gguf
+    seen = []
+
+    def recording_constructor(**kwargs):
+        # What Llama.__init__ would read for its model parameters at this moment.
+        seen.append(llama_module.llama_cpp.llama_model_default_params().use_extra_bufts)
+        return fake
+
+    monkeypatch.setattr(llama_cpp, "Llama", recording_constructor)
+    LlamaCppEngine(path, extra_buffers=extra_buffers).load()
+
+    assert seen == [extra_buffers]
+    assert llama_module.llama_cpp.llama_model_default_params().use_extra_bufts is True
