@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="first N test problems only")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tracking-uri", default="sqlite:///mlflow.db")
+    parser.add_argument("--no-compile-eval", action="store_true",
+                        help="skip scoring on train/dev after compiling (saves CPU)")
     return parser.parse_args(argv)
 
 
@@ -57,7 +59,8 @@ def compile_if_needed(args: argparse.Namespace, problems, lm, teacher) -> Path:
         return out
     request = OptimizeRequest(
         kind=args.kind, optimizer=optimizer, budget=budget_for(args.budget), out_dir=out,
-        student_spec=args.lm, teacher_spec=args.teacher_lm, baseline_eval=True,
+        student_spec=args.lm, teacher_spec=args.teacher_lm,
+        baseline_eval=not args.no_compile_eval, final_eval=not args.no_compile_eval,
         tracking_uri=args.tracking_uri,
         command="python " + " ".join(shlex.quote(a) for a in sys.argv),
     )

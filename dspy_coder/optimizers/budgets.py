@@ -2,28 +2,36 @@
 
 A budget fixes how many train/dev problems a compile sees and each optimizer's knobs. What
 dominates the cost is the number of *program runs* (one program call on one problem, plus its
-sandbox scoring): about 20 s for the single-shot baseline with the local 1.5B model, and about
-1-3 min for the full ``coder`` pipeline (several LM calls per problem).
+sandbox scoring): about 20 s for the single-shot baseline with the local 1.5B model on 2 idle
+cores (~8 s with the 0.5B), and about 1-3 min for the full ``coder`` pipeline (several LM calls
+per problem). Upper bounds of program runs per compile, from the knobs below:
 
-=========  =====  ===  ===========================================================================
-budget     train  dev  optimizer settings (approximate program runs)
-=========  =====  ===  ===========================================================================
-light        6     6   bootstrap: 2 demos, 1 round (<=6) | random-search: 2 candidate sets (~30)
-                       mipro: 2 candidates, 3 trials (~35) | gepa: 30 metric calls
-                       simba: batch 3, 2 candidates, 2 steps, 1 demo (~40)
-medium      16    12   bootstrap: 3 demos, 2 rounds (<=32) | random-search: 4 sets (~110)
-                       mipro: 4 candidates, 8 trials (~140) | gepa: 120 calls
-                       simba: batch 4, 3 candidates, 4 steps, 2 demos (~150)
-heavy       40    24   bootstrap: 4 demos, 3 rounds (<=120) | random-search: 8 sets (~330)
-                       mipro: 6 candidates, 16 trials (~480) | gepa: 400 calls
-                       simba: batch 8, 4 candidates, 6 steps, 3 demos (~580)
-=========  =====  ===  ===========================================================================
+=========  ===========================================  ========  =====  =====  ======
+budget     knobs                                        bootstrap random mipro  simba
+=========  ===========================================  ========  =====  =====  ======
+light      train 6, dev 6, demos 2, rounds 1, trials 3,    6        42     36     27
+           candidates 2, GEPA 30 metric calls,
+           SIMBA batch 3 x 1 step
+medium     train 16, dev 12, demos 3, rounds 2,           32       ~230   ~170   ~220
+           trials 8, candidates 4, GEPA 120 calls,
+           SIMBA batch 4 x 4 steps
+heavy      train 40, dev 24, demos 4, rounds 3,          120       ~450   ~500   ~1300
+           trials 16, candidates 6, GEPA 400 calls,
+           SIMBA batch 8 x 8 steps
+=========  ===========================================  ========  =====  =====  ======
 
-So a ``light`` compile of the baseline with the 1.5B model takes roughly 2-15 minutes, and of
-the ``coder`` pipeline roughly 10-90 minutes; ``medium`` is ~4x light and ``heavy`` ~12x.
-The final train/dev evaluation of the compiled program adds ``train + dev`` runs (skip it with
-``--no-final-eval``). ``--trials``, ``--train-size``, ``--dev-size`` and ``--max-demos``
-override single knobs.
+GEPA stops at its metric-call budget (30 / 120 / 400 runs). Bootstrap stops as soon as it has
+``demos`` passing traces, so it usually needs far fewer runs than its bound. Knob meanings:
+``trials`` = MIPROv2 trials (each scores a candidate on the dev problems) and twice the SIMBA
+steps; ``candidates`` = random-search candidate demo sets, MIPROv2 instruction/demo candidates,
+SIMBA candidates per step; demos are bootstrapped only from runs passing all of the train
+problem's tests. Labelled demos are never used.
+
+Wall time, ``light``: the 1.5B baseline takes ~2 min (bootstrap) to ~25 min (random search);
+the ``coder`` pipeline ~10 min (bootstrap) to ~80 min (random search/MIPROv2). ``medium`` is
+roughly 5x light and ``heavy`` 15-40x. The final train/dev evaluation of the compiled program
+adds ``train + dev`` runs (skip it with ``--no-final-eval``). ``--trials``, ``--train-size``,
+``--dev-size`` and ``--max-demos`` override single knobs.
 
 Example:
     >>> budget_for("light").train_size

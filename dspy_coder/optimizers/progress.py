@@ -99,6 +99,8 @@ class CandidateTracker(BaseCallback):
     def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         if type(instance) is not self.program_type or dspy.settings.lm is not self.student_lm:
             return
+        if any(p.lm is not None and p.lm is not self.student_lm for p in instance.predictors()):
+            return  # e.g. SIMBA's high-temperature sampling copies: not a candidate as such
         state = instance.dump_state()
         fingerprint = state_fingerprint(state)
         with self._lock:

@@ -129,7 +129,7 @@ def _simba(s: OptimizerSetup) -> Built:
         metric=s.metric,
         bsize=min(s.budget.simba_batch, len(s.trainset)),
         num_candidates=s.budget.num_candidates,
-        max_steps=s.budget.trials,
+        max_steps=max(1, s.budget.trials // 2),
         max_demos=s.budget.max_demos,
         prompt_model=s.prompt_lm,
         teacher_settings=s.teacher_settings or None,

@@ -61,7 +61,7 @@ def test_random_search_picks_a_candidate_and_reports_trials(problems, runner):
 
 def test_simba_compiles_with_dummy_lm(problems, runner):
     lm = DummyLM(answers_for(problems))
-    budget = budget_for("light", train_size=3, trials=1)
+    budget = budget_for("light", train_size=3, trials=2)
     result = compile_program("baseline", optimizer="simba", budget=budget, problems=problems,
                              student_lm=lm, runner=runner, final_eval=False)
     assert isinstance(result.program, dspy.Module)
@@ -84,7 +84,7 @@ def test_every_optimizer_is_configured_from_the_budget(name, problems, runner):
         "random-search": ("num_candidate_sets", budget.num_candidates),
         "mipro": ("num_candidates", budget.num_candidates),
         "gepa": ("max_metric_calls", budget.gepa_metric_calls),
-        "simba": ("max_steps", budget.trials),
+        "simba": ("max_steps", budget.trials // 2),
     }[name]
     assert values[expected[0]] == expected[1]
 
