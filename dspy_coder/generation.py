@@ -67,6 +67,7 @@ class GenerateCode(dspy.ProgramOfThought):
         self,
         interpreter_factory: Callable[[], CodeInterpreter],
         max_iters: int = 3,
+        max_tokens: int | None = None,
     ) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -74,6 +75,9 @@ class GenerateCode(dspy.ProgramOfThought):
                 CodeGenerator, max_iters=max_iters, interpreter_factory=interpreter_factory
             )
         del self.generate_output  # the program is the answer; no copy-out call
+        if max_tokens:
+            for step in (self.code_generate, self.code_regenerate):
+                step.predict.config["max_tokens"] = max_tokens
 
     def _generate_instruction(self, mode: str) -> str:
         if mode == "generate":

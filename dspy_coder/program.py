@@ -41,6 +41,9 @@ from dspy_coder.vetting import screen_generated
 logger = logging.getLogger(__name__)
 
 Routing = Literal["auto", "simple", "complex"]
+
+# Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
+STEP_MAX_TOKENS = {"assess": 96, "plan": 400, "generate": 900, "tests": 700, "refine": 1000}
 _LM_FAILURES = (
     "APIConnectionError",
     "ServiceUnavailableError",
@@ -126,26 +129,31 @@ class Coder(dspy.Module):
         self.routing, self.refine_attempts = routing, refine_attempts
         self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
         self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
-        if executor is None or interpreter_factory is None or profiler is None:
-            from dspy_coder import sandbox  # deferred: the sandbox starts worker processes
+        if executor is None:
+            from dspy_coder.sandbox import run as executor  # starts the fork server lazily
+        if interpreter_factory is None:
+            from dspy_coder.sandbox.interpreter import SandboxInterpreter as interpreter_factory
+        if profiler is None:
+            from dspy_coder.measurement import complexity_profiler
 
-            executor = executor or sandbox.run
-            interpreter_factory = interpreter_factory or sandbox.SandboxInterpreter
-            profiler = profiler or sandbox.complexity_profiler(timeout_s=timeout_s)
+            profiler = complexity_profiler()
         limits = _make_limits(timeout_s, memory_mb)
         self.evaluator = CandidateEvaluator(
             executor, limits, timeout_s, weights or ScoreWeights(), profiler
         )
-        self.assess = dspy.Predict(ComplexityAssessor)
-        self.planner = dspy.Predict(CodePlanner)
-        self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters)
-        self.write_tests = GenerateTests()
-        self.refine_step = RefineStep()
+        budget = STEP_MAX_TOKENS
+        self.assess = dspy.Predict(ComplexityAssessor, max_tokens=budget["assess"])
+        self.planner = dspy.Predict(CodePlanner, max_tokens=budget["plan"])
+        self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters,
+                                     max_tokens=budget["generate"])
+        self.write_tests = GenerateTests(max_tokens=budget["tests"])
+        self.refine_step = RefineStep(max_tokens=budget["refine"])
 
     # -- LM steps ------------------------------------------------------------------------------
 
     def _call(self, state: RunState, step: str, module: Callable[..., Any], **kwargs: Any) -> Any:
         """Call an LM step; retry LM outages with backoff; bad model output -> None (recorded)."""
+        logger.info("%s: %s ...", state.task.task_id or "task", step)
         for attempt in range(1, self.lm_retries + 1):
             try:
                 return module(**kwargs)

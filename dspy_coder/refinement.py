@@ -19,9 +19,10 @@ from dspy_coder.signatures.refiner import CodeRefiner
 class RefineStep(dspy.Module):
     """One refinement: the current code and its concrete failures -> corrected code."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
-        self.fix = dspy.ChainOfThought(CodeRefiner)
+        config = {"max_tokens": max_tokens} if max_tokens else {}
+        self.fix = dspy.ChainOfThought(CodeRefiner, **config)
 
     def forward(
         self, task: str, code: str, failures: str, metrics: str, history: str

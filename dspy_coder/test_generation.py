@@ -12,9 +12,10 @@ from dspy_coder.types import TestCase
 class GenerateTests(dspy.Module):
     """Task + plan -> individual ``TestCase`` records (unvetted) and make_input source."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
-        self.write = dspy.Predict(TestGenerator)
+        config = {"max_tokens": max_tokens} if max_tokens else {}
+        self.write = dspy.Predict(TestGenerator, **config)
 
     def forward(self, task: str, plan: str, entry_point: str | None) -> dspy.Prediction:
         prediction = self.write(task=task, plan=plan)
