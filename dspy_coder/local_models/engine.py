@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -202,14 +203,30 @@ def to_chat_messages(request: Request) -> list[dict[str, str]]:
 
 
 def _response_format(config: Any) -> dict[str, Any] | None:
-    """Map DSPy's structured-output request onto llama.cpp's JSON grammar."""
+    """Map DSPy's structured-output request onto llama.cpp's JSON grammar.
+
+    A JSON schema becomes a grammar; a schema llama.cpp cannot compile falls back to plain
+    JSON mode (any JSON object) rather than failing the call.
+    """
     fmt = config.response_format
     if not isinstance(fmt, dict):
         return None
     kind = fmt.get("type")
     if kind == "json_schema":
-        schema = (fmt.get("json_schema") or {}).get("schema")
-        return {"type": "json_object", "schema": schema} if schema else {"type": "json_object"}
+        # lm15's canonical form carries "schema" directly; OpenAI's wire form nests it.
+        schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+        if schema:
+            try:
+                from llama_cpp.llama_grammar import LlamaGrammar
+
+                LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+            except Exception as exc:  # noqa: BLE001 - any compile failure means "no grammar"
+                logger.warning(
+                    "JSON schema not usable as a llama.cpp grammar (%s); using JSON mode", exc
+                )
+                return {"type": "json_object"}
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_object"}
     if kind == "json_object":
         return {"type": "json_object"}
     return None
@@ -227,8 +244,27 @@ class LlamaCppEngine:
         extra_buffers: let llama.cpp repack weights into extra buffer types (AMX, CPU repack).
             Default: only on CPUs without AMX, where llama.cpp 0.3.36's AMX path segfaults.
 
-    Unset sampling options default to greedy decoding (temperature 0).
+    Unset sampling options default to greedy decoding (temperature 0). Structured output
+    (DSPy's JSONAdapter) is enforced with llama.cpp's JSON grammar.
     """
+
+    # Capability hints DSPy reads from a custom engine (dspy.clients.capabilities).
+    supports_response_schema = True
+    supports_function_calling = False
+    supports_reasoning = False
+    supported_params = frozenset(
+        {
+            "temperature",
+            "max_tokens",
+            "top_p",
+            "top_k",
+            "stop",
+            "seed",
+            "frequency_penalty",
+            "presence_penalty",
+            "response_format",
+        }
+    )
 
     def __init__(
         self,

@@ -90,6 +90,7 @@ class FakeLlama:
 
     def __init__(self, answer: str = "4", delay: float = 0.0) -> None:
         self.answer = answer
+        self.content: str | None = None  # when set, the raw reply instead of the chat format
         self.delay = delay
         self.calls: list[dict] = []
         self.active = 0
@@ -104,7 +105,7 @@ class FakeLlama:
             if self.delay:
                 time.sleep(self.delay)
             self.calls.append({"messages": messages, **options})
-            content = f"[[ ## answer ## ]]\n{self.answer}\n\n[[ ## completed ## ]]"
+            content = self.content or f"[[ ## answer ## ]]\n{self.answer}\n\n[[ ## completed ## ]]"
             return {
                 "id": f"fake-{len(self.calls)}",
                 "choices": [

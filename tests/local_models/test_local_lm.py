@@ -179,3 +179,42 @@ def test_extra_buffers_switch_reaches_llama_model_params(fake_gguf, monkeypatch,
 
     assert seen == [extra_buffers]
     assert llama_module.llama_cpp.llama_model_default_params().use_extra_bufts is True
+
+
+def test_dspy_configure_sets_the_local_lm_globally(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path)
+    previous = dspy.settings.lm
+    dspy.configure(lm=lm)
+    try:
+        assert dspy.Predict("question -> answer")(question="configured?").answer == "4"
+    finally:
+        dspy.configure(lm=previous)
+    assert len(fake.calls) == 1
+
+
+def test_best_of_n_draws_distinct_seeded_rollouts(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, seed=42)
+    best = dspy.BestOfN(
+        dspy.Predict("question -> answer"), N=3, reward_fn=lambda args, pred: 0.0, threshold=1.0
+    )
+    with dspy.context(lm=lm):
+        best(question="pick one")
+
+    assert len(fake.calls) == 3  # each rollout bypassed the cache
+    assert [c["temperature"] for c in fake.calls] == [1.0, 1.0, 1.0]
+    assert [c["seed"] for c in fake.calls] == [rollout_seed(42, rid) for rid in range(3)]
+
+
+def test_json_adapter_structured_output_uses_llama_json_mode(fake_gguf):
+    path, fake = fake_gguf
+    fake.content = '{"answer": "4"}'
+    lm = make_local_lm(path)
+    with dspy.context(lm=lm, adapter=dspy.JSONAdapter()):
+        prediction = dspy.Predict("question -> answer")(question="json?")
+
+    assert prediction.answer == "4"
+    response_format = fake.calls[-1]["response_format"]
+    assert response_format["type"] == "json_object"  # llama.cpp's grammar-constrained JSON
+    assert "answer" in response_format["schema"]["properties"]
