@@ -119,17 +119,20 @@ def _run_child(
             messages.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-    if not messages and not killed and proc.popen.returncode not in (0, None):
-        code = proc.popen.returncode
-        if code < 0 or code >= 128:
-            death = {"type": "error", "kind": "error", "error": _death_text(code, limits)}
-            return [death], False, proc.layers
-        raise SandboxError(f"profiling runner exited with status {code} and no output")
+    finished = any(m["type"] in ("done", "error") for m in messages)
+    code = proc.popen.returncode
+    if not finished and not killed and code not in (0, None):
+        if not messages and 0 < code < 128:  # the runner itself failed before any output
+            raise SandboxError(f"profiling runner exited with status {code} and no output")
+        death = {"type": "error", "kind": "error", "error": _death_text(code, limits)}
+        messages.append(death)  # a crash mid-way: keep the sizes measured before it
     return messages, killed, proc.layers
 
 
 def _death_text(code: int, limits: Limits) -> str:
     signo = -code if code < 0 else code - 128
+    if signo <= 0:
+        return f"The process exited with status {code} while being profiled (e.g. os._exit)."
     if signo == 9:
         return f"The process was killed (memory limit {limits.memory_mb} MiB or CPU limit)."
     return f"The process died from signal {signo} (crash, or a resource limit)."

@@ -131,3 +131,13 @@ def test_measure_reports_failures_as_data() -> None:
     slow = measure("def spin(x):\n    while True:\n        pass\n", "spin", (1,),
                    limits=Limits(timeout_s=0.5))
     assert slow.status == "timeout"
+
+
+def test_a_crash_mid_way_is_an_error_that_keeps_the_measured_sizes() -> None:
+    code = (
+        "import os\ndef f(xs):\n    if len(xs) > 1000:\n        os._exit(3)\n"
+        "    return sum(xs)\n"
+    )
+    result = profile(code, "f", RANGE_INPUT, budget_s=1)
+    assert result.status == "error" and "exited" in result.error
+    assert result.points and max(p.n for p in result.points) <= 1000
