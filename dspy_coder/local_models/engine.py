@@ -10,7 +10,8 @@ so each shared model has a lock and calls run one at a time.
 
 Example:
     >>> import dspy
-    >>> from dspy_coder.local_models.engine import LlamaCppEngine
+    >>> from dspy_coder.local_models.machine_lock import machine_lock
+from dspy_coder.local_models.engine import LlamaCppEngine
     >>> engine = LlamaCppEngine("/models/qwen.gguf", n_ctx=4096)  # doctest: +SKIP
     >>> lm = dspy.LM("local/qwen", engine=engine)  # doctest: +SKIP
 """
@@ -305,7 +306,7 @@ class LlamaCppEngine:
                 options[name] = value
         loaded = self.load()
         started = time.perf_counter()
-        with loaded.lock:
+        with loaded.lock, machine_lock():
             try:
                 raw = loaded.llama.create_chat_completion(messages=messages, **options)
             except ValueError as exc:
