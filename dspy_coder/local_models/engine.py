@@ -10,7 +10,6 @@ so each shared model has a lock and calls run one at a time.
 
 Example:
     >>> import dspy
-    >>> from dspy_coder.local_models.machine_lock import machine_lock
 from dspy_coder.local_models.engine import LlamaCppEngine
     >>> engine = LlamaCppEngine("/models/qwen.gguf", n_ctx=4096)  # doctest: +SKIP
     >>> lm = dspy.LM("local/qwen", engine=engine)  # doctest: +SKIP
@@ -39,6 +38,8 @@ from dspy.lm15 import (
     Usage,
     response_to_events,
 )
+
+from dspy_coder.local_models.machine_lock import machine_lock
 
 logger = logging.getLogger(__name__)
 
