@@ -10,7 +10,7 @@ so each shared model has a lock and calls run one at a time.
 
 Example:
     >>> import dspy
-from dspy_coder.local_models.engine import LlamaCppEngine
+    >>> from dspy_coder.local_models.engine import LlamaCppEngine
     >>> engine = LlamaCppEngine("/models/qwen.gguf", n_ctx=4096)  # doctest: +SKIP
     >>> lm = dspy.LM("local/qwen", engine=engine)  # doctest: +SKIP
 """
