@@ -62,13 +62,13 @@ class SandboxInterpreter:
         session_cpu_s: CPU seconds the worker may use over its whole life (RLIMIT_CPU).
 
     Example:
-        >>> with SandboxInterpreter() as interp:  # doctest: +SKIP
+        >>> with SandboxInterpreter() as interp:
         ...     interp.execute("x = 6 * 7")
         ...     interp.execute("print(x + n)", {"n": 1})
         '43'
-        >>> import dspy  # doctest: +SKIP
+        >>> import dspy
         >>> pot = dspy.ProgramOfThought("question -> answer",
-        ...                             interpreter_factory=SandboxInterpreter)  # doctest: +SKIP
+        ...                             interpreter_factory=SandboxInterpreter)
     """
 
     def __init__(

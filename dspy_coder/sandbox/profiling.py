@@ -246,8 +246,8 @@ def measure(
     to the argument tuple (e.g. ``"(list(range(1000)),)"``).
 
     Example:
-        >>> m = measure("def sq(x):\\n    return x * x\\n", "sq", (12,))  # doctest: +SKIP
-        >>> m.status, m.time_s < 0.01  # doctest: +SKIP
+        >>> m = measure("def sq(x):\\n    return x * x\\n", "sq", (12,))
+        >>> m.status, m.time_s < 0.01
         ('ok', True)
     """
     if isinstance(args, str):
