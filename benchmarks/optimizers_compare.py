@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--optimizer", default="bootstrap")
     parser.add_argument("--budget", default="light")
     parser.add_argument("--max-tokens", type=int, default=1024)
+    parser.add_argument("--n-threads", type=int, default=None,
+                        help="llama.cpp threads for local models (1 is faster on a busy CPU)")
     parser.add_argument("--limit", type=int, default=None, help="first N test problems only")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tracking-uri", default="sqlite:///mlflow.db")
@@ -157,9 +159,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     problems = load_problems("humaneval")
-    lm = make_lm(args.lm, temperature=0.0, max_tokens=args.max_tokens, seed=0)
-    teacher = make_lm(args.teacher_lm, temperature=0.0, max_tokens=args.max_tokens, seed=0) \
-        if args.teacher_lm else None
+    extra = {"n_threads": args.n_threads} if args.n_threads else {}
+    lm = make_lm(args.lm, temperature=0.0, max_tokens=args.max_tokens, seed=0, **extra)
+    teacher = make_lm(args.teacher_lm, temperature=0.0, max_tokens=args.max_tokens, seed=0,
+                      **extra) if args.teacher_lm else None
     dspy.configure(lm=lm, track_usage=True)
     compiled_dir = compile_if_needed(args, problems, lm, teacher)
     test = select_problems(problems, split="test", limit=args.limit)

@@ -226,9 +226,16 @@ def compile_program(
         trial_scores=tracker.trial_scores(), optimizer_trials=_optimizer_trials(compiled),
     )
     if final_eval and not interrupted:
-        with dspy.context(lm=student_lm, callbacks=eval_callbacks):
-            result.train_score, result.train_solved = evaluate(compiled, train.examples, metric,
-                                                               threads)
-            result.dev_score, result.dev_solved = evaluate(compiled, dev.examples, metric, threads)
+        try:
+            with flag.watch(), dspy.context(lm=student_lm, callbacks=eval_callbacks):
+                result.train_score, result.train_solved = evaluate(
+                    compiled, train.examples, metric, threads)
+                result.dev_score, result.dev_solved = evaluate(
+                    compiled, dev.examples, metric, threads)
+        except BaseException:
+            if not flag.set:
+                raise
+            logger.warning("Final evaluation interrupted; the compiled program is kept unscored.")
+            result.interrupted = True
     result.eval_lm_calls = eval_counter.total
     return result

@@ -99,3 +99,9 @@ def test_unknown_optimizer_is_a_usage_error(tmp_path, dataset, patched):
     code = run_cli(["--program", "baseline", "--optimizer", "adam",
                      "--dataset", str(dataset), "--out", str(tmp_path), "--no-tracking"])
     assert code == 2
+
+
+def test_dspy_coder_main_dispatches_optimize(tmp_path, dataset, patched):
+    code = cli.main(["optimize", "--program", "baseline", "--optimizer", "adam",
+                     "--dataset", str(dataset), "--out", str(tmp_path), "--no-tracking"])
+    assert code == 2  # the real entry point reaches optimize.run and maps UsageError to 2
