@@ -44,6 +44,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="first N test problems only")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tracking-uri", default="sqlite:///mlflow.db")
+    parser.add_argument("--summarize-only", action="store_true",
+                        help="only rewrite summary.json/table.md from results.jsonl")
     parser.add_argument("--no-compile-eval", action="store_true",
                         help="skip scoring on train/dev after compiling (saves CPU)")
     return parser.parse_args(argv)
@@ -134,10 +136,47 @@ def summarize(args: argparse.Namespace, compiled_dir: Path, results_path: Path, 
         "split": "test", "split_seed": meta["split"]["seed"], "test_problems": n,
         "compile_seconds": meta["compile_seconds"], "compile_lm_calls": meta["lm_calls"],
         "compile_scores": meta["scores"], "demos": _demo_count(compiled_dir),
-        "results": rows, "command": "python " + " ".join(shlex.quote(a) for a in sys.argv),
+        "results": rows, "command": meta.get("command", ""),
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (args.out / "table.md").write_text(table(summary, records), encoding="utf-8")
     return summary
+
+
+def table(summary: dict, records: list[dict]) -> str:
+    """Markdown table of the paired comparison (problems both variants finished)."""
+    by_variant: dict[str, dict[str, dict]] = {}
+    for record in records:
+        by_variant.setdefault(record["variant"], {})[record["task_id"]] = record
+    paired = sorted(set(by_variant.get("compiled", {})) & set(by_variant.get("uncompiled", {})))
+    lines = [
+        f"{summary['program']} + {summary['optimizer']} ({summary['budget']['name']} budget), "
+        f"LM {summary['lm']}, HumanEval test split (seed {summary['split_seed']}), "
+        f"{len(paired)} problems graded by their hidden tests.",
+        "",
+        "| variant | passed | pass@1 | mean LM calls | mean s/problem |",
+        "|---|---|---|---|---|",
+    ]
+    for variant in ("uncompiled", "compiled"):
+        rows = [by_variant[variant][t] for t in paired]
+        if rows:
+            n = len(rows)
+            lines.append(
+                f"| {variant} | {sum(r['passed'] for r in rows)}/{n} | "
+                f"{sum(r['passed'] for r in rows) / n:.3f} | "
+                f"{sum(r['lm_calls'] for r in rows) / n:.1f} | "
+                f"{sum(r['seconds'] for r in rows) / n:.0f} |")
+    gained = [t for t in paired if by_variant["compiled"][t]["passed"]
+              and not by_variant["uncompiled"][t]["passed"]]
+    lost = [t for t in paired if by_variant["uncompiled"][t]["passed"]
+            and not by_variant["compiled"][t]["passed"]]
+    lines += ["", f"Compile: {summary['compile_seconds']} s, "
+              f"{summary['compile_lm_calls']['compile']} LM calls, {summary['demos']} demos. "
+              f"Fixed by compiling: {', '.join(gained) or 'none'}; "
+              f"broken by compiling: {', '.join(lost) or 'none'}.",
+              f"Date {summary['date']}, commit {summary['git_commit']}, {summary['machine']}.",
+              f"Command: `{summary['command']}`", ""]
+    return "\n".join(lines)
 
 
 def _demo_count(compiled_dir: Path) -> int:
@@ -156,17 +195,23 @@ def main(argv: list[str] | None = None) -> int:
     from dspy_coder.datasets import load_problems, select_problems
     from dspy_coder.lm import make_lm
     from dspy_coder.optimizers.programs import make_program
+    from dspy_coder.optimizers.registry import resolve_optimizer
 
     args.out.mkdir(parents=True, exist_ok=True)
     problems = load_problems("humaneval")
+    test = select_problems(problems, split="test", limit=args.limit)
+    results_path = args.out / "results.jsonl"
+    if args.summarize_only:
+        compiled_dir = args.out / f"{resolve_optimizer(args.optimizer)}-{args.kind}"
+        summarize(args, compiled_dir, results_path, len(test))
+        sys.stdout.write((args.out / "table.md").read_text())
+        return 0
     extra = {"n_threads": args.n_threads} if args.n_threads else {}
     lm = make_lm(args.lm, temperature=0.0, max_tokens=args.max_tokens, seed=0, **extra)
     teacher = make_lm(args.teacher_lm, temperature=0.0, max_tokens=args.max_tokens, seed=0,
                       **extra) if args.teacher_lm else None
     dspy.configure(lm=lm, track_usage=True)
     compiled_dir = compile_if_needed(args, problems, lm, teacher)
-    test = select_problems(problems, split="test", limit=args.limit)
-    results_path = args.out / "results.jsonl"
     programs = {"uncompiled": make_program(args.kind), "compiled": load_program(compiled_dir)}
     run_variants(programs, test, lm, results_path)
     summary = summarize(args, compiled_dir, results_path, len(test))
