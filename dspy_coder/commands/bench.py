@@ -1,15 +1,317 @@
-"""`dspy-coder bench` (placeholder until its issue lands)."""
+"""`dspy-coder bench`: run program variants over a problem set, graded by its hidden tests.
+
+Actions:
+    dspy-coder bench [run] --variant baseline --lm local:qwen2.5-coder-1.5b   # run or resume
+    dspy-coder bench report RUN_DIR [RUN_DIR ...]     # rewrite summary, table and plots
+    dspy-coder bench compare RUN_DIR RUN_DIR ...      # side-by-side table (and plots with --out)
+
+Example:
+    $ dspy-coder bench --variant baseline --variant cot --stride 8 --lm local:qwen2.5-coder-0.5b
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import re
+import sys
+from pathlib import Path
 
 from dspy_coder.errors import UsageError
 
+logger = logging.getLogger(__name__)
+
+DEFAULT_RESULTS_ROOT = Path("benchmarks/results")
+ACTIONS = ("run", "report", "compare")
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    return subparsers.add_parser("bench", help="not available yet")
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark program variants on HumanEval or a JSONL problem set",
+        description="Run program variants over problems and grade them with the hidden tests "
+        "in the sandbox. Results append to RESULTS_DIR/results.jsonl; rerunning the same "
+        "command resumes. Actions: run (default), report RUN..., compare RUN...",
+    )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="run",
+        choices=ACTIONS,
+        help="run (default), report RUN..., or compare RUN...",
+    )
+    parser.add_argument("runs", nargs="*", type=Path, help="run directories (for report/compare)")
+    data = parser.add_argument_group("problems")
+    data.add_argument(
+        "--dataset",
+        default="humaneval",
+        help="'humaneval' (default) or a JSONL file in HumanEval format",
+    )
+    data.add_argument(
+        "--ids",
+        action="append",
+        default=[],
+        help="task ids, comma-separated or repeated (e.g. HumanEval/0,HumanEval/3)",
+    )
+    data.add_argument(
+        "--split", choices=("train", "dev", "test"), help="fixed, seeded split of the problem set"
+    )
+    data.add_argument("--stride", type=int, default=1, help="every k-th problem (8 -> 21)")
+    data.add_argument("--limit", type=int, help="at most this many problems")
+    prog = parser.add_argument_group("programs")
+    prog.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="baseline, cot, coder, coder-no-tests, coder-no-refine, coder-no-plan "
+        "(repeat or comma-separate; default baseline)",
+    )
+    prog.add_argument(
+        "--program",
+        action="append",
+        default=[],
+        type=Path,
+        help="a compiled program JSON (module.save) with its .meta.json sidecar",
+    )
+    prog.add_argument("--no-tests", action="store_true", help="pipeline without generated tests")
+    prog.add_argument("--no-refine", action="store_true", help="pipeline without refinement")
+    prog.add_argument("--no-plan", action="store_true", help="pipeline without planning")
+    prog.add_argument("--max-iterations", type=int, help="pipeline iteration limit (default 4)")
+    prog.add_argument("--threshold", type=float, help="pipeline stop score (default 0.9)")
+    run = parser.add_argument_group("running")
+    run.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="answers per problem for pass@k (needs --temperature > 0)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="parallel generations (for remote LMs; keep 1 for local models)",
+    )
+    run.add_argument(
+        "--grade-timeout", type=float, default=10.0, help="seconds per hidden-test run (default 10)"
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        help="run directory (default benchmarks/results/<derived name>); for "
+        "compare: where to write comparison.md and plots",
+    )
+    run.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="redo answers whose program raised in an earlier session",
+    )
+    run.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="do not keep full DevelopmentReports in reports.jsonl",
+    )
+    run.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
+    return parser
 
 
-def run(args: argparse.Namespace, settings: object) -> int:
-    raise UsageError("'dspy-coder bench' is not implemented yet.")
+def run(args: argparse.Namespace, settings) -> int:
+    if args.action == "compare":
+        return _compare(args)
+    if args.action == "report":
+        return _report(args)
+    if args.runs:
+        raise UsageError(
+            "Positional run directories are for 'report' or 'compare'; to run, use --out DIR."
+        )
+    return _run(args, settings)
+
+
+def _split_list(values: list[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def slug(text: str) -> str:
+    """File-name-safe form of an LM spec or dataset path.
+
+    Example:
+        >>> slug("local:qwen2.5-coder-1.5b")
+        'qwen2.5-coder-1.5b'
+    """
+    text = text.split(":", 1)[1] if text.startswith("local:") else text
+    text = Path(text).stem if text.endswith((".gguf", ".jsonl", ".gz")) else text
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "x"
+
+
+def selection_name(args: argparse.Namespace) -> str:
+    parts = []
+    if args.split:
+        parts.append(args.split)
+    if args.ids:
+        ids = _split_list(args.ids)
+        parts.append(f"ids{len(ids)}")
+    if args.stride > 1:
+        parts.append(f"stride{args.stride}")
+    if args.limit:
+        parts.append(f"limit{args.limit}")
+    return "-".join(parts) or "all"
+
+
+def _run(args: argparse.Namespace, settings) -> int:
+    from dspy_coder.bench.runner import BenchConfig
+    from dspy_coder.bench.session import run_session
+    from dspy_coder.bench.variants import load_program_variant, resolve_variant
+    from dspy_coder.datasets import load_problems, select_problems
+
+    flags = dict(
+        no_tests=args.no_tests,
+        no_refine=args.no_refine,
+        no_plan=args.no_plan,
+        max_iterations=args.max_iterations,
+        threshold=args.threshold,
+    )
+    names = _split_list(args.variant) or ([] if args.program else ["baseline"])
+    variants = [resolve_variant(name, **flags) for name in names]
+    variants += [load_program_variant(path, **flags) for path in args.program]
+    problems = select_problems(
+        load_problems(args.dataset),
+        ids=_split_list(args.ids) or None,
+        split=args.split,
+        stride=args.stride,
+        limit=args.limit,
+    )
+    config = BenchConfig(
+        variants=variants,
+        problems=problems,
+        lm_label=settings.lm,
+        samples=args.samples,
+        temperature=settings.temperature,
+        seed=settings.seed,
+        workers=args.workers,
+        grade_timeout_s=args.grade_timeout,
+        retry_errors=args.retry_errors,
+        save_reports=not args.no_reports,
+    )
+    config.validate()
+    dataset = "humaneval" if args.dataset.lower() == "humaneval" else slug(args.dataset)
+    selection = selection_name(args)
+    out_dir = args.out or DEFAULT_RESULTS_ROOT / default_run_name(
+        dataset,
+        selection,
+        [v.label for v in variants],
+        settings.lm,
+        args.samples,
+        settings.temperature,
+    )
+    lm = settings.configure()
+    result = run_session(
+        config,
+        lm,
+        out_dir,
+        dataset=dataset,
+        selection=selection,
+        tracking_uri=None if args.no_mlflow else settings.tracking_uri,
+        argv=canonical_argv(args, settings, out_dir),
+    )
+    sys.stdout.write(_headline(result.rows, out_dir, result.mlflow_run_id, settings))
+    return 0
+
+
+def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[str]:
+    """The command that reproduces (and resumes) this run, whatever way it was invoked."""
+    argv = ["dspy-coder", "bench", "--dataset", args.dataset]
+    for flag, values in (
+        ("--variant", _split_list(args.variant)),
+        ("--program", [str(p) for p in args.program]),
+        ("--ids", [",".join(_split_list(args.ids))] if args.ids else []),
+    ):
+        for value in values:
+            argv += [flag, value]
+    for flag, value, default in (
+        ("--split", args.split, None),
+        ("--stride", args.stride, 1),
+        ("--limit", args.limit, None),
+        ("--max-iterations", args.max_iterations, None),
+        ("--threshold", args.threshold, None),
+        ("--samples", args.samples, 1),
+        ("--workers", args.workers, 1),
+        ("--grade-timeout", args.grade_timeout, 10.0),
+        ("--max-tokens", settings.max_tokens, 1024),
+        ("--seed", settings.seed, 0),
+        ("--api-base", settings.api_base, None),
+    ):
+        if value != default:
+            argv += [flag, str(value)]
+    for flag, on in (
+        ("--no-tests", args.no_tests),
+        ("--no-refine", args.no_refine),
+        ("--no-plan", args.no_plan),
+        ("--retry-errors", args.retry_errors),
+        ("--no-reports", args.no_reports),
+        ("--no-mlflow", args.no_mlflow),
+    ):
+        if on:
+            argv.append(flag)
+    argv += [
+        "--lm",
+        settings.lm,
+        "--temperature",
+        f"{settings.temperature:g}",
+        "--out",
+        str(out_dir),
+    ]
+    return argv
+
+
+def default_run_name(
+    dataset: str, selection: str, labels: list[str], lm: str, samples: int, temperature: float
+) -> str:
+    """Stable (date-free) so the same command resumes into the same directory."""
+    variants = "+".join(labels) if len(labels) <= 3 else f"{len(labels)}variants"
+    name = f"{dataset}-{selection}-{variants}-{slug(lm)}"
+    if samples > 1:
+        name += f"-n{samples}-t{temperature:g}"
+    return slug(name)
+
+
+def _headline(rows, out_dir: Path, run_id: str | None, settings) -> str:
+    from dspy_coder.bench.report import markdown_table
+
+    text = markdown_table(rows) + f"\nResults: {out_dir}\n"
+    if run_id:
+        text += (
+            f"MLflow run {run_id}: mlflow ui --backend-store-uri {settings.tracking_uri} "
+            "--host 127.0.0.1\n"
+        )
+    return text
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dspy_coder.bench.manifest import read_manifest
+    from dspy_coder.bench.plots import write_plots
+    from dspy_coder.bench.report import markdown_table, summarise, write_summary
+    from dspy_coder.bench.store import read_records
+
+    if not args.runs:
+        raise UsageError("'bench report' needs at least one run directory.")
+    for run_dir in args.runs:
+        if not (run_dir / "results.jsonl").is_file():
+            raise UsageError(f"{run_dir} has no results.jsonl.")
+        records = read_records(run_dir / "results.jsonl")
+        rows = summarise(records)
+        manifest = read_manifest(run_dir)
+        write_summary(
+            rows, run_dir, manifest=manifest, expected_units=manifest.get("expected_units")
+        )
+        write_plots(records, rows, run_dir / "plots")
+        sys.stdout.write(f"## {run_dir}\n\n{markdown_table(rows)}\n")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from dspy_coder.bench.compare import compare_runs
+
+    comparison = compare_runs(args.runs, out_dir=args.out)
+    sys.stdout.write(comparison.markdown)
+    if args.out:
+        sys.stdout.write(f"\nWrote {args.out / 'comparison.md'} and plots.\n")
+    return 0

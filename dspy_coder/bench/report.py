@@ -1,0 +1,161 @@
+"""Summaries of benchmark results: pass@k and mean cost per variant, as JSON and Markdown.
+
+Rows are grouped by (variant, LM, program fingerprint). pass@k uses the unbiased estimator
+over problems; cost figures are means per answer (one sample of one problem).
+
+Example:
+    >>> rows = summarise(read_records(Path("benchmarks/results/x/results.jsonl")))  # doctest: +SKIP
+    >>> print(markdown_table(rows))                                                 # doctest: +SKIP
+    | variant | LM | problems | samples | pass@1 | ...
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from dspy_coder.bench.passk import feasible_ks, mean_pass_at_k
+from dspy_coder.bench.store import ResultRecord
+
+
+class VariantSummary(BaseModel):
+    """One row of a results table."""
+
+    variant: str
+    lm: str
+    program_fingerprint: str
+    problems: int
+    samples_per_problem: int = Field(description="Smallest number of samples over problems.")
+    answers: int
+    pass_at: dict[str, float] = Field(description="{'1': 0.61, '5': 0.8}: unbiased pass@k.")
+    solved: int = Field(description="Problems with at least one passing sample.")
+    program_errors: int = 0
+    no_code: int = 0
+    timeouts: int = 0
+    mean_lm_calls: float = 0.0
+    mean_prompt_tokens: float = 0.0
+    mean_completion_tokens: float = 0.0
+    mean_wall_time_s: float = 0.0
+    mean_iterations: float = 0.0
+    total_wall_time_s: float = 0.0
+    task_ids: list[str] = Field(default_factory=list)
+    passed_task_ids: list[str] = Field(default_factory=list,
+                                       description="Problems whose first sample passed.")
+
+    @property
+    def pass_at_1(self) -> float:
+        return self.pass_at["1"]
+
+    @property
+    def mean_tokens(self) -> float:
+        return self.mean_prompt_tokens + self.mean_completion_tokens
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+def summarise(records: Iterable[ResultRecord]) -> list[VariantSummary]:
+    """Group records by (variant, LM, fingerprint) and compute pass@k and mean cost."""
+    groups: dict[tuple[str, str, str], list[ResultRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.variant, record.lm, record.program_fingerprint)].append(record)
+    rows = [_summarise_group(key, group) for key, group in groups.items()]
+    return sorted(rows, key=lambda r: (r.lm, r.variant))
+
+
+def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> VariantSummary:
+    per_problem: dict[str, list[ResultRecord]] = defaultdict(list)
+    for record in records:
+        per_problem[record.task_id].append(record)
+    counts = [(len(rs), sum(r.passed for r in rs)) for rs in per_problem.values()]
+    ks = feasible_ks([n for n, _ in counts])
+    first_passed = sorted(
+        task for task, rs in per_problem.items() if min(rs, key=lambda r: r.sample).passed
+    )
+    return VariantSummary(
+        variant=key[0], lm=key[1], program_fingerprint=key[2],
+        problems=len(per_problem), samples_per_problem=min(n for n, _ in counts),
+        answers=len(records),
+        pass_at={str(k): round(mean_pass_at_k(counts, k), 4) for k in ks},
+        solved=sum(c > 0 for _, c in counts),
+        program_errors=sum(bool(r.program_error) for r in records),
+        no_code=sum(r.grade_status == "no_code" for r in records),
+        timeouts=sum(r.grade_status == "timeout" for r in records),
+        mean_lm_calls=round(_mean([r.cost.lm_calls for r in records]), 2),
+        mean_prompt_tokens=round(_mean([r.cost.prompt_tokens for r in records]), 1),
+        mean_completion_tokens=round(_mean([r.cost.completion_tokens for r in records]), 1),
+        mean_wall_time_s=round(_mean([r.cost.wall_time_s for r in records]), 2),
+        mean_iterations=round(_mean([r.cost.iterations for r in records]), 2),
+        total_wall_time_s=round(sum(r.cost.wall_time_s for r in records), 1),
+        task_ids=sorted(per_problem),
+        passed_task_ids=first_passed,
+    )
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> str:
+    """A Markdown table: one line per variant, pass@k columns for every k any row has."""
+    ks = sorted({int(k) for row in rows for k in row.pass_at}) or [1]
+    head = (["run"] if run is not None else []) + ["variant", "LM", "problems", "samples"]
+    head += [f"pass@{k}" for k in ks]
+    head += ["LM calls", "prompt tok", "completion tok", "wall s", "iterations", "errors"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        cells = ([run] if run is not None else []) + [
+            row.variant, row.lm, str(row.problems), str(row.samples_per_problem)]
+        cells += [_pct(row.pass_at[str(k)]) if str(k) in row.pass_at else "" for k in ks]
+        cells += [f"{row.mean_lm_calls:.1f}", f"{row.mean_prompt_tokens:.0f}",
+                  f"{row.mean_completion_tokens:.0f}", f"{row.mean_wall_time_s:.1f}",
+                  f"{row.mean_iterations:.2f}", str(row.program_errors)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(rows: Sequence[VariantSummary], out_dir: Path, manifest: dict | None = None,
+                  expected_units: int | None = None) -> tuple[Path, Path]:
+    """Write ``summary.json`` and ``table.md`` into ``out_dir``; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    answers = sum(r.answers for r in rows)
+    complete = expected_units is None or answers >= expected_units
+    payload = {
+        "complete": complete,
+        "expected_units": expected_units,
+        "answers": answers,
+        "manifest": manifest or {},
+        "variants": [row.model_dump() for row in rows],
+    }
+    summary_path = out_dir / "summary.json"
+    summary_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    table = markdown_table(rows)
+    header = _table_header(manifest or {}, complete, answers, expected_units)
+    table_path = out_dir / "table.md"
+    table_path.write_text(header + table, encoding="utf-8")
+    return summary_path, table_path
+
+
+def _table_header(manifest: dict, complete: bool, answers: int, expected: int | None) -> str:
+    lines = [f"# Benchmark: {manifest.get('name', 'results')}", ""]
+    for label, key in (("Date (UTC)", "updated_at"), ("Machine", "machine"), ("LM", "lm"),
+                       ("Commit", "commit"), ("Command", "command")):
+        if manifest.get(key):
+            value = manifest[key]
+            lines.append(f"- {label}: `{value}`" if key == "command" else f"- {label}: {value}")
+    state = "complete" if complete else f"INCOMPLETE ({answers}/{expected} answers so far)"
+    lines += [f"- State: {state}", "", "Costs are means per answer (one sample of one problem); "
+              "wall s is generation time.", ""]
+    return "\n".join(lines) + "\n"
+
+
+def load_summary_rows(run_dir: Path) -> list[VariantSummary]:
+    """Rows of a finished or partial run, recomputed from its results JSONL."""
+    from dspy_coder.bench.store import read_records
+
+    return summarise(read_records(run_dir / "results.jsonl"))

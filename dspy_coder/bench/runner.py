@@ -1,0 +1,283 @@
+"""Run program variants over problems, grade every answer with the hidden tests, store results.
+
+Data flow per unit of work (problem x variant x sample): the program sees only the Task
+(prompt, entry point, task id); its code is graded with ``Problem.test`` in the sandbox; a
+:class:`ResultRecord` is appended to the results JSONL. Units already in the file are skipped.
+
+Generation runs on ``workers`` threads (1 for the local model, whose calls are serial);
+grading runs on its own threads, so the sandbox overlaps with the next generation.
+
+Example:
+    >>> config = BenchConfig(variants=[resolve_variant("baseline")], problems=problems,
+    ...                      lm_label="local:qwen2.5-coder-0.5b")          # doctest: +SKIP
+    >>> outcome = run_benchmark(config, lm, Path("benchmarks/results/demo"))  # doctest: +SKIP
+    >>> outcome.progress.pass_rate                                          # doctest: +SKIP
+    0.5
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dspy
+
+from dspy_coder.bench.grading import DEFAULT_GRADE_TIMEOUT_S, Grade, Grader, make_grader
+from dspy_coder.bench.progress import Progress
+from dspy_coder.bench.store import (
+    RecordCost,
+    ResultKey,
+    ResultRecord,
+    ResultsStore,
+    append_json_line,
+    make_key,
+)
+from dspy_coder.bench.usage import usage_from_history
+from dspy_coder.bench.variants import VariantSpec, program_fingerprint
+from dspy_coder.datasets import Problem
+from dspy_coder.errors import RunError, SetupError, UsageError
+
+logger = logging.getLogger(__name__)
+
+RESULTS_FILE = "results.jsonl"
+REPORTS_FILE = "reports.jsonl"
+FAIL_FAST_AFTER = 3  # this many program errors before any success: stop (likely a set-up bug)
+
+
+@dataclass
+class BenchConfig:
+    """What to run. ``lm_label`` is the LM's identity in result keys (e.g. its spec string)."""
+
+    variants: list[VariantSpec]
+    problems: list[Problem]
+    lm_label: str
+    samples: int = 1
+    temperature: float = 0.0
+    seed: int | None = 0
+    workers: int = 1
+    grade_timeout_s: float = DEFAULT_GRADE_TIMEOUT_S
+    retry_errors: bool = False
+    save_reports: bool = True
+
+    def validate(self) -> None:
+        if not self.variants:
+            raise UsageError("Choose at least one --variant (or --program).")
+        if not self.problems:
+            raise UsageError("The problem selection is empty; check --ids/--split/--limit.")
+        if self.samples < 1:
+            raise UsageError("--samples must be >= 1.")
+        if self.samples > 1 and self.temperature <= 0:
+            raise UsageError("--samples > 1 needs --temperature > 0 (e.g. 0.8), or every sample "
+                             "would be the same answer.")
+        if self.workers < 1:
+            raise UsageError("--workers must be >= 1.")
+
+
+@dataclass(frozen=True)
+class Job:
+    problem: Problem
+    variant: VariantSpec
+    label: str
+    fingerprint: str
+    program: Any
+    sample: int
+
+
+@dataclass
+class Generated:
+    job: Job
+    code: str = ""
+    report: Any = None
+    error: str = ""
+    fatal: BaseException | None = None
+    cost: RecordCost = field(default_factory=RecordCost)
+
+
+@dataclass
+class BenchOutcome:
+    """Records of this run's units (old and new) and the session's progress."""
+
+    records: list[ResultRecord]
+    progress: Progress
+    fingerprints: dict[str, str]
+
+
+def plan_jobs(config: BenchConfig) -> tuple[list[Job], dict[str, str]]:
+    """Build each variant once, fingerprint it, and list every unit of work."""
+    jobs: list[Job] = []
+    fingerprints: dict[str, str] = {}
+    for spec in config.variants:
+        program = spec.build()
+        fp = program_fingerprint(spec, program)
+        if spec.label in fingerprints:
+            raise UsageError(f"Variant {spec.label!r} was given twice.")
+        fingerprints[spec.label] = fp
+        jobs += [Job(p, spec, spec.label, fp, program, s)
+                 for p in config.problems for s in range(config.samples)]
+    return jobs, fingerprints
+
+
+def _job_lm(lm: Any, config: BenchConfig, sample: int) -> Any:
+    if config.samples == 1:
+        return lm.copy()
+    seed = None if config.seed is None else config.seed + sample
+    return lm.copy(rollout_id=sample, temperature=config.temperature, seed=seed)
+
+
+def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
+    """Run the program on the job's Task (never its hidden test) and measure the cost."""
+    task = job.problem.to_task()
+    program = job.program if config.workers == 1 else job.program.deepcopy()
+    job_lm = _job_lm(lm, config, job.sample)
+    out = Generated(job=job)
+    started = time.perf_counter()
+    try:
+        with dspy.context(lm=job_lm, track_usage=True):
+            prediction = program(prompt=task.prompt, entry_point=task.entry_point,
+                                 task_id=task.task_id)
+        out.code = str(getattr(prediction, "code", "") or "")
+        out.report = getattr(prediction, "report", None)
+    except (SetupError, RunError, UsageError) as exc:
+        out.fatal = exc
+    except Exception as exc:  # the program failed on this problem: data, not a crash
+        logger.warning("%s %s sample %d: program raised %s: %s", job.problem.task_id, job.label,
+                       job.sample, type(exc).__name__, exc)
+        out.error = f"{type(exc).__name__}: {exc}"[:1000]
+    wall = time.perf_counter() - started
+    usage = usage_from_history(getattr(job_lm, "history", []) or [])
+    report_cost = getattr(out.report, "cost", None)
+    if usage.calls == 0 and report_cost is not None and report_cost.lm_calls:
+        usage = type(usage)(calls=report_cost.lm_calls, prompt_tokens=report_cost.prompt_tokens,
+                            completion_tokens=report_cost.completion_tokens)
+    out.cost = RecordCost(
+        lm_calls=usage.calls, cached_calls=usage.cached_calls, prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens, wall_time_s=round(wall, 3),
+        iterations=int(getattr(out.report, "iterations_used", 0) or 1),
+    )
+    return out
+
+
+def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> ResultRecord:
+    job, report = generated.job, generated.report
+    cost = generated.cost.model_copy(update={"grade_time_s": round(grade.duration_s, 3)})
+    return ResultRecord(
+        task_id=job.problem.task_id, variant=job.label, program_fingerprint=job.fingerprint,
+        lm=config.lm_label, sample=job.sample, passed=grade.passed, grade_status=grade.status,
+        grade_error=grade.error, program_error=generated.error, code=generated.code, cost=cost,
+        temperature=config.temperature,
+        report_status=str(getattr(report, "status", "") or ""),
+        stop_reason=str(getattr(report, "stop_reason", "") or ""),
+        best_iteration=getattr(report, "best_iteration", None),
+        score=getattr(report, "score", None),
+        score_history=list(getattr(report, "score_history", []) or []),
+    )
+
+
+def run_benchmark(
+    config: BenchConfig,
+    lm: Any,
+    out_dir: Path,
+    grader: Grader | None = None,
+    on_record: Callable[[ResultRecord, Progress], None] | None = None,
+) -> BenchOutcome:
+    """Run every unfinished unit, appending results to ``out_dir/results.jsonl``."""
+    config.validate()
+    grader = grader or make_grader(config.grade_timeout_s)
+    store = ResultsStore(out_dir / RESULTS_FILE)
+    jobs, fingerprints = plan_jobs(config)
+
+    def full_key(job: Job) -> ResultKey:
+        return make_key(job.problem.task_id, job.label, job.fingerprint, config.lm_label,
+                        job.sample)
+
+    wanted = {full_key(j) for j in jobs}
+    previous = [r for r in store.records() if r.key in wanted]
+    skip = {r.key for r in previous if config.retry_errors is False or not r.program_error}
+    todo = [j for j in jobs if full_key(j) not in skip]
+    progress = Progress(total=len(jobs), already=[r for r in previous if r.key in skip])
+    logger.info("Benchmark: %d units (%d problems x %d variants x %d samples); %d already done, "
+                "%d to run -> %s", len(jobs), len(config.problems), len(config.variants),
+                config.samples, len(jobs) - len(todo), len(todo), store.path)
+    new_records = _execute(todo, lm, config, grader, store, progress, on_record, out_dir)
+    final = {r.key: r for r in previous if r.key in skip}
+    final.update({r.key: r for r in new_records})
+    return BenchOutcome(records=list(final.values()), progress=progress, fingerprints=fingerprints)
+
+
+def _execute(todo: list[Job], lm: Any, config: BenchConfig, grader: Grader, store: ResultsStore,
+             progress: Progress, on_record: Callable[[ResultRecord, Progress], None] | None,
+             out_dir: Path) -> list[ResultRecord]:
+    if not todo:
+        return []
+    results: queue.Queue[ResultRecord | BaseException] = queue.Queue()
+    gen_pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="bench-gen")
+    grade_pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="bench-grade")
+
+    def grade_and_queue(generated: Generated) -> None:
+        try:
+            code = generated.code
+            grade = grader(generated.job.problem, code) if code.strip() else Grade(
+                passed=False, status="no_code", error=generated.error or "No code returned.")
+            results.put(to_record(generated, grade, config))
+        except BaseException as exc:  # sandbox infrastructure failure: stop the run
+            results.put(exc)
+
+    def generate_then_hand_off(job: Job) -> None:
+        try:
+            generated = generate(job, lm, config)
+        except BaseException as exc:
+            results.put(exc)
+            return
+        if generated.fatal is not None:
+            results.put(generated.fatal)
+            return
+        if config.save_reports and generated.report is not None:
+            _save_report(out_dir, generated)
+        grade_pool.submit(grade_and_queue, generated)
+
+    for job in todo:
+        gen_pool.submit(generate_then_hand_off, job)
+    records: list[ResultRecord] = []
+    only_errors = True
+    try:
+        while len(records) < len(todo):
+            try:
+                item = results.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            store.append(item)
+            records.append(item)
+            progress.add(item)
+            logger.info("%s", progress.line(item))
+            if on_record is not None:
+                on_record(item, progress)
+            only_errors = only_errors and bool(item.program_error)
+            if only_errors and len(records) >= FAIL_FAST_AFTER:
+                raise RunError(
+                    f"The program raised on the first {len(records)} problems "
+                    f"(last: {item.program_error[:300]}). This looks like a set-up problem "
+                    "(LM server, model, pipeline bug), not wrong answers; fix it, then rerun "
+                    "the same command with --retry-errors to resume."
+                )
+    finally:
+        gen_pool.shutdown(wait=False, cancel_futures=True)
+        grade_pool.shutdown(wait=False, cancel_futures=True)
+    return records
+
+
+def _save_report(out_dir: Path, generated: Generated) -> None:
+    job, report = generated.job, generated.report
+    payload = report.model_dump(mode="json") if hasattr(report, "model_dump") else {"repr": repr(
+        report)}
+    append_json_line(out_dir / REPORTS_FILE, {
+        "task_id": job.problem.task_id, "variant": job.label,
+        "program_fingerprint": job.fingerprint, "sample": job.sample, "report": payload,
+    })

@@ -1,0 +1,147 @@
+"""One benchmark session end to end: manifest, MLflow run, runner, summary, table, plots.
+
+A session that is interrupted or fails still writes the partial summary, table and plots
+(marked INCOMPLETE) before the error propagates; rerunning the same command resumes.
+
+Example:
+    >>> result = run_session(config, lm, Path("benchmarks/results/demo"),
+    ...                      tracking_uri="sqlite:///mlflow.db")   # doctest: +SKIP
+    >>> result.rows[0].pass_at_1                                   # doctest: +SKIP
+    0.5
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dspy_coder.bench.grading import Grader
+from dspy_coder.bench.manifest import finish_session, update_manifest
+from dspy_coder.bench.plots import write_plots
+from dspy_coder.bench.progress import Progress
+from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, write_summary
+from dspy_coder.bench.runner import RESULTS_FILE, BenchConfig, run_benchmark
+from dspy_coder.bench.store import ResultRecord, read_records
+
+logger = logging.getLogger(__name__)
+
+EXPERIMENT = "dspy-coder-bench"
+PROGRESS_METRIC_EVERY = 1
+
+
+@dataclass
+class SessionResult:
+    out_dir: Path
+    rows: list[VariantSummary]
+    records: list[ResultRecord]
+    complete: bool
+    artifacts: list[Path] = field(default_factory=list)
+    mlflow_run_id: str | None = None
+
+
+def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[str, Any]:
+    return {
+        "lm": config.lm_label, "dataset": dataset, "selection": selection,
+        "problems": len(config.problems), "samples": config.samples,
+        "temperature": config.temperature, "seed": config.seed, "workers": config.workers,
+        "grade_timeout_s": config.grade_timeout_s,
+        "variants": ",".join(v.label for v in config.variants),
+        **{f"variant.{v.label}": v.describe() for v in config.variants},
+    }
+
+
+def run_session(config: BenchConfig, lm: Any, out_dir: Path, *, dataset: str = "humaneval",
+                selection: str = "all", tracking_uri: str | None = None,
+                grader: Grader | None = None, argv: list[str] | None = None) -> SessionResult:
+    """Run (or resume) the benchmark in ``out_dir`` and write every report file.
+
+    ``tracking_uri=None`` disables MLflow for this session.
+    """
+    params = session_params(config, dataset, selection)
+    expected = len(config.problems) * len(config.variants) * config.samples
+    manifest = update_manifest(out_dir, name=out_dir.name, lm=config.lm_label, params=params,
+                               argv=argv, expected_units=expected)
+    run_id: str | None = None
+    outcome = None
+    with ExitStack() as stack:
+        on_record = None
+        if tracking_uri:
+            from dspy_coder import tracking
+
+            run = stack.enter_context(tracking.tracking_run(
+                name=f"{out_dir.name}#{len(manifest['sessions'])}", params=params,
+                tags={"commit": manifest["commit"], "command": manifest["command"],
+                      "results_dir": str(out_dir)},
+                tracking_uri=tracking_uri, experiment=EXPERIMENT))
+            run_id = run.run_id
+            tracking.enable_dspy_autolog(log_traces=True)
+            stack.callback(tracking.disable_dspy_autolog)
+
+            def on_record(record: ResultRecord, progress: Progress) -> None:
+                tracking.log_metrics({"progress/pass_rate_so_far": progress.pass_rate,
+                                      "progress/done": progress.done},
+                                     step=progress.done, run_id=run_id)
+        status = "complete"
+        try:
+            outcome = run_benchmark(config, lm, out_dir, grader=grader, on_record=on_record)
+        except BaseException as exc:
+            status = f"stopped: {type(exc).__name__}"
+            raise
+        finally:
+            records = outcome.records if outcome is not None else _current_records(
+                out_dir, config)
+            result = _finalise(out_dir, records, manifest, expected, run_id)
+            finish_session(out_dir, manifest, answers=len(records), state=status)
+            if run_id is not None:
+                _log_to_mlflow(result, run_id, out_dir)
+    logger.info("Results in %s:\n%s", out_dir, markdown_table(result.rows))
+    return result
+
+
+def _current_records(out_dir: Path, config: BenchConfig) -> list[ResultRecord]:
+    labels = {v.label for v in config.variants}
+    ids = {p.task_id for p in config.problems}
+    return [r for r in read_records(out_dir / RESULTS_FILE)
+            if r.variant in labels and r.task_id in ids and r.lm == config.lm_label]
+
+
+def _finalise(out_dir: Path, records: list[ResultRecord], manifest: dict, expected: int,
+              run_id: str | None) -> SessionResult:
+    rows = summarise(records)
+    if run_id:
+        manifest["mlflow_run_id"] = run_id
+    summary, table = write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
+    plots = write_plots(records, rows, out_dir / "plots")
+    complete = len(records) >= expected
+    return SessionResult(out_dir=out_dir, rows=rows, records=records, complete=complete,
+                         artifacts=[summary, table, *plots], mlflow_run_id=run_id)
+
+
+def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
+    from dspy_coder import tracking
+
+    metrics: dict[str, float] = {"answers": len(result.records), "complete": int(result.complete)}
+    for row in result.rows:
+        prefix = row.variant
+        metrics.update({f"{prefix}/pass_at_{k}": v for k, v in row.pass_at.items()})
+        metrics.update({
+            f"{prefix}/problems": row.problems,
+            f"{prefix}/mean_lm_calls": row.mean_lm_calls,
+            f"{prefix}/mean_prompt_tokens": row.mean_prompt_tokens,
+            f"{prefix}/mean_completion_tokens": row.mean_completion_tokens,
+            f"{prefix}/mean_wall_time_s": row.mean_wall_time_s,
+            f"{prefix}/mean_iterations": row.mean_iterations,
+            f"{prefix}/program_errors": row.program_errors,
+        })
+    try:
+        tracking.log_metrics(metrics, run_id=run_id)
+        for path in [out_dir / RESULTS_FILE, out_dir / "manifest.json", *result.artifacts]:
+            if path.is_file():
+                folder = "plots" if path.suffix == ".png" else None
+                tracking.log_artifact(path, artifact_path=folder, run_id=run_id)
+    except Exception as exc:  # tracking must never lose a finished benchmark
+        logger.warning("Could not log results to MLflow (%s: %s); files are in %s",
+                       type(exc).__name__, exc, out_dir)

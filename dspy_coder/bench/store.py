@@ -1,0 +1,135 @@
+"""Resumable benchmark results: one JSON line per graded answer, keyed by
+(problem, variant, program fingerprint, LM, sample).
+
+A rerun reads the file first and skips every key already present, so a long run can be
+stopped (Ctrl-C, a killed session) and continued with the same command. Lines are appended
+and flushed one at a time; a torn last line (a crash mid-write) is ignored on reading.
+
+Example:
+    >>> store = ResultsStore(Path("benchmarks/results/run/results.jsonl"))  # doctest: +SKIP
+    >>> store.append(record)                                                # doctest: +SKIP
+    >>> record.key in store.done_keys()                                     # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+logger = logging.getLogger(__name__)
+
+ResultKey = tuple[str, str, str, str, int]
+
+
+class RecordCost(BaseModel):
+    """What one answer cost to produce."""
+
+    lm_calls: int = 0
+    cached_calls: int = Field(default=0, description="LM calls answered from DSPy's cache.")
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_time_s: float = Field(default=0.0, description="Generation time (program call).")
+    grade_time_s: float = 0.0
+    iterations: int = Field(default=1, description="Pipeline iterations (1 for single-shot).")
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class ResultRecord(BaseModel):
+    """One graded answer of one program variant to one problem (one sample)."""
+
+    task_id: str
+    variant: str
+    program_fingerprint: str
+    lm: str
+    sample: int = 0
+    passed: bool
+    grade_status: str = Field(description="Sandbox status of the hidden-test run, or 'no_code'.")
+    grade_error: str = Field(default="", description="First lines of the grading failure.")
+    program_error: str = Field(default="", description="Exception the program raised, if any.")
+    code: str = ""
+    cost: RecordCost = Field(default_factory=RecordCost)
+    temperature: float = 0.0
+    report_status: str = ""
+    stop_reason: str = ""
+    best_iteration: int | None = None
+    score: float | None = None
+    score_history: list[float] = Field(default_factory=list)
+    finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat("T", "seconds"))
+
+    @property
+    def key(self) -> ResultKey:
+        return make_key(self.task_id, self.variant, self.program_fingerprint, self.lm, self.sample)
+
+
+def make_key(task_id: str, variant: str, fingerprint: str, lm: str, sample: int) -> ResultKey:
+    """The identity of one unit of work."""
+    return (task_id, variant, fingerprint, lm, sample)
+
+
+def read_records(path: Path) -> list[ResultRecord]:
+    """All valid records in ``path`` (later duplicates of a key replace earlier ones)."""
+    if not path.is_file():
+        return []
+    by_key: dict[ResultKey, ResultRecord] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = ResultRecord.model_validate_json(line)
+            except ValidationError:
+                logger.warning("%s:%d is not a valid result line; ignoring it.", path, number)
+                continue
+            by_key[record.key] = record
+    return list(by_key.values())
+
+
+class ResultsStore:
+    """Append-only JSONL of :class:`ResultRecord`, safe to append from several threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def records(self) -> list[ResultRecord]:
+        return read_records(self.path)
+
+    def done_keys(self, include_errors: bool = True) -> set[ResultKey]:
+        """Keys already finished; with ``include_errors=False`` program errors count as undone."""
+        return {r.key for r in self.records() if include_errors or not r.program_error}
+
+    def append(self, record: ResultRecord) -> None:
+        line = record.model_dump_json() + "\n"
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._repair_torn_tail()
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+
+    def _repair_torn_tail(self) -> None:
+        """If the file does not end in a newline (a crash mid-write), end the torn line."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return
+        with self.path.open("rb") as handle:
+            handle.seek(-1, 2)
+            last = handle.read(1)
+        if last != b"\n":
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write("\n")
+
+
+def append_json_line(path: Path, payload: dict) -> None:
+    """Append one JSON object as a line (used for the optional full-report log)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(payload, default=str) + "\n")

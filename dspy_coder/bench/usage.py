@@ -1,0 +1,50 @@
+"""Per-answer LM cost, read from the history of the LM copy that served one answer.
+
+Each job runs with its own ``lm.copy()`` inside ``dspy.context(lm=...)``, so that copy's
+``history`` holds exactly the job's calls, whatever thread it ran in. Cache hits are counted
+as calls but not as tokens (DSPy bills nothing for them).
+
+Example:
+    >>> job_lm = lm.copy()                                   # doctest: +SKIP
+    >>> with dspy.context(lm=job_lm):                        # doctest: +SKIP
+    ...     program(prompt=...)
+    >>> usage_from_history(job_lm.history)                   # doctest: +SKIP
+    LMCallUsage(calls=1, cached_calls=0, prompt_tokens=212, completion_tokens=88)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LMCallUsage:
+    calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def usage_from_history(history: Iterable[Mapping[str, Any]]) -> LMCallUsage:
+    """Sum calls and tokens over DSPy LM history entries."""
+    calls = cached = prompt = completion = 0
+    for entry in history:
+        calls += 1
+        response = entry.get("response")
+        if getattr(response, "cache_hit", False):
+            cached += 1
+            continue
+        usage = entry.get("usage") or {}
+        prompt += _int(usage.get("prompt_tokens"))
+        completion += _int(usage.get("completion_tokens"))
+    return LMCallUsage(calls=calls, cached_calls=cached, prompt_tokens=prompt,
+                       completion_tokens=completion)

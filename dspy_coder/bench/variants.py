@@ -1,0 +1,209 @@
+"""Program variants a benchmark can run, and how to build them.
+
+Built-in variants:
+
+- ``baseline``: one ``dspy.Predict`` call (``SingleShot``);
+- ``cot``: one ``dspy.ChainOfThought`` call;
+- ``coder``: the full pipeline (``Coder``), and its ablations ``coder-no-tests``,
+  ``coder-no-refine``, ``coder-no-plan``. Flags (``--no-tests``, ``--no-refine``, ``--no-plan``,
+  ``--max-iterations``) apply to every pipeline variant of a run.
+
+A compiled program (``--program PATH``, saved with ``module.save(path)``) is rebuilt from the
+sidecar JSON the optimizer writes next to it (``{"program": "coder"|"baseline"|"cot",
+"options": {...}}``) and then ``load``-ed. Each variant has a label (used in tables and result
+keys) and a fingerprint: a hash of its class, options and DSPy state (instructions, demos),
+so results of an edited or recompiled program are never mixed with old ones.
+
+Example:
+    >>> spec = resolve_variant("coder", no_tests=True, max_iterations=2)
+    >>> spec.label
+    'coder-no-tests-it2'
+    >>> program = spec.build()        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dspy_coder.errors import SetupError, UsageError
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("baseline", "cot", "coder")
+NAMED_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "baseline": ("baseline", {}),
+    "cot": ("cot", {}),
+    "coder": ("coder", {}),
+    "coder-no-tests": ("coder", {"use_tests": False}),
+    "coder-no-refine": ("coder", {"use_refine": False}),
+    "coder-no-plan": ("coder", {"use_plan": False}),
+}
+SIDECAR_SUFFIXES = (".meta.json", ".sidecar.json")
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """What to build: a program kind, its constructor options, optionally saved state.
+
+    ``factory`` benchmarks any ``dspy.Module`` of your own (called with no arguments; the
+    module must accept ``prompt``, ``entry_point`` and ``task_id`` and return ``code``).
+    """
+
+    kind: str
+    options: dict[str, Any] = field(default_factory=dict)
+    program_path: Path | None = None
+    name: str | None = None
+    factory: Callable[[], Any] | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        """Readable, stable name: kind (or name) plus the pipeline options that were set."""
+        base = self.name or self.kind
+        if self.kind != "coder":
+            return base
+        parts = [base]
+        parts += [f"no-{flag[4:]}" for flag in ("use_plan", "use_tests", "use_refine")
+                  if self.options.get(flag) is False]
+        if "max_iterations" in self.options:
+            parts.append(f"it{self.options['max_iterations']}")
+        if "threshold" in self.options:
+            parts.append(f"th{self.options['threshold']}")
+        return "-".join(parts)
+
+    def build(self):
+        """Instantiate the program (and load its saved state, if any)."""
+        program = self.factory() if self.factory else _instantiate(self.kind, self.options)
+        if self.program_path is not None:
+            try:
+                program.load(str(self.program_path))
+            except Exception as exc:  # dspy raises KeyError/ValueError on mismatched state
+                raise UsageError(
+                    f"Could not load {self.program_path} into a {self.kind!r} program "
+                    f"({type(exc).__name__}: {exc}). Check the sidecar's 'program' kind."
+                ) from exc
+        return program
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters for logs and MLflow."""
+        info: dict[str, Any] = {"kind": self.kind, "label": self.label, **self.options}
+        if self.program_path is not None:
+            info["program_path"] = str(self.program_path)
+        return info
+
+
+def _instantiate(kind: str, options: dict[str, Any]):
+    if kind in ("baseline", "cot"):
+        from dspy_coder.baseline import SingleShot
+
+        return SingleShot(chain_of_thought=kind == "cot")
+    if kind == "coder":
+        try:
+            from dspy_coder.program import Coder
+        except ImportError as exc:
+            raise SetupError(
+                f"The 'coder' variant needs dspy_coder.program.Coder, which failed to import "
+                f"({exc}). Reinstall: pip install -e ."
+            ) from exc
+        return Coder(**options)
+    raise UsageError(f"Unknown program kind {kind!r}; use one of: {', '.join(KINDS)}.")
+
+
+def program_fingerprint(spec: VariantSpec, program: Any) -> str:
+    """12 hex digits over kind, options, the program's config and its DSPy state.
+
+    The state holds every predictor's instructions and demos; ``config`` (the Coder's resolved
+    constructor options) catches changed defaults.
+    """
+    try:
+        state = program.dump_state()
+    except Exception:  # a fake program in tests, or a module without state
+        state = {}
+    payload = json.dumps(
+        {"kind": spec.kind, "options": {**spec.options}, "class": type(program).__qualname__,
+         "config": getattr(program, "config", None), "state": state},
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def resolve_variant(
+    name: str,
+    *,
+    no_tests: bool = False,
+    no_refine: bool = False,
+    no_plan: bool = False,
+    max_iterations: int | None = None,
+    threshold: float | None = None,
+) -> VariantSpec:
+    """A built-in variant by name, with the run's pipeline flags applied."""
+    if name not in NAMED_VARIANTS:
+        raise UsageError(
+            f"Unknown variant {name!r}; use one of: {', '.join(NAMED_VARIANTS)} "
+            "(or --program PATH for a compiled program)."
+        )
+    kind, base = NAMED_VARIANTS[name]
+    options = dict(base)
+    if kind == "coder":
+        options.update(_coder_flags(no_tests, no_refine, no_plan, max_iterations, threshold))
+    return VariantSpec(kind=kind, options=options)
+
+
+def _coder_flags(no_tests: bool, no_refine: bool, no_plan: bool, max_iterations: int | None,
+                 threshold: float | None) -> dict[str, Any]:
+    flags: dict[str, Any] = {}
+    if no_tests:
+        flags["use_tests"] = False
+    if no_refine:
+        flags["use_refine"] = False
+    if no_plan:
+        flags["use_plan"] = False
+    if max_iterations is not None:
+        if max_iterations < 1:
+            raise UsageError("--max-iterations must be >= 1.")
+        flags["max_iterations"] = max_iterations
+    if threshold is not None:
+        if not 0.0 <= threshold <= 1.0:
+            raise UsageError("--threshold must be between 0 and 1.")
+        flags["threshold"] = threshold
+    return flags
+
+
+def find_sidecar(program_path: Path) -> Path | None:
+    """The sidecar JSON next to a saved program: ``x.meta.json`` or ``x.json.meta.json``."""
+    candidates = [program_path.with_suffix(s) for s in SIDECAR_SUFFIXES]
+    candidates += [program_path.with_name(program_path.name + s) for s in SIDECAR_SUFFIXES]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def load_program_variant(path: str | Path, **flags: Any) -> VariantSpec:
+    """The variant for a compiled program file, read from its sidecar."""
+    program_path = Path(path)
+    if not program_path.is_file():
+        raise UsageError(f"--program {program_path}: no such file (a JSON saved by module.save).")
+    sidecar = find_sidecar(program_path)
+    if sidecar is None:
+        raise UsageError(
+            f"No sidecar found next to {program_path} (looked for "
+            f"{program_path.stem}.meta.json). It should contain {{\"program\": \"coder\"}} "
+            "(or baseline/cot); `dspy-coder optimize` writes it."
+        )
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"Sidecar {sidecar} is not valid JSON: {exc}") from exc
+    kind = meta.get("program") or meta.get("kind")
+    if kind not in KINDS:
+        raise UsageError(f"Sidecar {sidecar}: 'program' must be one of {KINDS}, got {kind!r}.")
+    options = dict(meta.get("options") or meta.get("program_options") or {})
+    if kind == "coder":
+        options.update(_coder_flags(**flags))
+    name = f"{kind}@{program_path.stem}"
+    logger.info("Loaded sidecar %s: program kind %s", sidecar, kind)
+    return VariantSpec(kind=kind, options=options, program_path=program_path, name=name)

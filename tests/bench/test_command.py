@@ -1,0 +1,100 @@
+"""`dspy-coder bench` end to end with DummyLM: a user JSONL set, the real sandbox, MLflow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dspy_coder import cli
+from dspy_coder.bench.store import read_records
+from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
+
+
+@pytest.fixture()
+def dataset(tmp_path: Path) -> Path:
+    path = tmp_path / "toy.jsonl"
+    path.write_text("".join(json.dumps(p.model_dump()) + "\n" for p in PROBLEMS))
+    return path
+
+
+@pytest.fixture()
+def dummy_lm(monkeypatch: pytest.MonkeyPatch):
+    """Every LM the CLI builds is a DummyLM; only the bench subcommand is registered."""
+    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
+    codes = {**RIGHT, "square": WRONG["square"]}
+    monkeypatch.setattr(cli.Settings, "make_lm",
+                        lambda self, spec=None, **kw: answers_lm(codes))
+
+
+def test_bench_run_writes_results_reports_and_an_mlflow_run(tmp_path: Path, dataset: Path,
+                                                           dummy_lm, capsys):
+    out = tmp_path / "run"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    argv = ["bench", "--dataset", str(dataset), "--variant", "baseline", "--lm", "dummy/x",
+            "--out", str(out), "--tracking-uri", uri]
+    assert cli.main(argv) == 0
+    records = read_records(out / "results.jsonl")
+    assert sorted((r.task_id, r.passed) for r in records) == [
+        ("Toy/double", True), ("Toy/negate", True), ("Toy/square", False)]
+    assert {r.grade_status for r in records} == {"passed", "failed"}  # graded by the sandbox
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is True
+    assert summary["variants"][0]["pass_at"]["1"] == pytest.approx(2 / 3, abs=1e-4)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["lm"] == "dummy/x" and manifest["commit"] and manifest["machine"]
+    assert "--variant baseline" in manifest["command"]
+    assert {p.name for p in (out / "plots").iterdir()} == {"pass_at_1.png",
+                                                          "accuracy_vs_cost.png"}
+    assert "| baseline | dummy/x | 3 | 1 | 66.7% |" in capsys.readouterr().out
+
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=uri)
+    run = client.get_run(manifest["mlflow_run_id"])
+    assert run.data.params["lm"] == "dummy/x"
+    assert run.data.metrics["baseline/pass_at_1"] == pytest.approx(0.6667, abs=1e-4)
+    assert [m.value for m in client.get_metric_history(run.info.run_id,
+                                                       "progress/done")] == [1, 2, 3]
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"results.jsonl", "table.md", "summary.json", "manifest.json", "plots"} <= artifacts
+
+    # the same command again resumes: nothing new to do, same results
+    assert cli.main(argv) == 0
+    assert len(read_records(out / "results.jsonl")) == 3
+    assert len(json.loads((out / "manifest.json").read_text())["sessions"]) == 2
+
+
+def test_bench_report_and_compare(tmp_path: Path, dataset: Path, dummy_lm, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    common = ["bench", "--dataset", str(dataset), "--lm", "dummy/x", "--no-mlflow"]
+    assert cli.main([*common, "--variant", "baseline", "--out", str(a)]) == 0
+    assert cli.main([*common, "--variant", "cot", "--limit", "2", "--out", str(b)]) == 0
+    (a / "table.md").unlink()
+    assert cli.main(["bench", "report", str(a)]) == 0
+    assert (a / "table.md").is_file()
+    capsys.readouterr()
+    assert cli.main(["bench", "compare", str(a), str(b), "--out", str(tmp_path / "cmp")]) == 0
+    text = capsys.readouterr().out
+    assert "pass@1 on common (2)" in text
+    assert "| a | baseline |" in text and "| b | cot |" in text
+    assert (tmp_path / "cmp" / "comparison_pass_at_1.png").is_file()
+
+
+def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
+    base = ["bench", "--dataset", str(dataset), "--no-mlflow", "--out", str(tmp_path / "x")]
+    assert cli.main([*base, "--variant", "nope"]) == 2
+    assert cli.main([*base, "--samples", "3"]) == 2  # temperature 0
+    assert cli.main([*base, "--ids", "Toy/missing"]) == 2
+    assert cli.main(["bench", "compare", str(tmp_path / "none")]) == 2
+
+
+def test_default_run_name_is_stable_and_safe():
+    from dspy_coder.commands.bench import default_run_name
+
+    name = default_run_name("humaneval", "stride8", ["baseline", "coder-no-tests"],
+                            "local:qwen2.5-coder-1.5b", 1, 0.0)
+    assert name == "humaneval-stride8-baseline+coder-no-tests-qwen2.5-coder-1.5b"
+    assert default_run_name("humaneval", "all", ["coder"], "openai/gpt-4o-mini", 5,
+                            0.8) == "humaneval-all-coder-openai_gpt-4o-mini-n5-t0.8"

@@ -1,0 +1,97 @@
+"""Summaries, tables, plots and comparisons from hand-made records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dspy_coder.bench.compare import compare_runs
+from dspy_coder.bench.plots import score_curves, write_plots
+from dspy_coder.bench.report import markdown_table, summarise, write_summary
+from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
+
+
+def rec(task: str, variant: str = "baseline", sample: int = 0, passed: bool = True,
+        calls: int = 1, tokens: tuple[int, int] = (100, 50), wall: float = 2.0,
+        history: list[float] | None = None, lm: str = "local:m") -> ResultRecord:
+    return ResultRecord(
+        task_id=task, variant=variant, program_fingerprint="fp", lm=lm, sample=sample,
+        passed=passed, grade_status="passed" if passed else "failed",
+        cost=RecordCost(lm_calls=calls, prompt_tokens=tokens[0], completion_tokens=tokens[1],
+                        wall_time_s=wall, iterations=len(history or [1])),
+        score_history=history or [],
+    )
+
+
+def test_summary_pass_at_1_and_mean_cost():
+    records = [rec("T/0"), rec("T/1", passed=False, calls=3, tokens=(300, 150), wall=4.0),
+               rec("T/0", "coder", history=[0.2, 1.0]), rec("T/1", "coder", history=[0.5])]
+    rows = {r.variant: r for r in summarise(records)}
+    assert rows["baseline"].pass_at == {"1": 0.5}
+    assert rows["baseline"].problems == 2 and rows["baseline"].solved == 1
+    assert rows["baseline"].mean_lm_calls == 2.0
+    assert rows["baseline"].mean_prompt_tokens == 200.0
+    assert rows["baseline"].mean_wall_time_s == 3.0
+    assert rows["coder"].pass_at_1 == 1.0
+    assert rows["coder"].mean_iterations == 1.5
+    assert rows["baseline"].passed_task_ids == ["T/0"]
+
+
+def test_pass_at_k_with_samples():
+    records = [rec("T/0", sample=s, passed=s < 2) for s in range(5)]  # 2 of 5 pass
+    records += [rec("T/1", sample=s, passed=False) for s in range(5)]
+    (row,) = summarise(records)
+    assert set(row.pass_at) == {"1", "5"}
+    assert row.pass_at["1"] == pytest.approx((0.4 + 0.0) / 2)
+    assert row.pass_at["5"] == pytest.approx(0.5)
+    assert row.samples_per_problem == 5
+
+
+def test_markdown_and_summary_files(tmp_path: Path):
+    rows = summarise([rec("T/0"), rec("T/1", passed=False)])
+    table = markdown_table(rows)
+    assert "| baseline | local:m | 2 | 1 | 50.0% |" in table
+    summary, md = write_summary(rows, tmp_path, manifest={"name": "x", "commit": "abc123",
+                                                          "command": "dspy-coder bench"},
+                                expected_units=4)
+    data = json.loads(summary.read_text())
+    assert data["complete"] is False and data["answers"] == 2
+    assert data["variants"][0]["pass_at"] == {"1": 0.5}
+    text = md.read_text()
+    assert "INCOMPLETE (2/4" in text and "abc123" in text and "`dspy-coder bench`" in text
+
+
+def test_score_curves_carry_the_best_so_far():
+    curves = score_curves([rec("T/0", "coder", history=[0.2, 1.0]),
+                           rec("T/1", "coder", history=[0.6]),
+                           rec("T/2", "coder", history=[0.8, 0.4, 0.5])])
+    assert curves["coder"] == pytest.approx([(0.2 + 0.6 + 0.8) / 3, (1.0 + 0.6 + 0.8) / 3,
+                                             (1.0 + 0.6 + 0.8) / 3])
+
+
+def test_plots_are_written_as_png(tmp_path: Path):
+    records = [rec("T/0"), rec("T/1", passed=False), rec("T/0", "coder", history=[0.3, 1.0])]
+    paths = write_plots(records, summarise(records), tmp_path)
+    assert sorted(p.name for p in paths) == ["accuracy_vs_cost.png", "pass_at_1.png",
+                                             "score_over_iterations.png"]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    without_pipeline = write_plots(records[:2], summarise(records[:2]), tmp_path / "b")
+    assert "score_over_iterations.png" not in [p.name for p in without_pipeline]
+
+
+def test_compare_uses_common_problems(tmp_path: Path):
+    full, subset = tmp_path / "full", tmp_path / "subset"
+    for record in [rec("T/0"), rec("T/1", passed=False), rec("T/2"), rec("T/3")]:
+        ResultsStore(full / "results.jsonl").append(record)
+    for record in [rec("T/0", "coder", passed=False), rec("T/1", "coder")]:
+        ResultsStore(subset / "results.jsonl").append(record)
+    comparison = compare_runs([full, subset], out_dir=tmp_path / "cmp")
+    assert comparison.common_problems == ["T/0", "T/1"]
+    assert [row.pass_at_1 for row in comparison.rows] == [0.75, 0.5]
+    assert comparison.common_pass_at_1 == [0.5, 0.5]
+    assert "| full | baseline | local:m | 4 | 75.0% | 50.0% |" in comparison.markdown
+    assert (tmp_path / "cmp" / "comparison.md").is_file()
+    assert all(p.is_file() for p in comparison.plots)

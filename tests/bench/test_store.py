@@ -1,0 +1,61 @@
+"""Results JSONL: append, read back, dedupe by key, tolerate a torn last line."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from dspy_coder.bench.store import ResultRecord, ResultsStore, read_records
+
+
+def record(task: str, sample: int = 0, passed: bool = True, error: str = "") -> ResultRecord:
+    return ResultRecord(task_id=task, variant="baseline", program_fingerprint="abc", lm="dummy",
+                        sample=sample, passed=passed, grade_status="passed" if passed else "failed",
+                        program_error=error)
+
+
+def test_round_trip_and_keys(tmp_path: Path):
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append(record("T/0"))
+    store.append(record("T/0", sample=1, passed=False))
+    records = store.records()
+    assert [(r.task_id, r.sample, r.passed) for r in records] == [("T/0", 0, True),
+                                                                   ("T/0", 1, False)]
+    assert store.done_keys() == {("T/0", "baseline", "abc", "dummy", 0),
+                                 ("T/0", "baseline", "abc", "dummy", 1)}
+
+
+def test_later_line_for_the_same_key_wins(tmp_path: Path):
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append(record("T/0", passed=False, error="ValueError: x"))
+    store.append(record("T/0", passed=True))
+    assert [r.passed for r in store.records()] == [True]
+
+
+def test_errors_can_be_excluded_from_done(tmp_path: Path):
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append(record("T/0", passed=False, error="ValueError: x"))
+    store.append(record("T/1"))
+    assert {k[0] for k in store.done_keys(include_errors=False)} == {"T/1"}
+
+
+def test_torn_last_line_is_ignored_and_repaired(tmp_path: Path):
+    path = tmp_path / "r.jsonl"
+    store = ResultsStore(path)
+    store.append(record("T/0"))
+    with path.open("a") as handle:
+        handle.write('{"task_id": "T/1", "varia')  # killed mid-write
+    assert [r.task_id for r in read_records(path)] == ["T/0"]
+    store.append(record("T/2"))
+    assert [r.task_id for r in read_records(path)] == ["T/0", "T/2"]
+
+
+def test_concurrent_appends_do_not_interleave(tmp_path: Path):
+    store = ResultsStore(tmp_path / "r.jsonl")
+    threads = [threading.Thread(target=lambda i=i: [store.append(record(f"T/{i}", sample=s))
+                                                    for s in range(20)]) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(read_records(tmp_path / "r.jsonl")) == 80

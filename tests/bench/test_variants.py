@@ -1,0 +1,93 @@
+"""Variant registry, labels, fingerprints and compiled-program loading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dspy
+import pytest
+
+from dspy_coder.baseline import SingleShot
+from dspy_coder.bench.variants import (
+    VariantSpec,
+    load_program_variant,
+    program_fingerprint,
+    resolve_variant,
+)
+from dspy_coder.errors import UsageError
+
+
+def test_labels_name_the_ablations():
+    assert resolve_variant("baseline").label == "baseline"
+    assert resolve_variant("cot").label == "cot"
+    assert resolve_variant("coder").label == "coder"
+    assert resolve_variant("coder", no_tests=True).label == "coder-no-tests"
+    assert resolve_variant("coder-no-plan", max_iterations=2).label == "coder-no-plan-it2"
+    # pipeline flags do not touch single-shot variants
+    assert resolve_variant("baseline", no_tests=True).options == {}
+
+
+def test_unknown_variant_and_bad_flags_are_usage_errors():
+    with pytest.raises(UsageError, match="Unknown variant"):
+        resolve_variant("gpt")
+    with pytest.raises(UsageError, match="max-iterations"):
+        resolve_variant("coder", max_iterations=0)
+
+
+def test_builtin_variants_build_the_right_programs():
+    assert isinstance(resolve_variant("baseline").build().write, dspy.Predict)
+    assert isinstance(resolve_variant("cot").build().write, dspy.ChainOfThought)
+
+
+def test_coder_variant_passes_its_options():
+    coder = resolve_variant("coder", no_refine=True, max_iterations=2).build()
+    assert type(coder).__name__ == "Coder"
+    assert coder.max_iterations == 2 and coder.use_refine is False
+
+
+def test_fingerprint_follows_instructions_and_demos():
+    spec = resolve_variant("baseline")
+    a, b = spec.build(), spec.build()
+    assert program_fingerprint(spec, a) == program_fingerprint(spec, b)
+    b.write.demos = [dspy.Example(prompt="def f(): ...", code="def f():\n    return 1")]
+    assert program_fingerprint(spec, a) != program_fingerprint(spec, b)
+    assert program_fingerprint(spec, a) != program_fingerprint(resolve_variant("cot"),
+                                                               resolve_variant("cot").build())
+
+
+def _save_compiled(tmp_path: Path, kind: str) -> Path:
+    program = SingleShot(chain_of_thought=kind == "cot")
+    predictor = program.write.predict if kind == "cot" else program.write
+    predictor.demos = [dspy.Example(prompt="def one():", code="def one():\n    return 1")]
+    path = tmp_path / "compiled.json"
+    program.save(str(path))
+    return path
+
+
+def test_compiled_program_is_rebuilt_from_its_sidecar(tmp_path: Path):
+    path = _save_compiled(tmp_path, "cot")
+    (tmp_path / "compiled.meta.json").write_text(json.dumps({"program": "cot", "score": 0.5}))
+    spec = load_program_variant(path)
+    assert spec.kind == "cot" and spec.label == "cot@compiled"
+    program = spec.build()
+    assert program.write.predict.demos[0]["code"] == "def one():\n    return 1"
+    plain = resolve_variant("cot")
+    assert program_fingerprint(spec, program) != program_fingerprint(plain, plain.build())
+
+
+def test_compiled_program_without_sidecar_or_with_wrong_kind(tmp_path: Path):
+    path = _save_compiled(tmp_path, "baseline")
+    with pytest.raises(UsageError, match="sidecar"):
+        load_program_variant(path)
+    (tmp_path / "compiled.meta.json").write_text(json.dumps({"program": "transformer"}))
+    with pytest.raises(UsageError, match="must be one of"):
+        load_program_variant(path)
+    with pytest.raises(UsageError, match="no such file"):
+        load_program_variant(tmp_path / "missing.json")
+
+
+def test_custom_factory_variant():
+    program = SingleShot()
+    spec = VariantSpec(kind="custom", name="mine", factory=lambda: program)
+    assert spec.build() is program and spec.label == "mine"
