@@ -161,7 +161,7 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
 
 
 def assemble(spec: ModelSpec, parts: list[Path], target: Path) -> None:
-    """Concatenate ``parts`` into ``target`` atomically, hashing as it writes (SetupError if bad)."""
+    """Concatenate ``parts`` into ``target`` atomically, hashing as it writes; check the sha256."""
     free = shutil.disk_usage(target.parent).free
     if free < spec.size:
         raise SetupError(

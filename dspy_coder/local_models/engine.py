@@ -6,7 +6,9 @@ DSPy 3.4 lets ``dspy.LM(model, engine=...)`` delegate one request to an object w
 
 One ``llama_cpp.Llama`` is loaded per (model file, context size, threads) per process and shared
 by every engine and every LM copy that points at it. llama.cpp is not safe for concurrent calls,
-so each shared model has a lock and calls run one at a time.
+so each shared model has a lock and calls run one at a time; a machine-wide file lock
+(``machine_lock``) also makes dspy-coder processes take turns, because llama.cpp threads that
+share cores with another generation run several times slower than taking turns.
 
 Example:
     >>> import dspy
