@@ -2,7 +2,9 @@
 
 Each job runs with its own ``lm.copy()`` inside ``dspy.context(lm=...)``, so that copy's
 ``history`` holds exactly the job's calls, whatever thread it ran in. Cache hits are counted
-as calls but not as tokens (DSPy bills nothing for them).
+as calls but not as tokens (DSPy bills nothing for them). A call whose entry reports no tokens
+at all is counted as cached: DSPy clears usage on cache hits, and its response object does not
+always carry a ``cache_hit`` flag.
 
 Example:
     >>> job_lm = lm.copy()                                   # doctest: +SKIP
@@ -34,17 +36,24 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _cache_hit(response: Any) -> bool:
+    if isinstance(response, Mapping):
+        return bool(response.get("cache_hit"))
+    return bool(getattr(response, "cache_hit", False))
+
+
 def usage_from_history(history: Iterable[Mapping[str, Any]]) -> LMCallUsage:
     """Sum calls and tokens over DSPy LM history entries."""
     calls = cached = prompt = completion = 0
     for entry in history:
         calls += 1
-        response = entry.get("response")
-        if getattr(response, "cache_hit", False):
+        usage = entry.get("usage") or {}
+        entry_prompt = _int(usage.get("prompt_tokens"))
+        entry_completion = _int(usage.get("completion_tokens"))
+        if _cache_hit(entry.get("response")) or entry_prompt + entry_completion == 0:
             cached += 1
             continue
-        usage = entry.get("usage") or {}
-        prompt += _int(usage.get("prompt_tokens"))
-        completion += _int(usage.get("completion_tokens"))
+        prompt += entry_prompt
+        completion += entry_completion
     return LMCallUsage(calls=calls, cached_calls=cached, prompt_tokens=prompt,
                        completion_tokens=completion)

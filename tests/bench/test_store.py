@@ -59,3 +59,19 @@ def test_concurrent_appends_do_not_interleave(tmp_path: Path):
     for thread in threads:
         thread.join()
     assert len(read_records(tmp_path / "r.jsonl")) == 80
+
+
+def test_usage_from_history_counts_calls_tokens_and_cache_hits():
+    from types import SimpleNamespace
+
+    from dspy_coder.bench.usage import usage_from_history
+
+    history = [
+        {"usage": {"prompt_tokens": 200, "completion_tokens": 50}, "response": None},
+        {"usage": {"prompt_tokens": 10, "completion_tokens": 5},
+         "response": SimpleNamespace(cache_hit=True)},
+        {"usage": {}, "response": {"cache_hit": False}},  # DSPy clears usage on a cache hit
+    ]
+    usage = usage_from_history(history)
+    assert (usage.calls, usage.cached_calls, usage.prompt_tokens, usage.completion_tokens) == (
+        3, 2, 200, 50)
