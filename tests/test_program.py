@@ -227,3 +227,22 @@ def test_hidden_tests_never_reach_the_lm():
     assert marker not in all_prompts(calls)
     assert all(marker not in (tests or "") for _, tests in executor.calls)
     assert marker not in report.model_dump_json()
+
+
+def test_each_step_has_a_bounded_output_budget():
+    from dspy_coder.program import STEP_MAX_TOKENS
+
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [GOOD]})
+    mark = history_mark()
+    run(lm, make_coder(executor, routing="auto", refine_attempts=1))
+    budgets = {}
+    for entry in lm_calls_since(mark):
+        text = str(entry["messages"][-1]["content"])
+        step = next((name for field, name in (("route", "assess"), ("approach", "plan"),
+                                              ("generated_code", "generate"),
+                                              ("test_code", "tests"), ("fixed_code", "refine"))
+                     if f"[[ ## {field} ## ]]" in text), None)
+        budgets[step] = entry["kwargs"].get("max_tokens")
+    assert budgets == {name: STEP_MAX_TOKENS[name] for name in budgets}
+    assert set(budgets) >= {"assess", "generate", "refine"}
