@@ -2,7 +2,8 @@
 
 Example:
     >>> profiler = complexity_profiler(budget_s=3.0)                      # doctest: +SKIP
-    >>> profiler(code, "solve", "def make_input(n):\\n    return (list(range(n)),)")  # doctest: +SKIP
+    >>> make_input = "def make_input(n):\\n    return (list(range(n)),)"
+    >>> profiler(code, "solve", make_input)                               # doctest: +SKIP
     PerformanceMetrics(time_complexity='O(n)', ...)
 """
 
