@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import multiprocessing
 import os
+import time
 
 import pytest
 
@@ -36,3 +38,27 @@ def test_lock_is_released_when_the_call_fails(tmp_path):
         with machine_lock(path):
             raise RuntimeError("llama.cpp failed")
     assert _try_flock(path)
+
+
+def _waiter(path: str, done: multiprocessing.Queue) -> None:
+    with machine_lock(__import__("pathlib").Path(path)):
+        done.put(time.monotonic())
+
+
+def test_a_busy_caller_does_not_starve_a_waiting_process(tmp_path):
+    """A process calling back-to-back must let a waiting process in, not win every time."""
+    path = tmp_path / "llama.lock"
+    done: multiprocessing.Queue = multiprocessing.get_context("fork").Queue()
+    with machine_lock(path):
+        waiter = multiprocessing.get_context("fork").Process(target=_waiter, args=(str(path), done))
+        waiter.start()
+        time.sleep(0.3)  # the waiter is now blocked on the lock
+    turns_ended = []
+    for _ in range(20):  # back-to-back calls of 20 ms each
+        with machine_lock(path):
+            time.sleep(0.02)
+        turns_ended.append(time.monotonic())
+    got_in = done.get(timeout=10)
+    waiter.join(timeout=10)
+    turns_before_waiter = sum(1 for ended in turns_ended if ended < got_in)
+    assert turns_before_waiter <= 2
