@@ -21,19 +21,42 @@ from dspy_coder.sandbox.isolation import (
 from dspy_coder.sandbox.limits import Limits
 
 __all__ = [
+    "CallMeasurement",
     "IsolatedProcess",
     "Limits",
+    "ProfileResult",
+    "SandboxInterpreter",
+    "SizePoint",
+    "estimate_complexity",
+    "fit_models",
     "isolation_report",
     "kill_tree",
+    "measure",
+    "profile",
     "run",
     "shutdown",
     "spawn_isolated",
 ]
 
+# Imported lazily (name -> module): importing the package stays cheap.
+_LAZY = {
+    "run": "executor",
+    "shutdown": "executor",
+    "SandboxInterpreter": "interpreter",
+    "profile": "profiling",
+    "measure": "profiling",
+    "ProfileResult": "profiling",
+    "SizePoint": "profiling",
+    "CallMeasurement": "profiling",
+    "estimate_complexity": "complexity",
+    "fit_models": "complexity",
+}
 
-def __getattr__(name: str):  # executor is imported lazily: importing the package stays cheap
-    if name in ("run", "shutdown"):
-        from dspy_coder.sandbox import executor
 
-        return getattr(executor, name)
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"dspy_coder.sandbox.{_LAZY[name]}")
+        return getattr(module, name)
     raise AttributeError(name)
