@@ -140,8 +140,9 @@ def tracking_run(
     try:
         if flat:
             mlflow.log_params(flat)
-        logger.info("MLflow run %s (%s) in experiment %r at %s", name, handle.run_id,
-                    experiment, uri)
+        logger.info(
+            "MLflow run %s (%s) in experiment %r at %s", name, handle.run_id, experiment, uri
+        )
         yield handle
     except BaseException:
         status = "KILLED" if _is_interrupt() else "FAILED"
@@ -240,8 +241,9 @@ def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
         client.set_tag(rid, key, str(value))
 
 
-def log_artifact(path: str | Path, artifact_path: str | None = None,
-                 run_id: str | None = None) -> None:
+def log_artifact(
+    path: str | Path, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
     """Upload one file to the run's artifacts."""
     file = Path(path)
     if not file.is_file():
@@ -250,8 +252,9 @@ def log_artifact(path: str | Path, artifact_path: str | None = None,
     _client(uri).log_artifact(rid, str(file), artifact_path)
 
 
-def log_artifacts(directory: str | Path, artifact_path: str | None = None,
-                  run_id: str | None = None) -> None:
+def log_artifacts(
+    directory: str | Path, artifact_path: str | None = None, run_id: str | None = None
+) -> None:
     """Upload every file under ``directory`` to the run's artifacts."""
     folder = Path(directory)
     if not folder.is_dir():

@@ -27,11 +27,16 @@ def test_run_records_params_metrics_tags_and_artifacts(tmp_path: Path, store: st
     plots = tmp_path / "plots"
     plots.mkdir()
     (plots / "p.png").write_bytes(b"png")
-    with tracking.tracking_run("bench-x", params={"lm": "dummy", "coder": {"max_iterations": 2}},
-                               tags={"commit": "abc"}, tracking_uri=store,
-                               experiment="test-exp") as run:
-        logged = tracking.log_metrics({"pass_at_1": 0.5, "note": "text", "nan": float("nan"),
-                                       "pass@1/coder(x)": 1})
+    with tracking.tracking_run(
+        "bench-x",
+        params={"lm": "dummy", "coder": {"max_iterations": 2}},
+        tags={"commit": "abc"},
+        tracking_uri=store,
+        experiment="test-exp",
+    ) as run:
+        logged = tracking.log_metrics(
+            {"pass_at_1": 0.5, "note": "text", "nan": float("nan"), "pass@1/coder(x)": 1}
+        )
         tracking.log_metrics({"progress": 0.25}, step=3)
         tracking.log_artifact(table)
         tracking.log_artifacts(plots, artifact_path="plots")
@@ -68,7 +73,8 @@ def test_explicit_run_id_works_from_another_thread(store: str):
 
     with tracking.tracking_run("threads", tracking_uri=store) as run:
         thread = threading.Thread(
-            target=lambda: tracking.log_metrics({"from_thread": 2.0}, run_id=run.run_id))
+            target=lambda: tracking.log_metrics({"from_thread": 2.0}, run_id=run.run_id)
+        )
         thread.start()
         thread.join()
     assert _client(store).get_run(run.run_id).data.metrics["from_thread"] == 2.0

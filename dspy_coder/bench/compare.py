@@ -36,8 +36,10 @@ def resolve_results_file(run: Path) -> Path:
     """A run directory or its results JSONL."""
     path = run / RESULTS_FILE if run.is_dir() else run
     if not path.is_file():
-        raise UsageError(f"No results at {path}: pass a run directory (with {RESULTS_FILE}) or "
-                         "a results JSONL file.")
+        raise UsageError(
+            f"No results at {path}: pass a run directory (with {RESULTS_FILE}) or "
+            "a results JSONL file."
+        )
     return path
 
 
@@ -67,14 +69,21 @@ def compare_runs(runs: Sequence[Path], out_dir: Path | None = None) -> Compariso
         for row in summarise(records):
             names.append(run_name(Path(run)))
             rows.append(row)
-            row_records.append([r for r in records if (r.variant, r.lm, r.program_fingerprint)
-                                == (row.variant, row.lm, row.program_fingerprint)])
+            row_records.append(
+                [
+                    r
+                    for r in records
+                    if (r.variant, r.lm, r.program_fingerprint)
+                    == (row.variant, row.lm, row.program_fingerprint)
+                ]
+            )
     if not rows:
         raise UsageError("The given runs have no results yet.")
     common = set(rows[0].task_ids).intersection(*(set(r.task_ids) for r in rows[1:]))
     common_scores = [_common_pass_at_1(recs, common) for recs in row_records]
-    comparison = Comparison(runs=names, rows=rows, common_problems=sorted(common),
-                            common_pass_at_1=common_scores)
+    comparison = Comparison(
+        runs=names, rows=rows, common_problems=sorted(common), common_pass_at_1=common_scores
+    )
     comparison.markdown = render_markdown(comparison)
     if out_dir is not None:
         from dspy_coder.bench.plots import plot_accuracy_vs_cost, plot_pass_at_1
@@ -82,24 +91,50 @@ def compare_runs(runs: Sequence[Path], out_dir: Path | None = None) -> Compariso
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "comparison.md").write_text(comparison.markdown, encoding="utf-8")
         comparison.plots = [
-            plot_pass_at_1(rows, out_dir / "comparison_pass_at_1.png", runs=names,
-                           title="pass@1 per run and variant"),
+            plot_pass_at_1(
+                rows,
+                out_dir / "comparison_pass_at_1.png",
+                runs=names,
+                title="pass@1 per run and variant",
+            ),
             plot_accuracy_vs_cost(rows, out_dir / "comparison_accuracy_vs_cost.png", runs=names),
         ]
     return comparison
 
 
 def render_markdown(comparison: Comparison) -> str:
-    head = ["run", "variant", "LM", "problems", "pass@1",
-            f"pass@1 on common ({len(comparison.common_problems)})", "LM calls", "tokens",
-            "wall s", "iterations"]
+    head = [
+        "run",
+        "variant",
+        "LM",
+        "problems",
+        "pass@1",
+        f"pass@1 on common ({len(comparison.common_problems)})",
+        "LM calls",
+        "tokens",
+        "wall s",
+        "iterations",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, row, common in zip(comparison.runs, comparison.rows, comparison.common_pass_at_1,
-                                 strict=True):
-        lines.append("| " + " | ".join([
-            name, row.variant, row.lm, str(row.problems), f"{100 * row.pass_at_1:.1f}%",
-            "" if common is None else f"{100 * common:.1f}%", f"{row.mean_lm_calls:.1f}",
-            f"{row.mean_tokens:.0f}", f"{row.mean_wall_time_s:.1f}",
-            f"{row.mean_iterations:.2f}",
-        ]) + " |")
+    for name, row, common in zip(
+        comparison.runs, comparison.rows, comparison.common_pass_at_1, strict=True
+    ):
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    name,
+                    row.variant,
+                    row.lm,
+                    str(row.problems),
+                    f"{100 * row.pass_at_1:.1f}%",
+                    "" if common is None else f"{100 * common:.1f}%",
+                    f"{row.mean_lm_calls:.1f}",
+                    f"{row.mean_tokens:.0f}",
+                    f"{row.mean_wall_time_s:.1f}",
+                    f"{row.mean_iterations:.2f}",
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines) + "\n"

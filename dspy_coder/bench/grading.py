@@ -58,11 +58,16 @@ def grade_answer(problem: Problem, code: str, timeout_s: float = DEFAULT_GRADE_T
     from dspy_coder.sandbox import Limits, run
 
     started = time.perf_counter()
-    result = run(code, tests=problem.test, entry_point=problem.entry_point,
-                 limits=Limits(timeout_s=timeout_s))
+    result = run(
+        code,
+        tests=problem.test,
+        entry_point=problem.entry_point,
+        limits=Limits(timeout_s=timeout_s),
+    )
     elapsed = time.perf_counter() - started
-    return Grade(passed=result.passed, status=result.status, error=_summarise(result),
-                 duration_s=elapsed)
+    return Grade(
+        passed=result.passed, status=result.status, error=_summarise(result), duration_s=elapsed
+    )
 
 
 def make_grader(timeout_s: float = DEFAULT_GRADE_TIMEOUT_S) -> Grader:

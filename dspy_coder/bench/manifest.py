@@ -34,11 +34,21 @@ def git_commit(cwd: Path | None = None) -> str:
     """``<sha>`` or ``<sha>+dirty`` of the working tree, or ``unknown`` outside git."""
     where = str(cwd or Path(__file__).resolve().parent)
     try:
-        sha = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=where,
-                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
-                                "--", "dspy_coder"], cwd=where, capture_output=True, text=True,
-                               timeout=10).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "dspy_coder"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{sha}+dirty" if dirty else sha
@@ -53,8 +63,10 @@ def machine_description() -> str:
     except ImportError:  # pragma: no cover - psutil is a dependency
         pass
     cpu = platform.processor() or platform.machine()
-    return (f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} CPUs{memory}, "
-            f"Python {platform.python_version()} (host {socket.gethostname()})")
+    return (
+        f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} CPUs{memory}, "
+        f"Python {platform.python_version()} (host {socket.gethostname()})"
+    )
 
 
 def command_line(argv: list[str] | None = None) -> str:
@@ -83,18 +95,38 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def update_manifest(run_dir: Path, *, name: str, lm: str, params: dict[str, Any],
-                    argv: list[str] | None = None, **extra: Any) -> dict[str, Any]:
+def update_manifest(
+    run_dir: Path,
+    *,
+    name: str,
+    lm: str,
+    params: dict[str, Any],
+    argv: list[str] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """Start a new session entry (and create the manifest if needed); return the manifest."""
     manifest = read_manifest(run_dir)
-    session = {"started_at": now_utc(), "commit": git_commit(), "command": command_line(argv),
-               "invoked_as": command_line(None), "machine": machine_description()}
+    session = {
+        "started_at": now_utc(),
+        "commit": git_commit(),
+        "command": command_line(argv),
+        "invoked_as": command_line(None),
+        "machine": machine_description(),
+    }
     manifest.setdefault("name", name)
     manifest.setdefault("created_at", session["started_at"])
-    manifest.update({"lm": lm, "params": params, "machine": session["machine"],
-                     "commit": session["commit"], "command": session["command"],
-                     "updated_at": session["started_at"], "versions": package_versions(),
-                     **extra})
+    manifest.update(
+        {
+            "lm": lm,
+            "params": params,
+            "machine": session["machine"],
+            "commit": session["commit"],
+            "command": session["command"],
+            "updated_at": session["started_at"],
+            "versions": package_versions(),
+            **extra,
+        }
+    )
     manifest.setdefault("sessions", []).append(session)
     write_manifest(run_dir, manifest)
     return manifest

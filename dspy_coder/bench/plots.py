@@ -36,8 +36,12 @@ def _labels(rows: Sequence[VariantSummary], runs: Sequence[str] | None) -> list[
     return [row_label(row, runs[i] if runs else None) for i, row in enumerate(rows)]
 
 
-def plot_pass_at_1(rows: Sequence[VariantSummary], path: Path,
-                   runs: Sequence[str] | None = None, title: str = "pass@1 per variant") -> Path:
+def plot_pass_at_1(
+    rows: Sequence[VariantSummary],
+    path: Path,
+    runs: Sequence[str] | None = None,
+    title: str = "pass@1 per variant",
+) -> Path:
     """Bar chart of pass@1 with ``n=<problems>`` on each bar."""
     labels = _labels(rows, runs)
     values = [100 * r.pass_at_1 for r in rows]
@@ -45,8 +49,14 @@ def plot_pass_at_1(rows: Sequence[VariantSummary], path: Path,
     ax = fig.subplots()
     bars = ax.bar(range(len(rows)), values, color="#4C72B0")
     for bar, row, value in zip(bars, rows, values, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, value + 1, f"{value:.1f}%\nn={row.problems}",
-                ha="center", va="bottom", fontsize=8)
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            value + 1,
+            f"{value:.1f}%\nn={row.problems}",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     ax.set_xticks(range(len(rows)), labels, fontsize=8)
     ax.set_ylabel("pass@1 (%)")
     ax.set_ylim(0, 110)
@@ -55,14 +65,17 @@ def plot_pass_at_1(rows: Sequence[VariantSummary], path: Path,
     return _save(fig, path)
 
 
-def plot_accuracy_vs_cost(rows: Sequence[VariantSummary], path: Path,
-                          runs: Sequence[str] | None = None) -> Path:
+def plot_accuracy_vs_cost(
+    rows: Sequence[VariantSummary], path: Path, runs: Sequence[str] | None = None
+) -> Path:
     """Two panels: pass@1 vs mean tokens per answer, and vs mean wall time per answer."""
     labels = [label.replace("\n", " ") for label in _labels(rows, runs)]
     fig = _figure(10, 4.2)
     axes = fig.subplots(1, 2)
-    panels = (("mean LM tokens per answer", [r.mean_tokens for r in rows]),
-              ("mean generation time per answer (s)", [r.mean_wall_time_s for r in rows]))
+    panels = (
+        ("mean LM tokens per answer", [r.mean_tokens for r in rows]),
+        ("mean generation time per answer (s)", [r.mean_wall_time_s for r in rows]),
+    )
     for ax, (xlabel, xs) in zip(axes, panels, strict=True):
         ys = [100 * r.pass_at_1 for r in rows]
         ax.scatter(xs, ys, color="#DD8452", zorder=3)
@@ -114,13 +127,16 @@ def plot_score_over_iterations(records: Sequence[ResultRecord], path: Path) -> P
     return _save(fig, path)
 
 
-def write_plots(records: Sequence[ResultRecord], rows: Sequence[VariantSummary],
-                out_dir: Path) -> list[Path]:
+def write_plots(
+    records: Sequence[ResultRecord], rows: Sequence[VariantSummary], out_dir: Path
+) -> list[Path]:
     """Write every applicable plot into ``out_dir``; return the files written."""
     if not rows:
         return []
-    paths = [plot_pass_at_1(rows, out_dir / "pass_at_1.png"),
-             plot_accuracy_vs_cost(rows, out_dir / "accuracy_vs_cost.png")]
+    paths = [
+        plot_pass_at_1(rows, out_dir / "pass_at_1.png"),
+        plot_accuracy_vs_cost(rows, out_dir / "accuracy_vs_cost.png"),
+    ]
     score = plot_score_over_iterations(records, out_dir / "score_over_iterations.png")
     if score is not None:
         paths.append(score)

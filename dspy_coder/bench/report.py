@@ -43,8 +43,9 @@ class VariantSummary(BaseModel):
     mean_iterations: float = 0.0
     total_wall_time_s: float = 0.0
     task_ids: list[str] = Field(default_factory=list)
-    passed_task_ids: list[str] = Field(default_factory=list,
-                                       description="Problems whose first sample passed.")
+    passed_task_ids: list[str] = Field(
+        default_factory=list, description="Problems whose first sample passed."
+    )
 
     @property
     def pass_at_1(self) -> float:
@@ -78,8 +79,11 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
         task for task, rs in per_problem.items() if min(rs, key=lambda r: r.sample).passed
     )
     return VariantSummary(
-        variant=key[0], lm=key[1], program_fingerprint=key[2],
-        problems=len(per_problem), samples_per_problem=min(n for n, _ in counts),
+        variant=key[0],
+        lm=key[1],
+        program_fingerprint=key[2],
+        problems=len(per_problem),
+        samples_per_problem=min(n for n, _ in counts),
         answers=len(records),
         pass_at={str(k): round(mean_pass_at_k(counts, k), 4) for k in ks},
         solved=sum(c > 0 for _, c in counts),
@@ -110,17 +114,30 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = ([run] if run is not None else []) + [
-            row.variant, row.lm, str(row.problems), str(row.samples_per_problem)]
+            row.variant,
+            row.lm,
+            str(row.problems),
+            str(row.samples_per_problem),
+        ]
         cells += [_pct(row.pass_at[str(k)]) if str(k) in row.pass_at else "" for k in ks]
-        cells += [f"{row.mean_lm_calls:.1f}", f"{row.mean_prompt_tokens:.0f}",
-                  f"{row.mean_completion_tokens:.0f}", f"{row.mean_wall_time_s:.1f}",
-                  f"{row.mean_iterations:.2f}", str(row.program_errors)]
+        cells += [
+            f"{row.mean_lm_calls:.1f}",
+            f"{row.mean_prompt_tokens:.0f}",
+            f"{row.mean_completion_tokens:.0f}",
+            f"{row.mean_wall_time_s:.1f}",
+            f"{row.mean_iterations:.2f}",
+            str(row.program_errors),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def write_summary(rows: Sequence[VariantSummary], out_dir: Path, manifest: dict | None = None,
-                  expected_units: int | None = None) -> tuple[Path, Path]:
+def write_summary(
+    rows: Sequence[VariantSummary],
+    out_dir: Path,
+    manifest: dict | None = None,
+    expected_units: int | None = None,
+) -> tuple[Path, Path]:
     """Write ``summary.json`` and ``table.md`` into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     answers = sum(r.answers for r in rows)
@@ -143,14 +160,23 @@ def write_summary(rows: Sequence[VariantSummary], out_dir: Path, manifest: dict 
 
 def _table_header(manifest: dict, complete: bool, answers: int, expected: int | None) -> str:
     lines = [f"# Benchmark: {manifest.get('name', 'results')}", ""]
-    for label, key in (("Date (UTC)", "updated_at"), ("Machine", "machine"), ("LM", "lm"),
-                       ("Commit", "commit"), ("Command", "command")):
+    for label, key in (
+        ("Date (UTC)", "updated_at"),
+        ("Machine", "machine"),
+        ("LM", "lm"),
+        ("Commit", "commit"),
+        ("Command", "command"),
+    ):
         if manifest.get(key):
             value = manifest[key]
             lines.append(f"- {label}: `{value}`" if key == "command" else f"- {label}: {value}")
     state = "complete" if complete else f"INCOMPLETE ({answers}/{expected} answers so far)"
-    lines += [f"- State: {state}", "", "Costs are means per answer (one sample of one problem); "
-              "wall s is generation time.", ""]
+    lines += [
+        f"- State: {state}",
+        "",
+        "Costs are means per answer (one sample of one problem); wall s is generation time.",
+        "",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -73,8 +73,10 @@ class BenchConfig:
         if self.samples < 1:
             raise UsageError("--samples must be >= 1.")
         if self.samples > 1 and self.temperature <= 0:
-            raise UsageError("--samples > 1 needs --temperature > 0 (e.g. 0.8), or every sample "
-                             "would be the same answer.")
+            raise UsageError(
+                "--samples > 1 needs --temperature > 0 (e.g. 0.8), or every sample "
+                "would be the same answer."
+            )
         if self.workers < 1:
             raise UsageError("--workers must be >= 1.")
 
@@ -118,8 +120,11 @@ def plan_jobs(config: BenchConfig) -> tuple[list[Job], dict[str, str]]:
         if spec.label in fingerprints:
             raise UsageError(f"Variant {spec.label!r} was given twice.")
         fingerprints[spec.label] = fp
-        jobs += [Job(p, spec, spec.label, fp, program, s)
-                 for p in config.problems for s in range(config.samples)]
+        jobs += [
+            Job(p, spec, spec.label, fp, program, s)
+            for p in config.problems
+            for s in range(config.samples)
+        ]
     return jobs, fingerprints
 
 
@@ -139,25 +144,38 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
     started = time.perf_counter()
     try:
         with dspy.context(lm=job_lm, track_usage=True):
-            prediction = program(prompt=task.prompt, entry_point=task.entry_point,
-                                 task_id=task.task_id)
+            prediction = program(
+                prompt=task.prompt, entry_point=task.entry_point, task_id=task.task_id
+            )
         out.code = str(getattr(prediction, "code", "") or "")
         out.report = getattr(prediction, "report", None)
     except (SetupError, RunError, UsageError) as exc:
         out.fatal = exc
     except Exception as exc:  # the program failed on this problem: data, not a crash
-        logger.warning("%s %s sample %d: program raised %s: %s", job.problem.task_id, job.label,
-                       job.sample, type(exc).__name__, exc)
+        logger.warning(
+            "%s %s sample %d: program raised %s: %s",
+            job.problem.task_id,
+            job.label,
+            job.sample,
+            type(exc).__name__,
+            exc,
+        )
         out.error = f"{type(exc).__name__}: {exc}"[:1000]
     wall = time.perf_counter() - started
     usage = usage_from_history(getattr(job_lm, "history", []) or [])
     report_cost = getattr(out.report, "cost", None)
     if usage.calls == 0 and report_cost is not None and report_cost.lm_calls:
-        usage = type(usage)(calls=report_cost.lm_calls, prompt_tokens=report_cost.prompt_tokens,
-                            completion_tokens=report_cost.completion_tokens)
+        usage = type(usage)(
+            calls=report_cost.lm_calls,
+            prompt_tokens=report_cost.prompt_tokens,
+            completion_tokens=report_cost.completion_tokens,
+        )
     out.cost = RecordCost(
-        lm_calls=usage.calls, cached_calls=usage.cached_calls, prompt_tokens=usage.prompt_tokens,
-        completion_tokens=usage.completion_tokens, wall_time_s=round(wall, 3),
+        lm_calls=usage.calls,
+        cached_calls=usage.cached_calls,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        wall_time_s=round(wall, 3),
         iterations=int(getattr(out.report, "iterations_used", 0) or 1),
     )
     return out
@@ -167,9 +185,17 @@ def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> Result
     job, report = generated.job, generated.report
     cost = generated.cost.model_copy(update={"grade_time_s": round(grade.duration_s, 3)})
     return ResultRecord(
-        task_id=job.problem.task_id, variant=job.label, program_fingerprint=job.fingerprint,
-        lm=config.lm_label, sample=job.sample, passed=grade.passed, grade_status=grade.status,
-        grade_error=grade.error, program_error=generated.error, code=generated.code, cost=cost,
+        task_id=job.problem.task_id,
+        variant=job.label,
+        program_fingerprint=job.fingerprint,
+        lm=config.lm_label,
+        sample=job.sample,
+        passed=grade.passed,
+        grade_status=grade.status,
+        grade_error=grade.error,
+        program_error=generated.error,
+        code=generated.code,
+        cost=cost,
         temperature=config.temperature,
         report_status=str(getattr(report, "status", "") or ""),
         stop_reason=str(getattr(report, "stop_reason", "") or ""),
@@ -193,26 +219,42 @@ def run_benchmark(
     jobs, fingerprints = plan_jobs(config)
 
     def full_key(job: Job) -> ResultKey:
-        return make_key(job.problem.task_id, job.label, job.fingerprint, config.lm_label,
-                        job.sample)
+        return make_key(
+            job.problem.task_id, job.label, job.fingerprint, config.lm_label, job.sample
+        )
 
     wanted = {full_key(j) for j in jobs}
     previous = [r for r in store.records() if r.key in wanted]
     skip = {r.key for r in previous if config.retry_errors is False or not r.program_error}
     todo = [j for j in jobs if full_key(j) not in skip]
     progress = Progress(total=len(jobs), already=[r for r in previous if r.key in skip])
-    logger.info("Benchmark: %d units (%d problems x %d variants x %d samples); %d already done, "
-                "%d to run -> %s", len(jobs), len(config.problems), len(config.variants),
-                config.samples, len(jobs) - len(todo), len(todo), store.path)
+    logger.info(
+        "Benchmark: %d units (%d problems x %d variants x %d samples); %d already done, "
+        "%d to run -> %s",
+        len(jobs),
+        len(config.problems),
+        len(config.variants),
+        config.samples,
+        len(jobs) - len(todo),
+        len(todo),
+        store.path,
+    )
     new_records = _execute(todo, lm, config, grader, store, progress, on_record, out_dir)
     final = {r.key: r for r in previous if r.key in skip}
     final.update({r.key: r for r in new_records})
     return BenchOutcome(records=list(final.values()), progress=progress, fingerprints=fingerprints)
 
 
-def _execute(todo: list[Job], lm: Any, config: BenchConfig, grader: Grader, store: ResultsStore,
-             progress: Progress, on_record: Callable[[ResultRecord, Progress], None] | None,
-             out_dir: Path) -> list[ResultRecord]:
+def _execute(
+    todo: list[Job],
+    lm: Any,
+    config: BenchConfig,
+    grader: Grader,
+    store: ResultsStore,
+    progress: Progress,
+    on_record: Callable[[ResultRecord, Progress], None] | None,
+    out_dir: Path,
+) -> list[ResultRecord]:
     if not todo:
         return []
     results: queue.Queue[ResultRecord | BaseException] = queue.Queue()
@@ -222,8 +264,13 @@ def _execute(todo: list[Job], lm: Any, config: BenchConfig, grader: Grader, stor
     def grade_and_queue(generated: Generated) -> None:
         try:
             code = generated.code
-            grade = grader(generated.job.problem, code) if code.strip() else Grade(
-                passed=False, status="no_code", error=generated.error or "No code returned.")
+            grade = (
+                grader(generated.job.problem, code)
+                if code.strip()
+                else Grade(
+                    passed=False, status="no_code", error=generated.error or "No code returned."
+                )
+            )
             results.put(to_record(generated, grade, config))
         except BaseException as exc:  # sandbox infrastructure failure: stop the run
             results.put(exc)
@@ -275,9 +322,16 @@ def _execute(todo: list[Job], lm: Any, config: BenchConfig, grader: Grader, stor
 
 def _save_report(out_dir: Path, generated: Generated) -> None:
     job, report = generated.job, generated.report
-    payload = report.model_dump(mode="json") if hasattr(report, "model_dump") else {"repr": repr(
-        report)}
-    append_json_line(out_dir / REPORTS_FILE, {
-        "task_id": job.problem.task_id, "variant": job.label,
-        "program_fingerprint": job.fingerprint, "sample": job.sample, "report": payload,
-    })
+    payload = (
+        report.model_dump(mode="json") if hasattr(report, "model_dump") else {"repr": repr(report)}
+    )
+    append_json_line(
+        out_dir / REPORTS_FILE,
+        {
+            "task_id": job.problem.task_id,
+            "variant": job.label,
+            "program_fingerprint": job.fingerprint,
+            "sample": job.sample,
+            "report": payload,
+        },
+    )

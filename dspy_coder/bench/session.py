@@ -25,11 +25,12 @@ from dspy_coder.bench.progress import Progress
 from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, write_summary
 from dspy_coder.bench.runner import RESULTS_FILE, BenchConfig, run_benchmark
 from dspy_coder.bench.store import ResultRecord, read_records
+from dspy_coder.errors import RunError
 
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "dspy-coder-bench"
-PROGRESS_METRIC_EVERY = 1
+REFRESH_TABLE_EVERY = 10  # answers between rewrites of summary.json/table.md during a run
 
 
 @dataclass
@@ -44,46 +45,85 @@ class SessionResult:
 
 def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[str, Any]:
     return {
-        "lm": config.lm_label, "dataset": dataset, "selection": selection,
-        "problems": len(config.problems), "samples": config.samples,
-        "temperature": config.temperature, "seed": config.seed, "workers": config.workers,
+        "lm": config.lm_label,
+        "dataset": dataset,
+        "selection": selection,
+        "problems": len(config.problems),
+        "samples": config.samples,
+        "temperature": config.temperature,
+        "seed": config.seed,
+        "workers": config.workers,
         "grade_timeout_s": config.grade_timeout_s,
         "variants": ",".join(v.label for v in config.variants),
         **{f"variant.{v.label}": v.describe() for v in config.variants},
     }
 
 
-def run_session(config: BenchConfig, lm: Any, out_dir: Path, *, dataset: str = "humaneval",
-                selection: str = "all", tracking_uri: str | None = None,
-                grader: Grader | None = None, argv: list[str] | None = None) -> SessionResult:
+def run_session(
+    config: BenchConfig,
+    lm: Any,
+    out_dir: Path,
+    *,
+    dataset: str = "humaneval",
+    selection: str = "all",
+    tracking_uri: str | None = None,
+    grader: Grader | None = None,
+    argv: list[str] | None = None,
+) -> SessionResult:
     """Run (or resume) the benchmark in ``out_dir`` and write every report file.
 
     ``tracking_uri=None`` disables MLflow for this session.
     """
     params = session_params(config, dataset, selection)
     expected = len(config.problems) * len(config.variants) * config.samples
-    manifest = update_manifest(out_dir, name=out_dir.name, lm=config.lm_label, params=params,
-                               argv=argv, expected_units=expected)
+    manifest = update_manifest(
+        out_dir,
+        name=out_dir.name,
+        lm=config.lm_label,
+        params=params,
+        argv=argv,
+        expected_units=expected,
+    )
     run_id: str | None = None
     outcome = None
     with ExitStack() as stack:
-        on_record = None
         if tracking_uri:
             from dspy_coder import tracking
 
-            run = stack.enter_context(tracking.tracking_run(
-                name=f"{out_dir.name}#{len(manifest['sessions'])}", params=params,
-                tags={"commit": manifest["commit"], "command": manifest["command"],
-                      "results_dir": str(out_dir)},
-                tracking_uri=tracking_uri, experiment=EXPERIMENT))
+            run = stack.enter_context(
+                tracking.tracking_run(
+                    name=f"{out_dir.name}#{len(manifest['sessions'])}",
+                    params=params,
+                    tags={
+                        "commit": manifest["commit"],
+                        "command": manifest["command"],
+                        "results_dir": str(out_dir),
+                    },
+                    tracking_uri=tracking_uri,
+                    experiment=EXPERIMENT,
+                )
+            )
             run_id = run.run_id
+            manifest["mlflow_run_id"] = manifest["sessions"][-1]["mlflow_run_id"] = run_id
             tracking.enable_dspy_autolog(log_traces=True)
             stack.callback(tracking.disable_dspy_autolog)
 
-            def on_record(record: ResultRecord, progress: Progress) -> None:
-                tracking.log_metrics({"progress/pass_rate_so_far": progress.pass_rate,
-                                      "progress/done": progress.done},
-                                     step=progress.done, run_id=run_id)
+        def on_record(record: ResultRecord, progress: Progress) -> None:
+            if run_id is not None:
+                from dspy_coder import tracking
+
+                tracking.log_metrics(
+                    {
+                        "progress/pass_rate_so_far": progress.pass_rate,
+                        "progress/done": progress.done,
+                    },
+                    step=progress.done,
+                    run_id=run_id,
+                )
+            if progress.session_done % REFRESH_TABLE_EVERY == 0:
+                rows = summarise(_current_records(out_dir, config))
+                write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
+
         status = "complete"
         try:
             outcome = run_benchmark(config, lm, out_dir, grader=grader, on_record=on_record)
@@ -91,12 +131,16 @@ def run_session(config: BenchConfig, lm: Any, out_dir: Path, *, dataset: str = "
             status = f"stopped: {type(exc).__name__}"
             raise
         finally:
-            records = outcome.records if outcome is not None else _current_records(
-                out_dir, config)
-            result = _finalise(out_dir, records, manifest, expected, run_id)
+            records = outcome.records if outcome is not None else _current_records(out_dir, config)
             finish_session(out_dir, manifest, answers=len(records), state=status)
-            if run_id is not None:
+            result = _finalise(out_dir, records, manifest, expected, run_id)
+            if result is not None and run_id is not None:
                 _log_to_mlflow(result, run_id, out_dir)
+    if result is None:
+        raise RunError(
+            f"The benchmark finished but its report in {out_dir} could not be "
+            "written (see the log); rerun with 'dspy-coder bench report'."
+        )
     logger.info("Results in %s:\n%s", out_dir, markdown_table(result.rows))
     return result
 
@@ -104,20 +148,34 @@ def run_session(config: BenchConfig, lm: Any, out_dir: Path, *, dataset: str = "
 def _current_records(out_dir: Path, config: BenchConfig) -> list[ResultRecord]:
     labels = {v.label for v in config.variants}
     ids = {p.task_id for p in config.problems}
-    return [r for r in read_records(out_dir / RESULTS_FILE)
-            if r.variant in labels and r.task_id in ids and r.lm == config.lm_label]
+    return [
+        r
+        for r in read_records(out_dir / RESULTS_FILE)
+        if r.variant in labels and r.task_id in ids and r.lm == config.lm_label
+    ]
 
 
-def _finalise(out_dir: Path, records: list[ResultRecord], manifest: dict, expected: int,
-              run_id: str | None) -> SessionResult:
+def _finalise(
+    out_dir: Path, records: list[ResultRecord], manifest: dict, expected: int, run_id: str | None
+) -> SessionResult | None:
+    """Write summary, table and plots; ``None`` (logged) if that fails, so an error in the
+    report never hides the error that stopped the run."""
     rows = summarise(records)
-    if run_id:
-        manifest["mlflow_run_id"] = run_id
-    summary, table = write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
-    plots = write_plots(records, rows, out_dir / "plots")
+    try:
+        summary, table = write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
+        plots = write_plots(records, rows, out_dir / "plots")
+    except Exception:
+        logger.exception("Could not write the report files in %s", out_dir)
+        return None
     complete = len(records) >= expected
-    return SessionResult(out_dir=out_dir, rows=rows, records=records, complete=complete,
-                         artifacts=[summary, table, *plots], mlflow_run_id=run_id)
+    return SessionResult(
+        out_dir=out_dir,
+        rows=rows,
+        records=records,
+        complete=complete,
+        artifacts=[summary, table, *plots],
+        mlflow_run_id=run_id,
+    )
 
 
 def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
@@ -127,15 +185,17 @@ def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
     for row in result.rows:
         prefix = row.variant
         metrics.update({f"{prefix}/pass_at_{k}": v for k, v in row.pass_at.items()})
-        metrics.update({
-            f"{prefix}/problems": row.problems,
-            f"{prefix}/mean_lm_calls": row.mean_lm_calls,
-            f"{prefix}/mean_prompt_tokens": row.mean_prompt_tokens,
-            f"{prefix}/mean_completion_tokens": row.mean_completion_tokens,
-            f"{prefix}/mean_wall_time_s": row.mean_wall_time_s,
-            f"{prefix}/mean_iterations": row.mean_iterations,
-            f"{prefix}/program_errors": row.program_errors,
-        })
+        metrics.update(
+            {
+                f"{prefix}/problems": row.problems,
+                f"{prefix}/mean_lm_calls": row.mean_lm_calls,
+                f"{prefix}/mean_prompt_tokens": row.mean_prompt_tokens,
+                f"{prefix}/mean_completion_tokens": row.mean_completion_tokens,
+                f"{prefix}/mean_wall_time_s": row.mean_wall_time_s,
+                f"{prefix}/mean_iterations": row.mean_iterations,
+                f"{prefix}/program_errors": row.program_errors,
+            }
+        )
     try:
         tracking.log_metrics(metrics, run_id=run_id)
         for path in [out_dir / RESULTS_FILE, out_dir / "manifest.json", *result.artifacts]:
@@ -143,5 +203,9 @@ def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
                 folder = "plots" if path.suffix == ".png" else None
                 tracking.log_artifact(path, artifact_path=folder, run_id=run_id)
     except Exception as exc:  # tracking must never lose a finished benchmark
-        logger.warning("Could not log results to MLflow (%s: %s); files are in %s",
-                       type(exc).__name__, exc, out_dir)
+        logger.warning(
+            "Could not log results to MLflow (%s: %s); files are in %s",
+            type(exc).__name__,
+            exc,
+            out_dir,
+        )

@@ -55,5 +55,6 @@ def usage_from_history(history: Iterable[Mapping[str, Any]]) -> LMCallUsage:
             continue
         prompt += entry_prompt
         completion += entry_completion
-    return LMCallUsage(calls=calls, cached_calls=cached, prompt_tokens=prompt,
-                       completion_tokens=completion)
+    return LMCallUsage(
+        calls=calls, cached_calls=cached, prompt_tokens=prompt, completion_tokens=completion
+    )

@@ -60,6 +60,7 @@ class VariantSpec:
     program_path: Path | None = None
     name: str | None = None
     factory: Callable[[], Any] | None = field(default=None, compare=False)
+    compile_ids: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def label(self) -> str:
@@ -68,8 +69,11 @@ class VariantSpec:
         if self.kind != "coder":
             return base
         parts = [base]
-        parts += [f"no-{flag[4:]}" for flag in ("use_plan", "use_tests", "use_refine")
-                  if self.options.get(flag) is False]
+        parts += [
+            f"no-{flag[4:]}"
+            for flag in ("use_plan", "use_tests", "use_refine")
+            if self.options.get(flag) is False
+        ]
         if "max_iterations" in self.options:
             parts.append(f"it{self.options['max_iterations']}")
         if "threshold" in self.options:
@@ -125,8 +129,13 @@ def program_fingerprint(spec: VariantSpec, program: Any) -> str:
     except Exception:  # a fake program in tests, or a module without state
         state = {}
     payload = json.dumps(
-        {"kind": spec.kind, "options": {**spec.options}, "class": type(program).__qualname__,
-         "config": getattr(program, "config", None), "state": state},
+        {
+            "kind": spec.kind,
+            "options": {**spec.options},
+            "class": type(program).__qualname__,
+            "config": getattr(program, "config", None),
+            "state": state,
+        },
         sort_keys=True,
         default=str,
     )
@@ -155,8 +164,13 @@ def resolve_variant(
     return VariantSpec(kind=kind, options=options)
 
 
-def _coder_flags(no_tests: bool, no_refine: bool, no_plan: bool, max_iterations: int | None,
-                 threshold: float | None) -> dict[str, Any]:
+def _coder_flags(
+    no_tests: bool,
+    no_refine: bool,
+    no_plan: bool,
+    max_iterations: int | None,
+    threshold: float | None,
+) -> dict[str, Any]:
     flags: dict[str, Any] = {}
     if no_tests:
         flags["use_tests"] = False
@@ -185,13 +199,15 @@ def find_sidecar(program_path: Path) -> Path | None:
 def load_program_variant(path: str | Path, **flags: Any) -> VariantSpec:
     """The variant for a compiled program file, read from its sidecar."""
     program_path = Path(path)
+    if program_path.is_dir():  # `dspy-coder optimize --out DIR` writes DIR/program.json
+        program_path = program_path / "program.json"
     if not program_path.is_file():
         raise UsageError(f"--program {program_path}: no such file (a JSON saved by module.save).")
     sidecar = find_sidecar(program_path)
     if sidecar is None:
         raise UsageError(
             f"No sidecar found next to {program_path} (looked for "
-            f"{program_path.stem}.meta.json). It should contain {{\"program\": \"coder\"}} "
+            f'{program_path.stem}.meta.json). It should contain {{"program": "coder"}} '
             "(or baseline/cot); `dspy-coder optimize` writes it."
         )
     try:
@@ -204,6 +220,28 @@ def load_program_variant(path: str | Path, **flags: Any) -> VariantSpec:
     options = dict(meta.get("options") or meta.get("program_options") or {})
     if kind == "coder":
         options.update(_coder_flags(**flags))
-    name = f"{kind}@{program_path.stem}"
-    logger.info("Loaded sidecar %s: program kind %s", sidecar, kind)
-    return VariantSpec(kind=kind, options=options, program_path=program_path, name=name)
+    stem = program_path.parent.name if program_path.stem == "program" else program_path.stem
+    split = meta.get("split") or {}
+    used = frozenset([*(split.get("train_used") or []), *(split.get("dev_used") or [])])
+    logger.info(
+        "Loaded sidecar %s: program kind %s, compiled on %d problems", sidecar, kind, len(used)
+    )
+    return VariantSpec(
+        kind=kind,
+        options=options,
+        program_path=program_path,
+        name=f"{kind}@{stem}",
+        compile_ids=used,
+    )
+
+
+def check_compile_overlap(spec: VariantSpec, task_ids: list[str]) -> None:
+    """Refuse to grade a compiled program on problems it was compiled on (inflated scores)."""
+    overlap = sorted(set(task_ids) & spec.compile_ids)
+    if overlap:
+        raise UsageError(
+            f"{spec.label} was compiled on {len(overlap)} of the selected problems (e.g. "
+            f"{', '.join(overlap[:3])}); its score on them would be inflated. Evaluate on the "
+            "held-out split (--split test, with the split seed used to compile), or pass "
+            "--allow-compile-overlap to do it anyway."
+        )

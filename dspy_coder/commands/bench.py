@@ -56,6 +56,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     data.add_argument(
         "--split", choices=("train", "dev", "test"), help="fixed, seeded split of the problem set"
     )
+    data.add_argument(
+        "--split-seed",
+        type=int,
+        default=None,
+        help="seed of the train/dev/test split (default: the project's fixed seed)",
+    )
     data.add_argument("--stride", type=int, default=1, help="every k-th problem (8 -> 21)")
     data.add_argument("--limit", type=int, help="at most this many problems")
     prog = parser.add_argument_group("programs")
@@ -73,11 +79,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         type=Path,
         help="a compiled program JSON (module.save) with its .meta.json sidecar",
     )
+    prog.add_argument(
+        "--allow-compile-overlap",
+        action="store_true",
+        help="grade a --program even on problems it was compiled on",
+    )
     prog.add_argument("--no-tests", action="store_true", help="pipeline without generated tests")
     prog.add_argument("--no-refine", action="store_true", help="pipeline without refinement")
     prog.add_argument("--no-plan", action="store_true", help="pipeline without planning")
-    prog.add_argument("--max-iterations", type=int, help="pipeline iteration limit (default 4)")
-    prog.add_argument("--threshold", type=float, help="pipeline stop score (default 0.9)")
+    prog.add_argument(
+        "--max-iterations", type=int, help="pipeline iteration limit (default: the pipeline's own)"
+    )
+    prog.add_argument(
+        "--threshold", type=float, help="pipeline stop score (default: the pipeline's own)"
+    )
     run = parser.add_argument_group("running")
     run.add_argument(
         "--samples",
@@ -159,8 +174,12 @@ def selection_name(args: argparse.Namespace) -> str:
 def _run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.bench.runner import BenchConfig
     from dspy_coder.bench.session import run_session
-    from dspy_coder.bench.variants import load_program_variant, resolve_variant
-    from dspy_coder.datasets import load_problems, select_problems
+    from dspy_coder.bench.variants import (
+        check_compile_overlap,
+        load_program_variant,
+        resolve_variant,
+    )
+    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems, select_problems
 
     flags = dict(
         no_tests=args.no_tests,
@@ -172,13 +191,18 @@ def _run(args: argparse.Namespace, settings) -> int:
     names = _split_list(args.variant) or ([] if args.program else ["baseline"])
     variants = [resolve_variant(name, **flags) for name in names]
     variants += [load_program_variant(path, **flags) for path in args.program]
+    split_seed = DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed
     problems = select_problems(
         load_problems(args.dataset),
         ids=_split_list(args.ids) or None,
         split=args.split,
         stride=args.stride,
         limit=args.limit,
+        seed=split_seed,
     )
+    if not args.allow_compile_overlap:
+        for variant in variants:
+            check_compile_overlap(variant, [p.task_id for p in problems])
     config = BenchConfig(
         variants=variants,
         problems=problems,
@@ -228,6 +252,7 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
             argv += [flag, value]
     for flag, value, default in (
         ("--split", args.split, None),
+        ("--split-seed", args.split_seed, None),
         ("--stride", args.stride, 1),
         ("--limit", args.limit, None),
         ("--max-iterations", args.max_iterations, None),
@@ -242,6 +267,7 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
         if value != default:
             argv += [flag, str(value)]
     for flag, on in (
+        ("--allow-compile-overlap", args.allow_compile_overlap),
         ("--no-tests", args.no_tests),
         ("--no-refine", args.no_refine),
         ("--no-plan", args.no_plan),

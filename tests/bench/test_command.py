@@ -24,20 +24,34 @@ def dummy_lm(monkeypatch: pytest.MonkeyPatch):
     """Every LM the CLI builds is a DummyLM; only the bench subcommand is registered."""
     monkeypatch.setattr(cli, "COMMANDS", ("bench",))
     codes = {**RIGHT, "square": WRONG["square"]}
-    monkeypatch.setattr(cli.Settings, "make_lm",
-                        lambda self, spec=None, **kw: answers_lm(codes))
+    monkeypatch.setattr(cli.Settings, "make_lm", lambda self, spec=None, **kw: answers_lm(codes))
 
 
-def test_bench_run_writes_results_reports_and_an_mlflow_run(tmp_path: Path, dataset: Path,
-                                                           dummy_lm, capsys):
+def test_bench_run_writes_results_reports_and_an_mlflow_run(
+    tmp_path: Path, dataset: Path, dummy_lm, capsys
+):
     out = tmp_path / "run"
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    argv = ["bench", "--dataset", str(dataset), "--variant", "baseline", "--lm", "dummy/x",
-            "--out", str(out), "--tracking-uri", uri]
+    argv = [
+        "bench",
+        "--dataset",
+        str(dataset),
+        "--variant",
+        "baseline",
+        "--lm",
+        "dummy/x",
+        "--out",
+        str(out),
+        "--tracking-uri",
+        uri,
+    ]
     assert cli.main(argv) == 0
     records = read_records(out / "results.jsonl")
     assert sorted((r.task_id, r.passed) for r in records) == [
-        ("Toy/double", True), ("Toy/negate", True), ("Toy/square", False)]
+        ("Toy/double", True),
+        ("Toy/negate", True),
+        ("Toy/square", False),
+    ]
     assert {r.grade_status for r in records} == {"passed", "failed"}  # graded by the sandbox
     summary = json.loads((out / "summary.json").read_text())
     assert summary["complete"] is True
@@ -45,8 +59,7 @@ def test_bench_run_writes_results_reports_and_an_mlflow_run(tmp_path: Path, data
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["lm"] == "dummy/x" and manifest["commit"] and manifest["machine"]
     assert "--variant baseline" in manifest["command"]
-    assert {p.name for p in (out / "plots").iterdir()} == {"pass_at_1.png",
-                                                          "accuracy_vs_cost.png"}
+    assert {p.name for p in (out / "plots").iterdir()} == {"pass_at_1.png", "accuracy_vs_cost.png"}
     assert "| baseline | dummy/x | 3 | 1 | 66.7% |" in capsys.readouterr().out
 
     import mlflow
@@ -55,8 +68,11 @@ def test_bench_run_writes_results_reports_and_an_mlflow_run(tmp_path: Path, data
     run = client.get_run(manifest["mlflow_run_id"])
     assert run.data.params["lm"] == "dummy/x"
     assert run.data.metrics["baseline/pass_at_1"] == pytest.approx(0.6667, abs=1e-4)
-    assert [m.value for m in client.get_metric_history(run.info.run_id,
-                                                       "progress/done")] == [1, 2, 3]
+    assert [m.value for m in client.get_metric_history(run.info.run_id, "progress/done")] == [
+        1,
+        2,
+        3,
+    ]
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"results.jsonl", "table.md", "summary.json", "manifest.json", "plots"} <= artifacts
 
@@ -93,8 +109,11 @@ def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
 def test_default_run_name_is_stable_and_safe():
     from dspy_coder.commands.bench import default_run_name
 
-    name = default_run_name("humaneval", "stride8", ["baseline", "coder-no-tests"],
-                            "local:qwen2.5-coder-1.5b", 1, 0.0)
+    name = default_run_name(
+        "humaneval", "stride8", ["baseline", "coder-no-tests"], "local:qwen2.5-coder-1.5b", 1, 0.0
+    )
     assert name == "humaneval-stride8-baseline+coder-no-tests-qwen2.5-coder-1.5b"
-    assert default_run_name("humaneval", "all", ["coder"], "openai/gpt-4o-mini", 5,
-                            0.8) == "humaneval-all-coder-openai_gpt-4o-mini-n5-t0.8"
+    assert (
+        default_run_name("humaneval", "all", ["coder"], "openai/gpt-4o-mini", 5, 0.8)
+        == "humaneval-all-coder-openai_gpt-4o-mini-n5-t0.8"
+    )

@@ -27,8 +27,11 @@ def _grade_all(pairs: list[tuple[Problem, str]], timeout_s: float = 10.0):
 def test_all_164_canonical_solutions_pass(humaneval: list[Problem]):
     assert len(humaneval) == 164
     grades = _grade_all([(p, p.prompt + p.canonical_solution) for p in humaneval])
-    failed = [(p.task_id, g.status, g.error[:200]) for p, g in zip(humaneval, grades, strict=True)
-              if not g.passed]
+    failed = [
+        (p.task_id, g.status, g.error[:200])
+        for p, g in zip(humaneval, grades, strict=True)
+        if not g.passed
+    ]
     assert failed == []
 
 
@@ -43,8 +46,11 @@ def _wrong_answers(problems: list[Problem]) -> list[tuple[str, Problem, str]]:
         ("sys.exit(0) after the definition", p0, good0 + "\nimport sys\nsys.exit(0)\n"),
         ("sys.exit(0) inside the call", p0, p0.prompt + "    import sys\n    sys.exit(0)\n"),
         ("exit() at import", p1, "exit(0)\n" + p1.prompt + p1.canonical_solution),
-        ("os._exit(0) at import", p2, "import os\nos._exit(0)\n" + p2.prompt
-         + p2.canonical_solution),
+        (
+            "os._exit(0) at import",
+            p2,
+            "import os\nos._exit(0)\n" + p2.prompt + p2.canonical_solution,
+        ),
         ("os._exit(0) inside the call", p2, p2.prompt + "    import os\n    os._exit(0)\n"),
         ("infinite loop", p1, p1.prompt + "    while True:\n        pass\n"),
         ("syntax error", p0, p0.prompt + "    return (\n"),

@@ -19,8 +19,12 @@ def _execute(env_results: Path | None, monkeypatch: pytest.MonkeyPatch):
     else:
         monkeypatch.delenv("DSPY_CODER_RESULTS", raising=False)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )
     client.execute()
     return notebook
 
@@ -35,8 +39,11 @@ def _outputs(notebook) -> str:
 
 
 def _has_image(notebook) -> bool:
-    return any("image/png" in output.get("data", {})
-               for cell in notebook.cells for output in cell.get("outputs", []))
+    return any(
+        "image/png" in output.get("data", {})
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
 
 
 def test_notebook_runs_on_committed_results(monkeypatch: pytest.MonkeyPatch):
@@ -47,17 +54,24 @@ def test_notebook_runs_on_committed_results(monkeypatch: pytest.MonkeyPatch):
         assert "pass@1 on common" in text and _has_image(notebook)
 
 
-def test_notebook_draws_a_comparison_of_fixture_runs(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch):
-    for run, variant, passes in (("a", "baseline", [True, False]),
-                                 ("b", "coder", [True, True])):
+def test_notebook_draws_a_comparison_of_fixture_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for run, variant, passes in (("a", "baseline", [True, False]), ("b", "coder", [True, True])):
         store = ResultsStore(tmp_path / run / "results.jsonl")
         for i, passed in enumerate(passes):
-            store.append(ResultRecord(
-                task_id=f"T/{i}", variant=variant, program_fingerprint="fp", lm="local:m",
-                passed=passed, grade_status="passed" if passed else "failed",
-                cost=RecordCost(lm_calls=1, wall_time_s=1.0 + i),
-                score_history=[0.5, 1.0] if variant == "coder" else []))
+            store.append(
+                ResultRecord(
+                    task_id=f"T/{i}",
+                    variant=variant,
+                    program_fingerprint="fp",
+                    lm="local:m",
+                    passed=passed,
+                    grade_status="passed" if passed else "failed",
+                    cost=RecordCost(lm_calls=1, wall_time_s=1.0 + i),
+                    score_history=[0.5, 1.0] if variant == "coder" else [],
+                )
+            )
     notebook = _execute(tmp_path, monkeypatch)
     text = _outputs(notebook)
     assert "2 run(s)" in text

@@ -13,21 +13,43 @@ from dspy_coder.bench.report import markdown_table, summarise, write_summary
 from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
 
 
-def rec(task: str, variant: str = "baseline", sample: int = 0, passed: bool = True,
-        calls: int = 1, tokens: tuple[int, int] = (100, 50), wall: float = 2.0,
-        history: list[float] | None = None, lm: str = "local:m") -> ResultRecord:
+def rec(
+    task: str,
+    variant: str = "baseline",
+    sample: int = 0,
+    passed: bool = True,
+    calls: int = 1,
+    tokens: tuple[int, int] = (100, 50),
+    wall: float = 2.0,
+    history: list[float] | None = None,
+    lm: str = "local:m",
+) -> ResultRecord:
     return ResultRecord(
-        task_id=task, variant=variant, program_fingerprint="fp", lm=lm, sample=sample,
-        passed=passed, grade_status="passed" if passed else "failed",
-        cost=RecordCost(lm_calls=calls, prompt_tokens=tokens[0], completion_tokens=tokens[1],
-                        wall_time_s=wall, iterations=len(history or [1])),
+        task_id=task,
+        variant=variant,
+        program_fingerprint="fp",
+        lm=lm,
+        sample=sample,
+        passed=passed,
+        grade_status="passed" if passed else "failed",
+        cost=RecordCost(
+            lm_calls=calls,
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
+            wall_time_s=wall,
+            iterations=len(history or [1]),
+        ),
         score_history=history or [],
     )
 
 
 def test_summary_pass_at_1_and_mean_cost():
-    records = [rec("T/0"), rec("T/1", passed=False, calls=3, tokens=(300, 150), wall=4.0),
-               rec("T/0", "coder", history=[0.2, 1.0]), rec("T/1", "coder", history=[0.5])]
+    records = [
+        rec("T/0"),
+        rec("T/1", passed=False, calls=3, tokens=(300, 150), wall=4.0),
+        rec("T/0", "coder", history=[0.2, 1.0]),
+        rec("T/1", "coder", history=[0.5]),
+    ]
     rows = {r.variant: r for r in summarise(records)}
     assert rows["baseline"].pass_at == {"1": 0.5}
     assert rows["baseline"].problems == 2 and rows["baseline"].solved == 1
@@ -53,9 +75,12 @@ def test_markdown_and_summary_files(tmp_path: Path):
     rows = summarise([rec("T/0"), rec("T/1", passed=False)])
     table = markdown_table(rows)
     assert "| baseline | local:m | 2 | 1 | 50.0% |" in table
-    summary, md = write_summary(rows, tmp_path, manifest={"name": "x", "commit": "abc123",
-                                                          "command": "dspy-coder bench"},
-                                expected_units=4)
+    summary, md = write_summary(
+        rows,
+        tmp_path,
+        manifest={"name": "x", "commit": "abc123", "command": "dspy-coder bench"},
+        expected_units=4,
+    )
     data = json.loads(summary.read_text())
     assert data["complete"] is False and data["answers"] == 2
     assert data["variants"][0]["pass_at"] == {"1": 0.5}
@@ -64,18 +89,26 @@ def test_markdown_and_summary_files(tmp_path: Path):
 
 
 def test_score_curves_carry_the_best_so_far():
-    curves = score_curves([rec("T/0", "coder", history=[0.2, 1.0]),
-                           rec("T/1", "coder", history=[0.6]),
-                           rec("T/2", "coder", history=[0.8, 0.4, 0.5])])
-    assert curves["coder"] == pytest.approx([(0.2 + 0.6 + 0.8) / 3, (1.0 + 0.6 + 0.8) / 3,
-                                             (1.0 + 0.6 + 0.8) / 3])
+    curves = score_curves(
+        [
+            rec("T/0", "coder", history=[0.2, 1.0]),
+            rec("T/1", "coder", history=[0.6]),
+            rec("T/2", "coder", history=[0.8, 0.4, 0.5]),
+        ]
+    )
+    assert curves["coder"] == pytest.approx(
+        [(0.2 + 0.6 + 0.8) / 3, (1.0 + 0.6 + 0.8) / 3, (1.0 + 0.6 + 0.8) / 3]
+    )
 
 
 def test_plots_are_written_as_png(tmp_path: Path):
     records = [rec("T/0"), rec("T/1", passed=False), rec("T/0", "coder", history=[0.3, 1.0])]
     paths = write_plots(records, summarise(records), tmp_path)
-    assert sorted(p.name for p in paths) == ["accuracy_vs_cost.png", "pass_at_1.png",
-                                             "score_over_iterations.png"]
+    assert sorted(p.name for p in paths) == [
+        "accuracy_vs_cost.png",
+        "pass_at_1.png",
+        "score_over_iterations.png",
+    ]
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
     without_pipeline = write_plots(records[:2], summarise(records[:2]), tmp_path / "b")

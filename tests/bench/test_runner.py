@@ -44,11 +44,15 @@ def config_for(variants, **kwargs) -> BenchConfig:
 def test_baseline_with_dummy_lm_records_grades_and_costs(tmp_path: Path):
     codes = {**RIGHT, "square": WRONG["square"]}
     lm = answers_lm(codes)
-    outcome = run_benchmark(config_for([resolve_variant("baseline")]), lm, tmp_path,
-                            grader=exec_grader)
+    outcome = run_benchmark(
+        config_for([resolve_variant("baseline")]), lm, tmp_path, grader=exec_grader
+    )
     by_task = {r.task_id: r for r in outcome.records}
     assert {t: r.passed for t, r in by_task.items()} == {
-        "Toy/double": True, "Toy/negate": True, "Toy/square": False}
+        "Toy/double": True,
+        "Toy/negate": True,
+        "Toy/square": False,
+    }
     assert all(r.cost.lm_calls == 1 for r in outcome.records)
     assert all(r.cost.iterations == 1 for r in outcome.records)
     assert by_task["Toy/square"].grade_status == "failed"
@@ -110,8 +114,7 @@ def test_changed_program_is_not_served_from_old_results(tmp_path: Path):
     program = resolve_variant("baseline").build()
     program.write.signature = program.write.signature.with_instructions("Write it in one line.")
     changed = VariantSpec(kind="baseline", factory=lambda: program)
-    outcome = run_benchmark(config_for([changed]), answers_lm(RIGHT), tmp_path,
-                            grader=exec_grader)
+    outcome = run_benchmark(config_for([changed]), answers_lm(RIGHT), tmp_path, grader=exec_grader)
     assert outcome.progress.session_done == 3
     assert len({r.program_fingerprint for r in read_records(tmp_path / RESULTS_FILE)}) == 2
 
@@ -142,17 +145,24 @@ def test_program_errors_are_failed_answers_and_can_be_retried(tmp_path: Path):
 def test_a_program_that_always_raises_stops_the_run(tmp_path: Path):
     program = SpyProgram(RIGHT, fail_on={"double", "negate", "square"})
     with pytest.raises(RunError, match="set-up problem"):
-        run_benchmark(config_for([spy_variant(program)]), None_lm(), tmp_path,
-                      grader=exec_grader)
+        run_benchmark(config_for([spy_variant(program)]), None_lm(), tmp_path, grader=exec_grader)
 
 
 def test_samples_need_temperature_and_give_one_record_each(tmp_path: Path):
     with pytest.raises(UsageError, match="temperature"):
-        run_benchmark(config_for([resolve_variant("baseline")], samples=2), None_lm(),
-                      tmp_path, grader=exec_grader)
+        run_benchmark(
+            config_for([resolve_variant("baseline")], samples=2),
+            None_lm(),
+            tmp_path,
+            grader=exec_grader,
+        )
     program = SpyProgram(RIGHT)
-    outcome = run_benchmark(config_for([spy_variant(program)], samples=3, temperature=0.8),
-                            None_lm(), tmp_path, grader=exec_grader)
+    outcome = run_benchmark(
+        config_for([spy_variant(program)], samples=3, temperature=0.8),
+        None_lm(),
+        tmp_path,
+        grader=exec_grader,
+    )
     assert len(outcome.records) == 9
     assert sorted({r.sample for r in outcome.records}) == [0, 1, 2]
     assert all(r.temperature == 0.8 for r in outcome.records)
@@ -169,8 +179,14 @@ def test_each_sample_gets_its_own_rollout_and_seed(tmp_path: Path):
 
     lm.copy = spy_copy  # type: ignore[method-assign]
     problems = PROBLEMS[:1]
-    config = BenchConfig(variants=[resolve_variant("baseline")], problems=problems,
-                         lm_label="dummy", samples=2, temperature=0.7, seed=10)
+    config = BenchConfig(
+        variants=[resolve_variant("baseline")],
+        problems=problems,
+        lm_label="dummy",
+        samples=2,
+        temperature=0.7,
+        seed=10,
+    )
     run_benchmark(config, lm, tmp_path, grader=exec_grader)
     assert sorted((c["rollout_id"], c["seed"]) for c in copies) == [(0, 10), (1, 11)]
 
@@ -194,8 +210,7 @@ def test_grading_overlaps_the_next_generation(tmp_path: Path):
             overlapped.append(second_started.wait(timeout=10))
         return exec_grader(problem, code)
 
-    run_benchmark(config_for([spy_variant(program)]), None_lm(), tmp_path,
-                  grader=waiting_grader)
+    run_benchmark(config_for([spy_variant(program)]), None_lm(), tmp_path, grader=waiting_grader)
     assert overlapped == [True]
 
 
@@ -216,16 +231,21 @@ def test_workers_run_generations_in_parallel(tmp_path: Path):
 
     program.forward = forward  # type: ignore[method-assign]
     program.deepcopy = lambda: program  # type: ignore[method-assign]
-    outcome = run_benchmark(config_for([spy_variant(program)], workers=2), None_lm(), tmp_path,
-                            grader=exec_grader)
+    outcome = run_benchmark(
+        config_for([spy_variant(program)], workers=2), None_lm(), tmp_path, grader=exec_grader
+    )
     assert met == [True, True]
     assert len(outcome.records) == 3 and all(r.passed for r in outcome.records)
 
 
 def test_several_variants_are_keyed_apart(tmp_path: Path):
     right, wrong = SpyProgram(RIGHT), SpyProgram(WRONG)
-    outcome = run_benchmark(config_for([spy_variant(right, "right"), spy_variant(wrong, "wrong")]),
-                            None_lm(), tmp_path, grader=exec_grader)
+    outcome = run_benchmark(
+        config_for([spy_variant(right, "right"), spy_variant(wrong, "wrong")]),
+        None_lm(),
+        tmp_path,
+        grader=exec_grader,
+    )
     by_variant: dict[str, int] = {}
     for record in outcome.records:
         by_variant[record.variant] = by_variant.get(record.variant, 0) + record.passed

@@ -9,9 +9,16 @@ from dspy_coder.bench.store import ResultRecord, ResultsStore, read_records
 
 
 def record(task: str, sample: int = 0, passed: bool = True, error: str = "") -> ResultRecord:
-    return ResultRecord(task_id=task, variant="baseline", program_fingerprint="abc", lm="dummy",
-                        sample=sample, passed=passed, grade_status="passed" if passed else "failed",
-                        program_error=error)
+    return ResultRecord(
+        task_id=task,
+        variant="baseline",
+        program_fingerprint="abc",
+        lm="dummy",
+        sample=sample,
+        passed=passed,
+        grade_status="passed" if passed else "failed",
+        program_error=error,
+    )
 
 
 def test_round_trip_and_keys(tmp_path: Path):
@@ -19,10 +26,14 @@ def test_round_trip_and_keys(tmp_path: Path):
     store.append(record("T/0"))
     store.append(record("T/0", sample=1, passed=False))
     records = store.records()
-    assert [(r.task_id, r.sample, r.passed) for r in records] == [("T/0", 0, True),
-                                                                   ("T/0", 1, False)]
-    assert store.done_keys() == {("T/0", "baseline", "abc", "dummy", 0),
-                                 ("T/0", "baseline", "abc", "dummy", 1)}
+    assert [(r.task_id, r.sample, r.passed) for r in records] == [
+        ("T/0", 0, True),
+        ("T/0", 1, False),
+    ]
+    assert store.done_keys() == {
+        ("T/0", "baseline", "abc", "dummy", 0),
+        ("T/0", "baseline", "abc", "dummy", 1),
+    }
 
 
 def test_later_line_for_the_same_key_wins(tmp_path: Path):
@@ -52,8 +63,12 @@ def test_torn_last_line_is_ignored_and_repaired(tmp_path: Path):
 
 def test_concurrent_appends_do_not_interleave(tmp_path: Path):
     store = ResultsStore(tmp_path / "r.jsonl")
-    threads = [threading.Thread(target=lambda i=i: [store.append(record(f"T/{i}", sample=s))
-                                                    for s in range(20)]) for i in range(4)]
+    threads = [
+        threading.Thread(
+            target=lambda i=i: [store.append(record(f"T/{i}", sample=s)) for s in range(20)]
+        )
+        for i in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -68,10 +83,16 @@ def test_usage_from_history_counts_calls_tokens_and_cache_hits():
 
     history = [
         {"usage": {"prompt_tokens": 200, "completion_tokens": 50}, "response": None},
-        {"usage": {"prompt_tokens": 10, "completion_tokens": 5},
-         "response": SimpleNamespace(cache_hit=True)},
+        {
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+            "response": SimpleNamespace(cache_hit=True),
+        },
         {"usage": {}, "response": {"cache_hit": False}},  # DSPy clears usage on a cache hit
     ]
     usage = usage_from_history(history)
     assert (usage.calls, usage.cached_calls, usage.prompt_tokens, usage.completion_tokens) == (
-        3, 2, 200, 50)
+        3,
+        2,
+        200,
+        50,
+    )

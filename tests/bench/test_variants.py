@@ -52,8 +52,9 @@ def test_fingerprint_follows_instructions_and_demos():
     assert program_fingerprint(spec, a) == program_fingerprint(spec, b)
     b.write.demos = [dspy.Example(prompt="def f(): ...", code="def f():\n    return 1")]
     assert program_fingerprint(spec, a) != program_fingerprint(spec, b)
-    assert program_fingerprint(spec, a) != program_fingerprint(resolve_variant("cot"),
-                                                               resolve_variant("cot").build())
+    assert program_fingerprint(spec, a) != program_fingerprint(
+        resolve_variant("cot"), resolve_variant("cot").build()
+    )
 
 
 def _save_compiled(tmp_path: Path, kind: str) -> Path:
@@ -91,3 +92,25 @@ def test_custom_factory_variant():
     program = SingleShot()
     spec = VariantSpec(kind="custom", name="mine", factory=lambda: program)
     assert spec.build() is program and spec.label == "mine"
+
+
+def test_compiled_program_directory_and_compile_overlap(tmp_path: Path):
+    from dspy_coder.bench.variants import check_compile_overlap
+
+    run_dir = tmp_path / "mipro-baseline"
+    run_dir.mkdir()
+    SingleShot().save(str(run_dir / "program.json"))
+    (run_dir / "program.meta.json").write_text(
+        json.dumps(
+            {
+                "program": "baseline",
+                "split": {"seed": 2026, "train_used": ["HumanEval/1"], "dev_used": ["HumanEval/7"]},
+            }
+        )
+    )
+    spec = load_program_variant(run_dir)
+    assert spec.label == "baseline@mipro-baseline"
+    assert spec.compile_ids == {"HumanEval/1", "HumanEval/7"}
+    check_compile_overlap(spec, ["HumanEval/0", "HumanEval/2"])  # held-out: fine
+    with pytest.raises(UsageError, match="compiled on 1 of the selected problems"):
+        check_compile_overlap(spec, ["HumanEval/0", "HumanEval/7"])
