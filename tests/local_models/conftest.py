@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from dspy_coder.local_models.machine_lock import machine_lock
 from dspy_coder.local_models.registry import ModelSpec, PartSpec
 
 
@@ -137,5 +138,8 @@ def fake_gguf(tmp_path, monkeypatch):
 
     monkeypatch.setattr(llama_cpp, "Llama", fake_constructor)
     monkeypatch.setattr(engine, "_LOADED", {})
+    # A private machine lock: fake calls must not queue behind real models on this machine.
+    private_lock = tmp_path / "machine.lock"
+    monkeypatch.setattr(engine, "machine_lock", lambda: machine_lock(private_lock))
     fake.constructed = constructed
     return path, fake
