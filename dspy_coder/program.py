@@ -79,7 +79,9 @@ class Coder(dspy.Module):
             rounds (each round is a ``dspy.Refine`` of ``refine_attempts`` rollouts).
         threshold: stop when the best score reaches it (score = 0.7 tests + 0.3 performance).
         patience: stop when the best score has not improved for this many rounds.
-        routing: "auto" asks the ComplexityAssessor; "simple" always takes the fast path
+        routing: "auto" takes the fast path for a short task (``simple_prompt_chars``) pinned
+            down by docstring examples and asks the ComplexityAssessor otherwise; "simple"
+            always takes the fast path
             (generate, verify with the docstring examples, refine only on failure); "complex"
             always plans, writes tests and profiles.
         use_plan / use_tests / use_refine: ablation switches.
@@ -105,6 +107,7 @@ class Coder(dspy.Module):
         executor: Executor | None = None,
         interpreter_factory: Callable[[], CodeInterpreter] | None = None,
         profiler: Profiler | None = None,
+        simple_prompt_chars: int = 1200,
         lm_retries: int = 3,
         retry_backoff_s: float = 2.0,
     ) -> None:
@@ -129,6 +132,7 @@ class Coder(dspy.Module):
         self.routing, self.refine_attempts = routing, refine_attempts
         self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
         self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
+        self.simple_prompt_chars = simple_prompt_chars
         if executor is None:
             from dspy_coder.sandbox import run as executor  # starts the fork server lazily
         if interpreter_factory is None:
@@ -177,6 +181,12 @@ class Coder(dspy.Module):
     def _route(self, state: RunState, text: str) -> str:
         if self.routing != "auto":
             return self.routing
+        task = state.task
+        if task.examples and len(task.prompt) <= self.simple_prompt_chars:
+            # A short task whose docstring examples pin it down needs no LM to classify it.
+            state.notes.append(f"Routed simple without an LM call: a short task with "
+                               f"{len(task.examples)} docstring example(s).")
+            return "simple"
         decision = self._call(state, "assess", self.assess, task=text)
         route = getattr(decision, "route", None)
         return route if route in ("simple", "complex") else "complex"

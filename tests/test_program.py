@@ -233,9 +233,14 @@ def test_each_step_has_a_bounded_output_budget():
     from dspy_coder.program import STEP_MAX_TOKENS
 
     executor = FakeExecutor(passes_if_plus)
-    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [GOOD]})
+    lm = scripted_lm({
+        "generated_code": [bad("g")], "fixed_code": [GOOD],
+        "test_code": [{"test_code": "def test_x():\n    assert add(1, 2) == 3\n",
+                       "make_input": ""}],
+    })
     mark = history_mark()
-    run(lm, make_coder(executor, routing="auto", refine_attempts=1))
+    run(lm, make_coder(executor, routing="auto", refine_attempts=1),
+        prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add")
     budgets = {}
     for entry in lm_calls_since(mark):
         text = str(entry["messages"][-1]["content"])
@@ -245,4 +250,13 @@ def test_each_step_has_a_bounded_output_budget():
                      if f"[[ ## {field} ## ]]" in text), None)
         budgets[step] = entry["kwargs"].get("max_tokens")
     assert budgets == {name: STEP_MAX_TOKENS[name] for name in budgets}
-    assert set(budgets) >= {"assess", "generate", "refine"}
+    assert set(budgets) >= {"assess", "generate", "tests", "refine"}
+
+
+def test_short_task_with_examples_takes_the_fast_path_without_an_lm_call():
+    lm = scripted_lm({"generated_code": [GOOD]})
+    mark = history_mark()
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="auto")).report
+    assert report.route == "simple"
+    assert len(lm_calls_since(mark)) == 1  # generate only: no assess, plan or tests
+    assert any("Routed simple" in note for note in report.notes)
