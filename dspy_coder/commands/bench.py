@@ -14,7 +14,11 @@ from __future__ import annotations
 import argparse
 import logging
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from dspy_coder.errors import UsageError
@@ -227,17 +231,41 @@ def _run(args: argparse.Namespace, settings) -> int:
         settings.temperature,
     )
     lm = settings.configure()
-    result = run_session(
-        config,
-        lm,
-        out_dir,
-        dataset=dataset,
-        selection=selection,
-        tracking_uri=None if args.no_mlflow else settings.tracking_uri,
-        argv=canonical_argv(args, settings, out_dir),
-    )
+    with stop_on_sigterm():
+        result = run_session(
+            config,
+            lm,
+            out_dir,
+            dataset=dataset,
+            selection=selection,
+            tracking_uri=None if args.no_mlflow else settings.tracking_uri,
+            argv=canonical_argv(args, settings, out_dir),
+        )
     sys.stdout.write(_headline(result.rows, out_dir, result.mlflow_run_id, settings))
     return 0
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM (``kill PID``) into KeyboardInterrupt for the block, so a stopped run still
+    writes its partial summary and marks its MLflow run KILLED. Main thread only.
+
+    Example:
+        >>> with stop_on_sigterm():
+        ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[str]:

@@ -1,0 +1,58 @@
+"""A session stopped midway (Ctrl-C or SIGTERM) leaves a partial report and a resumable file."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from dspy_coder.bench.grading import Grade
+from dspy_coder.bench.runner import BenchConfig
+from dspy_coder.bench.session import run_session
+from dspy_coder.bench.store import read_records
+from dspy_coder.bench.variants import resolve_variant
+from dspy_coder.commands.bench import stop_on_sigterm
+from tests.bench.helpers import PROBLEMS, RIGHT, answers_lm, exec_grader
+
+
+def test_interrupted_session_writes_partial_report_and_resumes(tmp_path: Path):
+    graded: list[str] = []
+
+    def interrupting_grader(problem, code) -> Grade:
+        if problem.entry_point == "negate":
+            raise KeyboardInterrupt
+        graded.append(problem.task_id)
+        return exec_grader(problem, code)
+
+    config = BenchConfig(
+        variants=[resolve_variant("baseline")], problems=PROBLEMS, lm_label="dummy"
+    )
+    out = tmp_path / "run"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with pytest.raises(KeyboardInterrupt):
+        run_session(config, answers_lm(RIGHT), out, tracking_uri=uri, grader=interrupting_grader)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is False and summary["answers"] == 1
+    assert "INCOMPLETE (1/3" in (out / "table.md").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sessions"][-1]["state"] == "stopped: KeyboardInterrupt"
+    import mlflow
+
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(manifest["mlflow_run_id"])
+    assert run.info.status == "KILLED"
+
+    result = run_session(config, answers_lm(RIGHT), out, tracking_uri=None, grader=exec_grader)
+    assert result.complete and len(read_records(out / "results.jsonl")) == 3
+    assert graded.count("Toy/double") == 1  # not redone
+
+
+def test_sigterm_becomes_keyboard_interrupt_only_inside_the_block():
+    previous = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt):
+        with stop_on_sigterm():
+            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next statement
+            pytest.fail("SIGTERM did not interrupt")
+    assert signal.getsignal(signal.SIGTERM) == previous
