@@ -47,7 +47,8 @@ def plot_pass_at_1(
     values = [100 * r.pass_at_1 for r in rows]
     fig = _figure(max(5.0, 1.4 * len(rows) + 1.5), 4.2)
     ax = fig.subplots()
-    bars = ax.bar(range(len(rows)), values, color="#4C72B0")
+    bars = ax.bar(range(len(rows)), values, width=0.55, color="#4C72B0")
+    ax.set_xlim(-0.8, len(rows) - 0.2)
     for bar, row, value in zip(bars, rows, values, strict=True):
         ax.text(
             bar.get_x() + bar.get_width() / 2,
@@ -59,7 +60,7 @@ def plot_pass_at_1(
         )
     ax.set_xticks(range(len(rows)), labels, fontsize=8)
     ax.set_ylabel("pass@1 (%)")
-    ax.set_ylim(0, 110)
+    ax.set_ylim(0, 115)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, path)
