@@ -31,37 +31,74 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "GEPA or SIMBA, scored by the train problems' own tests in the sandbox. The test split "
         "is never used. Ctrl-C keeps the best program found so far.",
     )
-    parser.add_argument("--program", dest="kind", choices=("coder", "baseline", "cot"),
-                        default="coder", help="program to compile (default: coder)")
-    parser.add_argument("--optimizer", default="bootstrap",
-                        help=f"one of {', '.join(OPTIMIZER_CHOICES)} (DSPy class names also work)")
-    parser.add_argument("--budget", choices=("light", "medium", "heavy"), default="light",
-                        help="compute budget; see dspy_coder/optimizers/budgets.py (default light)")
-    parser.add_argument("--trials", type=int, default=None,
-                        help="override: candidate sets / MIPRO trials / SIMBA steps")
+    parser.add_argument(
+        "--program",
+        dest="kind",
+        choices=("coder", "baseline", "cot"),
+        default="coder",
+        help="program to compile (default: coder)",
+    )
+    parser.add_argument(
+        "--optimizer",
+        default="bootstrap",
+        help=f"one of {', '.join(OPTIMIZER_CHOICES)} (DSPy class names also work)",
+    )
+    parser.add_argument(
+        "--budget",
+        choices=("light", "medium", "heavy"),
+        default="light",
+        help="compute budget; see dspy_coder/optimizers/budgets.py (default light)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        help="override: candidate sets / MIPRO trials / SIMBA steps",
+    )
     parser.add_argument("--train-size", type=int, default=None, help="override: train problems")
     parser.add_argument("--dev-size", type=int, default=None, help="override: dev problems")
     parser.add_argument("--max-demos", type=int, default=None, help="override: max demos")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="parallel program runs (keep 1 for an in-process local model)")
-    parser.add_argument("--teacher-lm", default=None,
-                        help="LM for bootstrapping demos and proposing instructions "
-                        "(default: the student --lm)")
-    parser.add_argument("--dataset", default="humaneval",
-                        help="'humaneval' or a JSONL file in HumanEval format")
-    parser.add_argument("--split-seed", type=int, default=None,
-                        help="seed of the train/dev/test split (default: the fixed project seed)")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="output directory for program.json and program.meta.json")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="parallel program runs (keep 1 for an in-process local model)",
+    )
+    parser.add_argument(
+        "--teacher-lm",
+        default=None,
+        help="LM for bootstrapping demos and proposing instructions (default: the student --lm)",
+    )
+    parser.add_argument(
+        "--dataset", default="humaneval", help="'humaneval' or a JSONL file in HumanEval format"
+    )
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        default=None,
+        help="seed of the train/dev/test split (default: the fixed project seed)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output directory for program.json and program.meta.json",
+    )
     parser.add_argument("--max-iterations", type=int, default=None, help="coder option")
     parser.add_argument("--threshold", type=float, default=None, help="coder option")
     parser.add_argument("--no-plan", action="store_true", help="coder option")
     parser.add_argument("--no-tests", action="store_true", help="coder option")
     parser.add_argument("--no-refine", action="store_true", help="coder option")
-    parser.add_argument("--no-final-eval", action="store_true",
-                        help="skip scoring the compiled program on the train/dev problems")
-    parser.add_argument("--eval-uncompiled", action="store_true",
-                        help="also score the uncompiled program on the dev problems")
+    parser.add_argument(
+        "--no-final-eval",
+        action="store_true",
+        help="skip scoring the compiled program on the train/dev problems",
+    )
+    parser.add_argument(
+        "--eval-uncompiled",
+        action="store_true",
+        help="also score the uncompiled program on the dev problems",
+    )
     parser.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     return parser
 
@@ -74,8 +111,13 @@ def coder_options(args: argparse.Namespace) -> dict[str, Any]:
         if flags:
             raise UsageError(f"--{flags[0].replace('_', '-')} applies to --program coder only.")
         return {}
-    options: dict[str, Any] = {"max_iterations": 4, "threshold": 0.9, "use_plan": not args.no_plan,
-                               "use_tests": not args.no_tests, "use_refine": not args.no_refine}
+    options: dict[str, Any] = {
+        "max_iterations": 4,
+        "threshold": 0.9,
+        "use_plan": not args.no_plan,
+        "use_tests": not args.no_tests,
+        "use_refine": not args.no_refine,
+    }
     if args.max_iterations is not None:
         if args.max_iterations < 1:
             raise UsageError("--max-iterations must be >= 1.")
@@ -96,19 +138,32 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if args.threads < 1:
         raise UsageError("--threads must be >= 1.")
     optimizer = resolve_optimizer(args.optimizer)
-    budget = budget_for(args.budget, trials=args.trials, train_size=args.train_size,
-                        dev_size=args.dev_size, max_demos=args.max_demos)
+    budget = budget_for(
+        args.budget,
+        trials=args.trials,
+        train_size=args.train_size,
+        dev_size=args.dev_size,
+        max_demos=args.max_demos,
+    )
     options = coder_options(args)
     problems = load_problems(args.dataset)
     student = settings.configure()
     teacher = settings.make_lm(args.teacher_lm) if args.teacher_lm else None
     request = OptimizeRequest(
-        kind=args.kind, optimizer=optimizer, budget=budget, out_dir=args.out,
-        student_spec=settings.lm, teacher_spec=args.teacher_lm, dataset=str(args.dataset),
-        program_options=options, threads=args.threads,
+        kind=args.kind,
+        optimizer=optimizer,
+        budget=budget,
+        out_dir=args.out,
+        student_spec=settings.lm,
+        teacher_spec=args.teacher_lm,
+        dataset=str(args.dataset),
+        program_options=options,
+        threads=args.threads,
         seed=args.split_seed if args.split_seed is not None else DEFAULT_SPLIT_SEED,
-        final_eval=not args.no_final_eval, baseline_eval=args.eval_uncompiled,
-        tracking_uri=settings.tracking_uri, track=not args.no_tracking,
+        final_eval=not args.no_final_eval,
+        baseline_eval=args.eval_uncompiled,
+        tracking_uri=settings.tracking_uri,
+        track=not args.no_tracking,
         command="dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
     )
     sidecar = run_optimization(request, problems=problems, student_lm=student, teacher_lm=teacher)
@@ -117,9 +172,12 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         "program": str(args.out / "program.json"),
         "optimizer": sidecar["optimizer_class"],
         "budget": args.budget,
-        "train_score": scores["train"], "dev_score": scores["dev"],
-        "dev_solved": scores["dev_solved"], "uncompiled_dev": scores["uncompiled_dev"],
-        "compile_seconds": sidecar["compile_seconds"], "lm_calls": sidecar["lm_calls"]["compile"],
+        "train_score": scores["train"],
+        "dev_score": scores["dev"],
+        "dev_solved": scores["dev_solved"],
+        "uncompiled_dev": scores["uncompiled_dev"],
+        "compile_seconds": sidecar["compile_seconds"],
+        "lm_calls": sidecar["lm_calls"]["compile"],
         "interrupted": sidecar["interrupted"],
     }
     sys.stdout.write(json.dumps(summary, indent=2) + "\n")
