@@ -7,7 +7,9 @@ Usage:
 
 Prompt and generation rates come from llama.cpp's own counters (prompt evaluation and token
 generation time, excluding sampling and Python overhead); "DSPy call" is the wall time of one
-uncached dspy.Predict call through make_lm, for scale.
+uncached dspy.Predict call through make_lm, for scale (it may include waiting for the
+machine-wide llama.cpp lock held by other dspy-coder processes). The measured calls take that
+lock too, but other programs still share the CPU: the load average is recorded.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def _child(name: str, reps: int, max_tokens: int, threads: int | None) -> dict:
     from dspy_coder.lm import make_lm
     from dspy_coder.local_models import ensure_model_file, get_spec
     from dspy_coder.local_models.engine import LlamaCppEngine
+    from dspy_coder.local_models.machine_lock import machine_lock
 
     started = time.perf_counter()
     path = ensure_model_file(get_spec(name))
@@ -62,12 +65,14 @@ def _child(name: str, reps: int, max_tokens: int, threads: int | None) -> dict:
 
     prompt_rates, gen_rates, prompt_tokens, gen_tokens = [], [], [], []
     for rep in range(reps):
-        llama.reset()  # no prompt-prefix reuse between repetitions
-        llama_cpp.llama_perf_context_reset(llama.ctx)
-        llama.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=0.0, seed=rep
-        )
-        perf = llama_cpp.llama_perf_context(llama.ctx)
+        # Take turns with other dspy-coder processes, as the engine does.
+        with machine_lock():
+            llama.reset()  # no prompt-prefix reuse between repetitions
+            llama_cpp.llama_perf_context_reset(llama.ctx)
+            llama.create_chat_completion(
+                messages=messages, max_tokens=max_tokens, temperature=0.0, seed=rep
+            )
+            perf = llama_cpp.llama_perf_context(llama.ctx)
         prompt_tokens.append(perf.n_p_eval)
         gen_tokens.append(perf.n_eval)
         prompt_rates.append(1000.0 * perf.n_p_eval / perf.t_p_eval_ms)
@@ -98,7 +103,7 @@ def _child(name: str, reps: int, max_tokens: int, threads: int | None) -> dict:
 
 
 def _run_child(name: str, reps: int, max_tokens: int, threads: int | None) -> dict:
-    """Start the child, poll its RSS with psutil every 20 ms, return its figures + peak RSS."""
+    """Start the child, poll its RSS with psutil every 200 ms, return its figures + peak RSS."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -125,7 +130,7 @@ def _run_child(name: str, reps: int, max_tokens: int, threads: int | None) -> di
                 peak = max(peak, watched.memory_info().rss)
             except psutil.Error:
                 return
-            time.sleep(0.02)
+            time.sleep(0.2)
 
     poller = threading.Thread(target=poll, daemon=True)
     poller.start()
@@ -226,6 +231,7 @@ def main() -> None:
         print(f"benchmarking {name} ...", file=sys.stderr, flush=True)
         for threads in args.threads:
             results.append(_run_child(name, args.reps, args.max_tokens, threads or None))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # progress, in case
     report = _report(machine, results, load_before, os.getloadavg())
     print(report)
     if not args.no_write:
