@@ -88,6 +88,25 @@ def cpu_has_amx() -> bool:
     return False
 
 
+def build_has_amx() -> bool:
+    """Whether the installed llama.cpp was compiled with AMX kernels (``-march=native`` on an
+    AMX CPU does that; ``scripts/install_llama_cpp.sh`` builds without them)."""
+    try:
+        import llama_cpp
+
+        info = llama_cpp.llama_print_system_info()
+    except Exception:  # no library: the load will fail later with a clear error
+        return False
+    text = info.decode() if isinstance(info, bytes) else str(info)
+    return "AMX_INT8 = 1" in text
+
+
+def amx_repack_crashes() -> bool:
+    """llama.cpp 0.3.36 segfaults in decode after repacking weights for AMX: only a build
+    with AMX kernels on an AMX CPU is at risk, and only then are extra buffers turned off."""
+    return cpu_has_amx() and build_has_amx()
+
+
 @contextlib.contextmanager
 def _model_params_without_extra_buffers() -> Iterator[None]:
     """Make ``Llama()`` load weights without llama.cpp's extra (repacking) buffer types.
@@ -246,7 +265,9 @@ class LlamaCppEngine:
         default_max_tokens: answer cap when the request sets none.
         builtin: name of the built-in model this file is (kept for save/load).
         extra_buffers: let llama.cpp repack weights into extra buffer types (AMX, CPU repack).
-            Default: only on CPUs without AMX, where llama.cpp 0.3.36's AMX path segfaults.
+            Default: on, unless this llama.cpp build has AMX kernels and the CPU has AMX
+            (llama.cpp 0.3.36's AMX repack segfaults; ``scripts/install_llama_cpp.sh`` builds
+            without AMX so the fast AVX2 repack stays on).
 
     Unset sampling options default to greedy decoding (temperature 0). Structured output
     (DSPy's JSONAdapter) is enforced with llama.cpp's JSON grammar.
@@ -287,7 +308,9 @@ class LlamaCppEngine:
         self.default_max_tokens = default_max_tokens
         self.builtin = builtin
         self._requested_extra_buffers = extra_buffers
-        self.extra_buffers = (not cpu_has_amx()) if extra_buffers is None else extra_buffers
+        if extra_buffers is None:
+            extra_buffers = not amx_repack_crashes()
+        self.extra_buffers = extra_buffers
 
     def load(self) -> _Loaded:
         """Load (or reuse) the shared model; returns it with its lock and load time."""

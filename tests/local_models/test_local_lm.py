@@ -218,3 +218,17 @@ def test_json_adapter_structured_output_uses_llama_json_mode(fake_gguf):
     response_format = fake.calls[-1]["response_format"]
     assert response_format["type"] == "json_object"  # llama.cpp's grammar-constrained JSON
     assert "answer" in response_format["schema"]["properties"]
+
+
+@pytest.mark.parametrize(("cpu", "build", "expected"), [
+    (True, True, False), (True, False, True), (False, True, True), (False, False, True),
+])
+def test_extra_buffers_are_off_only_for_an_amx_build_on_an_amx_cpu(
+    fake_gguf, monkeypatch, cpu, build, expected
+):
+    from dspy_coder.local_models import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "cpu_has_amx", lambda: cpu)
+    monkeypatch.setattr(engine_module, "build_has_amx", lambda: build)
+    path, _fake = fake_gguf
+    assert engine_module.LlamaCppEngine(path).extra_buffers is expected
