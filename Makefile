@@ -16,12 +16,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip setuptools wheel
 
+# llama-cpp-python built without AMX (see the script); cached per flag set across venvs.
+$(VENV)/.installed-llama: scripts/install_llama_cpp.sh | $(BIN)/python
+	scripts/install_llama_cpp.sh "$(PIP)"
+	touch $@
+
 # Installed-extras stamps: each depends on pyproject.toml, so edits re-install, reruns don't.
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-llama
 	$(PIP) install -e '.[test,model-0-5b]'
 	touch $@
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: pyproject.toml $(VENV)/.installed-llama
 	$(PIP) install -e '.[model-1-5b]'
 	touch $@
 
