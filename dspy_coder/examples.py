@@ -141,14 +141,15 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
     for number, example in enumerate(examples, start=1):
         code = (
             f"def test_docstring_example_{number}():\n"
-            f"    result = {example.call}\n"
-            f"    expected = {example.expected}\n"
-            f"    if isinstance(expected, float) or isinstance(result, float):\n"
-            f"        import math\n"
-            f"        ok = math.isclose(result, expected, rel_tol=1e-6, abs_tol=1e-6)\n"
+            f"    _call = {example.call!r}\n"
+            f"    _result = {example.call}\n"
+            f"    _expected = {example.expected}\n"
+            f"    if isinstance(_expected, float) or isinstance(_result, float):\n"
+            f"        import math as _math\n"
+            f"        _ok = _math.isclose(_result, _expected, rel_tol=1e-6, abs_tol=1e-6)\n"
             f"    else:\n"
-            f"        ok = result == expected\n"
-            f"    assert ok, f'{example.call} returned {{result!r}}, expected {{expected!r}}'\n"
+            f"        _ok = _result == _expected\n"
+            f"    assert _ok, f'{{_call}} returned {{_result!r}}, expected {{_expected!r}}'\n"
         )
         tests.append(
             TestCase(

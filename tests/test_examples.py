@@ -54,3 +54,29 @@ def test_humaneval_examples_agree_with_canonical_solutions(humaneval):
                 mismatched.add(problem.task_id)
     assert total >= 350
     assert mismatched == {"HumanEval/47", "HumanEval/148"}
+
+
+def test_rendered_tests_compile_and_pass_for_every_humaneval_example(humaneval):
+    """The rendered test functions are valid Python for every example (quotes, nesting) and
+    pass on the reference solution, except HumanEval's two wrong docstrings."""
+    failing = set()
+    for problem in humaneval:
+        namespace: dict = {}
+        exec(problem.prompt + problem.canonical_solution, namespace)
+        for test in doc_example_tests(extract_doc_examples(problem.prompt, problem.entry_point)):
+            exec(compile(test.code, f"{problem.task_id}.py", "exec"), namespace)
+            try:
+                namespace[test.name]()
+            except AssertionError as exc:
+                assert "returned" in str(exc) and "expected" in str(exc)
+                failing.add(problem.task_id)
+    assert failing == {"HumanEval/47", "HumanEval/148"}
+
+
+def test_message_quotes_a_call_with_string_arguments():
+    [example] = extract_doc_examples("def f(s):\n    >>> f('ab')\n    2\n", "f")
+    [test] = doc_example_tests([example])
+    namespace: dict = {"f": len, "call": None}
+    exec("def f(s):\n    return 5\n" + test.code, namespace)
+    with pytest.raises(AssertionError, match=r"f\('ab'\) returned 5, expected 2"):
+        namespace[test.name]()

@@ -260,3 +260,27 @@ def test_short_task_with_examples_takes_the_fast_path_without_an_lm_call():
     assert report.route == "simple"
     assert len(lm_calls_since(mark)) == 1  # generate only: no assess, plan or tests
     assert any("Routed simple" in note for note in report.notes)
+
+
+def test_real_sandbox_runs_docstring_tests_with_string_arguments():
+    """Scripted LM, real sandbox and interpreter: quoting in examples must not break tests."""
+    prompt = (
+        "def count_vowels(s: str) -> int:\n"
+        '    """Count the vowels in s.\n'
+        "    >>> count_vowels('hello')\n"
+        "    2\n"
+        '    >>> count_vowels("sky")\n'
+        "    0\n"
+        '    """\n'
+    )
+    wrong = "def count_vowels(s: str) -> int:\n    return len(s)\n"
+    right = "def count_vowels(s: str) -> int:\n    return sum(c in 'aeiou' for c in s)\n"
+    lm = scripted_lm({"generated_code": [wrong, wrong, wrong], "fixed_code": [right]})
+    coder = Coder(routing="simple", refine_attempts=1, profiler=no_profiler)
+    with dspy.context(lm=lm):
+        report = coder(prompt=prompt).report
+    first = report.attempts[0]
+    assert first.execution.status == "failed"
+    assert "count_vowels('hello') returned 5, expected 2" in first.feedback
+    assert report.status == "success"
+    assert report.code.strip() == right.strip()
