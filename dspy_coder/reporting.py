@@ -7,7 +7,7 @@ Example:
 from __future__ import annotations
 
 from dspy_coder.evaluation import RunState
-from dspy_coder.types import Cost, DevelopmentReport
+from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 from dspy_coder.vetting import mark_vetted
 
 
@@ -35,9 +35,7 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
         status=status,
         code=best.code if best else "",
         tests=tests,
-        metrics=best.metrics
-        if best
-        else DevelopmentReport.model_fields["metrics"].default_factory(),
+        metrics=best.metrics if best else PerformanceMetrics(),
         plan=state.plan,
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
