@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 Routing = Literal["auto", "simple", "complex"]
 
 # Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
-STEP_MAX_TOKENS = {"assess": 96, "plan": 400, "generate": 900, "tests": 700, "refine": 1000}
+STEP_MAX_TOKENS = {"assess": 96, "plan": 600, "generate": 900, "tests": 700, "refine": 1000}
 _LM_FAILURES = (
     "APIConnectionError",
     "ServiceUnavailableError",
@@ -85,6 +85,10 @@ class Coder(dspy.Module):
             (generate, verify with the docstring examples, refine only on failure); "complex"
             always plans, writes tests and profiles.
         use_plan / use_tests / use_refine: ablation switches.
+        refine_attempts: rollouts per ``dspy.Refine`` round. With more than one, Refine asks the
+            LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
+        reason_first: let the first generation reason before writing code (ChainOfThought);
+            off by default because the small local models write better code directly.
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
@@ -99,8 +103,9 @@ class Coder(dspy.Module):
         use_plan: bool = True,
         use_tests: bool = True,
         use_refine: bool = True,
-        refine_attempts: int = 2,
+        refine_attempts: int = 1,
         generate_max_iters: int = 3,
+        reason_first: bool = False,
         weights: ScoreWeights | None = None,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,
@@ -127,6 +132,7 @@ class Coder(dspy.Module):
             use_tests=use_tests,
             use_refine=use_refine,
             refine_attempts=refine_attempts,
+            reason_first=reason_first,
         )
         self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
         self.routing, self.refine_attempts = routing, refine_attempts
@@ -149,7 +155,7 @@ class Coder(dspy.Module):
         self.assess = dspy.Predict(ComplexityAssessor, max_tokens=budget["assess"])
         self.planner = dspy.Predict(CodePlanner, max_tokens=budget["plan"])
         self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters,
-                                     max_tokens=budget["generate"])
+                                     max_tokens=budget["generate"], reason_first=reason_first)
         self.write_tests = GenerateTests(max_tokens=budget["tests"])
         self.refine_step = RefineStep(max_tokens=budget["refine"])
 

@@ -284,3 +284,14 @@ def test_real_sandbox_runs_docstring_tests_with_string_arguments():
     assert "count_vowels('hello') returned 5, expected 2" in first.feedback
     assert report.status == "success"
     assert report.code.strip() == right.strip()
+
+
+@pytest.mark.parametrize("reason_first", [False, True])
+def test_first_generation_reasons_only_when_asked(reason_first: bool):
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [GOOD]})
+    start = history_mark()
+    run(lm, make_coder(executor, reason_first=reason_first))
+    (call,) = lm_calls_since(start)
+    asks_for_reasoning = "[[ ## reasoning ## ]]" in all_prompts([call])
+    assert asks_for_reasoning is reason_first

@@ -1,7 +1,9 @@
 """Summaries of benchmark results: pass@k and mean cost per variant, as JSON and Markdown.
 
 Rows are grouped by (variant, LM, program fingerprint). pass@k uses the unbiased estimator
-over problems; cost figures are means per answer (one sample of one problem).
+over problems; cost figures are means per answer (one sample of one problem), taken over the
+answers whose LM calls all ran (a DSPy cache hit costs nothing and would flatter the mean);
+``cached_answers`` says how many answers were left out for that reason.
 
 Example:
     >>> rows = summarise(read_records(Path("benchmarks/results/x/results.jsonl")))  # doctest: +SKIP
@@ -36,6 +38,9 @@ class VariantSummary(BaseModel):
     program_errors: int = 0
     no_code: int = 0
     timeouts: int = 0
+    cached_answers: int = Field(
+        default=0, description="Answers with a DSPy cache hit, left out of the cost means."
+    )
     mean_lm_calls: float = 0.0
     mean_prompt_tokens: float = 0.0
     mean_completion_tokens: float = 0.0
@@ -78,6 +83,7 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
     first_passed = sorted(
         task for task, rs in per_problem.items() if min(rs, key=lambda r: r.sample).passed
     )
+    fresh = [r for r in records if not r.cost.cached_calls] or records
     return VariantSummary(
         variant=key[0],
         lm=key[1],
@@ -90,11 +96,12 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
         program_errors=sum(bool(r.program_error) for r in records),
         no_code=sum(r.grade_status == "no_code" for r in records),
         timeouts=sum(r.grade_status == "timeout" for r in records),
-        mean_lm_calls=round(_mean([r.cost.lm_calls for r in records]), 2),
-        mean_prompt_tokens=round(_mean([r.cost.prompt_tokens for r in records]), 1),
-        mean_completion_tokens=round(_mean([r.cost.completion_tokens for r in records]), 1),
-        mean_wall_time_s=round(_mean([r.cost.wall_time_s for r in records]), 2),
-        mean_iterations=round(_mean([r.cost.iterations for r in records]), 2),
+        cached_answers=sum(bool(r.cost.cached_calls) for r in records),
+        mean_lm_calls=round(_mean([r.cost.lm_calls for r in fresh]), 2),
+        mean_prompt_tokens=round(_mean([r.cost.prompt_tokens for r in fresh]), 1),
+        mean_completion_tokens=round(_mean([r.cost.completion_tokens for r in fresh]), 1),
+        mean_wall_time_s=round(_mean([r.cost.wall_time_s for r in fresh]), 2),
+        mean_iterations=round(_mean([r.cost.iterations for r in fresh]), 2),
         total_wall_time_s=round(sum(r.cost.wall_time_s for r in records), 1),
         task_ids=sorted(per_problem),
         passed_task_ids=first_passed,
@@ -110,7 +117,8 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
     ks = sorted({int(k) for row in rows for k in row.pass_at}) or [1]
     head = (["run"] if run is not None else []) + ["variant", "LM", "problems", "samples"]
     head += [f"pass@{k}" for k in ks]
-    head += ["LM calls", "prompt tok", "completion tok", "wall s", "iterations", "errors"]
+    head += ["LM calls", "prompt tok", "completion tok", "wall s", "iterations", "errors",
+             "cached"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = ([run] if run is not None else []) + [
@@ -127,6 +135,7 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
             f"{row.mean_wall_time_s:.1f}",
             f"{row.mean_iterations:.2f}",
             str(row.program_errors),
+            str(row.cached_answers),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -174,7 +183,8 @@ def _table_header(manifest: dict, complete: bool, answers: int, expected: int | 
     lines += [
         f"- State: {state}",
         "",
-        "Costs are means per answer (one sample of one problem); wall s is generation time.",
+        "Costs are means per answer (one sample of one problem) over the answers that made every",
+        "LM call (DSPy cache hits are left out of the means); wall s is generation time.",
         "",
     ]
     return "\n".join(lines) + "\n"

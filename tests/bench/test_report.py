@@ -128,3 +128,15 @@ def test_compare_uses_common_problems(tmp_path: Path):
     assert "| full | baseline | local:m | 4 | 75.0% | 50.0% |" in comparison.markdown
     assert (tmp_path / "cmp" / "comparison.md").is_file()
     assert all(p.is_file() for p in comparison.plots)
+
+
+def test_cost_means_leave_out_cache_hits():
+    fresh = rec("T/0", tokens=(300, 100), wall=10.0)
+    hit = rec("T/1", tokens=(0, 0), wall=0.1)
+    hit.cost.cached_calls = 1
+    (row,) = summarise([fresh, hit])
+    assert row.cached_answers == 1
+    assert row.mean_prompt_tokens == 300
+    assert row.mean_wall_time_s == 10.0
+    assert row.pass_at_1 == 1.0  # accuracy still counts every answer
+    assert row.problems == 2
