@@ -1,9 +1,19 @@
 """Docstring examples -> ground-truth tests.
 
-Recognised forms (the ones HumanEval and ordinary docstrings use):
+Recognised forms (their parsers are in ``dspy_coder.example_forms``):
 
-    >>> add(2, 3)          add(2, 3) ➞ 5          add(2, 3) == 5
-    5                      add(2, 3) => 5         add(2, 3) should return 5
+* doctest: ``>>> add(2, 3)`` then ``5``; any closed expression such as
+  ``>>> round(div(1, 3), 2)`` then ``0.33``; ``>>> add(2, 3) == 5`` with no output line;
+* one line: ``add(2, 3) ➞ 5``, also with ``=>``, ``->``, ``==>``, ``==``, ``=``,
+  ``should return``, ``# returns``; the value may carry a ``# comment``, a trailing
+  ``(aside)`` or an agreeing equation chain (``-> 10 - 5 = 5``);
+* named inputs: ``For a = 2, b = 3 the output should be 5``; ``Input: a = 2, b = 3`` (or
+  ``Input:`` then ``a : 2`` lines, or a bare literal for one parameter) then ``Output: 5``;
+  ``a = 2, b = 3`` then ``return 5``.
+
+Only examples whose call is closed (literals, the entry point, the prompt's own functions and
+pure builtins) and whose expected value is a literal are kept: a wrong example would be a
+wrong test, so unclear text is skipped, not guessed.
 
 Example:
     >>> [e.call for e in extract_doc_examples("def f(x):\\n    # f(1) == 2", "f")]
@@ -12,126 +22,47 @@ Example:
 
 from __future__ import annotations
 
-import ast
-import re
+import logging
 
+from dspy_coder.example_forms import (
+    Signature,
+    block_examples,
+    doctest_examples,
+    for_sentence_example,
+    inline_example,
+    starts_block,
+)
 from dspy_coder.types import DocExample, TestCase
 
-_ARROW = re.compile(r"\s*(?:➞|→|==>|=>|->|==|should\s+return|returns?|should\s+be)\s*", re.I)
-_JSON_WORDS = {"true": "True", "false": "False", "null": "None"}
-
-
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source, mode="eval")
-    except (SyntaxError, ValueError):
-        return False
-    return True
-
-
-def _is_literal(source: str) -> bool:
-    try:
-        ast.literal_eval(source)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def _literal_call(call: str) -> bool:
-    """A call whose arguments are all literals (not ``f(n)`` from a recurrence definition)."""
-    try:
-        node = ast.parse(call, mode="eval").body
-    except SyntaxError:
-        return False
-    if not isinstance(node, ast.Call):
-        return False
-    args = list(node.args) + [k.value for k in node.keywords]
-    return all(_is_literal(ast.unparse(arg)) for arg in args)
-
-
-def _clean_expected(text: str) -> str | None:
-    """Trim trailing prose punctuation until the value is a Python literal."""
-    candidate = _JSON_WORDS.get(text.strip().rstrip(".,;").lower(), text.strip())
-    for _ in range(3):
-        if candidate and _is_literal(candidate):
-            return candidate
-        candidate = candidate.rstrip(".,;").strip()
-    return candidate if candidate and _is_literal(candidate) else None
-
-
-def _balanced_call(line: str, start: int) -> int | None:
-    """Index just past the ')' closing the call whose '(' is at ``start``."""
-    depth = 0
-    quote: str | None = None
-    for index in range(start, len(line)):
-        char = line[index]
-        if quote:
-            if char == quote and line[index - 1] != "\\":
-                quote = None
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-    return None
-
-
-def _inline_example(line: str, entry_point: str) -> DocExample | None:
-    """``entry_point(args) <arrow> value`` on one line."""
-    match = re.search(rf"\b{re.escape(entry_point)}\s*\(", line)
-    if not match:
-        return None
-    end = _balanced_call(line, match.end() - 1)
-    if end is None:
-        return None
-    call = line[match.start() : end]
-    arrow = _ARROW.match(line, end)
-    if not arrow or not _literal_call(call):
-        return None
-    # in prose a trailing "." ends the sentence, it is not a float's decimal point
-    expected = _clean_expected(line[arrow.end() :].strip().rstrip("."))
-    return DocExample(call=call, expected=expected) if expected else None
+logger = logging.getLogger(__name__)
 
 
 def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExample]:
-    """All examples in ``prompt`` whose call and expected value parse as Python."""
-    lines = prompt.splitlines()
+    """All examples in ``prompt`` whose call and expected value are trustworthy Python."""
+    sig = Signature.from_prompt(prompt, entry_point)
+    lines = [line.strip() for line in prompt.splitlines()]
     examples: list[DocExample] = []
     index = 0
     while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(">>>"):
-            call = stripped[3:].strip()
-            # doctest output runs to a blank line; keep the longest prefix that is a literal
-            expected, collected, end = None, [], index + 1
-            for cursor in range(index + 1, len(lines)):
-                nxt = lines[cursor].strip()
-                if not nxt or nxt.startswith((">>>", '"""', "'''")):
-                    break
-                collected.append(nxt)
-                value = _clean_expected(" ".join(collected))
-                if value is not None:
-                    expected, end = value, cursor + 1
-            index = end
-            if (
-                call
-                and expected
-                and _parses(call)
-                and (_literal_call(call) or not re.match(r"^\w+\(", call))
-            ):
-                examples.append(DocExample(call=call, expected=expected))
+        line = lines[index]
+        if line.startswith(">>>"):
+            found, index = doctest_examples(lines, index, sig)
+            examples.extend(found)
             continue
-        if entry_point:
-            example = _inline_example(stripped, entry_point)
-            if example:
-                examples.append(example)
+        if starts_block(line, sig):
+            found, after = block_examples(lines, index, sig)
+            if found:
+                examples.extend(found)
+                index = after
+                continue
+        example = inline_example(line, sig) or for_sentence_example(line, sig)
+        if example:
+            examples.append(example)
         index += 1
     unique: dict[tuple[str, str], DocExample] = {}
     for example in examples:
         unique.setdefault((example.call, example.expected), example)
+    logger.debug("%d docstring example(s) for %s", len(unique), entry_point)
     return list(unique.values())
 
 
