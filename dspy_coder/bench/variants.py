@@ -5,8 +5,9 @@ Built-in variants:
 - ``baseline``: one ``dspy.Predict`` call (``SingleShot``);
 - ``cot``: one ``dspy.ChainOfThought`` call;
 - ``coder``: the full pipeline (``Coder``), and its ablations ``coder-no-tests``,
-  ``coder-no-refine``, ``coder-no-plan``. Flags (``--no-tests``, ``--no-refine``, ``--no-plan``,
-  ``--max-iterations``) apply to every pipeline variant of a run.
+  ``coder-no-refine``, ``coder-no-plan``. The run's pipeline options (``Coder`` keyword
+  arguments, built from the command line by ``dspy_coder.commands.pipeline_options``) apply to
+  every pipeline variant of a run, and to compiled pipeline programs.
 
 A compiled program (``--program PATH``, saved with ``module.save(path)``) is rebuilt from the
 sidecar JSON the optimizer writes next to it (``{"program": "coder"|"baseline"|"cot",
@@ -15,7 +16,7 @@ keys) and a fingerprint: a hash of its class, options and DSPy state (instructio
 so results of an edited or recompiled program are never mixed with old ones.
 
 Example:
-    >>> spec = resolve_variant("coder", no_tests=True, max_iterations=2)
+    >>> spec = resolve_variant("coder", {"use_tests": False, "max_iterations": 2})
     >>> spec.label
     'coder-no-tests-it2'
     >>> program = spec.build()        # doctest: +SKIP
@@ -26,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,10 @@ class VariantSpec:
             parts.append(f"it{self.options['max_iterations']}")
         if "threshold" in self.options:
             parts.append(f"th{self.options['threshold']}")
+        if "routing" in self.options:
+            parts.append(f"route-{self.options['routing']}")
+        if "refine_attempts" in self.options:
+            parts.append(f"ra{self.options['refine_attempts']}")
         return "-".join(parts)
 
     def build(self):
@@ -142,16 +147,12 @@ def program_fingerprint(spec: VariantSpec, program: Any) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
-def resolve_variant(
-    name: str,
-    *,
-    no_tests: bool = False,
-    no_refine: bool = False,
-    no_plan: bool = False,
-    max_iterations: int | None = None,
-    threshold: float | None = None,
-) -> VariantSpec:
-    """A built-in variant by name, with the run's pipeline flags applied."""
+def resolve_variant(name: str, pipeline: Mapping[str, Any] | None = None) -> VariantSpec:
+    """A built-in variant by name, with the run's pipeline options applied.
+
+    ``pipeline`` holds ``Coder`` keyword arguments (e.g. ``{"use_tests": False}``); it is
+    applied to pipeline variants only and ignored by single-shot ones.
+    """
     if name not in NAMED_VARIANTS:
         raise UsageError(
             f"Unknown variant {name!r}; use one of: {', '.join(NAMED_VARIANTS)} "
@@ -160,33 +161,8 @@ def resolve_variant(
     kind, base = NAMED_VARIANTS[name]
     options = dict(base)
     if kind == "coder":
-        options.update(_coder_flags(no_tests, no_refine, no_plan, max_iterations, threshold))
+        options.update(pipeline or {})
     return VariantSpec(kind=kind, options=options)
-
-
-def _coder_flags(
-    no_tests: bool,
-    no_refine: bool,
-    no_plan: bool,
-    max_iterations: int | None,
-    threshold: float | None,
-) -> dict[str, Any]:
-    flags: dict[str, Any] = {}
-    if no_tests:
-        flags["use_tests"] = False
-    if no_refine:
-        flags["use_refine"] = False
-    if no_plan:
-        flags["use_plan"] = False
-    if max_iterations is not None:
-        if max_iterations < 1:
-            raise UsageError("--max-iterations must be >= 1.")
-        flags["max_iterations"] = max_iterations
-    if threshold is not None:
-        if not 0.0 <= threshold <= 1.0:
-            raise UsageError("--threshold must be between 0 and 1.")
-        flags["threshold"] = threshold
-    return flags
 
 
 def find_sidecar(program_path: Path) -> Path | None:
@@ -196,8 +172,11 @@ def find_sidecar(program_path: Path) -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
-def load_program_variant(path: str | Path, **flags: Any) -> VariantSpec:
-    """The variant for a compiled program file, read from its sidecar."""
+def load_program_variant(
+    path: str | Path, pipeline: Mapping[str, Any] | None = None
+) -> VariantSpec:
+    """The variant for a compiled program file, read from its sidecar; ``pipeline`` options
+    override a compiled pipeline's saved options (and are ignored for single-shot programs)."""
     program_path = Path(path)
     if program_path.is_dir():  # `dspy-coder optimize --out DIR` writes DIR/program.json
         program_path = program_path / "program.json"
@@ -219,7 +198,7 @@ def load_program_variant(path: str | Path, **flags: Any) -> VariantSpec:
         raise UsageError(f"Sidecar {sidecar}: 'program' must be one of {KINDS}, got {kind!r}.")
     options = dict(meta.get("options") or meta.get("program_options") or {})
     if kind == "coder":
-        options.update(_coder_flags(**flags))
+        options.update(pipeline or {})
     stem = program_path.parent.name if program_path.stem == "program" else program_path.stem
     split = meta.get("split") or {}
     used = frozenset([*(split.get("train_used") or []), *(split.get("dev_used") or [])])

@@ -21,6 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dspy_coder.commands.pipeline_options import (
+    add_pipeline_options,
+    pipeline_argv,
+    pipeline_options,
+)
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -88,14 +93,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="grade a --program even on problems it was compiled on",
     )
-    prog.add_argument("--no-tests", action="store_true", help="pipeline without generated tests")
-    prog.add_argument("--no-refine", action="store_true", help="pipeline without refinement")
-    prog.add_argument("--no-plan", action="store_true", help="pipeline without planning")
-    prog.add_argument(
-        "--max-iterations", type=int, help="pipeline iteration limit (default: the pipeline's own)"
-    )
-    prog.add_argument(
-        "--threshold", type=float, help="pipeline stop score (default: the pipeline's own)"
+    add_pipeline_options(
+        parser.add_argument_group(
+            "pipeline", "apply to every coder variant and compiled coder program of the run"
+        )
     )
     run = parser.add_argument_group("running")
     run.add_argument(
@@ -185,16 +186,10 @@ def _run(args: argparse.Namespace, settings) -> int:
     )
     from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems, select_problems
 
-    flags = dict(
-        no_tests=args.no_tests,
-        no_refine=args.no_refine,
-        no_plan=args.no_plan,
-        max_iterations=args.max_iterations,
-        threshold=args.threshold,
-    )
+    pipeline = pipeline_options(args)
     names = _split_list(args.variant) or ([] if args.program else ["baseline"])
-    variants = [resolve_variant(name, **flags) for name in names]
-    variants += [load_program_variant(path, **flags) for path in args.program]
+    variants = [resolve_variant(name, pipeline) for name in names]
+    variants += [load_program_variant(path, pipeline) for path in args.program]
     split_seed = DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed
     problems = select_problems(
         load_problems(args.dataset),
@@ -283,8 +278,11 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
         ("--split-seed", args.split_seed, None),
         ("--stride", args.stride, 1),
         ("--limit", args.limit, None),
-        ("--max-iterations", args.max_iterations, None),
-        ("--threshold", args.threshold, None),
+    ):
+        if value != default:
+            argv += [flag, str(value)]
+    argv += pipeline_argv(args)
+    for flag, value, default in (
         ("--samples", args.samples, 1),
         ("--workers", args.workers, 1),
         ("--grade-timeout", args.grade_timeout, 10.0),
@@ -296,9 +294,6 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
             argv += [flag, str(value)]
     for flag, on in (
         ("--allow-compile-overlap", args.allow_compile_overlap),
-        ("--no-tests", args.no_tests),
-        ("--no-refine", args.no_refine),
-        ("--no-plan", args.no_plan),
         ("--retry-errors", args.retry_errors),
         ("--no-reports", args.no_reports),
         ("--no-mlflow", args.no_mlflow),

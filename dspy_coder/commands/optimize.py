@@ -16,11 +16,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.commands.pipeline_options import (
+    add_pipeline_options,
+    pipeline_options,
+    refuse_pipeline_flags,
+)
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
 OPTIMIZER_CHOICES = ("bootstrap", "random-search", "mipro", "gepa", "simba")
+# The pipeline options a compile starts from. Written out in full so the sidecar records them;
+# the threshold is 0.9 here (the pipeline's own default is 0.95), as it has been for every
+# program compiled so far, so that compiles stay comparable.
+CODER_COMPILE_DEFAULTS: dict[str, Any] = {
+    "max_iterations": 4,
+    "threshold": 0.9,
+    "use_plan": True,
+    "use_tests": True,
+    "use_refine": True,
+}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -84,11 +99,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         required=True,
         help="output directory for program.json and program.meta.json",
     )
-    parser.add_argument("--max-iterations", type=int, default=None, help="coder option")
-    parser.add_argument("--threshold", type=float, default=None, help="coder option")
-    parser.add_argument("--no-plan", action="store_true", help="coder option")
-    parser.add_argument("--no-tests", action="store_true", help="coder option")
-    parser.add_argument("--no-refine", action="store_true", help="coder option")
+    add_pipeline_options(
+        parser.add_argument_group("pipeline", "options of --program coder"),
+        defaults=CODER_COMPILE_DEFAULTS,
+    )
     parser.add_argument(
         "--no-final-eval",
         action="store_true",
@@ -104,29 +118,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def coder_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Constructor options of the pipeline from the command-line flags."""
+    """Constructor options of the program to compile: for the pipeline,
+    ``CODER_COMPILE_DEFAULTS`` overridden by the pipeline flags; none for the others."""
     if args.kind != "coder":
-        flags = [f for f in ("max_iterations", "threshold") if getattr(args, f) is not None]
-        flags += [f for f in ("no_plan", "no_tests", "no_refine") if getattr(args, f)]
-        if flags:
-            raise UsageError(f"--{flags[0].replace('_', '-')} applies to --program coder only.")
+        refuse_pipeline_flags(args, f"--program {args.kind}")
         return {}
-    options: dict[str, Any] = {
-        "max_iterations": 4,
-        "threshold": 0.9,
-        "use_plan": not args.no_plan,
-        "use_tests": not args.no_tests,
-        "use_refine": not args.no_refine,
-    }
-    if args.max_iterations is not None:
-        if args.max_iterations < 1:
-            raise UsageError("--max-iterations must be >= 1.")
-        options["max_iterations"] = args.max_iterations
-    if args.threshold is not None:
-        if not 0.0 <= args.threshold <= 1.0:
-            raise UsageError("--threshold must be between 0 and 1.")
-        options["threshold"] = args.threshold
-    return options
+    return {**CODER_COMPILE_DEFAULTS, **pipeline_options(args)}
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:

@@ -13,6 +13,11 @@ import argparse
 import logging
 from pathlib import Path
 
+from dspy_coder.commands.pipeline_options import (
+    add_pipeline_options,
+    pipeline_options,
+    refuse_pipeline_flags,
+)
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -44,13 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     source.add_argument("--humaneval", metavar="ID", help="a HumanEval problem, e.g. HumanEval/12")
     source.add_argument("--demo", action="store_true", help="solve the built-in demo task")
     parser.add_argument("--entry-point", help="function name (default: detected from the task)")
-    parser.add_argument("--max-iterations", type=int, default=4)
-    parser.add_argument("--threshold", type=float, default=0.95)
-    parser.add_argument("--routing", choices=["auto", "simple", "complex"], default="auto")
-    parser.add_argument("--no-plan", action="store_true")
-    parser.add_argument("--no-tests", action="store_true")
-    parser.add_argument("--no-refine", action="store_true")
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
+    add_pipeline_options(parser.add_argument_group("pipeline"))
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     return parser
 
@@ -72,20 +72,19 @@ def _read_task(args: argparse.Namespace):
 
 
 def _build_program(args: argparse.Namespace):
+    """The Coder with the pipeline flags, or a compiled program (pipeline flags override the
+    options it was compiled with, as in ``bench``)."""
+    options = pipeline_options(args)
     if args.program:
-        from dspy_coder.optimizers import load_program
+        from dspy_coder.optimizers import load_program, read_sidecar
 
-        return load_program(args.program)
+        kind = read_sidecar(args.program).get("program") if options else "coder"
+        if kind != "coder":
+            refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
+        return load_program(args.program, **options)
     from dspy_coder.program import Coder
 
-    return Coder(
-        max_iterations=args.max_iterations,
-        threshold=args.threshold,
-        routing=args.routing,
-        use_plan=not args.no_plan,
-        use_tests=not args.no_tests,
-        use_refine=not args.no_refine,
-    )
+    return Coder(**options)
 
 
 def _write_outputs(out: Path, report) -> None:
@@ -100,8 +99,8 @@ def run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.reporting import render_report
 
     prompt, entry_point, task_id, problem = _read_task(args)
+    program = _build_program(args)  # before the LM loads, so a bad flag fails fast
     settings.configure()
-    program = _build_program(args)
     logger.info("Solving %s with %s", task_id or "the task", settings.lm)
     prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
     report = getattr(prediction, "report", None)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
 
 from dspy_coder import cli
 from dspy_coder.bench.store import read_records
+from dspy_coder.commands.pipeline_options import pipeline_options
 from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
 
 
@@ -104,6 +106,30 @@ def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
     assert cli.main([*base, "--samples", "3"]) == 2  # temperature 0
     assert cli.main([*base, "--ids", "Toy/missing"]) == 2
     assert cli.main(["bench", "compare", str(tmp_path / "none")]) == 2
+
+
+def test_pipeline_flags_are_checked_and_recorded_in_the_reproducing_command(
+    tmp_path: Path, dataset: Path, dummy_lm
+):
+    out = tmp_path / "run"
+    base = ["bench", "--dataset", str(dataset), "--no-mlflow", "--lm", "dummy/x"]
+    assert cli.main([*base, "--out", str(out), "--max-iterations", "0"]) == 2
+    assert cli.main([*base, "--out", str(out), "--threshold", "2"]) == 2
+    assert not out.exists()  # refused before anything ran
+    flags = ["--threshold", "0.8", "--routing", "simple", "--refine-attempts", "2", "--no-plan"]
+    assert (
+        cli.main([*base, "--variant", "baseline", "--limit", "1", "--out", str(out), *flags]) == 0
+    )
+    command = json.loads((out / "manifest.json").read_text())["command"]
+    assert " ".join(flags) in command
+    # the recorded command parses back to the same pipeline options
+    parsed = cli.build_parser().parse_args(shlex.split(command)[1:])
+    assert pipeline_options(parsed) == {
+        "threshold": 0.8,
+        "routing": "simple",
+        "refine_attempts": 2,
+        "use_plan": False,
+    }
 
 
 def test_default_run_name_is_stable_and_safe():

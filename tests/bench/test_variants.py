@@ -22,17 +22,46 @@ def test_labels_name_the_ablations():
     assert resolve_variant("baseline").label == "baseline"
     assert resolve_variant("cot").label == "cot"
     assert resolve_variant("coder").label == "coder"
-    assert resolve_variant("coder", no_tests=True).label == "coder-no-tests"
-    assert resolve_variant("coder-no-plan", max_iterations=2).label == "coder-no-plan-it2"
-    # pipeline flags do not touch single-shot variants
-    assert resolve_variant("baseline", no_tests=True).options == {}
+    assert resolve_variant("coder", {"use_tests": False}).label == "coder-no-tests"
+    assert resolve_variant("coder-no-plan", {"max_iterations": 2}).label == "coder-no-plan-it2"
+    assert (
+        resolve_variant("coder", {"routing": "simple", "refine_attempts": 2}).label
+        == "coder-route-simple-ra2"
+    )
+    # pipeline options do not touch single-shot variants
+    assert resolve_variant("baseline", {"use_tests": False}).options == {}
 
 
-def test_unknown_variant_and_bad_flags_are_usage_errors():
+@pytest.mark.parametrize(
+    ("words", "options"),
+    [
+        ([], {}),
+        (["--no-tests"], {"use_tests": False}),
+        (["--no-refine", "--no-plan"], {"use_refine": False, "use_plan": False}),
+        (["--max-iterations", "2"], {"max_iterations": 2}),
+        (["--threshold", "0.9", "--no-tests"], {"threshold": 0.9, "use_tests": False}),
+    ],
+)
+def test_bench_flags_give_the_options_and_fingerprints_they_always_gave(words, options):
+    """Result files are keyed by label and fingerprint, and the fingerprint hashes the
+    variant's options: the flags bench had before they were shared must give exactly the
+    options (so the fingerprints) they gave then: only the flags that were set."""
+    from dspy_coder import cli
+    from dspy_coder.commands.pipeline_options import pipeline_options
+
+    pipeline = pipeline_options(cli.build_parser().parse_args(["bench", *words]))
+    spec = resolve_variant("coder", pipeline)
+    assert spec.options == options
+    assert spec == VariantSpec(kind="coder", options=options)
+    before = VariantSpec(kind="coder", options=options)
+    assert program_fingerprint(spec, spec.build()) == program_fingerprint(before, before.build())
+
+
+def test_unknown_variant_and_bad_options_are_usage_errors():
     with pytest.raises(UsageError, match="Unknown variant"):
         resolve_variant("gpt")
-    with pytest.raises(UsageError, match="max-iterations"):
-        resolve_variant("coder", max_iterations=0)
+    with pytest.raises(UsageError, match="max_iterations"):  # the Coder checks its own options
+        resolve_variant("coder", {"max_iterations": 0}).build()
 
 
 def test_builtin_variants_build_the_right_programs():
@@ -41,9 +70,12 @@ def test_builtin_variants_build_the_right_programs():
 
 
 def test_coder_variant_passes_its_options():
-    coder = resolve_variant("coder", no_refine=True, max_iterations=2).build()
+    coder = resolve_variant(
+        "coder", {"use_refine": False, "max_iterations": 2, "refine_attempts": 3}
+    ).build()
     assert type(coder).__name__ == "Coder"
     assert coder.max_iterations == 2 and coder.use_refine is False
+    assert coder.refine_attempts == 3
 
 
 def test_fingerprint_follows_instructions_and_demos():
@@ -114,3 +146,18 @@ def test_compiled_program_directory_and_compile_overlap(tmp_path: Path):
     check_compile_overlap(spec, ["HumanEval/0", "HumanEval/2"])  # held-out: fine
     with pytest.raises(UsageError, match="compiled on 1 of the selected problems"):
         check_compile_overlap(spec, ["HumanEval/0", "HumanEval/7"])
+
+
+def test_pipeline_options_override_a_compiled_pipelines_saved_options(tmp_path: Path):
+    (tmp_path / "program.json").write_text("{}")
+    (tmp_path / "program.meta.json").write_text(
+        json.dumps({"program": "coder", "options": {"threshold": 0.9, "use_tests": True}})
+    )
+    spec = load_program_variant(tmp_path, {"use_tests": False, "max_iterations": 2})
+    assert spec.options == {"threshold": 0.9, "use_tests": False, "max_iterations": 2}
+    assert load_program_variant(tmp_path).options == {"threshold": 0.9, "use_tests": True}
+    baseline = tmp_path / "b"
+    baseline.mkdir()
+    (baseline / "program.json").write_text("{}")
+    (baseline / "program.meta.json").write_text(json.dumps({"program": "baseline"}))
+    assert load_program_variant(baseline, {"use_tests": False}).options == {}

@@ -105,3 +105,46 @@ def test_dspy_coder_main_dispatches_optimize(tmp_path, dataset, patched):
     code = cli.main(["optimize", "--program", "baseline", "--optimizer", "adam",
                      "--dataset", str(dataset), "--out", str(tmp_path), "--no-tracking"])
     assert code == 2  # the real entry point reaches optimize.run and maps UsageError to 2
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="dspy-coder")
+    optimize.add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["optimize", "--out", "unused", *argv])
+
+
+def test_coder_options_start_from_the_compile_defaults_and_take_every_pipeline_flag():
+    assert optimize.coder_options(parse([])) == {
+        "max_iterations": 4,
+        "threshold": 0.9,  # the compile default, not the pipeline's 0.95
+        "use_plan": True,
+        "use_tests": True,
+        "use_refine": True,
+    }
+    args = parse(["--threshold", "0.95", "--routing", "complex", "--refine-attempts", "2",
+                  "--no-tests", "--max-iterations", "3"])
+    assert optimize.coder_options(args) == {
+        "max_iterations": 3,
+        "threshold": 0.95,
+        "routing": "complex",
+        "refine_attempts": 2,
+        "use_plan": True,
+        "use_tests": False,
+        "use_refine": True,
+    }
+
+
+def test_coder_options_are_validated_and_refused_for_other_programs():
+    with pytest.raises(UsageError, match="--max-iterations must be at least 1"):
+        optimize.coder_options(parse(["--max-iterations", "0"]))
+    with pytest.raises(UsageError, match="--threshold must be between 0 and 1"):
+        optimize.coder_options(parse(["--threshold", "1.2"]))
+    with pytest.raises(UsageError, match="--routing applies to the coder pipeline only"):
+        optimize.coder_options(parse(["--program", "cot", "--routing", "simple"]))
+    assert optimize.coder_options(parse(["--program", "baseline"])) == {}
+
+
+def test_optimize_help_names_its_own_threshold_default(capsys):
+    with pytest.raises(SystemExit):
+        parse(["--help"])
+    assert "(default 0.9)" in " ".join(capsys.readouterr().out.split())
