@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dspy_coder import _env  # noqa: F401
+from dspy_coder.commands.interrupts import exit_code_for
 from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
 
 logger = logging.getLogger("dspy_coder")
@@ -141,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except DspyCoderError as exc:  # pragma: no cover - defensive
         logger.error("%s", exc)
         return 1
-    except KeyboardInterrupt:
-        logger.error("Interrupted.")
-        return 130
+    except KeyboardInterrupt as exc:
+        logger.error("Interrupted%s.", f" ({exc})" if str(exc) else "")
+        return exit_code_for(exc)
 
 
 if __name__ == "__main__":

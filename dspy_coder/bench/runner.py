@@ -21,7 +21,6 @@ import logging
 import queue
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from dspy_coder.bench.store import (
 )
 from dspy_coder.bench.usage import usage_from_history
 from dspy_coder.bench.variants import VariantSpec, program_fingerprint
+from dspy_coder.bench.workers import DaemonPool
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import RunError, SetupError, UsageError
 
@@ -258,8 +258,10 @@ def _execute(
     if not todo:
         return []
     results: queue.Queue[ResultRecord | BaseException] = queue.Queue()
-    gen_pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="bench-gen")
-    grade_pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="bench-grade")
+    # Daemon threads, so Ctrl-C/SIGTERM need not wait for the problem in progress: once the
+    # pools are stopped, an abandoned job drops its result (it is redone on resume).
+    gen_pool = DaemonPool(config.workers, "bench-gen")
+    grade_pool = DaemonPool(config.workers, "bench-grade")
 
     def grade_and_queue(generated: Generated) -> None:
         try:
@@ -281,6 +283,8 @@ def _execute(
         except BaseException as exc:
             results.put(exc)
             return
+        if gen_pool.stopped:  # the run was stopped while this job ran: abandon it
+            return
         if generated.fatal is not None:
             results.put(generated.fatal)
             return
@@ -292,6 +296,7 @@ def _execute(
         gen_pool.submit(generate_then_hand_off, job)
     records: list[ResultRecord] = []
     only_errors = True
+    finished = False
     try:
         while len(records) < len(todo):
             try:
@@ -314,9 +319,13 @@ def _execute(
                     "(LM server, model, pipeline bug), not wrong answers; fix it, then rerun "
                     "the same command with --retry-errors to resume."
                 )
+        finished = True
     finally:
-        gen_pool.shutdown(wait=False, cancel_futures=True)
-        grade_pool.shutdown(wait=False, cancel_futures=True)
+        # Finished: every thread is idle, let them end. Stopped (an error, Ctrl-C, SIGTERM):
+        # drop the queued jobs and do not wait for the ones in progress.
+        wait_s = 1.0 if finished else 0.0
+        gen_pool.stop(wait_s)
+        grade_pool.stop(wait_s)
     return records
 
 

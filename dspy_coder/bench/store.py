@@ -2,8 +2,10 @@
 (problem, variant, program fingerprint, LM, sample).
 
 A rerun reads the file first and skips every key already present, so a long run can be
-stopped (Ctrl-C, a killed session) and continued with the same command. Lines are appended
-and flushed one at a time; a torn last line (a crash mid-write) is ignored on reading.
+stopped (Ctrl-C, a killed session) and continued with the same command. Each line is appended
+with one ``write`` call on an ``O_APPEND`` descriptor, so a line is in the file whole or not at
+all, even when Ctrl-C/SIGTERM (raised between Python bytecodes) interrupts the writer; a torn
+last line (a crash of the machine mid-write) is still ended and ignored on reading.
 
 Example:
     >>> store = ResultsStore(Path("benchmarks/results/run/results.jsonl"))  # doctest: +SKIP
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,9 +115,7 @@ class ResultsStore:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._repair_torn_tail()
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
-                handle.flush()
+            append_whole_line(self.path, line)
 
     def _repair_torn_tail(self) -> None:
         """If the file does not end in a newline (a crash mid-write), end the torn line."""
@@ -124,12 +125,24 @@ class ResultsStore:
             handle.seek(-1, 2)
             last = handle.read(1)
         if last != b"\n":
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write("\n")
+            append_whole_line(self.path, "\n")
+
+
+def append_whole_line(path: Path, line: str) -> None:
+    """Append ``line`` (ending in a newline) with a single ``write`` on an ``O_APPEND``
+    descriptor: no buffering that could flush half a line, and no Python code between the
+    first and the last byte for a KeyboardInterrupt to land in."""
+    data = line.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        written = os.write(fd, data)
+        while written < len(data):  # a regular file takes it all at once unless the disk is full
+            written += os.write(fd, data[written:])
+    finally:
+        os.close(fd)
 
 
 def append_json_line(path: Path, payload: dict) -> None:
     """Append one JSON object as a line (used for the optional full-report log)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(payload, default=str) + "\n")
+    append_whole_line(path, json.dumps(payload, default=str) + "\n")

@@ -14,13 +14,10 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_argv,
@@ -226,7 +223,7 @@ def _run(args: argparse.Namespace, settings) -> int:
         settings.temperature,
     )
     lm = settings.configure()
-    with stop_on_sigterm():
+    with stop_on_signals():  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
         result = run_session(
             config,
             lm,
@@ -238,29 +235,6 @@ def _run(args: argparse.Namespace, settings) -> int:
         )
     sys.stdout.write(_headline(result.rows, out_dir, result.mlflow_run_id, settings))
     return 0
-
-
-@contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """Turn SIGTERM (``kill PID``) into KeyboardInterrupt for the block, so a stopped run still
-    writes its partial summary and marks its MLflow run KILLED. Main thread only.
-
-    Example:
-        >>> with stop_on_sigterm():
-        ...     pass
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[str]:

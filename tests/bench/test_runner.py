@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import dspy
@@ -250,3 +251,40 @@ def test_several_variants_are_keyed_apart(tmp_path: Path):
     for record in outcome.records:
         by_variant[record.variant] = by_variant.get(record.variant, 0) + record.passed
     assert by_variant == {"right": 3, "wrong": 0}
+
+
+def test_a_stopped_run_does_not_wait_for_the_job_in_progress(tmp_path: Path):
+    """Ctrl-C while the program is mid-problem: run_benchmark raises at once, the finished
+    answers stay in the file, and the abandoned job writes nothing when it finally returns."""
+    release, hanging = threading.Event(), threading.Event()
+    program = SpyProgram(RIGHT)
+    original_forward = program.forward
+
+    def forward(**kwargs):
+        if kwargs["entry_point"] == "square":
+            hanging.set()
+            release.wait(timeout=30)  # a local model taking minutes
+        return original_forward(**kwargs)
+
+    program.forward = forward  # type: ignore[method-assign]
+
+    def on_record(record, progress) -> None:
+        if progress.done == 2:
+            assert hanging.wait(timeout=10)
+            raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_benchmark(
+            config_for([spy_variant(program)]),
+            None_lm(),
+            tmp_path,
+            grader=exec_grader,
+            on_record=on_record,
+        )
+    assert time.monotonic() - started < 5
+    release.set()  # the abandoned generation returns now ...
+    time.sleep(0.5)
+    records = read_records(tmp_path / RESULTS_FILE)  # ... and is not recorded
+    assert sorted(r.task_id for r in records) == ["Toy/double", "Toy/negate"]
+    assert not (tmp_path / "reports.jsonl").exists()

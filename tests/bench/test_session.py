@@ -14,7 +14,7 @@ from dspy_coder.bench.runner import BenchConfig
 from dspy_coder.bench.session import run_session
 from dspy_coder.bench.store import read_records
 from dspy_coder.bench.variants import resolve_variant
-from dspy_coder.commands.bench import stop_on_sigterm
+from dspy_coder.commands.interrupts import SignalInterrupt, exit_code_for, stop_on_signals
 from tests.bench.helpers import PROBLEMS, RIGHT, answers_lm, exec_grader
 
 
@@ -49,10 +49,14 @@ def test_interrupted_session_writes_partial_report_and_resumes(tmp_path: Path):
     assert graded.count("Toy/double") == 1  # not redone
 
 
-def test_sigterm_becomes_keyboard_interrupt_only_inside_the_block():
-    previous = signal.getsignal(signal.SIGTERM)
-    with pytest.raises(KeyboardInterrupt):
-        with stop_on_sigterm():
-            os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next statement
-            pytest.fail("SIGTERM did not interrupt")
-    assert signal.getsignal(signal.SIGTERM) == previous
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signals_become_keyboard_interrupts_only_inside_the_block(signum: int, code: int):
+    previous = signal.getsignal(signum)
+    with pytest.raises(KeyboardInterrupt) as raised:
+        with stop_on_signals():
+            os.kill(os.getpid(), signum)  # the handler runs before the next statement
+            pytest.fail("the signal did not interrupt")
+    assert isinstance(raised.value, SignalInterrupt) and raised.value.signum == signum
+    assert exit_code_for(raised.value) == code
+    assert exit_code_for(KeyboardInterrupt()) == 130  # a plain Ctrl-C elsewhere
+    assert signal.getsignal(signum) == previous

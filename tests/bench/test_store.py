@@ -96,3 +96,25 @@ def test_usage_from_history_counts_calls_tokens_and_cache_hits():
         200,
         50,
     )
+
+
+def test_each_line_is_one_write_call(tmp_path: Path, monkeypatch):
+    """A line goes to the file in a single write(), so Ctrl-C cannot leave half of it."""
+    import os
+
+    from dspy_coder.bench import store as store_module
+
+    writes: list[bytes] = []
+    real_write = os.write
+
+    def spy_write(fd: int, data: bytes) -> int:
+        writes.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(store_module.os, "write", spy_write)
+    big = record("T/0").model_copy(update={"code": "x = 1\n" * 50_000})  # ~300 KB
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append(big)
+    store_module.append_json_line(tmp_path / "reports.jsonl", {"report": "y" * 100_000})
+    assert len(writes) == 2 and all(w.endswith(b"\n") and w.count(b"\n") == 1 for w in writes)
+    assert read_records(tmp_path / "r.jsonl")[0].code == big.code

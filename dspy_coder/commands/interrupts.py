@@ -1,0 +1,58 @@
+"""Ctrl-C and ``kill``: stop a command with KeyboardInterrupt and exit 128 + the signal number.
+
+Inside :func:`stop_on_signals`, SIGINT and SIGTERM raise :class:`SignalInterrupt` (a
+``KeyboardInterrupt``) in the main thread, so ``finally`` blocks still write partial results and
+MLflow marks the run KILLED; ``dspy-coder`` then exits 130 (SIGINT) or 143 (SIGTERM), as a
+shell reports a process killed by that signal.
+
+Example:
+    >>> with stop_on_signals():
+    ...     pass
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+INTERRUPT_EXIT_CODE = 128 + signal.SIGINT
+
+
+class SignalInterrupt(KeyboardInterrupt):
+    """The command was stopped by signal ``signum``."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def exit_code_for(interrupt: KeyboardInterrupt) -> int:
+    """130 for Ctrl-C, 128 + the signal number for a :class:`SignalInterrupt`."""
+    return interrupt.exit_code if isinstance(interrupt, SignalInterrupt) else INTERRUPT_EXIT_CODE
+
+
+@contextmanager
+def stop_on_signals(
+    signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
+) -> Iterator[None]:
+    """Raise :class:`SignalInterrupt` on these signals inside the block (main thread only;
+    elsewhere the block runs unchanged). The previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise SignalInterrupt(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in signums}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

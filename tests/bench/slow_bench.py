@@ -1,0 +1,44 @@
+"""``dspy-coder bench`` on the toy problems with a program that hangs on one of them.
+
+Run as ``python -m tests.bench.slow_bench DATASET OUT TRACKING_URI`` (from the repository root)
+by tests/bench/test_interrupt.py, which signals it while the program hangs. No LM is loaded:
+the baseline program is replaced by one that answers from a table, and grading runs in-process.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import dspy
+from dspy.utils import DummyLM
+
+from dspy_coder import cli
+from dspy_coder.baseline import SingleShot
+from dspy_coder.bench import runner
+from tests.bench.helpers import RIGHT, exec_grader
+
+HANG_ON = "square"
+HANG_S = 600.0
+
+
+def main(dataset: str, out: str, tracking_uri: str) -> int:
+    started = Path(out + ".hanging")
+
+    def forward(self, prompt: str, entry_point: str | None = None, **_: object):
+        if entry_point == HANG_ON:
+            started.write_text("hanging\n")
+            time.sleep(HANG_S)  # like a local model that takes minutes
+        return dspy.Prediction(code=RIGHT[entry_point])
+
+    SingleShot.forward = forward
+    cli.Settings.make_lm = lambda self, spec=None, **kw: DummyLM([])
+    runner.make_grader = lambda timeout_s: exec_grader
+    argv = ["bench", "--dataset", dataset, "--variant", "baseline", "--lm", "dummy/slow"]
+    argv += ["--out", out, "--tracking-uri", tracking_uri]
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:4]))

@@ -1,0 +1,79 @@
+"""``kill`` or Ctrl-C stops a bench run within seconds, even while the program is mid-problem:
+finished answers are kept, the in-flight one is abandoned (redone on resume), the summary is
+written, the MLflow run is KILLED and the exit code says which signal stopped it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dspy_coder.bench.store import read_records
+from tests.bench.helpers import PROBLEMS
+
+ROOT = Path(__file__).resolve().parents[2]
+STOP_WITHIN_S = 10.0
+
+
+def _wait_for(condition, timeout_s: float, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if proc.poll() is not None:
+            raise AssertionError(f"the run ended early: {proc.communicate()[1][-3000:]}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"timed out: {proc.communicate()[1][-3000:]}")
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize(
+    ("signum", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["term", "int"]
+)
+def test_a_signal_stops_a_hanging_run_promptly_and_keeps_finished_answers(
+    tmp_path: Path, signum: int, exit_code: int
+):
+    dataset = tmp_path / "toy.jsonl"
+    dataset.write_text("".join(json.dumps(p.model_dump()) + "\n" for p in PROBLEMS))
+    out = tmp_path / "run"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.slow_bench", str(dataset), str(out), uri],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    hanging = Path(str(out) + ".hanging")
+    _wait_for(hanging.exists, 120, proc)  # two answers done, the third hangs for 10 minutes
+    proc.send_signal(signum)
+    sent = time.monotonic()
+    try:
+        _, stderr = proc.communicate(timeout=STOP_WITHIN_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"still running {STOP_WITHIN_S:.0f} s after the signal: {proc.communicate()}")
+    took = time.monotonic() - sent
+    assert proc.returncode == exit_code, stderr[-3000:]
+    assert took < STOP_WITHIN_S
+
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 2  # whole lines only, no torn tail
+    assert sorted(r.task_id for r in read_records(out / "results.jsonl")) == [
+        "Toy/double",
+        "Toy/negate",
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["complete"] is False and summary["answers"] == 2
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sessions"][-1]["state"].startswith("stopped")
+    import mlflow
+
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(manifest["mlflow_run_id"])
+    assert run.info.status == "KILLED"
