@@ -128,6 +128,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="do not keep full DevelopmentReports in reports.jsonl",
     )
     run.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
+    run.add_argument(
+        "--lm-cache",
+        action="store_true",
+        help="answer repeated prompts from DSPy's cache (fast reruns; off by default because "
+        "a cache hit costs nothing and would make the cost figures wrong)",
+    )
     return parser
 
 
@@ -222,7 +228,8 @@ def _run(args: argparse.Namespace, settings) -> int:
         args.samples,
         settings.temperature,
     )
-    lm = settings.configure()
+    # Cost figures need real calls: no DSPy cache unless asked (resuming uses results.jsonl).
+    lm = settings.configure(cache=args.lm_cache)
     with stop_on_signals():  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
         result = run_session(
             config,
@@ -271,6 +278,7 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
         ("--retry-errors", args.retry_errors),
         ("--no-reports", args.no_reports),
         ("--no-mlflow", args.no_mlflow),
+        ("--lm-cache", args.lm_cache),
     ):
         if on:
             argv.append(flag)

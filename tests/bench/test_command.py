@@ -143,3 +143,24 @@ def test_default_run_name_is_stable_and_safe():
         default_run_name("humaneval", "all", ["coder"], "openai/gpt-4o-mini", 5, 0.8)
         == "humaneval-all-coder-openai_gpt-4o-mini-n5-t0.8"
     )
+
+
+@pytest.mark.parametrize(("flags", "cache"), [([], False), (["--lm-cache"], True)])
+def test_bench_calls_the_lm_without_dspy_cache_unless_asked(
+    tmp_path: Path, dataset: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str], cache: bool
+):
+    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
+    seen: list[dict] = []
+
+    def make_lm(self, spec=None, **overrides):
+        seen.append(overrides)
+        return answers_lm(RIGHT)
+
+    monkeypatch.setattr(cli.Settings, "make_lm", make_lm)
+    out = tmp_path / "run"
+    argv = ["bench", "--dataset", str(dataset), "--lm", "dummy/x", "--out", str(out),
+            "--no-mlflow", *flags]
+    assert cli.main(argv) == 0
+    assert seen and all(o.get("cache") is cache for o in seen)
+    command = json.loads((out / "manifest.json").read_text())["command"]
+    assert ("--lm-cache" in command) is cache
