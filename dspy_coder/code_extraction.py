@@ -42,6 +42,11 @@ def _defines(code: str, name: str) -> bool:
     )
 
 
+def statement_in(node: ast.stmt, lines: list[str], code: str) -> bool:
+    """Whether the prompt statement ``node`` already appears verbatim in ``code``."""
+    return "\n".join(lines[node.lineno - 1 : node.end_lineno]).strip() in code
+
+
 def _prompt_context(prompt: str, entry_point: str, code: str) -> str:
     """The prompt's imports and helper definitions that ``code`` does not define itself."""
     try:
@@ -52,7 +57,11 @@ def _prompt_context(prompt: str, entry_point: str, code: str) -> str:
     pieces: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            pieces.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+            statement = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            if not re.search(rf"^{re.escape(statement.strip())}\s*$", code, re.M):
+                pieces.append(statement)
+        elif isinstance(node, ast.Assign) and statement_in(node, lines, code):
+            continue
         elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Assign):
             name = getattr(node, "name", None)
             if name == entry_point or (name and _defines(code, name)):
@@ -75,17 +84,53 @@ def _strip_to_code(code: str) -> str:
     return code
 
 
+def _is_main_guard(node: ast.stmt) -> bool:
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
+def _is_demo_call(node: ast.stmt, entry_point: str) -> bool:
+    """``print(...)`` or a bare ``entry_point(...)`` call at module level: example usage."""
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+        return False
+    func = node.value.func
+    return isinstance(func, ast.Name) and func.id in ("print", entry_point)
+
+
+def drop_module_level_checks(code: str, entry_point: str) -> str:
+    """Remove the example usage models append after the function: module-level ``assert``
+    statements, ``if __name__ == "__main__":`` blocks, and ``print(...)`` or bare calls of the
+    entry point. One wrong self-written assert would otherwise fail the whole module on import.
+    Code that does not parse is returned unchanged."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    drop = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.Assert) or _is_main_guard(node) or _is_demo_call(node, entry_point)
+    ]
+    if not drop:
+        return code
+    lines = code.splitlines()
+    for node in sorted(drop, key=lambda n: n.lineno, reverse=True):
+        del lines[node.lineno - 1 : node.end_lineno]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     """A complete module for ``raw`` model output answering ``prompt``.
 
     - fenced or prose-wrapped code is extracted;
     - a bare function body is placed under the prompt's signature;
-    - the prompt's imports and helpers are kept when the model dropped them.
+    - the prompt's imports and helpers are kept when the model dropped them;
+    - example usage after the function (asserts, prints, a ``__main__`` block) is dropped.
     """
     code = _strip_to_code(extract_code(raw))
     if not entry_point:
         return code
     if _defines(code, entry_point):
+        code = drop_module_level_checks(code, entry_point).rstrip("\n")
         context = _prompt_context(prompt, entry_point, code)
         return f"{context}\n\n{code}\n" if context else f"{code}\n"
     if not code.strip():

@@ -41,3 +41,30 @@ def test_leading_prose_is_dropped():
     namespace: dict = {}
     exec(assemble_solution(raw, PROMPT, "double_all"), namespace)
     assert namespace["double_all"]([1]) == [1]
+
+
+def test_example_usage_after_the_function_is_dropped():
+    raw = (
+        "```python\nimport math\n\nLIMIT = 3\n\ndef f(x):\n    return x + 1\n\n"
+        "assert f(1) == 3  # a wrong self-written check\n"
+        "print(f(2))\nf(3)\n"
+        "if __name__ == '__main__':\n    print(f(4))\n```"
+    )
+    code = assemble_solution(raw, "def f(x):\n    '''Add one.'''\n", "f")
+    assert "assert" not in code and "print" not in code and "__main__" not in code
+    namespace: dict = {}
+    exec(code, namespace)  # loads without tripping the wrong assert
+    assert namespace["f"](1) == 2 and namespace["LIMIT"] == 3
+
+
+def test_setup_calls_at_module_level_are_kept():
+    raw = "import sys\nsys.setrecursionlimit(10000)\n\ndef f(n):\n    return n\n"
+    assert "sys.setrecursionlimit(10000)" in assemble_solution(raw, "def f(n):\n", "f")
+
+
+def test_prompt_imports_and_constants_are_not_repeated():
+    prompt = 'from typing import List\n\nFIX = """\nAdd more.\n"""\n\ndef f(xs: List[int]) -> int:\n'
+    raw = 'from typing import List\n\nFIX = """\nAdd more.\n"""\n\ndef f(xs: List[int]) -> int:\n    return 1\n'
+    code = assemble_solution(raw, prompt, "f")
+    assert code.count("from typing import List") == 1
+    assert code.count("FIX =") == 1
