@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.commands.pipeline_options import (
+    PIPELINE_DEFAULTS,
     add_pipeline_options,
     pipeline_options,
     refuse_pipeline_flags,
@@ -26,16 +27,10 @@ from dspy_coder.errors import UsageError
 logger = logging.getLogger(__name__)
 
 OPTIMIZER_CHOICES = ("bootstrap", "random-search", "mipro", "gepa", "simba")
-# The pipeline options a compile starts from. Written out in full so the sidecar records them;
-# the threshold is 0.9 here (the pipeline's own default is 0.95), as it has been for every
-# program compiled so far, so that compiles stay comparable.
-CODER_COMPILE_DEFAULTS: dict[str, Any] = {
-    "max_iterations": 4,
-    "threshold": 0.9,
-    "use_plan": True,
-    "use_tests": True,
-    "use_refine": True,
-}
+# The pipeline options a compile starts from: the pipeline's own defaults, written out in full
+# so the sidecar records them and a compiled pipeline differs from the uncompiled one only in
+# what the optimizer changed (it was compiled with threshold 0.9 before 2026-11-21 evening).
+CODER_COMPILE_DEFAULTS: dict[str, Any] = dict(PIPELINE_DEFAULTS)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -101,7 +96,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     add_pipeline_options(
         parser.add_argument_group("pipeline", "options of --program coder"),
-        defaults=CODER_COMPILE_DEFAULTS,
     )
     parser.add_argument(
         "--no-final-eval",

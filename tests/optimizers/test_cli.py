@@ -113,14 +113,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(["optimize", "--out", "unused", *argv])
 
 
-def test_coder_options_start_from_the_compile_defaults_and_take_every_pipeline_flag():
-    assert optimize.coder_options(parse([])) == {
-        "max_iterations": 4,
-        "threshold": 0.9,  # the compile default, not the pipeline's 0.95
-        "use_plan": True,
-        "use_tests": True,
-        "use_refine": True,
-    }
+def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_flag():
+    from dspy_coder.program import Coder
+
+    defaults = optimize.coder_options(parse([]))
+    config = Coder(executor=lambda *a, **k: None, profiler=lambda *a: None).config
+    assert defaults == {key: config[key] for key in defaults}  # the uncompiled pipeline's
+    assert defaults["threshold"] == 0.95
     args = parse(["--threshold", "0.95", "--routing", "complex", "--refine-attempts", "2",
                   "--no-tests", "--max-iterations", "3"])
     assert optimize.coder_options(args) == {
@@ -144,7 +143,7 @@ def test_coder_options_are_validated_and_refused_for_other_programs():
     assert optimize.coder_options(parse(["--program", "baseline"])) == {}
 
 
-def test_optimize_help_names_its_own_threshold_default(capsys):
+def test_optimize_help_names_the_pipeline_threshold_default(capsys):
     with pytest.raises(SystemExit):
         parse(["--help"])
-    assert "(default 0.9)" in " ".join(capsys.readouterr().out.split())
+    assert "(default 0.95)" in " ".join(capsys.readouterr().out.split())
