@@ -18,7 +18,9 @@ from dspy_coder.bench.store import read_records
 from tests.bench.helpers import PROBLEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-STOP_WITHIN_S = 10.0
+# The hanging answer would take 10 minutes; stopping includes writing the summary, plots and
+# the MLflow status, which on a loaded 2-core CI machine can take tens of seconds.
+STOP_WITHIN_S = 60.0
 
 
 def _wait_for(condition, timeout_s: float, proc: subprocess.Popen) -> None:
