@@ -25,6 +25,15 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 15] + " ...[truncated]"
 
 
+def essence(message: str) -> str:
+    """An assertion's own message when it has one (``message: f(1) returned 3, expected 2``),
+    without the assert source and locals around it; otherwise the whole text."""
+    for line in message.splitlines():
+        if line.strip().startswith("message: "):
+            return line.strip()[len("message: ") :]
+    return message
+
+
 def format_failures(result: ExecutionResult, counted: set[str]) -> str:
     """The failures of one run, counted tests first, as the LM will read them."""
     lines: list[str] = []
@@ -45,12 +54,13 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
         lines.insert(0, f"{len(confirmed)} of {len(relevant)} tests failed.")
     for test in confirmed:
         lines.append(
-            f"FAILED {test.name}: {_clip(test.message or 'assertion failed', MAX_MESSAGE_CHARS)}"
+            f"FAILED {test.name}: "
+            f"{_clip(essence(test.message or 'assertion failed'), MAX_MESSAGE_CHARS)}"
         )
     for test in unconfirmed:
         lines.append(
             f"UNCONFIRMED {test.name} (a generated test that may itself be wrong; fix the code "
-            f"only if the specification agrees): {_clip(test.message, MAX_MESSAGE_CHARS)}"
+            f"only if the specification agrees): {_clip(essence(test.message), MAX_MESSAGE_CHARS)}"
         )
     if not lines:
         return "All tests passed."

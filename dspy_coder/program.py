@@ -28,7 +28,7 @@ from dspy_coder.evaluation import CandidateEvaluator, Executor, Profiler, RunSta
 from dspy_coder.examples import doc_example_tests
 from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
-from dspy_coder.refinement import RefineStep
+from dspy_coder.refinement import RefineStep, RewriteStep
 from dspy_coder.reporting import build_report
 from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
@@ -41,9 +41,13 @@ from dspy_coder.vetting import screen_generated
 logger = logging.getLogger(__name__)
 
 Routing = Literal["auto", "simple", "complex"]
+RefineStrategy = Literal["alternate", "repair", "rewrite"]
+REFINE_STRATEGIES = ("alternate", "repair", "rewrite")
 
 # Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
-STEP_MAX_TOKENS = {"assess": 96, "plan": 600, "generate": 900, "tests": 700, "refine": 1000}
+STEP_MAX_TOKENS = {
+    "assess": 96, "plan": 600, "generate": 900, "tests": 700, "refine": 1000, "rewrite": 900,
+}
 _LM_FAILURES = (
     "APIConnectionError",
     "ServiceUnavailableError",
@@ -89,6 +93,10 @@ class Coder(dspy.Module):
             LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
         reason_first: let the first generation reason before writing code (ChainOfThought);
             off by default because the small local models write better code directly.
+        refine_strategy: what a refinement round does. "repair" shows the refiner the failing
+            code (CodeRefiner); "rewrite" asks for a fresh implementation from the task and the
+            failures only (CodeRewriter), because small models shown their code tend to repeat
+            it; "alternate" (default) rewrites in the first round, then alternates.
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
@@ -106,6 +114,7 @@ class Coder(dspy.Module):
         refine_attempts: int = 1,
         generate_max_iters: int = 3,
         reason_first: bool = False,
+        refine_strategy: RefineStrategy = "alternate",
         weights: ScoreWeights | None = None,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,
@@ -123,6 +132,8 @@ class Coder(dspy.Module):
             raise UsageError("threshold must be between 0 and 1.")
         if routing not in ("auto", "simple", "complex"):
             raise UsageError("routing must be 'auto', 'simple' or 'complex'.")
+        if refine_strategy not in REFINE_STRATEGIES:
+            raise UsageError(f"refine_strategy must be one of {', '.join(REFINE_STRATEGIES)}.")
         self.config = dict(
             max_iterations=max_iterations,
             threshold=threshold,
@@ -133,9 +144,11 @@ class Coder(dspy.Module):
             use_refine=use_refine,
             refine_attempts=refine_attempts,
             reason_first=reason_first,
+            refine_strategy=refine_strategy,
         )
         self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
         self.routing, self.refine_attempts = routing, refine_attempts
+        self.refine_strategy = refine_strategy
         self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
         self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
         self.simple_prompt_chars = simple_prompt_chars
@@ -158,6 +171,7 @@ class Coder(dspy.Module):
                                      max_tokens=budget["generate"], reason_first=reason_first)
         self.write_tests = GenerateTests(max_tokens=budget["tests"])
         self.refine_step = RefineStep(max_tokens=budget["refine"])
+        self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])
 
     # -- LM steps ------------------------------------------------------------------------------
 
@@ -237,23 +251,25 @@ class Coder(dspy.Module):
         best = state.best()
         task = state.task
         produced = len(state.attempts)
+        module = self._refine_module(iteration)
+        stage = "rewrite" if module is self.rewrite_step else "refine"
 
         def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
             code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
             attempt = self.evaluator.evaluate(
-                state, code, iteration, "refine", getattr(prediction, "reasoning", "")
+                state, code, iteration, stage, getattr(prediction, "reasoning", "")
             )
             return attempt.score
 
         refine = dspy.Refine(
-            module=self.refine_step,
+            module=module,
             N=self.refine_attempts,
             reward_fn=sandbox_reward,
             threshold=self.threshold,
         )
         self._call(
             state,
-            "refine",
+            stage,
             refine,
             task=text,
             code=best.code,
@@ -263,6 +279,14 @@ class Coder(dspy.Module):
         )
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: refinement produced no candidate")
+
+    def _refine_module(self, iteration: int) -> dspy.Module:
+        """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy."""
+        if self.refine_strategy == "repair":
+            return self.refine_step
+        if self.refine_strategy == "rewrite" or iteration % 2 == 0:
+            return self.rewrite_step
+        return self.refine_step
 
     # -- the loop ------------------------------------------------------------------------------
 

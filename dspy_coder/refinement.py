@@ -1,6 +1,9 @@
-"""The CodeRefiner step, wrapped in ``dspy.Refine`` with the sandbox score as reward.
+"""The refinement steps, wrapped in ``dspy.Refine`` with the sandbox score as reward.
 
-``RefineStep`` is the module ``dspy.Refine`` re-runs (with different rollout ids at
+``RefineStep`` repairs the current code (CodeRefiner); ``RewriteStep`` writes a fresh
+implementation from the task and the failures alone (CodeRewriter). Both take the same inputs
+and return ``fixed_code``, so the program can alternate them round by round.
+Each is the module ``dspy.Refine`` re-runs (with different rollout ids at
 temperature 1.0, and advice from earlier rollouts); the reward function runs each candidate
 in the sandbox and records it as an ``Attempt``, so every rollout is kept in the audit trail.
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 import dspy
 
 from dspy_coder.signatures.refiner import CodeRefiner
+from dspy_coder.signatures.rewriter import CodeRewriter
 
 
 class RefineStep(dspy.Module):
@@ -33,3 +37,19 @@ class RefineStep(dspy.Module):
         return dspy.Prediction(
             fixed_code=prediction.fixed_code, reasoning=getattr(prediction, "reasoning", "")
         )
+
+
+class RewriteStep(dspy.Module):
+    """One fresh attempt: the task and the failures so far -> new code (the old code unseen)."""
+
+    def __init__(self, max_tokens: int | None = None) -> None:
+        super().__init__()
+        config = {"max_tokens": max_tokens} if max_tokens else {}
+        self.write = dspy.Predict(CodeRewriter, **config)
+
+    def forward(
+        self, task: str, code: str, failures: str, metrics: str, history: str
+    ) -> dspy.Prediction:
+        del code, metrics, history  # unseen on purpose: no anchor on the failing code
+        prediction = self.write(task=task, failures=failures)
+        return dspy.Prediction(fixed_code=prediction.new_code, reasoning="")

@@ -201,7 +201,7 @@ class Attempt(BaseModel):
     """One iteration's candidate, kept forever in the audit trail."""
 
     iteration: int
-    stage: Literal["generate", "refine", "sample"] = "generate"
+    stage: Literal["generate", "refine", "rewrite", "sample"] = "generate"
     code: str
     reasoning: str = ""
     tests: list[TestCase] = Field(default_factory=list)

@@ -34,6 +34,8 @@ def passes_if_plus(code: str, name: str) -> tuple[bool, str]:
 
 def make_coder(executor: FakeExecutor, **options) -> Coder:
     options.setdefault("routing", "simple")
+    # the loop tests script repair answers (fixed_code); the strategies have their own tests
+    options.setdefault("refine_strategy", "repair")
     return Coder(
         executor=executor,
         interpreter_factory=FakeInterpreter,
@@ -234,23 +236,25 @@ def test_each_step_has_a_bounded_output_budget():
 
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({
-        "generated_code": [bad("g")], "fixed_code": [GOOD],
+        "generated_code": [bad("g")], "new_code": [bad("n")], "fixed_code": [GOOD],
         "test_code": [{"test_code": "def test_x():\n    assert add(1, 2) == 3\n",
                        "make_input": ""}],
     })
     mark = history_mark()
-    run(lm, make_coder(executor, routing="auto", refine_attempts=1),
+    run(lm, make_coder(executor, routing="auto", refine_attempts=1, refine_strategy="alternate",
+                       patience=5),
         prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add")
     budgets = {}
     for entry in lm_calls_since(mark):
         text = str(entry["messages"][-1]["content"])
         step = next((name for field, name in (("route", "assess"), ("approach", "plan"),
                                               ("generated_code", "generate"),
-                                              ("test_code", "tests"), ("fixed_code", "refine"))
+                                              ("test_code", "tests"), ("fixed_code", "refine"),
+                                              ("new_code", "rewrite"))
                      if f"[[ ## {field} ## ]]" in text), None)
         budgets[step] = entry["kwargs"].get("max_tokens")
     assert budgets == {name: STEP_MAX_TOKENS[name] for name in budgets}
-    assert set(budgets) >= {"assess", "generate", "tests", "refine"}
+    assert set(budgets) >= {"assess", "generate", "tests", "refine", "rewrite"}
 
 
 def test_short_task_with_examples_takes_the_fast_path_without_an_lm_call():
@@ -295,3 +299,39 @@ def test_first_generation_reasons_only_when_asked(reason_first: bool):
     (call,) = lm_calls_since(start)
     asks_for_reasoning = "[[ ## reasoning ## ]]" in all_prompts([call])
     assert asks_for_reasoning is reason_first
+
+
+def test_alternate_strategy_rewrites_without_the_failing_code_then_repairs_with_it():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({
+        "generated_code": [bad("first"), bad("first-again"), bad("first-third")],
+        "new_code": [bad("rewritten")],
+        "fixed_code": [GOOD],
+    })
+    mark = history_mark()
+    report = run(lm, make_coder(executor, refine_strategy="alternate", max_iterations=3,
+                                patience=5, refine_attempts=1)).report
+    assert [a.stage for a in report.attempts] == ["generate", "rewrite", "refine"]
+    assert report.status == "success" and report.best_iteration == 3
+    rewrite_prompts = [all_prompts([e]) for e in lm_calls_since(mark)
+                       if "[[ ## new_code ## ]]" in all_prompts([e])]
+    assert len(rewrite_prompts) == 1
+    failing_code = report.attempts[0].code.strip()
+    assert "return a - b" in failing_code
+    assert failing_code not in rewrite_prompts[0]  # the failing code is not shown
+    assert "add(1, 2) returned -1, expected 3" in rewrite_prompts[0]  # its failures are
+    repair_prompts = [all_prompts([e]) for e in lm_calls_since(mark)
+                      if "[[ ## fixed_code ## ]]" in all_prompts([e])]
+    # the repair sees the best code so far (the rewrite tied, so the earlier attempt)
+    assert len(repair_prompts) == 1 and failing_code in repair_prompts[0]
+
+
+def test_rewrite_strategy_never_repairs_and_unknown_strategies_are_refused():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("g")] * 3, "new_code": [bad("r1"), GOOD]})
+    report = run(lm, make_coder(executor, refine_strategy="rewrite", max_iterations=3,
+                                patience=5)).report
+    assert [a.stage for a in report.attempts] == ["generate", "rewrite", "rewrite"]
+    assert report.score == 1.0
+    with pytest.raises(UsageError, match="refine_strategy"):
+        make_coder(executor, refine_strategy="guess")

@@ -83,6 +83,8 @@ class VariantSpec:
             parts.append(f"route-{self.options['routing']}")
         if "refine_attempts" in self.options:
             parts.append(f"ra{self.options['refine_attempts']}")
+        if "refine_strategy" in self.options:
+            parts.append(f"refine-{self.options['refine_strategy']}")
         return "-".join(parts)
 
     def build(self):

@@ -26,6 +26,7 @@ from typing import Any
 from dspy_coder.errors import UsageError
 
 ROUTING_CHOICES = ("auto", "simple", "complex")
+REFINE_STRATEGY_CHOICES = ("alternate", "repair", "rewrite")
 
 # ``Coder.__init__`` defaults, stated here (not imported) so building the parser does not
 # import DSPy; tests/test_pipeline_options.py checks they match the signature.
@@ -34,6 +35,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "threshold": 0.95,
     "routing": "auto",
     "refine_attempts": 1,
+    "refine_strategy": "alternate",
     "use_plan": True,
     "use_tests": True,
     "use_refine": True,
@@ -45,6 +47,7 @@ _VALUED = (
     ("threshold", "--threshold"),
     ("routing", "--routing"),
     ("refine_attempts", "--refine-attempts"),
+    ("refine_strategy", "--refine-strategy"),
 )
 # switches: (argparse dest, command-line flag, Coder keyword set to False)
 _SWITCHES = (
@@ -94,6 +97,14 @@ def add_pipeline_options(
         help="rollouts per refinement round, at least 1; more than 1 adds an advice call "
         f"between rollouts (default {shown['refine_attempts']})",
     )
+    parser.add_argument(
+        "--refine-strategy",
+        choices=REFINE_STRATEGY_CHOICES,
+        default=None,
+        help="repair: show the refiner the failing code; rewrite: a fresh implementation from "
+        "the task and the failures only; alternate: rewrite first, then alternate "
+        f"(default {shown['refine_strategy']})",
+    )
     parser.add_argument("--no-plan", action="store_true", help="pipeline without the planning step")
     parser.add_argument("--no-tests", action="store_true", help="pipeline without generated tests")
     parser.add_argument("--no-refine", action="store_true", help="pipeline without refinement")
@@ -120,6 +131,11 @@ def pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
     if options.get("routing", "auto") not in ROUTING_CHOICES:
         raise UsageError(
             f"--routing must be one of {', '.join(ROUTING_CHOICES)} (got {options['routing']!r})."
+        )
+    if options.get("refine_strategy", "alternate") not in REFINE_STRATEGY_CHOICES:
+        raise UsageError(
+            f"--refine-strategy must be one of {', '.join(REFINE_STRATEGY_CHOICES)} "
+            f"(got {options['refine_strategy']!r})."
         )
     if options.get("refine_attempts", 1) < 1:
         raise UsageError(

@@ -4,6 +4,9 @@ from dspy_coder.signatures.assessor import ComplexityAssessor
 from dspy_coder.signatures.generator import CodeGenerator
 from dspy_coder.signatures.planner import CodePlanner
 from dspy_coder.signatures.refiner import CodeRefiner
+from dspy_coder.signatures.rewriter import CodeRewriter
 from dspy_coder.signatures.tests import TestGenerator
 
-__all__ = ["CodeGenerator", "CodePlanner", "CodeRefiner", "ComplexityAssessor", "TestGenerator"]
+__all__ = ["CodeGenerator", "CodePlanner", "CodeRefiner",
+    "CodeRewriter",
+    "ComplexityAssessor", "TestGenerator"]
