@@ -72,11 +72,15 @@ class RunState:
         return delta
 
     def best(self) -> Attempt | None:
-        """Highest score; ties go to more tests passed, then to the earlier attempt."""
+        """Highest score; ties go to more tests passed, then to an attempt with code over one
+        without, then to the earlier attempt."""
         if not self.attempts:
             return None
         ranked = max(
-            enumerate(self.attempts), key=lambda pair: (pair[1].score, pair[1].test_score, -pair[0])
+            enumerate(self.attempts),
+            key=lambda pair: (
+                pair[1].score, pair[1].test_score, bool(pair[1].code.strip()), -pair[0]
+            ),
         )
         return ranked[1]
 

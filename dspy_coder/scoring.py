@@ -1,8 +1,9 @@
 """ExecutionResult -> score: 0.7 x tests passed + 0.3 x performance (weights configurable).
 
 The performance score compares measured time, memory and complexity with the plan's targets.
-Broken code (an error, timeout, memory blow-up or crash) scores 0 on performance: speed of
-code that does not work is worth nothing.
+Speed of code that does not work is worth nothing: broken code (an error, timeout, memory
+blow-up or crash) scores 0 on performance, and the performance part counts in proportion to
+the test pass rate (code failing every test scores 0, however fast it fails).
 
 Example:
     >>> from dspy_coder.types import ExecutionResult, TestOutcome
@@ -113,7 +114,7 @@ def score_execution(
     )
     tests = test_pass_rate(result, counted)
     performance = performance_score(result, metrics, targets, timeout_s)
-    total = (weights.tests * tests + weights.performance * performance) / (
+    total = (weights.tests * tests + weights.performance * performance * tests) / (
         weights.tests + weights.performance
     )
     return Score(

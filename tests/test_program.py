@@ -335,3 +335,13 @@ def test_rewrite_strategy_never_repairs_and_unknown_strategies_are_refused():
     assert report.score == 1.0
     with pytest.raises(UsageError, match="refine_strategy"):
         make_coder(executor, refine_strategy="guess")
+
+
+def test_an_attempt_with_code_beats_an_empty_one_at_the_same_score():
+    executor = FakeExecutor(lambda code, name: (False, f"{name}: add(1, 2) returned -1"))
+    unparseable = {"note": "no code field at all"}  # the generate step fails: no code
+    lm = scripted_lm({"generated_code": [unparseable] * 3, "fixed_code": [bad("something")]})
+    report = run(lm, make_coder(executor, max_iterations=2, refine_attempts=1)).report
+    assert [a.code.strip() == "" for a in report.attempts] == [True, False]
+    assert [a.score for a in report.attempts] == [0.0, 0.0]
+    assert "return a - b" in report.code  # not the empty first answer

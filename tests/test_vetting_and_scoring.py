@@ -39,9 +39,17 @@ def test_without_docstring_examples_generated_tests_count():
 
 def test_score_weights_tests_and_performance():
     half = result(a=True, b=False)
-    assert score_execution(half, {"a", "b"}).score == 0.65
+    assert score_execution(half, {"a", "b"}).score == 0.5  # 0.7 x 0.5 + 0.3 x 1.0 x 0.5
+    everything = result(a=True, b=True)
+    assert score_execution(everything, {"a", "b"}).score == 1.0
     broken = ExecutionResult(status="error", error="SyntaxError")
     assert score_execution(broken, {"a"}).score == 0.0
+
+
+def test_fast_code_that_fails_every_test_scores_zero():
+    # e.g. an empty answer: it "runs" in no time, and every test fails with a NameError
+    nothing = result(a=False, b=False)
+    assert score_execution(nothing, {"a", "b"}).score == 0.0
 
 
 def test_performance_score_penalises_missed_complexity():
