@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from dspy_coder.failure_hints import with_hints
 from dspy_coder.types import Attempt, ExecutionResult
 
 MAX_FEEDBACK_CHARS = 2000
@@ -27,11 +28,12 @@ def _clip(text: str, limit: int) -> str:
 
 def essence(message: str) -> str:
     """An assertion's own message when it has one (``message: f(1) returned 3, expected 2``),
-    without the assert source and locals around it; otherwise the whole text."""
+    without the assert source and locals around it; otherwise the whole text. Wrong values
+    get a plain-words hint (``dspy_coder.failure_hints``)."""
     for line in message.splitlines():
         if line.strip().startswith("message: "):
-            return line.strip()[len("message: ") :]
-    return message
+            return with_hints(line.strip()[len("message: ") :])
+    return with_hints(message)
 
 
 def format_failures(result: ExecutionResult, counted: set[str]) -> str:

@@ -22,7 +22,7 @@ def test_an_assertion_message_replaces_the_assert_source_and_locals():
     assert text == (
         "1 of 2 tests failed.\n"
         "FAILED test_docstring_example_1: maximum([-3, -4, 5], 3) returned [5, -3, -4], "
-        "expected [-4, -3, 5]"
+        "expected [-4, -3, 5] (hint: the expected value is your result sorted in ascending order)"
     )
 
 
