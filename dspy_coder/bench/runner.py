@@ -37,7 +37,7 @@ from dspy_coder.bench.store import (
     append_json_line,
     make_key,
 )
-from dspy_coder.bench.usage import usage_from_history
+from dspy_coder.bench.usage import combine_with_report, usage_from_history
 from dspy_coder.bench.variants import VariantSpec, program_fingerprint
 from dspy_coder.bench.workers import DaemonPool
 from dspy_coder.datasets import Problem
@@ -162,14 +162,10 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
         )
         out.error = f"{type(exc).__name__}: {exc}"[:1000]
     wall = time.perf_counter() - started
-    usage = usage_from_history(getattr(job_lm, "history", []) or [])
-    report_cost = getattr(out.report, "cost", None)
-    if usage.calls == 0 and report_cost is not None and report_cost.lm_calls:
-        usage = type(usage)(
-            calls=report_cost.lm_calls,
-            prompt_tokens=report_cost.prompt_tokens,
-            completion_tokens=report_cost.completion_tokens,
-        )
+    usage = combine_with_report(
+        usage_from_history(getattr(job_lm, "history", []) or []),
+        getattr(out.report, "cost", None),
+    )
     out.cost = RecordCost(
         lm_calls=usage.calls,
         cached_calls=usage.cached_calls,

@@ -58,3 +58,24 @@ def usage_from_history(history: Iterable[Mapping[str, Any]]) -> LMCallUsage:
     return LMCallUsage(
         calls=calls, cached_calls=cached, prompt_tokens=prompt, completion_tokens=completion
     )
+
+
+def combine_with_report(history_usage: LMCallUsage, report_cost: Any) -> LMCallUsage:
+    """The answer's usage: the job LM's history, unless the program's own report saw more.
+
+    ``dspy.Refine`` and ``BestOfN`` call ``lm.copy(rollout_id=..., temperature=...)``; a copy
+    starts with an empty history, so the job LM's history misses those calls. The pipeline's
+    report counts them (``dspy.track_usage`` sees every LM in the context) but not cache hits,
+    which carry no usage. So: the report's calls and tokens plus the history's cache hits.
+    """
+    if report_cost is None:
+        return history_usage
+    reported_calls = _int(getattr(report_cost, "lm_calls", 0))
+    if reported_calls <= history_usage.calls - history_usage.cached_calls:
+        return history_usage
+    return LMCallUsage(
+        calls=reported_calls + history_usage.cached_calls,
+        cached_calls=history_usage.cached_calls,
+        prompt_tokens=_int(getattr(report_cost, "prompt_tokens", 0)),
+        completion_tokens=_int(getattr(report_cost, "completion_tokens", 0)),
+    )
