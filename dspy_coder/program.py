@@ -96,7 +96,11 @@ class Coder(dspy.Module):
         refine_strategy: what a refinement round does. "repair" shows the refiner the failing
             code (CodeRefiner); "rewrite" asks for a fresh implementation from the task and the
             failures only (CodeRewriter), because small models shown their code tend to repeat
-            it; "alternate" (default) rewrites in the first round, then alternates.
+            it; "alternate" rewrites in the first round, then alternates. "repair" is the
+            default: on HumanEval's every-8th subset with the 1.5B model it solved 18/21 where
+            "alternate" solved 17/21 (a rewrite passed /128's weak examples with a wrong
+            program; a repair of the nearly right program fixed it). One problem, chosen after
+            seeing the subset: not yet evidence, and the full-set run is the test.
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
@@ -114,7 +118,7 @@ class Coder(dspy.Module):
         refine_attempts: int = 1,
         generate_max_iters: int = 3,
         reason_first: bool = False,
-        refine_strategy: RefineStrategy = "alternate",
+        refine_strategy: RefineStrategy = "repair",
         weights: ScoreWeights | None = None,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,

@@ -35,7 +35,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "threshold": 0.95,
     "routing": "auto",
     "refine_attempts": 1,
-    "refine_strategy": "alternate",
+    "refine_strategy": "repair",
     "use_plan": True,
     "use_tests": True,
     "use_refine": True,
@@ -132,7 +132,7 @@ def pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(
             f"--routing must be one of {', '.join(ROUTING_CHOICES)} (got {options['routing']!r})."
         )
-    if options.get("refine_strategy", "alternate") not in REFINE_STRATEGY_CHOICES:
+    if options.get("refine_strategy", "repair") not in REFINE_STRATEGY_CHOICES:
         raise UsageError(
             f"--refine-strategy must be one of {', '.join(REFINE_STRATEGY_CHOICES)} "
             f"(got {options['refine_strategy']!r})."
