@@ -42,9 +42,9 @@ def _defines(code: str, name: str) -> bool:
     )
 
 
-def statement_in(node: ast.stmt, lines: list[str], code: str) -> bool:
-    """Whether the prompt statement ``node`` already appears verbatim in ``code``."""
-    return "\n".join(lines[node.lineno - 1 : node.end_lineno]).strip() in code
+def _source(node: ast.stmt, lines: list[str]) -> str:
+    """The source lines of a prompt statement."""
+    return "\n".join(lines[node.lineno - 1 : node.end_lineno])
 
 
 def _prompt_context(prompt: str, entry_point: str, code: str) -> str:
@@ -57,10 +57,10 @@ def _prompt_context(prompt: str, entry_point: str, code: str) -> str:
     pieces: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            statement = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            statement = _source(node, lines)
             if not re.search(rf"^{re.escape(statement.strip())}\s*$", code, re.M):
                 pieces.append(statement)
-        elif isinstance(node, ast.Assign) and statement_in(node, lines, code):
+        elif isinstance(node, ast.Assign) and _source(node, lines).strip() in code:
             continue
         elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Assign):
             name = getattr(node, "name", None)
