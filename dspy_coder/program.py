@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import dspy
 from dspy.primitives.code_interpreter import CodeInterpreter
@@ -28,6 +28,7 @@ from dspy_coder.evaluation import CandidateEvaluator, Executor, Profiler, RunSta
 from dspy_coder.examples import doc_example_tests
 from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
+from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
 from dspy_coder.refinement import RefineStep, RewriteStep
 from dspy_coder.reporting import build_report
 from dspy_coder.scoring import ScoreWeights
@@ -40,9 +41,6 @@ from dspy_coder.vetting import screen_generated
 
 logger = logging.getLogger(__name__)
 
-Routing = Literal["auto", "simple", "complex"]
-RefineStrategy = Literal["alternate", "repair", "rewrite"]
-REFINE_STRATEGIES = ("alternate", "repair", "rewrite")
 
 # Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
 STEP_MAX_TOKENS = {
@@ -134,8 +132,8 @@ class Coder(dspy.Module):
             raise UsageError("max_iterations must be at least 1.")
         if not 0.0 <= threshold <= 1.0:
             raise UsageError("threshold must be between 0 and 1.")
-        if routing not in ("auto", "simple", "complex"):
-            raise UsageError("routing must be 'auto', 'simple' or 'complex'.")
+        if routing not in ROUTINGS:
+            raise UsageError(f"routing must be one of {', '.join(ROUTINGS)}.")
         if refine_strategy not in REFINE_STRATEGIES:
             raise UsageError(f"refine_strategy must be one of {', '.join(REFINE_STRATEGIES)}.")
         self.config = dict(

@@ -24,9 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dspy_coder.errors import UsageError
-
-ROUTING_CHOICES = ("auto", "simple", "complex")
-REFINE_STRATEGY_CHOICES = ("alternate", "repair", "rewrite")
+from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS
 
 # ``Coder.__init__`` defaults, stated here (not imported) so building the parser does not
 # import DSPy; tests/test_pipeline_options.py checks they match the signature.
@@ -83,7 +81,7 @@ def add_pipeline_options(
     )
     parser.add_argument(
         "--routing",
-        choices=ROUTING_CHOICES,
+        choices=ROUTINGS,
         default=None,
         help="simple: generate, check the docstring examples, refine on failure; complex: "
         "plan, write tests and profile too; auto: simple for short tasks with examples, "
@@ -99,7 +97,7 @@ def add_pipeline_options(
     )
     parser.add_argument(
         "--refine-strategy",
-        choices=REFINE_STRATEGY_CHOICES,
+        choices=REFINE_STRATEGIES,
         default=None,
         help="repair: show the refiner the failing code; rewrite: a fresh implementation from "
         "the task and the failures only; alternate: rewrite first, then alternate "
@@ -128,13 +126,13 @@ def pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
             f"--threshold must be between 0 and 1 (got {options['threshold']}); "
             "it is the score at which the pipeline stops."
         )
-    if options.get("routing", "auto") not in ROUTING_CHOICES:
+    if options.get("routing", "auto") not in ROUTINGS:
         raise UsageError(
-            f"--routing must be one of {', '.join(ROUTING_CHOICES)} (got {options['routing']!r})."
+            f"--routing must be one of {', '.join(ROUTINGS)} (got {options['routing']!r})."
         )
-    if options.get("refine_strategy", "repair") not in REFINE_STRATEGY_CHOICES:
+    if options.get("refine_strategy", "repair") not in REFINE_STRATEGIES:
         raise UsageError(
-            f"--refine-strategy must be one of {', '.join(REFINE_STRATEGY_CHOICES)} "
+            f"--refine-strategy must be one of {', '.join(REFINE_STRATEGIES)} "
             f"(got {options['refine_strategy']!r})."
         )
     if options.get("refine_attempts", 1) < 1:
