@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_argv,
@@ -128,12 +129,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="do not keep full DevelopmentReports in reports.jsonl",
     )
     run.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
-    run.add_argument(
-        "--lm-cache",
-        action="store_true",
-        help="answer repeated prompts from DSPy's cache (fast reruns; off by default because "
-        "a cache hit costs nothing and would make the cost figures wrong)",
-    )
+    add_lm_cache_option(run)
     return parser
 
 

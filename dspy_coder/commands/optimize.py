@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     PIPELINE_DEFAULTS,
     add_pipeline_options,
@@ -108,6 +109,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="also score the uncompiled program on the dev problems",
     )
     parser.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
+    add_lm_cache_option(parser)
     return parser
 
 
@@ -138,8 +140,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     )
     options = coder_options(args)
     problems = load_problems(args.dataset)
-    student = settings.configure()
-    teacher = settings.make_lm(args.teacher_lm) if args.teacher_lm else None
+    # Compile cost figures need real calls: no DSPy cache unless asked.
+    student = settings.configure(cache=args.lm_cache)
+    teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
     request = OptimizeRequest(
         kind=args.kind,
         optimizer=optimizer,
@@ -156,6 +159,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         tracking_uri=settings.tracking_uri,
         track=not args.no_tracking,
         command="dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        lm_cache=args.lm_cache,
     )
     sidecar = run_optimization(request, problems=problems, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]

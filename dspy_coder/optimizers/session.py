@@ -53,6 +53,7 @@ class OptimizeRequest:
     tracking_uri: str | None = None
     track: bool = True
     command: str = ""
+    lm_cache: bool = False  # whether DSPy's cache could answer calls (then costs undercount)
 
 
 class _Progress:
@@ -97,6 +98,7 @@ def build_sidecar(request: OptimizeRequest, result: CompileResult, problems: Seq
         "compile_seconds": round(result.compile_seconds, 1),
         "lm_calls": {"compile": result.lm_calls_total, "compile_by_lm": result.lm_calls,
                      "final_eval": result.eval_lm_calls},
+        "lm_cache": request.lm_cache,
         "interrupted": result.interrupted,
         "salvaged_from": result.salvaged_from,
         "trial_scores": result.trial_scores,

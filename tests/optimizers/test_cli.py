@@ -40,20 +40,23 @@ def dataset(tmp_path, problems):
 @pytest.fixture
 def patched(monkeypatch, problems):
     lms = {}
+    lms_overrides: list[dict] = []
 
     def make_lm(self, spec=None, **overrides):
+        lms_overrides.append(overrides)
         return lms.setdefault(spec or self.lm, DummyLM(answers_for(problems)))
 
     def configure(self, spec=None, **overrides):
         import dspy
 
-        lm = make_lm(self, spec)
+        lm = make_lm(self, spec, **overrides)
         dspy.configure(lm=lm)
         return lm
 
     monkeypatch.setattr(cli.Settings, "make_lm", make_lm)
     monkeypatch.setattr(cli.Settings, "configure", configure)
     monkeypatch.setattr(metric_module, "default_runner", lambda: fake_run)
+    lms["overrides"] = lms_overrides
     return lms
 
 
@@ -87,6 +90,20 @@ def test_optimize_saves_a_loadable_program_and_tracks_it(tmp_path, dataset, patc
     artifacts = {a.path for a in mlflow.MlflowClient(tracking_uri=uri).list_artifacts(
         meta["mlflow_run_id"], "program")}
     assert {"program/program.json", "program/program.meta.json"} <= artifacts
+
+
+@pytest.mark.parametrize(("flags", "cache"), [([], False), (["--lm-cache"], True)])
+def test_optimize_calls_student_and_teacher_without_dspy_cache_unless_asked(
+    tmp_path, dataset, patched, flags, cache
+):
+    out = tmp_path / "run"
+    code = run_cli(["--program", "baseline", "--optimizer", "bootstrap", "--dataset",
+                    str(dataset), "--out", str(out), "--lm", "student-model", "--teacher-lm",
+                    "teacher-model", "--no-tracking", "--no-final-eval", *flags])
+    assert code == 0
+    assert len(patched["overrides"]) == 2  # student and teacher
+    assert all(o.get("cache") is cache for o in patched["overrides"])
+    assert read_sidecar(out)["lm_cache"] is cache
 
 
 def test_coder_flags_are_refused_for_the_baseline(tmp_path, dataset, patched):
