@@ -63,8 +63,11 @@ def test_setup_calls_at_module_level_are_kept():
 
 
 def test_prompt_imports_and_constants_are_not_repeated():
-    prompt = 'from typing import List\n\nFIX = """\nAdd more.\n"""\n\ndef f(xs: List[int]) -> int:\n'
-    raw = 'from typing import List\n\nFIX = """\nAdd more.\n"""\n\ndef f(xs: List[int]) -> int:\n    return 1\n'
+    prompt = (
+        'from typing import List\n\nFIX = """\nAdd more.\n"""\n\n'
+        "def f(xs: List[int]) -> int:\n"
+    )
+    raw = prompt + "    return 1\n"
     code = assemble_solution(raw, prompt, "f")
     assert code.count("from typing import List") == 1
     assert code.count("FIX =") == 1

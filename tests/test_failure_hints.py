@@ -10,7 +10,11 @@ from dspy_coder.failure_hints import hint_for, with_hints
 @pytest.mark.parametrize(
     ("actual", "expected", "hint"),
     [
-        ("[5, -3, -4]", "[-4, -3, 5]", "the expected value is your result sorted in ascending order"),
+        (
+            "[5, -3, -4]",
+            "[-4, -3, 5]",
+            "the expected value is your result sorted in ascending order",
+        ),
         ("[1, 2, 3]", "[3, 2, 1]", "the expected value is your result sorted in descending order"),
         ("[2, 3, 1]", "[1, 3, 2]", "the expected value is your result reversed"),
         ("[2, 1, 3]", "[1, 3, 2]", "the right items in the wrong order"),
