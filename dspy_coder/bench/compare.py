@@ -2,7 +2,8 @@
 
 Runs may cover different problems (a full run vs the every-8th subset), so besides each row's
 own pass@1 the table gives pass@1 on the problems that every compared row answered, the only
-fair head-to-head number.
+fair head-to-head number. Each row after the first is also paired with the first row problem by
+problem: the problems it gains and loses, with the exact McNemar p-value (``bench/paired.py``).
 
 Example:
     >>> runs = [Path("benchmarks/results/a"), Path("benchmarks/results/b")]
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dspy_coder.bench.paired import PairedDifference, paired_difference
 from dspy_coder.bench.passk import mean_pass_at_k
 from dspy_coder.bench.report import VariantSummary, summarise
 from dspy_coder.bench.runner import RESULTS_FILE
@@ -28,6 +30,7 @@ class Comparison:
     rows: list[VariantSummary]
     common_problems: list[str]
     common_pass_at_1: list[float | None]
+    paired: list[PairedDifference | None] = field(default_factory=list)  # vs the first row
     markdown: str = ""
     plots: list[Path] = field(default_factory=list)
 
@@ -81,8 +84,13 @@ def compare_runs(runs: Sequence[Path], out_dir: Path | None = None) -> Compariso
         raise UsageError("The given runs have no results yet.")
     common = set(rows[0].task_ids).intersection(*(set(r.task_ids) for r in rows[1:]))
     common_scores = [_common_pass_at_1(recs, common) for recs in row_records]
+    paired = [None] + [paired_difference(row_records[0], recs) for recs in row_records[1:]]
     comparison = Comparison(
-        runs=names, rows=rows, common_problems=sorted(common), common_pass_at_1=common_scores
+        runs=names,
+        rows=rows,
+        common_problems=sorted(common),
+        common_pass_at_1=common_scores,
+        paired=paired,
     )
     comparison.markdown = render_markdown(comparison)
     if out_dir is not None:
@@ -114,10 +122,12 @@ def render_markdown(comparison: Comparison) -> str:
         "tokens",
         "wall s",
         "iterations",
+        "vs first row: gained / lost (McNemar p)",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name, row, common in zip(
-        comparison.runs, comparison.rows, comparison.common_pass_at_1, strict=True
+    paired = comparison.paired or [None] * len(comparison.rows)
+    for name, row, common, difference in zip(
+        comparison.runs, comparison.rows, comparison.common_pass_at_1, paired, strict=True
     ):
         lines.append(
             "| "
@@ -133,8 +143,17 @@ def render_markdown(comparison: Comparison) -> str:
                     f"{row.mean_tokens:.0f}",
                     f"{row.mean_wall_time_s:.1f}",
                     f"{row.mean_iterations:.2f}",
+                    "" if difference is None else difference.describe(),
                 ]
             )
             + " |"
         )
+    notes = [
+        f"- {name} / {row.variant}: gained {', '.join(d.gained) or 'none'}; "
+        f"lost {', '.join(d.lost) or 'none'} (on {d.problems} common problems)"
+        for name, row, d in zip(comparison.runs, comparison.rows, paired, strict=True)
+        if d is not None and (d.gained or d.lost)
+    ]
+    if notes:
+        lines += ["", "Problems that differ from the first row:", "", *notes]
     return "\n".join(lines) + "\n"

@@ -126,6 +126,11 @@ def test_compare_uses_common_problems(tmp_path: Path):
     assert [row.pass_at_1 for row in comparison.rows] == [0.75, 0.5]
     assert comparison.common_pass_at_1 == [0.5, 0.5]
     assert "| full | baseline | local:m | 4 | 75.0% | 50.0% |" in comparison.markdown
+    assert comparison.paired[0] is None
+    difference = comparison.paired[1]
+    assert (difference.problems, difference.gained, difference.lost) == (2, ["T/1"], ["T/0"])
+    assert "| +1 / -1 (p = 1.00) |" in comparison.markdown
+    assert "- subset / coder: gained T/1; lost T/0 (on 2 common problems)" in comparison.markdown
     assert (tmp_path / "cmp" / "comparison.md").is_file()
     assert all(p.is_file() for p in comparison.plots)
 
@@ -140,3 +145,26 @@ def test_cost_means_leave_out_cache_hits():
     assert row.mean_wall_time_s == 10.0
     assert row.pass_at_1 == 1.0  # accuracy still counts every answer
     assert row.problems == 2
+
+
+def test_paired_difference_needs_one_sample_per_problem():
+    from dspy_coder.bench.paired import paired_difference
+
+    one = [rec("T/0", passed=False), rec("T/1"), rec("T/2", passed=False)]
+    other = [rec("T/0", "coder"), rec("T/1", "coder", passed=False), rec("T/2", "coder"),
+             rec("T/9", "coder")]
+    difference = paired_difference(one, other)
+    assert difference.problems == 3
+    assert (difference.gained, difference.lost) == (["T/0", "T/2"], ["T/1"])
+    two_samples = [rec("T/0", sample=0), rec("T/0", sample=1)]
+    assert paired_difference(one, two_samples) is None
+
+
+@pytest.mark.parametrize(
+    ("gained", "lost", "expected"),
+    [(0, 0, 1.0), (1, 0, 1.0), (5, 0, 0.0625), (9, 1, 0.021484375), (3, 3, 1.0)],
+)
+def test_exact_mcnemar_p_values(gained: int, lost: int, expected: float):
+    from dspy_coder.bench.paired import mcnemar_exact
+
+    assert mcnemar_exact(gained, lost) == pytest.approx(expected)

@@ -1,0 +1,79 @@
+"""Paired differences between two rows on the same problems (which problems one gains or loses).
+
+Two variants graded on the same problems are best compared problem by problem: the problems
+only the second solves (gained), only the first solves (lost), and the exact two-sided McNemar
+p-value for those discordant pairs (a binomial test with p = 1/2). With one sample per problem
+and a handful of discordant pairs, "one problem more" is usually p = 1.0: no evidence.
+
+Example:
+    >>> mcnemar_exact(gained=1, lost=0)
+    1.0
+    >>> round(mcnemar_exact(gained=9, lost=1), 4)
+    0.0215
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from math import comb
+
+from dspy_coder.bench.store import ResultRecord
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """How a row differs from a reference row on the problems both answered once."""
+
+    problems: int
+    gained: list[str]
+    lost: list[str]
+
+    @property
+    def p_value(self) -> float:
+        return mcnemar_exact(len(self.gained), len(self.lost))
+
+    def describe(self) -> str:
+        return f"+{len(self.gained)} / -{len(self.lost)} (p = {self.p_value:.2f})"
+
+
+def mcnemar_exact(gained: int, lost: int) -> float:
+    """Two-sided exact McNemar p-value for ``gained`` vs ``lost`` discordant pairs."""
+    if gained < 0 or lost < 0:
+        raise ValueError("Counts of discordant pairs cannot be negative.")
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(min(gained, lost) + 1)) / 2**n
+    return min(1.0, 2 * tail)
+
+
+def single_sample_outcomes(records: Iterable[ResultRecord]) -> dict[str, bool] | None:
+    """``task_id -> passed`` when every problem has exactly one sample, else ``None``."""
+    outcomes: dict[str, bool] = {}
+    for record in records:
+        if record.task_id in outcomes:
+            return None
+        outcomes[record.task_id] = record.passed
+    return outcomes
+
+
+def paired_difference(
+    reference: Iterable[ResultRecord], other: Iterable[ResultRecord]
+) -> PairedDifference | None:
+    """``other`` against ``reference`` on their common problems; ``None`` when either row has
+    several samples per problem (pass@k rows are compared by their estimates instead)."""
+    before, after = single_sample_outcomes(reference), single_sample_outcomes(other)
+    if before is None or after is None:
+        return None
+    common = sorted(set(before) & set(after), key=_task_order)
+    return PairedDifference(
+        problems=len(common),
+        gained=[t for t in common if after[t] and not before[t]],
+        lost=[t for t in common if before[t] and not after[t]],
+    )
+
+
+def _task_order(task_id: str) -> tuple[str, int, str]:
+    prefix, _, number = task_id.rpartition("/")
+    return (prefix, int(number), "") if number.isdigit() else (task_id, -1, task_id)
