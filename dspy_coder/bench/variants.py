@@ -32,9 +32,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.commands.pipeline_options import PIPELINE_DEFAULTS
 from dspy_coder.errors import SetupError, UsageError
 
 logger = logging.getLogger(__name__)
+
+# Label part for a pipeline option that differs from its default, e.g. ``it2``, ``th0.9``.
+_LABEL_PREFIXES = {
+    "max_iterations": "it",
+    "threshold": "th",
+    "routing": "route-",
+    "refine_attempts": "ra",
+    "refine_strategy": "refine-",
+}
 
 KINDS = ("baseline", "cot", "coder")
 NAMED_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -65,26 +75,25 @@ class VariantSpec:
 
     @property
     def label(self) -> str:
-        """Readable, stable name: kind (or name) plus the pipeline options that were set."""
+        """Readable, stable name: kind (or name) plus the pipeline options that differ from
+        the pipeline's defaults (a compiled pipeline's sidecar lists every option)."""
         base = self.name or self.kind
         if self.kind != "coder":
             return base
+        changed = {
+            key: value
+            for key, value in self.options.items()
+            if key not in PIPELINE_DEFAULTS or value != PIPELINE_DEFAULTS[key]
+        }
         parts = [base]
         parts += [
             f"no-{flag[4:]}"
             for flag in ("use_plan", "use_tests", "use_refine")
-            if self.options.get(flag) is False
+            if changed.get(flag) is False
         ]
-        if "max_iterations" in self.options:
-            parts.append(f"it{self.options['max_iterations']}")
-        if "threshold" in self.options:
-            parts.append(f"th{self.options['threshold']}")
-        if "routing" in self.options:
-            parts.append(f"route-{self.options['routing']}")
-        if "refine_attempts" in self.options:
-            parts.append(f"ra{self.options['refine_attempts']}")
-        if "refine_strategy" in self.options:
-            parts.append(f"refine-{self.options['refine_strategy']}")
+        for key, prefix in _LABEL_PREFIXES.items():
+            if key in changed:
+                parts.append(f"{prefix}{changed[key]}")
         return "-".join(parts)
 
     def build(self):

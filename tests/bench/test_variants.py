@@ -28,6 +28,9 @@ def test_labels_name_the_ablations():
         resolve_variant("coder", {"routing": "simple", "refine_attempts": 2}).label
         == "coder-route-simple-ra2"
     )
+    # options equal to the defaults (a compiled pipeline's sidecar lists them all) are not named
+    assert resolve_variant("coder", {"max_iterations": 4, "threshold": 0.95}).label == "coder"
+    assert resolve_variant("coder", {"refine_strategy": "rewrite"}).label == "coder-refine-rewrite"
     # pipeline options do not touch single-shot variants
     assert resolve_variant("baseline", {"use_tests": False}).options == {}
 
