@@ -1,0 +1,58 @@
+"""The optimizer comparison table (benchmarks/optimizers_compare.py) from files on disk."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
+from dspy_coder.optimizers.programs import make_program
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "optimizers_compare.py"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("optimizers_compare", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def record(task: str, variant: str, passed: bool) -> ResultRecord:
+    return ResultRecord(
+        task_id=task, variant=variant, program_fingerprint=variant, lm="local:m", sample=0,
+        passed=passed, grade_status="passed" if passed else "failed",
+        cost=RecordCost(lm_calls=1, prompt_tokens=300, completion_tokens=100, wall_time_s=1.0,
+                        iterations=1),
+    )
+
+
+def test_table_pairs_each_compiled_program_with_the_uncompiled_one(tmp_path: Path):
+    compiled = make_program("baseline")
+    state = compiled.dump_state()
+    state["write"]["demos"] = [{"prompt": "p", "code": "c"}, {"prompt": "q", "code": "d"}]
+    program_dir = tmp_path / "bootstrap-baseline"
+    program_dir.mkdir()
+    (program_dir / "program.json").write_text(json.dumps(state))
+    (program_dir / "program.meta.json").write_text(json.dumps({
+        "program": "baseline", "compile_seconds": 63.9,
+        "lm_calls": {"compile": 2, "compile_by_lm": {"local/qwen2.5-coder-1.5b": 2}},
+    }))
+    store = ResultsStore(tmp_path / "test-baseline" / "results.jsonl")
+    outcomes = {"T/0": (True, False), "T/1": (False, True), "T/2": (False, True),
+                "T/3": (True, True)}
+    for task, (before, after) in outcomes.items():
+        store.append(record(task, "baseline", before))
+        store.append(record(task, "baseline@bootstrap-baseline", after))
+
+    script = load_script()
+    args = script.parse_args(["--kind", "baseline", "--optimizers", "bootstrap,mipro",
+                              "--out", str(tmp_path), "--table-only"])
+    table = script.write_table(args, ["bootstrap", "mipro"]).read_text()
+
+    assert "| baseline | 4 | 2/4 = 50.0% | (reference) |" in table
+    assert ("| baseline@bootstrap-baseline | 4 | 3/4 = 75.0% | +2 / -1 (p = 1.00) | 63.9 | "
+            "2 qwen2.5-coder-1.5b | 1.0 | 400 | write: 2 demos |") in table
+    assert "| baseline@mipro-baseline | not graded yet |" in table
+    assert "- baseline@bootstrap-baseline: gained T/1, T/2; lost T/0" in table
