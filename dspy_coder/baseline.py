@@ -13,14 +13,7 @@ from __future__ import annotations
 import dspy
 
 from dspy_coder.code_extraction import assemble_solution
-
-
-class WriteFunction(dspy.Signature):
-    """Complete the Python function described by the prompt. Return the whole function
-    (signature and body) plus any imports and helpers it needs, as plain Python source."""
-
-    prompt: str = dspy.InputField(desc="Function signature with docstring, or a task description")
-    code: str = dspy.OutputField(desc="Complete Python source implementing the function")
+from dspy_coder.signatures.function_writer import FunctionWriter
 
 
 class SingleShot(dspy.Module):
@@ -28,9 +21,8 @@ class SingleShot(dspy.Module):
 
     def __init__(self, chain_of_thought: bool = False) -> None:
         super().__init__()
-        self.write = (
-            dspy.ChainOfThought(WriteFunction) if chain_of_thought else dspy.Predict(WriteFunction)
-        )
+        module = dspy.ChainOfThought if chain_of_thought else dspy.Predict
+        self.write = module(FunctionWriter)
 
     def forward(self, prompt: str, entry_point: str | None = None, **_: object) -> dspy.Prediction:
         prediction = self.write(prompt=prompt)

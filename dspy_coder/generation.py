@@ -9,8 +9,13 @@ would only copy the code) is skipped.
 
 The first generation is a direct prediction by default (``reason_first=False``): on HumanEval
 the 1.5B model wrote worse code after a free-text reasoning preface than straight away (it
-lost HumanEval/0, /64 and /80 that the single-shot baseline solves). Regeneration after an
-error keeps ProgramOfThought's ChainOfThought, where reasoning about the error is the point.
+lost HumanEval/0, /64 and /80 that the single-shot baseline solves). Without a plan it is
+exactly the single-shot baseline's call (``FunctionWriter`` on the prompt, the LM's own
+token limit), so the pipeline starts from the baseline's answer: with the CodeGenerator's
+longer instruction the first answer differed by chance and lost HumanEval/33 and /38 that the
+baseline solves. With a plan, the first generation is the CodeGenerator (task + plan).
+Regeneration after an error keeps ProgramOfThought's ChainOfThought, where reasoning about
+the error is the point.
 
 Example:
     >>> step = GenerateCode(interpreter_factory=SandboxInterpreter)     # doctest: +SKIP
@@ -33,6 +38,7 @@ from dspy.primitives.code_interpreter import (
 
 from dspy_coder.code_extraction import assemble_solution
 from dspy_coder.failure_hints import with_hints
+from dspy_coder.signatures.function_writer import FunctionWriter
 from dspy_coder.signatures.generator import CodeGenerator
 from dspy_coder.types import DocExample
 
@@ -95,6 +101,9 @@ class GenerateCode(dspy.ProgramOfThought):
                 CodeGenerator, max_iters=max_iters, interpreter_factory=interpreter_factory
             )
         del self.generate_output  # the program is the answer; no copy-out call
+        self.reason_first = reason_first
+        # The first draft of a task without a plan: the single-shot baseline's call, verbatim.
+        self.first_draft = dspy.Predict(FunctionWriter)
         if not reason_first:
             self.code_generate = _DirectGenerate(
                 dspy.Signature(
@@ -144,8 +153,13 @@ class GenerateCode(dspy.ProgramOfThought):
     ) -> dspy.Prediction:
         errors: list[str] = []
         with self._interpreter_context(None) as interpreter:
-            prediction = self.code_generate(task=task, plan=plan)
-            code = assemble_solution(prediction.generated_code, prompt, entry_point)
+            if plan.strip() or self.reason_first:
+                prediction = self.code_generate(task=task, plan=plan)
+                raw = prediction.generated_code
+            else:
+                draft = self.first_draft(prompt=task)
+                prediction, raw = dspy.Prediction(reasoning=""), draft.code
+            code = assemble_solution(raw, prompt, entry_point)
             try:
                 error = self._check(interpreter, code, entry_point, examples)
             except CodeInterpreterError as exc:  # the worker died: cannot verify here

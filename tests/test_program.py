@@ -250,11 +250,13 @@ def test_each_step_has_a_bounded_output_budget():
         step = next((name for field, name in (("route", "assess"), ("approach", "plan"),
                                               ("generated_code", "generate"),
                                               ("test_code", "tests"), ("fixed_code", "refine"),
-                                              ("new_code", "rewrite"))
+                                              ("new_code", "rewrite"), ("code", "draft"))
                      if f"[[ ## {field} ## ]]" in text), None)
         budgets[step] = entry["kwargs"].get("max_tokens")
+    # the first draft is the single-shot baseline's call: it keeps the LM's own token limit
+    assert budgets.pop("draft") is None
     assert budgets == {name: STEP_MAX_TOKENS[name] for name in budgets}
-    assert set(budgets) >= {"assess", "generate", "tests", "refine", "rewrite"}
+    assert set(budgets) >= {"assess", "tests", "refine", "rewrite"}
 
 
 def test_short_task_with_examples_takes_the_fast_path_without_an_lm_call():
@@ -345,3 +347,35 @@ def test_an_attempt_with_code_beats_an_empty_one_at_the_same_score():
     assert [a.code.strip() == "" for a in report.attempts] == [True, False]
     assert [a.score for a in report.attempts] == [0.0, 0.0]
     assert "return a - b" in report.code  # not the empty first answer
+
+
+@pytest.mark.parametrize("routing", ["simple", "auto"])
+def test_first_draft_without_a_plan_is_the_single_shot_baselines_call(routing: str):
+    """Same messages as the baseline, so with greedy decoding the pipeline starts from the
+    baseline's answer and can only add to it."""
+    from dspy_coder.baseline import SingleShot
+
+    lm = scripted_lm({"generated_code": [GOOD, GOOD]})
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        SingleShot()(prompt=PROMPT, entry_point="add")
+    (baseline_call,) = lm_calls_since(mark)
+    mark = history_mark()
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing=routing)).report
+    first_call = lm_calls_since(mark)[0]
+    assert first_call["messages"] == baseline_call["messages"]
+    assert report.status == "success" and len(report.attempts) == 1
+
+
+def test_a_planned_task_is_generated_from_the_task_and_the_plan():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [GOOD]})
+    mark = history_mark()
+    run(lm, make_coder(executor, routing="complex"),
+        prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add")
+    calls = lm_calls_since(mark)
+    texts = [str(e["messages"][-1]["content"]) for e in calls]
+    generation = next(t for t in texts if "[[ ## generated_code ## ]]" in t)
+    assert "[[ ## plan ## ]]" in generation and "direct" in generation  # the default plan
+    systems = [str(e["messages"][0]["content"]) for e in calls]
+    assert not any("Complete the Python function described by the prompt" in s for s in systems)

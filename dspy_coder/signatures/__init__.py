@@ -1,12 +1,19 @@
 """DSPy signatures, one role per file. Each docstring is the instruction the LM sees."""
 
 from dspy_coder.signatures.assessor import ComplexityAssessor
+from dspy_coder.signatures.function_writer import FunctionWriter
 from dspy_coder.signatures.generator import CodeGenerator
 from dspy_coder.signatures.planner import CodePlanner
 from dspy_coder.signatures.refiner import CodeRefiner
 from dspy_coder.signatures.rewriter import CodeRewriter
 from dspy_coder.signatures.tests import TestGenerator
 
-__all__ = ["CodeGenerator", "CodePlanner", "CodeRefiner",
+__all__ = [
+    "CodeGenerator",
+    "CodePlanner",
+    "CodeRefiner",
     "CodeRewriter",
-    "ComplexityAssessor", "TestGenerator"]
+    "ComplexityAssessor",
+    "FunctionWriter",
+    "TestGenerator",
+]

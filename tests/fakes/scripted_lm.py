@@ -4,6 +4,8 @@
 
 Each prompt asks for its output fields by name; the first scripted field named in the final
 message picks the queue, and its next answer is returned. Unscripted steps get a default.
+The pipeline's first draft (``FunctionWriter``, output ``code``) draws from the
+``generated_code`` queue unless ``code`` is scripted itself: both are "the first answer".
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 class _NextAnswer(dict):
     """Pops the next scripted answer when the DummyLM formats it."""
 
-    def __init__(self, queue: list[dict[str, Any]], field: str) -> None:
+    def __init__(self, queue: list[dict[str, Any]], field: str, source: str | None = None) -> None:
         super().__init__()
-        self.queue, self.field = queue, field
+        self.queue, self.field, self.source = queue, field, source
 
     def items(self):  # type: ignore[override]
         if self.queue:
-            return self.queue.pop(0).items()
+            answer = self.queue.pop(0)
+            if self.source and self.source in answer:  # aliased: answer the field asked for
+                answer = {**answer, self.field: answer[self.source]}
+            return answer.items()
         return DEFAULTS.get(self.field, {self.field: ""}).items()
 
 
@@ -46,6 +51,9 @@ class _Script(dict):
     def items(self):  # type: ignore[override]
         for field, queue in self.by_field.items():
             yield f"[[ ## {field} ## ]]", _NextAnswer(queue, field)
+        if "generated_code" in self.by_field and "code" not in self.by_field:
+            queue = self.by_field["generated_code"]
+            yield "[[ ## code ## ]]", _NextAnswer(queue, "code", source="generated_code")
 
 
 def scripted_lm(script: dict[str, list[Any]]) -> DummyLM:
