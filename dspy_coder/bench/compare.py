@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +60,13 @@ def _common_pass_at_1(records: list[ResultRecord], common: set[str]) -> float | 
     return mean_pass_at_k([(len(v), sum(v)) for v in per_problem.values()], k=1)
 
 
-def compare_runs(runs: Sequence[Path], out_dir: Path | None = None) -> Comparison:
-    """Summarise each run, compute pass@1 on common problems, render Markdown (and plots)."""
+def compare_runs(
+    runs: Sequence[Path], out_dir: Path | None = None, only: Collection[str] | None = None
+) -> Comparison:
+    """Summarise each run, compute pass@1 on common problems, render Markdown (and plots).
+
+    ``only``: compare on these task ids alone (e.g. the every-8th subset of full runs).
+    """
     if not runs:
         raise UsageError("Give at least one run directory to compare.")
     names: list[str] = []
@@ -69,6 +74,8 @@ def compare_runs(runs: Sequence[Path], out_dir: Path | None = None) -> Compariso
     row_records: list[list[ResultRecord]] = []
     for run in runs:
         records = read_records(resolve_results_file(Path(run)))
+        if only is not None:
+            records = [r for r in records if r.task_id in only]
         for row in summarise(records):
             names.append(run_name(Path(run)))
             rows.append(row)

@@ -4,6 +4,7 @@ Actions:
     dspy-coder bench [run] --variant baseline --lm local:qwen2.5-coder-1.5b   # run or resume
     dspy-coder bench report RUN_DIR [RUN_DIR ...]     # rewrite summary, table and plots
     dspy-coder bench compare RUN_DIR RUN_DIR ...      # side-by-side table (and plots with --out)
+    dspy-coder bench compare RUN_DIR RUN_DIR --stride 8   # ... on the selected problems only
 
 Example:
     $ dspy-coder bench --variant baseline --variant cot --stride 8 --lm local:qwen2.5-coder-0.5b
@@ -183,21 +184,12 @@ def _run(args: argparse.Namespace, settings) -> int:
         load_program_variant,
         resolve_variant,
     )
-    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems, select_problems
 
     pipeline = pipeline_options(args)
     names = _split_list(args.variant) or ([] if args.program else ["baseline"])
     variants = [resolve_variant(name, pipeline) for name in names]
     variants += [load_program_variant(path, pipeline) for path in args.program]
-    split_seed = DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed
-    problems = select_problems(
-        load_problems(args.dataset),
-        ids=_split_list(args.ids) or None,
-        split=args.split,
-        stride=args.stride,
-        limit=args.limit,
-        seed=split_seed,
-    )
+    problems = _select_problems(args)
     if not args.allow_compile_overlap:
         for variant in variants:
             check_compile_overlap(variant, [p.task_id for p in problems])
@@ -334,10 +326,31 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _select_problems(args: argparse.Namespace) -> list:
+    """The problems picked by --dataset, --ids, --split (with --split-seed), --stride, --limit."""
+    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems, select_problems
+
+    return select_problems(
+        load_problems(args.dataset),
+        ids=_split_list(args.ids) or None,
+        split=args.split,
+        stride=args.stride,
+        limit=args.limit,
+        seed=DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed,
+    )
+
+
+def _selected_ids(args: argparse.Namespace) -> set[str] | None:
+    """For compare: the task ids the selection flags pick, or None when none was given."""
+    if not (args.ids or args.split or args.stride != 1 or args.limit):
+        return None
+    return {p.task_id for p in _select_problems(args)}
+
+
 def _compare(args: argparse.Namespace) -> int:
     from dspy_coder.bench.compare import compare_runs
 
-    comparison = compare_runs(args.runs, out_dir=args.out)
+    comparison = compare_runs(args.runs, out_dir=args.out, only=_selected_ids(args))
     sys.stdout.write(comparison.markdown)
     if args.out:
         sys.stdout.write(f"\nWrote {args.out / 'comparison.md'} and plots.\n")

@@ -98,6 +98,12 @@ def test_bench_report_and_compare(tmp_path: Path, dataset: Path, dummy_lm, capsy
     assert "pass@1 on common (2)" in text
     assert "| a | baseline |" in text and "| b | cot |" in text
     assert (tmp_path / "cmp" / "comparison_pass_at_1.png").is_file()
+    # a selection restricts the comparison to those problems
+    assert cli.main(["bench", "compare", str(a), str(b), "--dataset", str(dataset),
+                     "--stride", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "pass@1 on common (1)" in text
+    assert "| a | baseline | dummy/x | 2 |" in text and "| b | cot | dummy/x | 1 |" in text
 
 
 def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
