@@ -107,20 +107,26 @@ def evaluate(program: dspy.Module, examples: list[dspy.Example], metric: Callabl
     return sum(scores) / len(scores), sum(score >= 1.0 for score in scores) / len(scores)
 
 
+def _fraction(score: float) -> float:
+    """A score as a fraction: ``dspy.Evaluate`` reports percentages (88.89 for 8/9)."""
+    return score / 100.0 if score > 1.0 else score
+
+
 def _optimizer_trials(program: Any) -> list[dict[str, Any]]:
-    """Per-trial scores the optimizer attached to its result, where it has them."""
+    """Per-trial scores (fractions, 0 to 1) the optimizer attached to its result, if any."""
     trials: list[dict[str, Any]] = []
     for index, entry in enumerate(getattr(program, "candidate_programs", None) or []):
         if isinstance(entry, dict) and "score" in entry:
-            score = float(entry["score"])  # dspy.Evaluate scores are percentages
-            trials.append({"trial": index, "score": score / 100.0 if score > 1.0 else score,
+            trials.append({"trial": index, "score": _fraction(float(entry["score"])),
+                           "source": "candidate_programs",
                            **({"seed": entry["seed"]} if "seed" in entry else {})})
     for index, log in sorted((getattr(program, "trial_logs", None) or {}).items(),
                              key=lambda kv: str(kv[0])):
         if isinstance(log, dict):
             score = log.get("full_eval_score", log.get("mb_score", log.get("train_score")))
             if isinstance(score, int | float):
-                trials.append({"trial": index, "score": float(score), "source": "trial_logs"})
+                trials.append({"trial": index, "score": _fraction(float(score)),
+                               "source": "trial_logs"})
     details = getattr(program, "detailed_results", None)
     for index, score in enumerate(getattr(details, "val_aggregate_scores", None) or []):
         trials.append({"trial": index, "score": float(score), "source": "gepa"})

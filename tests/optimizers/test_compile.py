@@ -96,3 +96,20 @@ def test_compile_never_touches_held_out_problems(problems, runner):
     held_out = {p.entry_point for p in test_split_problems(problems)}
     assert runner.calls and not held_out & set(runner.calls)
     assert not any(e in str(lm.history) for e in held_out)
+
+
+def test_optimizer_trials_are_fractions_whatever_scale_the_optimizer_used():
+    from types import SimpleNamespace
+
+    from dspy_coder.optimizers.compile import _optimizer_trials
+
+    program = SimpleNamespace(
+        candidate_programs=[{"score": 66.67, "seed": -1}, {"score": 0.5}],
+        trial_logs={1: {"full_eval_score": 88.89}, 2: {"mb_score": 0.25}, 3: {"other": 1}},
+    )
+    trials = _optimizer_trials(program)
+    assert [(t["source"], round(t["score"], 4)) for t in trials] == [
+        ("candidate_programs", 0.6667), ("candidate_programs", 0.5),
+        ("trial_logs", 0.8889), ("trial_logs", 0.25),
+    ]
+    assert trials[0]["seed"] == -1
