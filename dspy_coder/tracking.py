@@ -69,15 +69,18 @@ def _client(tracking_uri: str | None = None):
 
 
 def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested mapping -> ``{"a.b": "value"}`` with values as (truncated) strings.
+    """Nested mapping -> ``{"a.b": "value"}`` with values as (truncated) strings and keys
+    MLflow accepts (see :func:`metric_name`).
 
     Example:
         >>> flatten_params({"lm": "x", "coder": {"max_iterations": 4}})
         {'lm': 'x', 'coder.max_iterations': '4'}
+        >>> flatten_params({"variant": {"baseline@mipro-baseline": {"kind": "baseline"}}})
+        {'variant.baseline_mipro-baseline.kind': 'baseline'}
     """
     flat: dict[str, str] = {}
     for key, value in params.items():
-        name = f"{prefix}{key}"
+        name = metric_name(f"{prefix}{key}")
         if isinstance(value, Mapping):
             flat.update(flatten_params(value, prefix=f"{name}."))
             continue

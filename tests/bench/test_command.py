@@ -170,3 +170,27 @@ def test_bench_calls_the_lm_without_dspy_cache_unless_asked(
     assert seen and all(o.get("cache") is cache for o in seen)
     command = json.loads((out / "manifest.json").read_text())["command"]
     assert ("--lm-cache" in command) is cache
+
+
+def test_bench_of_a_compiled_program_logs_to_mlflow(tmp_path: Path, dataset: Path, dummy_lm):
+    """Compiled programs are labelled ``kind@dir`` ('@' is not allowed in MLflow names)."""
+    from dspy_coder.baseline import SingleShot
+
+    compiled = tmp_path / "mipro-baseline"
+    compiled.mkdir()
+    SingleShot().save(str(compiled / "program.json"))
+    (compiled / "program.meta.json").write_text(json.dumps({"program": "baseline"}))
+    out, uri = tmp_path / "run", f"sqlite:///{tmp_path / 'mlflow.db'}"
+    argv = ["bench", "--dataset", str(dataset), "--variant", "baseline", "--program",
+            str(compiled / "program.json"), "--lm", "dummy/x", "--out", str(out),
+            "--tracking-uri", uri]
+    assert cli.main(argv) == 0
+    labels = {r.variant for r in read_records(out / "results.jsonl")}
+    assert labels == {"baseline", "baseline@mipro-baseline"}
+
+    import mlflow
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    run = mlflow.MlflowClient(tracking_uri=uri).get_run(manifest["mlflow_run_id"])
+    assert run.data.params["variant.baseline_mipro-baseline.kind"] == "baseline"
+    assert any(key.startswith("baseline_mipro-baseline/") for key in run.data.metrics)
