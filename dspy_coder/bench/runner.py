@@ -111,8 +111,12 @@ class BenchOutcome:
 
 
 def plan_jobs(config: BenchConfig) -> tuple[list[Job], dict[str, str]]:
-    """Build each variant once, fingerprint it, and list every unit of work."""
-    jobs: list[Job] = []
+    """Build each variant once, fingerprint it, and list every unit of work.
+
+    Problem by problem, every variant in turn: a run stopped early still compares the
+    variants on the same problems.
+    """
+    built = []
     fingerprints: dict[str, str] = {}
     for spec in config.variants:
         program = spec.build()
@@ -120,11 +124,13 @@ def plan_jobs(config: BenchConfig) -> tuple[list[Job], dict[str, str]]:
         if spec.label in fingerprints:
             raise UsageError(f"Variant {spec.label!r} was given twice.")
         fingerprints[spec.label] = fp
-        jobs += [
-            Job(p, spec, spec.label, fp, program, s)
-            for p in config.problems
-            for s in range(config.samples)
-        ]
+        built.append((spec, fp, program))
+    jobs = [
+        Job(p, spec, spec.label, fp, program, s)
+        for p in config.problems
+        for spec, fp, program in built
+        for s in range(config.samples)
+    ]
     return jobs, fingerprints
 
 

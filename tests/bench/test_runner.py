@@ -288,3 +288,14 @@ def test_a_stopped_run_does_not_wait_for_the_job_in_progress(tmp_path: Path):
     records = read_records(tmp_path / RESULTS_FILE)  # ... and is not recorded
     assert sorted(r.task_id for r in records) == ["Toy/double", "Toy/negate"]
     assert not (tmp_path / "reports.jsonl").exists()
+
+
+def test_variants_take_turns_problem_by_problem():
+    """A run stopped early has every variant's answer to the same first problems."""
+    from dspy_coder.bench.runner import plan_jobs
+
+    config = config_for([spy_variant(SpyProgram(RIGHT), "a"), spy_variant(SpyProgram(WRONG), "b")])
+    jobs, _ = plan_jobs(config)
+    order = [(job.problem.task_id, job.label) for job in jobs]
+    ids = [p.task_id for p in PROBLEMS]
+    assert order == [(task, label) for task in ids for label in ("a", "b")]
