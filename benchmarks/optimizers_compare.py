@@ -112,6 +112,9 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
         by_variant.setdefault(record.variant, []).append(record)
     rows = {row.variant: row for row in summarise(records)}
     reference = by_variant.get(args.kind, [])
+    labels = [args.kind] + [f"{args.kind}@{o}-{args.kind}" for o in optimizers]
+    answered = [{r.task_id for r in by_variant[label]} for label in labels if label in by_variant]
+    common = set.intersection(*answered) if answered else set()
     manifest = _read_json(test_dir / "manifest.json")
     lines = [
         f"# {args.kind}: compiled vs uncompiled on the HumanEval test split",
@@ -124,9 +127,10 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
         f"- Table written by `python benchmarks/optimizers_compare.py --kind {args.kind} "
         f"--table-only --out {args.out}`.",
         "",
-        "| program | test problems | pass@1 | vs uncompiled: gained / lost (McNemar p) | "
-        "compile s | compile LM calls | mean LM calls | mean tokens | what changed |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| program | test problems | pass@1 | pass@1 on the {len(common)} problems every row "
+        "answered | vs uncompiled: gained / lost (McNemar p) | compile s | compile LM calls | "
+        "mean LM calls | mean tokens | what changed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
     for label, optimizer in [(args.kind, None)] + [
@@ -134,7 +138,7 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
     ]:
         row = rows.get(label)
         if row is None:
-            lines.append(f"| {label} | not graded yet | | | | | | | |")
+            lines.append(f"| {label} | not graded yet | | | | | | | | |")
             continue
         difference = paired_difference(reference, by_variant[label]) if optimizer else None
         compile_s = calls = changed = ""
@@ -148,8 +152,10 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
             if meta.get("interrupted"):
                 changed += " (compile interrupted: best so far)"
         passed = round(row.pass_at_1 * row.problems)
+        on_common = sum(r.passed for r in by_variant[label] if r.task_id in common)
         lines.append(
             f"| {label} | {row.problems} | {passed}/{row.problems} = {100 * row.pass_at_1:.1f}% | "
+            f"{on_common}/{len(common)} | "
             f"{difference.describe() if difference else '(reference)'} | {compile_s} | {calls} | "
             f"{row.mean_lm_calls:.1f} | {row.mean_prompt_tokens + row.mean_completion_tokens:.0f}"
             f" | {changed} |"

@@ -45,14 +45,15 @@ def test_table_pairs_each_compiled_program_with_the_uncompiled_one(tmp_path: Pat
     for task, (before, after) in outcomes.items():
         store.append(record(task, "baseline", before))
         store.append(record(task, "baseline@bootstrap-baseline", after))
+    store.append(record("T/4", "baseline", True))  # not answered by the compiled row yet
 
     script = load_script()
     args = script.parse_args(["--kind", "baseline", "--optimizers", "bootstrap,mipro",
                               "--out", str(tmp_path), "--table-only"])
     table = script.write_table(args, ["bootstrap", "mipro"]).read_text()
 
-    assert "| baseline | 4 | 2/4 = 50.0% | (reference) |" in table
-    assert ("| baseline@bootstrap-baseline | 4 | 3/4 = 75.0% | +2 / -1 (p = 1.00) | 63.9 | "
+    assert "| baseline | 5 | 3/5 = 60.0% | 2/4 | (reference) |" in table
+    assert ("| baseline@bootstrap-baseline | 4 | 3/4 = 75.0% | 3/4 | +2 / -1 (p = 1.00) | 63.9 | "
             "2 qwen2.5-coder-1.5b | 1.0 | 400 | write: 2 demos |") in table
     assert "| baseline@mipro-baseline | not graded yet |" in table
     assert "- baseline@bootstrap-baseline: gained T/1, T/2; lost T/0" in table
