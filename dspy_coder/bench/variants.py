@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dspy_coder.commands.pipeline_options import PIPELINE_DEFAULTS
 from dspy_coder.errors import SetupError, UsageError
+from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS
 
 logger = logging.getLogger(__name__)
 

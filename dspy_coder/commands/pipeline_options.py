@@ -24,20 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dspy_coder.errors import UsageError
-from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS
-
-# ``Coder.__init__`` defaults, stated here (not imported) so building the parser does not
-# import DSPy; tests/test_pipeline_options.py checks they match the signature.
-PIPELINE_DEFAULTS: dict[str, Any] = {
-    "max_iterations": 4,
-    "threshold": 0.95,
-    "routing": "auto",
-    "refine_attempts": 1,
-    "refine_strategy": "repair",
-    "use_plan": True,
-    "use_tests": True,
-    "use_refine": True,
-}
+from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS, REFINE_STRATEGIES, ROUTINGS
 
 # valued flags: (argparse dest == Coder keyword, command-line flag)
 _VALUED = (
