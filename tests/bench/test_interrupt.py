@@ -53,7 +53,10 @@ def test_a_signal_stops_a_hanging_run_promptly_and_keeps_finished_answers(
         text=True,
     )
     hanging = Path(str(out) + ".hanging")
-    _wait_for(hanging.exists, 120, proc)  # two answers done, the third hangs for 10 minutes
+    _wait_for(hanging.exists, 120, proc)  # two answers generated, the third hangs for 10 minutes
+    # the second answer is graded while the third is generated: wait until it is written too
+    results = out / "results.jsonl"
+    _wait_for(lambda: results.exists() and len(results.read_text().splitlines()) == 2, 60, proc)
     proc.send_signal(signum)
     sent = time.monotonic()
     try:
