@@ -57,9 +57,11 @@ def serve(ctrl_fd: int) -> None:
     import gc
     import importlib
 
-    from dspy_coder.sandbox import isolation, supervisor
+    from dspy_coder.sandbox import supervisor
 
-    isolation.set_pdeathsig(signal.SIGKILL)
+    # No parent-death signal: it fires when the *thread* that started the server ends (a
+    # grading worker thread, say), not the client process. The server ends when the client
+    # process does, because the kernel then closes the control socket and recv_fds sees EOF.
     supervisor.prepare_server()
     if os.geteuid() == 0:  # hand-offs between our processes must not wait behind busy CPUs;
         with contextlib.suppress(OSError):  # the code under test runs at normal priority
