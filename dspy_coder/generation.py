@@ -129,6 +129,15 @@ class GenerateCode(dspy.ProgramOfThought):
             )
         return super()._generate_instruction(mode)
 
+    def draft(self, task: str, plan: str) -> tuple[str, str]:
+        """The first draft's raw code and reasoning: the baseline's call without a plan (and
+        without ``reason_first``), else the CodeGenerator on the task and the plan. Also what
+        a sampling round re-runs at temperature 1.0 (see ``resampling``)."""
+        if plan.strip() or self.reason_first:
+            prediction = self.code_generate(task=task, plan=plan)
+            return prediction.generated_code, prediction.reasoning
+        return self.first_draft(prompt=task).code, ""
+
     def _check(
         self,
         interpreter: CodeInterpreter,
@@ -153,12 +162,7 @@ class GenerateCode(dspy.ProgramOfThought):
     ) -> dspy.Prediction:
         errors: list[str] = []
         with self._interpreter_context(None) as interpreter:
-            if plan.strip() or self.reason_first:
-                prediction = self.code_generate(task=task, plan=plan)
-                raw = prediction.generated_code
-            else:
-                draft = self.first_draft(prompt=task)
-                prediction, raw = dspy.Prediction(reasoning=""), draft.code
+            raw, reasoning = self.draft(task, plan)
             code = assemble_solution(raw, prompt, entry_point)
             try:
                 error = self._check(interpreter, code, entry_point, examples)
@@ -166,7 +170,7 @@ class GenerateCode(dspy.ProgramOfThought):
                 logger.warning("Interpreter failed (%s); skipping in-step verification.", exc)
                 return dspy.Prediction(
                     code=code,
-                    reasoning=prediction.reasoning,
+                    reasoning=reasoning,
                     errors=[str(exc)],
                     hops=1,
                     verified=False,
@@ -183,13 +187,14 @@ class GenerateCode(dspy.ProgramOfThought):
                     task=task, plan=plan, previous_code=code, error=error
                 )
                 code = assemble_solution(prediction.generated_code, prompt, entry_point)
+                reasoning = prediction.reasoning
                 error = self._check(interpreter, code, entry_point, examples)
                 hops += 1
             if error is not None:
                 errors.append(error)
         return dspy.Prediction(
             code=code,
-            reasoning=prediction.reasoning,
+            reasoning=reasoning,
             errors=errors,
             hops=hops,
             verified=error is None,

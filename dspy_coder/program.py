@@ -1,7 +1,8 @@
 """``Coder``: the dspy-coder pipeline as one ``dspy.Module``.
 
 assess -> plan -> generate (ProgramOfThought in the sandbox) -> generate and vet tests ->
-run -> score -> stop (threshold, ``max_iterations``, stall) or refine (``dspy.Refine``) -> ...
+run -> score -> stop (threshold, ``max_iterations``, stall) or sample fresh drafts
+(``dspy.BestOfN``, first round) / refine (``dspy.Refine``) -> ...
 and return the best attempt with the full audit trail.
 
 Example:
@@ -30,6 +31,7 @@ from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
 from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
 from dspy_coder.refinement import RefineStep, RewriteStep
+from dspy_coder.resampling import DraftStep
 from dspy_coder.reporting import build_report
 from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
@@ -86,7 +88,12 @@ class Coder(dspy.Module):
             always takes the fast path
             (generate, verify with the docstring examples, refine only on failure); "complex"
             always plans, writes tests and profiles.
-        use_plan / use_tests / use_refine: ablation switches.
+        use_plan / use_tests / use_refine: ablation switches (without refinement there are
+            no further rounds at all, sampling included).
+        drafts: when the first answer fails its tests, the first refinement round samples up
+            to this many fresh drafts from the first draft's own call at temperature 1.0
+            (``dspy.BestOfN``) and stops at the first that passes; later rounds refine. 0
+            makes every round a refinement round.
         refine_attempts: rollouts per ``dspy.Refine`` round. With more than one, Refine asks the
             LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
         reason_first: let the first generation reason before writing code (ChainOfThought);
@@ -117,6 +124,7 @@ class Coder(dspy.Module):
         generate_max_iters: int = 3,
         reason_first: bool = False,
         refine_strategy: RefineStrategy = "repair",
+        drafts: int = 0,
         weights: ScoreWeights | None = None,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,
@@ -134,6 +142,8 @@ class Coder(dspy.Module):
             raise UsageError("threshold must be between 0 and 1.")
         if routing not in ROUTINGS:
             raise UsageError(f"routing must be one of {', '.join(ROUTINGS)}.")
+        if drafts < 0:
+            raise UsageError("drafts must be 0 (no sampling round) or more.")
         if refine_strategy not in REFINE_STRATEGIES:
             raise UsageError(f"refine_strategy must be one of {', '.join(REFINE_STRATEGIES)}.")
         self.config = dict(
@@ -147,10 +157,11 @@ class Coder(dspy.Module):
             refine_attempts=refine_attempts,
             reason_first=reason_first,
             refine_strategy=refine_strategy,
+            drafts=drafts,
         )
         self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
         self.routing, self.refine_attempts = routing, refine_attempts
-        self.refine_strategy = refine_strategy
+        self.refine_strategy, self.drafts = refine_strategy, drafts
         self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
         self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
         self.simple_prompt_chars = simple_prompt_chars
@@ -249,12 +260,11 @@ class Coder(dspy.Module):
                 "unvetted because there is nothing to vet them against."
             )
 
-    def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
-        best = state.best()
+    def _sandbox_reward(
+        self, state: RunState, iteration: int, stage: str
+    ) -> Callable[[dict, dspy.Prediction], float]:
+        """Reward for Refine/BestOfN: run the candidate, record it as an Attempt, score it."""
         task = state.task
-        produced = len(state.attempts)
-        module = self._refine_module(iteration)
-        stage = "rewrite" if module is self.rewrite_step else "refine"
 
         def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
             code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
@@ -263,10 +273,29 @@ class Coder(dspy.Module):
             )
             return attempt.score
 
+        return sandbox_reward
+
+    def _sample_round(self, state: RunState, iteration: int, text: str, plan_text: str) -> None:
+        produced = len(state.attempts)
+        sampler = dspy.BestOfN(
+            module=DraftStep(self.generate),
+            N=self.drafts,
+            reward_fn=self._sandbox_reward(state, iteration, "sample"),
+            threshold=self.threshold,
+        )
+        self._call(state, "sample", sampler, task=text, plan=plan_text)
+        if len(state.attempts) == produced:
+            state.errors.append(f"iteration {iteration}: sampling produced no candidate")
+
+    def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
+        best = state.best()
+        produced = len(state.attempts)
+        module = self._refine_module(iteration)
+        stage = "rewrite" if module is self.rewrite_step else "refine"
         refine = dspy.Refine(
             module=module,
             N=self.refine_attempts,
-            reward_fn=sandbox_reward,
+            reward_fn=self._sandbox_reward(state, iteration, stage),
             threshold=self.threshold,
         )
         self._call(
@@ -330,7 +359,10 @@ class Coder(dspy.Module):
                 state.stop_reason = "refinement disabled"
                 return
             iteration += 1
-            self._refine_round(state, iteration, text)
+            if iteration == 2 and self.drafts:
+                self._sample_round(state, iteration, text, plan_text)
+            else:
+                self._refine_round(state, iteration, text)
             new_best = state.best().score
             stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
             best_so_far = max(best_so_far, new_best)

@@ -37,6 +37,8 @@ FLAGS = [
     "3",
     "--refine-strategy",
     "rewrite",
+    "--drafts",
+    "3",
     "--no-plan",
     "--no-tests",
     "--no-refine",
@@ -47,6 +49,7 @@ OPTIONS = {
     "routing": "simple",
     "refine_attempts": 3,
     "refine_strategy": "rewrite",
+    "drafts": 3,
     "use_plan": False,
     "use_tests": False,
     "use_refine": False,
@@ -97,6 +100,7 @@ def test_help_names_the_pipeline_defaults(capsys):
         (["--threshold", "1.5"], r"--threshold must be between 0 and 1 \(got 1.5\)"),
         (["--threshold", "-0.1"], r"--threshold must be between 0 and 1"),
         (["--refine-attempts", "0"], r"--refine-attempts must be at least 1"),
+        (["--drafts", "-1"], r"--drafts must be 0 or more \(got -1\)"),
     ],
 )
 def test_out_of_range_values_are_usage_errors(words: list[str], message: str):

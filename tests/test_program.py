@@ -379,3 +379,48 @@ def test_a_planned_task_is_generated_from_the_task_and_the_plan():
     assert "[[ ## plan ## ]]" in generation and "direct" in generation  # the default plan
     systems = [str(e["messages"][0]["content"]) for e in calls]
     assert not any("Complete the Python function described by the prompt" in s for s in systems)
+
+
+def test_a_failing_first_draft_is_followed_by_fresh_samples_of_the_same_call():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm(
+        {"generated_code": [bad("first"), bad("sample 1"), GOOD, bad("unused")],
+         "fixed_code": [bad("repair")]}
+    )
+    copies: list[dict] = []
+    make_copy = lm.copy
+    lm.copy = lambda **changes: copies.append(changes) or make_copy(**changes)
+    mark = history_mark()
+    report = run(lm, make_coder(executor, drafts=3)).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample", "sample"]
+    assert report.status == "success" and report.code == GOOD
+    calls = lm_calls_since(mark)
+    assert len(calls) == 3  # the third draft was not needed
+    assert all(call["messages"] == calls[0]["messages"] for call in calls)
+    # each sample is its own rollout at temperature 1.0 (distinct seeds with a local model)
+    assert copies == [{"rollout_id": 0, "temperature": 1.0}, {"rollout_id": 1, "temperature": 1.0}]
+
+
+def test_after_an_unsuccessful_sampling_round_the_next_rounds_refine():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm(
+        {"generated_code": [bad("first"), bad("sample 1"), bad("sample 2")],
+         "fixed_code": [GOOD]}
+    )
+    report = run(lm, make_coder(executor, drafts=2, max_iterations=3, patience=2)).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "refine"]
+    assert [a.iteration for a in report.attempts] == [1, 2, 2, 3]
+    assert report.status == "success"
+
+
+def test_without_refinement_there_is_no_sampling_round_either():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("first"), GOOD]})
+    report = run(lm, make_coder(executor, drafts=3, use_refine=False)).report
+    assert [a.stage for a in report.attempts] == ["generate"]
+    assert report.stop_reason == "refinement disabled"
+
+
+def test_negative_drafts_is_a_usage_error():
+    with pytest.raises(UsageError, match="drafts must be 0"):
+        make_coder(FakeExecutor(passes_if_plus), drafts=-1)

@@ -44,6 +44,7 @@ _LABEL_PREFIXES = {
     "routing": "route-",
     "refine_attempts": "ra",
     "refine_strategy": "refine-",
+    "drafts": "drafts",
 }
 
 KINDS = ("baseline", "cot", "coder")

@@ -33,6 +33,7 @@ _VALUED = (
     ("routing", "--routing"),
     ("refine_attempts", "--refine-attempts"),
     ("refine_strategy", "--refine-strategy"),
+    ("drafts", "--drafts"),
 )
 # switches: (argparse dest, command-line flag, Coder keyword set to False)
 _SWITCHES = (
@@ -90,6 +91,15 @@ def add_pipeline_options(
         "the task and the failures only; alternate: rewrite first, then alternate "
         f"(default {shown['refine_strategy']})",
     )
+    parser.add_argument(
+        "--drafts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="when the first answer fails its tests, sample up to N fresh drafts of it at "
+        "temperature 1.0 before refining (0: refine only; "
+        f"default {shown['drafts']})",
+    )
     parser.add_argument("--no-plan", action="store_true", help="pipeline without the planning step")
     parser.add_argument("--no-tests", action="store_true", help="pipeline without generated tests")
     parser.add_argument("--no-refine", action="store_true", help="pipeline without refinement")
@@ -126,6 +136,8 @@ def pipeline_options(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(
             f"--refine-attempts must be at least 1 (got {options['refine_attempts']})."
         )
+    if options.get("drafts", 0) < 0:
+        raise UsageError(f"--drafts must be 0 or more (got {options['drafts']}).")
     for dest, _flag, keyword in _SWITCHES:
         if getattr(args, dest, False):
             options[keyword] = False
