@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.jsonl"
 REPORTS_FILE = "reports.jsonl"
+GRADE_GRACE_S = 5.0  # beyond the grading timeout, for a stop to wait for answers in grading
 FAIL_FAST_AFTER = 3  # this many program errors before any success: stop (likely a set-up bug)
 
 
@@ -261,9 +263,11 @@ def _execute(
         return []
     results: queue.Queue[ResultRecord | BaseException] = queue.Queue()
     # Daemon threads, so Ctrl-C/SIGTERM need not wait for the problem in progress: once the
-    # pools are stopped, an abandoned job drops its result (it is redone on resume).
+    # pools are stopped, an abandoned job drops its result (it is redone on resume). Answers
+    # already generated are still graded and kept (grading takes seconds, generation minutes).
     gen_pool = DaemonPool(config.workers, "bench-gen")
     grade_pool = DaemonPool(config.workers, "bench-grade")
+    grading = _Counter()
 
     def grade_and_queue(generated: Generated) -> None:
         try:
@@ -278,6 +282,8 @@ def _execute(
             results.put(to_record(generated, grade, config))
         except BaseException as exc:  # sandbox infrastructure failure: stop the run
             results.put(exc)
+        finally:
+            grading.add(-1)
 
     def generate_then_hand_off(job: Job) -> None:
         try:
@@ -292,6 +298,7 @@ def _execute(
             return
         if config.save_reports and generated.report is not None:
             _save_report(out_dir, generated)
+        grading.add(1)
         grade_pool.submit(grade_and_queue, generated)
 
     for job in todo:
@@ -299,6 +306,15 @@ def _execute(
     records: list[ResultRecord] = []
     only_errors = True
     finished = False
+
+    def keep(record: ResultRecord) -> None:
+        store.append(record)
+        records.append(record)
+        progress.add(record)
+        logger.info("%s", progress.line(record))
+        if on_record is not None:
+            on_record(record, progress)
+
     try:
         while len(records) < len(todo):
             try:
@@ -307,12 +323,7 @@ def _execute(
                 continue
             if isinstance(item, BaseException):
                 raise item
-            store.append(item)
-            records.append(item)
-            progress.add(item)
-            logger.info("%s", progress.line(item))
-            if on_record is not None:
-                on_record(item, progress)
+            keep(item)
             only_errors = only_errors and bool(item.program_error)
             if only_errors and len(records) >= FAIL_FAST_AFTER:
                 raise RunError(
@@ -322,6 +333,10 @@ def _execute(
                     "the same command with --retry-errors to resume."
                 )
         finished = True
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is already generated, then stop
+        gen_pool.stop(0.0)
+        _finish_grading(results, grading, keep, config.grade_timeout_s + GRADE_GRACE_S)
+        raise
     finally:
         # Finished: every thread is idle, let them end. Stopped (an error, Ctrl-C, SIGTERM):
         # drop the queued jobs and do not wait for the ones in progress.
@@ -329,6 +344,39 @@ def _execute(
         gen_pool.stop(wait_s)
         grade_pool.stop(wait_s)
     return records
+
+
+class _Counter:
+    """A thread-safe count (of answers handed to grading and not yet queued as results)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self.value += delta
+
+
+def _finish_grading(
+    results: queue.Queue[ResultRecord | BaseException],
+    grading: _Counter,
+    keep: Callable[[ResultRecord], None],
+    within_s: float,
+) -> None:
+    """On a stop: keep the answers being graded (at most ``within_s`` seconds) and those graded
+    but not yet stored. A second Ctrl-C abandons them."""
+    deadline = time.monotonic() + within_s
+    while grading.value > 0 or not results.empty():
+        if time.monotonic() > deadline:
+            logger.warning("stopping without the %d answer(s) still in grading", grading.value)
+            return
+        try:
+            item = results.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if isinstance(item, ResultRecord):
+            keep(item)
 
 
 def _save_report(out_dir: Path, generated: Generated) -> None:

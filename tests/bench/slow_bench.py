@@ -1,8 +1,9 @@
 """``dspy-coder bench`` on the toy problems with a program that hangs on one of them.
 
-Run as ``python -m tests.bench.slow_bench DATASET OUT TRACKING_URI`` (from the repository root)
-by tests/bench/test_interrupt.py, which signals it while the program hangs. No LM is loaded:
-the baseline program is replaced by one that answers from a table, and grading runs in-process.
+Run as ``python -m tests.bench.slow_bench DATASET OUT TRACKING_URI [GRADE_DELAY_S]`` (from the
+repository root) by tests/bench/test_interrupt.py, which signals it while the program hangs.
+No LM is loaded: the baseline program is replaced by one that answers from a table, and
+grading runs in-process (taking GRADE_DELAY_S for the problem before the hanging one).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from dspy_coder.bench import runner
 from tests.bench.helpers import RIGHT, exec_grader
 
 HANG_ON = "square"
+SLOW_GRADE_ON = "negate"  # graded while the program hangs on the next problem
 HANG_S = 600.0
 
 
-def main(dataset: str, out: str, tracking_uri: str) -> int:
+def main(dataset: str, out: str, tracking_uri: str, grade_delay_s: str = "0") -> int:
     started = Path(out + ".hanging")
 
     def forward(self, prompt: str, entry_point: str | None = None, **_: object):
@@ -34,11 +36,16 @@ def main(dataset: str, out: str, tracking_uri: str) -> int:
 
     SingleShot.forward = forward
     cli.Settings.make_lm = lambda self, spec=None, **kw: DummyLM([])
-    runner.make_grader = lambda timeout_s: exec_grader
+    def grader(problem, code):
+        if problem.entry_point == SLOW_GRADE_ON:
+            time.sleep(float(grade_delay_s))
+        return exec_grader(problem, code)
+
+    runner.make_grader = lambda timeout_s: grader
     argv = ["bench", "--dataset", dataset, "--variant", "baseline", "--lm", "dummy/slow"]
     argv += ["--out", out, "--tracking-uri", tracking_uri]
     return cli.main(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))
