@@ -306,6 +306,7 @@ def _execute(
     records: list[ResultRecord] = []
     only_errors = True
     finished = False
+    failed_in_worker = False
 
     def keep(record: ResultRecord) -> None:
         store.append(record)
@@ -322,6 +323,7 @@ def _execute(
             except queue.Empty:
                 continue
             if isinstance(item, BaseException):
+                failed_in_worker = True
                 raise item
             keep(item)
             only_errors = only_errors and bool(item.program_error)
@@ -334,8 +336,9 @@ def _execute(
                 )
         finished = True
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is already generated, then stop
-        gen_pool.stop(0.0)
-        _finish_grading(results, grading, keep, config.grade_timeout_s + GRADE_GRACE_S)
+        if not failed_in_worker:
+            gen_pool.stop(0.0)
+            _finish_grading(results, grading, keep, config.grade_timeout_s + GRADE_GRACE_S)
         raise
     finally:
         # Finished: every thread is idle, let them end. Stopped (an error, Ctrl-C, SIGTERM):
