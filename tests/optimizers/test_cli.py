@@ -138,13 +138,15 @@ def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_
     assert defaults == {key: config[key] for key in defaults}  # the uncompiled pipeline's
     assert defaults["threshold"] == 0.95
     args = parse(["--threshold", "0.95", "--routing", "complex", "--refine-attempts", "2",
-                  "--no-tests", "--max-iterations", "3", "--refine-strategy", "repair"])
+                  "--no-tests", "--max-iterations", "3", "--refine-strategy", "repair",
+                  "--drafts", "2"])
     assert optimize.coder_options(args) == {
         "max_iterations": 3,
         "threshold": 0.95,
         "routing": "complex",
         "refine_attempts": 2,
         "refine_strategy": "repair",
+        "drafts": 2,
         "use_plan": True,
         "use_tests": False,
         "use_refine": True,
