@@ -424,3 +424,18 @@ def test_without_refinement_there_is_no_sampling_round_either():
 def test_negative_drafts_is_a_usage_error():
     with pytest.raises(UsageError, match="drafts must be 0"):
         make_coder(FakeExecutor(passes_if_plus), drafts=-1)
+
+
+def test_samples_are_drawn_from_the_compiled_first_draft():
+    """A compiled pipeline's demos on the first draft shape the samples too."""
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("first"), GOOD]})
+    coder = make_coder(executor, drafts=2)
+    demo = dspy.Example(prompt="def triple(x):\n    'DEMO-MARKER'\n", code="return 3 * x")
+    coder.generate.first_draft.demos = [demo]
+    mark = history_mark()
+    report = run(lm, coder).report
+    calls = lm_calls_since(mark)
+    assert [a.stage for a in report.attempts] == ["generate", "sample"]
+    assert len(calls) == 2
+    assert all("DEMO-MARKER" in str(call["messages"]) for call in calls)
