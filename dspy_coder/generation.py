@@ -9,11 +9,13 @@ would only copy the code) is skipped.
 
 The first generation is a direct prediction by default (``reason_first=False``): on HumanEval
 the 1.5B model wrote worse code after a free-text reasoning preface than straight away (it
-lost HumanEval/0, /64 and /80 that the single-shot baseline solves). Without a plan it is
-exactly the single-shot baseline's call (``FunctionWriter`` on the prompt, the LM's own
-token limit), so the pipeline starts from the baseline's answer: with the CodeGenerator's
-longer instruction the first answer differed by chance and lost HumanEval/33 and /38 that the
-baseline solves. With a plan, the first generation is the CodeGenerator (task + plan).
+lost HumanEval/0, /64 and /80 that the single-shot baseline solves). It is exactly the
+single-shot baseline's call (``FunctionWriter`` on the prompt, the LM's own token limit), so
+the pipeline starts from the baseline's answer: with the CodeGenerator's longer instruction
+the first answer differed by chance and lost HumanEval/33 and /38 that the baseline solves,
+and with the plan it lost /38 and /41 (tasks without examples, on the complex route). The
+plan steers what comes after a failure instead: the regenerations, the generated tests and
+the samples of a sampling round (``sample``: the CodeGenerator on the task and the plan).
 Regeneration after an error keeps ProgramOfThought's ChainOfThought, where reasoning about
 the error is the point.
 
@@ -130,13 +132,21 @@ class GenerateCode(dspy.ProgramOfThought):
         return super()._generate_instruction(mode)
 
     def draft(self, task: str, plan: str) -> tuple[str, str]:
-        """The first draft's raw code and reasoning: the baseline's call without a plan (and
-        without ``reason_first``), else the CodeGenerator on the task and the plan. Also what
-        a sampling round re-runs at temperature 1.0 (see ``resampling``)."""
-        if plan.strip() or self.reason_first:
+        """The first draft's raw code and reasoning: the single-shot baseline's call, whether
+        or not there is a plan (with ``reason_first``: the CodeGenerator on task and plan)."""
+        if self.reason_first:
             prediction = self.code_generate(task=task, plan=plan)
             return prediction.generated_code, prediction.reasoning
         return self.first_draft(prompt=task).code, ""
+
+    def sample(self, task: str, plan: str) -> tuple[str, str]:
+        """One fresh candidate for a sampling round (run at temperature 1.0, see
+        ``resampling``): the CodeGenerator on the task and the plan when there is a plan,
+        else the first draft's own call again."""
+        if plan.strip():
+            prediction = self.code_generate(task=task, plan=plan)
+            return prediction.generated_code, prediction.reasoning
+        return self.draft(task, plan)
 
     def _check(
         self,
