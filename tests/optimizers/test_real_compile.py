@@ -15,7 +15,8 @@ def test_tiny_real_bootstrap_compile(tmp_path):
     from dspy_coder.lm import make_lm
 
     problems = load_problems("humaneval")
-    lm = make_lm("local:qwen2.5-coder-0.5b", temperature=0.0, max_tokens=384, seed=0)
+    # no DSPy cache: every call is real (with a warm cache the compile took ~0 s)
+    lm = make_lm("local:qwen2.5-coder-0.5b", temperature=0.0, max_tokens=384, seed=0, cache=False)
     budget = budget_for("light", train_size=2, dev_size=1, max_demos=1)
     request = OptimizeRequest(kind="baseline", optimizer="bootstrap", budget=budget,
                               out_dir=tmp_path, student_spec="local:qwen2.5-coder-0.5b",
