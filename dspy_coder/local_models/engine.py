@@ -264,6 +264,10 @@ class LlamaCppEngine:
         n_threads: CPU threads; default: the physical cores available.
         default_max_tokens: answer cap when the request sets none.
         builtin: name of the built-in model this file is (kept for save/load).
+        reuse_prefix: evaluate only the part of a prompt after the prefix it shares with the
+            previous call (faster for calls sharing a long prompt, but the answer then depends
+            on which call came before). Off by default: the same request gives the same greedy
+            answer whatever ran before it.
         extra_buffers: let llama.cpp repack weights into extra buffer types (AMX, CPU repack).
             Default: on, unless this llama.cpp build has AMX kernels and the CPU has AMX
             (llama.cpp 0.3.36's AMX repack segfaults; ``scripts/install_llama_cpp.sh`` builds
@@ -300,6 +304,7 @@ class LlamaCppEngine:
         default_max_tokens: int = DEFAULT_MAX_TOKENS,
         builtin: str | None = None,
         extra_buffers: bool | None = None,
+        reuse_prefix: bool = False,
     ) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
@@ -311,6 +316,7 @@ class LlamaCppEngine:
         if extra_buffers is None:
             extra_buffers = not amx_repack_crashes()
         self.extra_buffers = extra_buffers
+        self.reuse_prefix = reuse_prefix
 
     def load(self) -> _Loaded:
         """Load (or reuse) the shared model; returns it with its lock and load time."""
@@ -333,6 +339,12 @@ class LlamaCppEngine:
         loaded = self.load()
         started = time.perf_counter()
         with loaded.lock, machine_lock():
+            if not self.reuse_prefix:
+                # Forget the previous call's tokens: otherwise llama.cpp evaluates only the part
+                # of the prompt after the prefix it shares with that call, the numbers come out
+                # slightly different, and a greedy answer depended on which call came before
+                # (HumanEval/19 after an unrelated prompt vs after /18's prompt).
+                loaded.llama.reset()
             try:
                 raw = loaded.llama.create_chat_completion(messages=messages, **options)
             except ValueError as exc:
@@ -376,6 +388,7 @@ class LlamaCppEngine:
             "default_max_tokens": self.default_max_tokens,
             "builtin": self.builtin,
             "extra_buffers": self._requested_extra_buffers,
+            "reuse_prefix": self.reuse_prefix,
         }
 
     @classmethod
@@ -395,4 +408,5 @@ class LlamaCppEngine:
             default_max_tokens=state.get("default_max_tokens", DEFAULT_MAX_TOKENS),
             builtin=builtin,
             extra_buffers=state.get("extra_buffers"),
+            reuse_prefix=state.get("reuse_prefix", False),
         )

@@ -65,6 +65,7 @@ def make_local_lm(
     n_ctx: int = DEFAULT_N_CTX,
     n_threads: int | None = None,
     extra_buffers: bool | None = None,
+    reuse_prefix: bool = False,
     **kwargs: Any,
 ) -> LocalLM:
     """A LocalLM for a built-in model name (assembled and verified on first use) or a .gguf path.
@@ -83,7 +84,8 @@ def make_local_lm(
         path, builtin = ensure_model_file(spec, cache_dir), spec.name
         name = f"local/{spec.name}"
     engine = LlamaCppEngine(
-        path, n_ctx=n_ctx, n_threads=n_threads, builtin=builtin, extra_buffers=extra_buffers
+        path, n_ctx=n_ctx, n_threads=n_threads, builtin=builtin, extra_buffers=extra_buffers,
+        reuse_prefix=reuse_prefix,
     )
     return LocalLM(
         name, engine=engine, temperature=temperature, max_tokens=max_tokens, seed=seed, **kwargs

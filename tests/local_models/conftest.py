@@ -94,9 +94,13 @@ class FakeLlama:
         self.content: str | None = None  # when set, the raw reply instead of the chat format
         self.delay = delay
         self.calls: list[dict] = []
+        self.events: list[str] = []  # "reset" and "call", in order
         self.active = 0
         self.max_active = 0
         self._guard = threading.Lock()
+
+    def reset(self) -> None:
+        self.events.append("reset")
 
     def create_chat_completion(self, messages, **options):
         with self._guard:
@@ -106,6 +110,7 @@ class FakeLlama:
             if self.delay:
                 time.sleep(self.delay)
             self.calls.append({"messages": messages, **options})
+            self.events.append("call")
             content = self.content or f"[[ ## answer ## ]]\n{self.answer}\n\n[[ ## completed ## ]]"
             return {
                 "id": f"fake-{len(self.calls)}",

@@ -232,3 +232,24 @@ def test_extra_buffers_are_off_only_for_an_amx_build_on_an_amx_cpu(
     monkeypatch.setattr(engine_module, "build_has_amx", lambda: build)
     path, _fake = fake_gguf
     assert engine_module.LlamaCppEngine(path).extra_buffers is expected
+
+
+def test_every_call_starts_from_a_clean_model_state(fake_gguf):
+    """Reusing the previous call's prompt prefix made greedy answers depend on which call
+    came before (HumanEval/19 with the real 1.5B model); by default each call starts clean."""
+    path, fake = fake_gguf
+    lm = make_local_lm(path, cache=False)
+    _predict(lm, "What is 2 + 2?")
+    _predict(lm, "What is 3 + 3?")
+    assert fake.events == ["reset", "call", "reset", "call"]
+
+
+def test_prefix_reuse_is_an_explicit_choice_that_survives_save_and_load(fake_gguf):
+    path, fake = fake_gguf
+    lm = make_local_lm(path, cache=False, reuse_prefix=True)
+    _predict(lm, "What is 2 + 2?")
+    _predict(lm, "What is 3 + 3?")
+    assert fake.events == ["call", "call"]
+    state = lm.engine.dump_state()
+    assert state["reuse_prefix"] is True
+    assert LlamaCppEngine.load_state(state).reuse_prefix is True
