@@ -11,16 +11,9 @@ import threading
 import time
 
 from dspy_coder.sandbox.forkserver import ForkServer
+from tests.sandbox.processes import is_alive
 
 HELLO = {"code": "print(1)", "limits": {"timeout_s": 5.0}, "support": {}}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_server_outlives_the_thread_that_started_it():
@@ -37,7 +30,7 @@ def test_server_outlives_the_thread_that_started_it():
     pid = server._proc.pid
     time.sleep(0.5)
     try:
-        assert _alive(pid), "the fork server died with the thread that started it"
+        assert is_alive(pid), "the fork server died with the thread that started it"
         assert server.submit(HELLO, timeout_s=30)["stdout"] == "1\n"
         assert server._proc.pid == pid  # the same server, not a restarted one
     finally:
@@ -62,13 +55,13 @@ def test_server_ends_when_its_client_process_is_killed():
     )
     try:
         server_pid = int(proc.stdout.readline())
-        assert _alive(server_pid)
+        assert is_alive(server_pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 10
-        while _alive(server_pid) and time.monotonic() < deadline:
+        while is_alive(server_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert not _alive(server_pid), "the fork server outlived its killed client"
+        assert not is_alive(server_pid), "the fork server outlived its killed client"
     finally:
         proc.kill()
         proc.wait()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 from dspy_coder.sandbox import Limits, isolation_report, kill_tree, spawn_isolated
 from dspy_coder.sandbox.isolation import descendants, support
+from tests.sandbox.processes import is_alive
 
 
 def test_report_lists_core_layers_as_active():
@@ -45,7 +45,7 @@ def test_spawn_isolated_kill_removes_daemons():
     before = descendants(proc.pid)
     proc.kill()
     time.sleep(0.1)
-    alive = [p for p in before if os.path.exists(f"/proc/{p}") and _not_zombie(p)]
+    alive = [p for p in before if is_alive(p)]
     assert before, "the worker should have had children"
     assert alive == []
 
@@ -63,19 +63,11 @@ def test_kill_tree_kills_children():
     assert kill_tree(proc.pid) >= 2
     proc.wait(timeout=5)
     time.sleep(0.1)
-    assert not (os.path.exists(f"/proc/{kids[0]}") and _not_zombie(kids[0]))
+    assert not is_alive(kids[0])
 
 
 def test_support_is_cached():
     assert support() is support()
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_unavailable_layers_are_reported_and_logged_once(monkeypatch, caplog):
