@@ -135,8 +135,7 @@ class GenerateCode(dspy.ProgramOfThought):
         """The first draft's raw code and reasoning: the single-shot baseline's call, whether
         or not there is a plan (with ``reason_first``: the CodeGenerator on task and plan)."""
         if self.reason_first:
-            prediction = self.code_generate(task=task, plan=plan)
-            return prediction.generated_code, prediction.reasoning
+            return self._from_plan(task, plan)
         return self.first_draft(prompt=task).code, ""
 
     def sample(self, task: str, plan: str) -> tuple[str, str]:
@@ -144,9 +143,12 @@ class GenerateCode(dspy.ProgramOfThought):
         ``resampling``): the CodeGenerator on the task and the plan when there is a plan,
         else the first draft's own call again."""
         if plan.strip():
-            prediction = self.code_generate(task=task, plan=plan)
-            return prediction.generated_code, prediction.reasoning
+            return self._from_plan(task, plan)
         return self.draft(task, plan)
+
+    def _from_plan(self, task: str, plan: str) -> tuple[str, str]:
+        prediction = self.code_generate(task=task, plan=plan)
+        return prediction.generated_code, prediction.reasoning
 
     def _check(
         self,

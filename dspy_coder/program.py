@@ -31,8 +31,8 @@ from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
 from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
 from dspy_coder.refinement import RefineStep, RewriteStep
-from dspy_coder.resampling import DraftStep
 from dspy_coder.reporting import build_report
+from dspy_coder.resampling import DraftStep
 from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.tasks import build_task, task_text
@@ -91,9 +91,10 @@ class Coder(dspy.Module):
         use_plan / use_tests / use_refine: ablation switches (without refinement there are
             no further rounds at all, sampling included).
         drafts: when the first answer fails its tests, the first refinement round samples up
-            to this many fresh drafts from the first draft's own call at temperature 1.0
-            (``dspy.BestOfN``) and stops at the first that passes; later rounds refine. 0
-            makes every round a refinement round.
+            to this many fresh candidates at temperature 1.0 (``dspy.BestOfN``): the first
+            draft's own call again, or the CodeGenerator on task and plan when there is a
+            plan. It stops at the first that passes; later rounds refine. 0 makes every
+            round a refinement round.
         refine_attempts: rollouts per ``dspy.Refine`` round. With more than one, Refine asks the
             LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
         reason_first: let the first generation reason before writing code (ChainOfThought);

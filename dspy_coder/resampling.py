@@ -4,8 +4,9 @@ A small model shown its failing code tends to return the same code, and a refine
 is a harder task than the original one. A fresh sample of the very call that wrote the first
 draft, at temperature 1.0, is often right where the greedy answer was not (pass@k is well
 above pass@1 for small code models). A task with a plan (the complex route) is sampled from
-the CodeGenerator on the task and the plan instead: a second opinion the plan steers. ``dspy.BestOfN`` re-runs ``DraftStep`` with distinct
-rollout ids (with a seeded local model each rollout has its own reproducible seed); the
+the CodeGenerator on the task and the plan instead: a second opinion the plan steers.
+``dspy.BestOfN`` re-runs ``DraftStep`` with distinct rollout ids (with a seeded local model
+each rollout has its own reproducible seed); the
 reward runs every candidate in the sandbox against the run's tests (the docstring examples
 and any vetted generated tests) and records it as an ``Attempt``, and the first candidate
 that reaches the threshold ends the round. This is filtering by the task's own examples, as
