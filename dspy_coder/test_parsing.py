@@ -1,7 +1,8 @@
 """Parse the TestGenerator's output into individual ``TestCase`` records.
 
-Each ``def test_*`` function becomes one test; bare top-level asserts become one test each, so
-that a single wrong expectation cannot hide the others.
+Each ``def test_*`` function becomes one test; each row of a ``@pytest.mark.parametrize``
+table and each bare top-level assert becomes a test of its own, so that a single wrong
+expectation cannot hide the others.
 
 Example:
     >>> [t.name for t in parse_generated_tests("assert f(1) == 2\\nassert f(2) == 3", "f")]
@@ -11,8 +12,10 @@ Example:
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from dspy_coder.code_extraction import extract_code
+from dspy_coder.parametrize_expansion import expand_parametrized
 from dspy_coder.types import TestCase
 
 
@@ -20,6 +23,15 @@ def _references(node: ast.AST, name: str | None) -> bool:
     if name is None:
         return True
     return any(isinstance(sub, ast.Name) and sub.id == name for sub in ast.walk(node))
+
+
+def _test_nodes(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.Assert]:
+    """Top-level test functions (a parametrized one expanded into one per row) and asserts."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            yield from expand_parametrized(node)
+        elif isinstance(node, ast.Assert):
+            yield node
 
 
 def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> list[TestCase]:
@@ -48,18 +60,18 @@ def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) ->
     ]
     header = "\n".join(preamble)
     tests: list[TestCase] = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-            if node.args.args or not _references(node, entry_point):
-                continue  # fixtures/parametrize are not supported; a test must call the function
-            node.decorator_list = []
-            body = ast.unparse(node)
-        elif isinstance(node, ast.Assert) and _references(node, entry_point):
-            body = f"def test_generated_{len(tests) + 1}():\n    {ast.unparse(node)}"
-        else:
-            continue
+    for node in _test_nodes(tree):
+        if not _references(node, entry_point):
+            continue  # a test must call the function
         name = f"test_generated_{len(tests) + 1}"
-        body = body.replace(f"def {getattr(node, 'name', name)}(", f"def {name}(", 1)
+        if isinstance(node, ast.FunctionDef):
+            if node.args.args:
+                continue  # fixtures are not supported
+            node.decorator_list = []
+            node.name = name
+            body = ast.unparse(node)
+        else:
+            body = f"def {name}():\n    {ast.unparse(node)}"
         if header:
             body = body.replace(
                 "():\n", f"():\n    {header.replace(chr(10), chr(10) + '    ')}\n", 1
