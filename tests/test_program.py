@@ -196,7 +196,12 @@ def test_lm_outage_is_retried_then_reported_with_attempts_kept():
     assert report.status == "failed"
 
 
-def test_hidden_tests_never_reach_the_lm():
+@pytest.mark.parametrize(
+    ("routing", "drafts"), [("complex", 0), ("complex", 2), ("simple", 2)]
+)
+def test_hidden_tests_never_reach_the_lm(routing: str, drafts: int):
+    """Every route and round (plan, first draft, samples, tests, refinement, Refine's advice)
+    sees the task but never the benchmark's hidden tests or canonical solution."""
     marker = "HIDDEN_TEST_MARKER_5e1d"
     problem = Problem(
         task_id="Fake/0",
@@ -208,7 +213,7 @@ def test_hidden_tests_never_reach_the_lm():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm(
         {
-            "generated_code": [bad("g")],
+            "generated_code": [bad("g"), bad("s1"), bad("s2")],
             "fixed_code": [bad("r1"), GOOD],
             "test_code": [
                 {
@@ -218,13 +223,17 @@ def test_hidden_tests_never_reach_the_lm():
             ],
         }
     )
-    coder = make_coder(executor, routing="complex", refine_attempts=2, max_iterations=3)
+    coder = make_coder(executor, routing=routing, refine_attempts=2, max_iterations=3,
+                       drafts=drafts, patience=3)
     mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(task=problem.to_task()).report
     calls = lm_calls_since(mark)
-    # plan, generate, tests, refine rollout 1, Refine's advice, refine rollout 2
-    assert len(calls) >= 6
+    stages = [a.stage for a in report.attempts]
+    # (plan,) first draft, (tests,) samples or refine rollout 1 + Refine's advice + rollout 2
+    assert stages[0] == "generate" and stages[-1] == "refine"
+    assert stages.count("sample") == drafts
+    assert len(calls) >= 3 + drafts
     assert "def add(a, b)" in all_prompts(calls)
     assert marker not in all_prompts(calls)
     assert all(marker not in (tests or "") for _, tests in executor.calls)
