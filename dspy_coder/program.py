@@ -33,6 +33,7 @@ from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrat
 from dspy_coder.refinement import RefineStep, RewriteStep
 from dspy_coder.reporting import build_report
 from dspy_coder.resampling import DraftStep
+from dspy_coder.salvaging_adapter import salvaging_adapter
 from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.tasks import build_task, task_text
@@ -226,7 +227,8 @@ class Coder(dspy.Module):
         return route if route in ("simple", "complex") else "complex"
 
     def _plan(self, state: RunState, text: str) -> Plan | None:
-        result = self._call(state, "plan", self.planner, task=text)
+        with dspy.context(adapter=salvaging_adapter(required=("approach",))):
+            result = self._call(state, "plan", self.planner, task=text)
         if result is None:
             return None
         return Plan(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dspy
 
+from dspy_coder.salvaging_adapter import salvaging_adapter
 from dspy_coder.signatures.tests import TestGenerator
 from dspy_coder.test_parsing import parse_generated_tests, parse_make_input
 from dspy_coder.types import TestCase
@@ -18,7 +19,8 @@ class GenerateTests(dspy.Module):
         self.write = dspy.Predict(TestGenerator, **config)
 
     def forward(self, task: str, plan: str, entry_point: str | None) -> dspy.Prediction:
-        prediction = self.write(task=task, plan=plan)
+        with dspy.context(adapter=salvaging_adapter(required=("test_code",))):
+            prediction = self.write(task=task, plan=plan)
         tests: list[TestCase] = parse_generated_tests(prediction.test_code, entry_point)
         return dspy.Prediction(
             tests=tests,
