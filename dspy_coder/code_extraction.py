@@ -118,6 +118,33 @@ def drop_module_level_checks(code: str, entry_point: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _is_placeholder(statement: ast.stmt) -> bool:
+    """A docstring, ``pass``, ``...`` or ``raise NotImplementedError``: no implementation."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return isinstance(statement.value.value, str) or statement.value.value is Ellipsis
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        return "NotImplementedError" in ast.unparse(statement.exc)
+    return False
+
+
+def has_empty_body(code: str, entry_point: str | None) -> bool:
+    """True when ``code`` defines ``entry_point`` with nothing but placeholders in its body,
+    e.g. a sampled answer that only repeated the prompt's signature and docstring. Code that
+    does not parse or does not define the function is not judged here (False)."""
+    if not entry_point:
+        return False
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == entry_point:
+            return all(_is_placeholder(statement) for statement in node.body)
+    return False
+
+
 def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     """A complete module for ``raw`` model output answering ``prompt``.
 

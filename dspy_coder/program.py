@@ -271,6 +271,11 @@ class Coder(dspy.Module):
 
         def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
             code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
+            if getattr(prediction, "discarded_stubs", 0):
+                state.notes.append(
+                    f"iteration {iteration}: discarded {prediction.discarded_stubs} sample(s) "
+                    "that only repeated the signature and docstring, and drew again."
+                )
             attempt = self.evaluator.evaluate(
                 state, code, iteration, stage, getattr(prediction, "reasoning", "")
             )
@@ -286,7 +291,8 @@ class Coder(dspy.Module):
             reward_fn=self._sandbox_reward(state, iteration, "sample"),
             threshold=self.threshold,
         )
-        self._call(state, "sample", sampler, task=text, plan=plan_text)
+        self._call(state, "sample", sampler, task=text, plan=plan_text,
+                   prompt=state.task.prompt, entry_point=state.task.entry_point)
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: sampling produced no candidate")
 

@@ -12,26 +12,47 @@ and any vetted generated tests) and records it as an ``Attempt``, and the first 
 that reaches the threshold ends the round. This is filtering by the task's own examples, as
 in CodeT; the hidden benchmark tests are never involved.
 
+At temperature 1.0 the 1.5B model often just repeats the prompt's signature and docstring and
+stops (3 of 4 samples for HumanEval/32). Such a stub is not a candidate: the step draws again
+with another rollout id, up to ``redraws`` times, and says how many it discarded.
+
 Example:
     >>> sampler = dspy.BestOfN(module=DraftStep(coder.generate), N=4,
     ...                        reward_fn=reward, threshold=0.95)           # doctest: +SKIP
-    >>> sampler(task=task_text, plan="").fixed_code                     # doctest: +SKIP
+    >>> sampler(task=text, plan="", prompt=prompt, entry_point="f").fixed_code  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import dspy
 
+from dspy_coder.code_extraction import assemble_solution, has_empty_body
 from dspy_coder.generation import GenerateCode
+
+# Redraw rollout ids: far from BestOfN's own (0, 1, 2, ...) so that no two draws share a seed.
+_REDRAW_STRIDE = 1000
 
 
 class DraftStep(dspy.Module):
     """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any."""
 
-    def __init__(self, generate: GenerateCode) -> None:
+    def __init__(self, generate: GenerateCode, redraws: int = 2) -> None:
         super().__init__()
         self.generate = generate
+        self.redraws = redraws
 
-    def forward(self, task: str, plan: str) -> dspy.Prediction:
+    def forward(
+        self, task: str, plan: str, prompt: str = "", entry_point: str | None = None
+    ) -> dspy.Prediction:
+        lm = self.get_lm() or dspy.settings.lm
+        slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
         raw, reasoning = self.generate.sample(task, plan)
-        return dspy.Prediction(fixed_code=raw, reasoning=reasoning)
+        discarded = 0
+        while (
+            discarded < self.redraws
+            and has_empty_body(assemble_solution(raw, prompt or task, entry_point), entry_point)
+        ):
+            discarded += 1
+            self.set_lm(lm.copy(rollout_id=slot + _REDRAW_STRIDE * discarded))
+            raw, reasoning = self.generate.sample(task, plan)
+        return dspy.Prediction(fixed_code=raw, reasoning=reasoning, discarded_stubs=discarded)

@@ -71,3 +71,17 @@ def test_prompt_imports_and_constants_are_not_repeated():
     code = assemble_solution(raw, prompt, "f")
     assert code.count("from typing import List") == 1
     assert code.count("FIX =") == 1
+
+
+def test_a_function_with_only_placeholders_has_an_empty_body():
+    from dspy_coder.code_extraction import has_empty_body
+
+    docstring_only = 'def f(x):\n    """Double x.\n    >>> f(2)\n    4\n    """\n'
+    assert has_empty_body(docstring_only, "f")
+    assert has_empty_body(docstring_only + "    pass\n", "f")
+    assert has_empty_body('def f(x):\n    ...\n', "f")
+    assert has_empty_body('def f(x):\n    raise NotImplementedError("todo")\n', "f")
+    assert not has_empty_body(docstring_only + "    return 2 * x\n", "f")
+    assert not has_empty_body('def f(x):\n    raise ValueError("no")\n', "f")
+    assert not has_empty_body("def g():\n    pass\n", "f")  # f not defined: not judged here
+    assert not has_empty_body("def f(:\n", "f")

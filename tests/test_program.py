@@ -416,6 +416,37 @@ def test_a_failing_first_draft_is_followed_by_fresh_samples_of_the_same_call():
     assert copies == [{"rollout_id": 0, "temperature": 1.0}, {"rollout_id": 1, "temperature": 1.0}]
 
 
+def test_a_sample_that_only_repeats_the_docstring_is_drawn_again_with_another_seed(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """At temperature 1.0 the 1.5B model often echoes the prompt and stops (HumanEval/32):
+    such a stub is no candidate, so the slot draws again instead of spending an attempt."""
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("first"), PROMPT, PROMPT + "    pass\n", GOOD]})
+    copies: list[dict] = []
+    make_copy = type(lm).copy
+    def recording_copy(self, **changes):
+        copies.append(changes)
+        return make_copy(self, **changes)
+
+    monkeypatch.setattr(type(lm), "copy", recording_copy)
+    report = run(lm, make_coder(executor, drafts=2)).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample"]
+    assert report.status == "success" and report.code.strip() == GOOD.strip()
+    assert any("discarded 2 sample(s)" in note for note in report.notes)
+    rollouts = [c["rollout_id"] for c in copies if "rollout_id" in c]
+    assert rollouts == [0, 1000, 2000]  # each redraw has its own seed
+
+
+def test_a_slot_keeps_its_last_stub_after_the_redraws_run_out():
+    executor = FakeExecutor(passes_if_plus)
+    lm = scripted_lm({"generated_code": [bad("first")] + [PROMPT] * 3 + [GOOD]})
+    report = run(lm, make_coder(executor, drafts=1, max_iterations=2)).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample"]
+    assert report.attempts[1].code.rstrip().endswith('"""')  # recorded, and it failed
+    assert report.status != "success"
+
+
 def test_after_an_unsuccessful_sampling_round_the_next_rounds_refine():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm(
