@@ -40,7 +40,7 @@ from dspy_coder.tasks import build_task, task_text
 from dspy_coder.test_generation import GenerateTests
 from dspy_coder.types import PerformanceTargets, Plan, Task
 from dspy_coder.usage import cost_from
-from dspy_coder.vetting import screen_generated
+from dspy_coder.vetting import counted_tests, failed_by_every_candidate, screen_generated
 
 logger = logging.getLogger(__name__)
 
@@ -295,6 +295,24 @@ class Coder(dspy.Module):
                    prompt=state.task.prompt, entry_point=state.task.entry_point)
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: sampling produced no candidate")
+        if not state.task.examples:
+            self._reject_tests_no_candidate_passes(state)
+
+    def _reject_tests_no_candidate_passes(self, state: RunState) -> None:
+        """Without docstring examples, drop the generated tests that every independently
+        written candidate (first draft and samples) fails, and rescore (see ``vetting``)."""
+        independent = [a for a in state.attempts if a.stage in ("generate", "sample")]
+        rejected = failed_by_every_candidate(state.tests, [a.execution for a in independent])
+        if not rejected:
+            return
+        state.tests = [t for t in state.tests if t.name not in rejected]
+        state.counted = counted_tests(state.tests, [a.execution for a in state.attempts])
+        self.evaluator.rescore(state)
+        state.notes.append(
+            f"Rejected {', '.join(sorted(rejected))}: none of the {len(independent)} "
+            "independently written candidates passes it, and the task has no docstring "
+            "examples to vet it against."
+        )
 
     def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
         best = state.best()

@@ -9,7 +9,13 @@ Self-written tests can be wrong (a small model often miscomputes expected values
   that passes every docstring example also passes it (agreement, as in CodeT); until then it
   is shown to the refiner as "unconfirmed" but does not lower the score;
 - when the task has no docstring examples there is nothing to vet against, so valid generated
-  tests count from the start (and the report says so).
+  tests count from the start (and the report says so); but once at least
+  ``INDEPENDENT_QUORUM`` independently written candidates (the first draft and the samples of
+  a sampling round, not repairs aimed at the failures) have run, a generated test that none of
+  them passes is rejected: it is likelier wrong than all of them. On HumanEval/80 all five
+  candidates failed the same one of nine tests (the baseline's answer, which passes the hidden
+  tests, among them); on /160 four of five tests had wrong expected values and no candidate
+  passed them, while the samples that evaluate the expression passed the right one.
 
 Example:
     >>> counted_tests([], []) == set()
@@ -93,6 +99,25 @@ def counted_tests(tests: list[TestCase], executions: Iterable[ExecutionResult | 
         if docstring and all(outcome.get(name, False) for name in docstring):
             confirmed |= {t.name for t in generated if outcome.get(t.name, False)}
     return docstring | confirmed
+
+
+INDEPENDENT_QUORUM = 3
+
+
+def failed_by_every_candidate(
+    tests: list[TestCase], executions: Iterable[ExecutionResult | None]
+) -> set[str]:
+    """Generated tests that every one of the independent candidates' ``executions`` fails;
+    empty until there are ``INDEPENDENT_QUORUM`` of them."""
+    results = [result for result in executions if result is not None]
+    if len(results) < INDEPENDENT_QUORUM:
+        return set()
+    return {
+        test.name
+        for test in tests
+        if test.source == "generated"
+        and not any(_outcomes(result).get(test.name, False) for result in results)
+    }
 
 
 def mark_vetted(tests: list[TestCase], counted: set[str]) -> list[TestCase]:

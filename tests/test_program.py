@@ -447,6 +447,48 @@ def test_a_slot_keeps_its_last_stub_after_the_redraws_run_out():
     assert report.status != "success"
 
 
+def test_without_examples_a_test_no_independent_candidate_passes_is_rejected():
+    """HumanEval/160: four of the five generated tests had wrong expected values; no draft or
+    sample passed them, and the samples that were right passed the one right test."""
+
+    def right_test_needs_plus(code: str, name: str) -> tuple[bool, str]:
+        if name == "test_generated_2":  # expects add(2, 2) == 5: nothing can pass it
+            return False, "add(2, 2) returned 4, expected 5"
+        return passes_if_plus(code, name)
+
+    executor = FakeExecutor(right_test_needs_plus)
+    tests = "def test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(2, 2) == 5\n"
+    lm = scripted_lm({
+        "generated_code": [bad("first"), GOOD, bad("sample 2"), GOOD],
+        "test_code": [{"test_code": tests, "make_input": ""}],
+        "fixed_code": [bad("a repair chasing the wrong test")],
+    })
+    report = run(lm, make_coder(executor, drafts=3),
+                 prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
+                 ).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "sample"]
+    assert report.status == "success" and report.code.strip() == GOOD.strip()
+    assert [t.name for t in report.tests] == ["test_generated_1"]
+    assert any(note.startswith("Rejected test_generated_2: none of the 4") for note in report.notes)
+
+
+def test_with_docstring_examples_no_generated_test_is_rejected_by_the_quorum():
+    def generated_always_fails(code: str, name: str) -> tuple[bool, str]:
+        if name.startswith("test_generated"):
+            return False, "wrong"
+        return passes_if_plus(code, name)
+
+    lm = scripted_lm({
+        "generated_code": [bad("first"), bad("s1"), bad("s2"), GOOD],
+        "test_code": [{"test_code": "def test_b():\n    assert add(2, 2) == 5\n",
+                       "make_input": ""}],
+    })
+    report = run(lm, make_coder(FakeExecutor(generated_always_fails), drafts=3,
+                                routing="complex", max_iterations=2)).report
+    assert "test_generated_1" in [t.name for t in report.tests]
+    assert not any(note.startswith("Rejected test_generated") for note in report.notes)
+
+
 def test_after_an_unsuccessful_sampling_round_the_next_rounds_refine():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm(

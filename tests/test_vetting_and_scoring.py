@@ -60,3 +60,15 @@ def test_performance_score_penalises_missed_complexity():
     assert performance_score(ok, fast, targets, 10) == 1.0
     assert performance_score(ok, slow, targets, 10) < 1.0
     assert complexity_rank("O(N log N)") == 3
+
+
+def test_a_generated_test_every_independent_candidate_fails_is_rejected_only_at_quorum():
+    from dspy_coder.vetting import INDEPENDENT_QUORUM, failed_by_every_candidate
+
+    wrong = TestCase(name="test_generated_2", code="def test_generated_2():\n    assert 0\n")
+    tests = [DOC, GEN, wrong]
+    runs = [result(test_docstring_example_1=False, test_generated_1=i == 0,
+                   test_generated_2=False) for i in range(INDEPENDENT_QUORUM)]
+    assert failed_by_every_candidate(tests, runs[:-1]) == set()  # too few candidates yet
+    # the docstring example is never rejected, even though every candidate fails it
+    assert failed_by_every_candidate(tests, runs) == {"test_generated_2"}
