@@ -118,12 +118,17 @@ def drop_module_level_checks(code: str, entry_point: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
+
+
 def _is_placeholder(statement: ast.stmt) -> bool:
-    """A docstring, ``pass``, ``...`` or ``raise NotImplementedError``: no implementation."""
+    """No implementation: ``pass``, ``raise NotImplementedError``, or an expression that does
+    nothing: a docstring, ``...``, or a bare name or subscript (the 1.5B model once answered
+    a sampled HumanEval/32 with the body ``obj['code']``)."""
     if isinstance(statement, ast.Pass):
         return True
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-        return isinstance(statement.value.value, str) or statement.value.value is Ellipsis
+    if isinstance(statement, ast.Expr):
+        return not any(isinstance(node, _EFFECTS) for node in ast.walk(statement.value))
     if isinstance(statement, ast.Raise) and statement.exc is not None:
         return "NotImplementedError" in ast.unparse(statement.exc)
     return False

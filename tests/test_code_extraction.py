@@ -81,7 +81,9 @@ def test_a_function_with_only_placeholders_has_an_empty_body():
     assert has_empty_body(docstring_only + "    pass\n", "f")
     assert has_empty_body('def f(x):\n    ...\n', "f")
     assert has_empty_body('def f(x):\n    raise NotImplementedError("todo")\n', "f")
+    assert has_empty_body(docstring_only + "    obj['code']\n", "f")  # a template echoed
     assert not has_empty_body(docstring_only + "    return 2 * x\n", "f")
+    assert not has_empty_body(docstring_only + "    print(x)\n", "f")
     assert not has_empty_body('def f(x):\n    raise ValueError("no")\n', "f")
     assert not has_empty_body("def g():\n    pass\n", "f")  # f not defined: not judged here
     assert not has_empty_body("def f(:\n", "f")
