@@ -74,6 +74,14 @@ def example_check_program(code: str, entry_point: str | None, examples: list[Doc
     return _CHECK_TEMPLATE.format(code=code, entry_point=entry_point or "", pairs=pairs)
 
 
+def is_crash(error: str) -> bool:
+    """True when a check failed because the code does not run (it did not load, timed out, or
+    a call raised), not because it returned wrong values."""
+    if "Docstring examples failed:" not in error:
+        return True
+    return any(" raised " in line for line in error.splitlines())
+
+
 class _DirectGenerate(dspy.Module):
     """A ``dspy.Predict`` with ChainOfThought's attribute layout (``.predict``), so both kinds
     of first step are configured, saved and loaded the same way; ``reasoning`` is empty."""
@@ -145,6 +153,29 @@ class GenerateCode(dspy.ProgramOfThought):
         if plan.strip():
             return self._from_plan(task, plan)
         return self.draft(task, plan)
+
+    def repair_crash(
+        self,
+        task: str,
+        plan: str,
+        raw: str,
+        prompt: str,
+        entry_point: str | None,
+        examples: list[DocExample],
+    ) -> tuple[str, str] | None:
+        """One regeneration (the step's own ``code_regenerate``) when ``raw`` crashes its
+        check, e.g. a sample that uses an undefined name; None when it runs (right or wrong)
+        or cannot be checked."""
+        code = assemble_solution(raw, prompt, entry_point)
+        with self._interpreter_context(None) as interpreter:
+            try:
+                error = self._check(interpreter, code, entry_point, examples)
+            except CodeInterpreterError:
+                return None
+        if error is None or not is_crash(error):
+            return None
+        prediction = self.code_regenerate(task=task, plan=plan, previous_code=code, error=error)
+        return prediction.generated_code, prediction.reasoning
 
     def _from_plan(self, task: str, plan: str) -> tuple[str, str]:
         prediction = self.code_generate(task=task, plan=plan)

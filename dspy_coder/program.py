@@ -276,6 +276,11 @@ class Coder(dspy.Module):
                     f"iteration {iteration}: discarded {prediction.discarded_stubs} sample(s) "
                     "that only repeated the signature and docstring, and drew again."
                 )
+            if getattr(prediction, "crash_repaired", False):
+                state.notes.append(
+                    f"iteration {iteration}: a sample crashed its docstring check and was "
+                    "regenerated once with the error."
+                )
             attempt = self.evaluator.evaluate(
                 state, code, iteration, stage, getattr(prediction, "reasoning", "")
             )
@@ -292,7 +297,8 @@ class Coder(dspy.Module):
             threshold=self.threshold,
         )
         self._call(state, "sample", sampler, task=text, plan=plan_text,
-                   prompt=state.task.prompt, entry_point=state.task.entry_point)
+                   prompt=state.task.prompt, entry_point=state.task.entry_point,
+                   examples=state.task.examples)
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: sampling produced no candidate")
         if not state.task.examples:

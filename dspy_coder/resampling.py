@@ -14,7 +14,10 @@ in CodeT; the hidden benchmark tests are never involved.
 
 At temperature 1.0 the 1.5B model often just repeats the prompt's signature and docstring and
 stops (3 of 4 samples for HumanEval/32). Such a stub is not a candidate: the step draws again
-with another rollout id, up to ``redraws`` times, and says how many it discarded.
+with another rollout id, up to ``redraws`` times, and says how many it discarded. A sample that
+crashes its docstring check (an undefined name, a syntax error, a call that raises; not a
+wrong value) gets one regeneration with the error, as the first draft does inside
+ProgramOfThought: a sampled Newton iteration for /32 failed only on ``guess = x``.
 
 Example:
     >>> sampler = dspy.BestOfN(module=DraftStep(coder.generate), N=4,
@@ -28,6 +31,7 @@ import dspy
 
 from dspy_coder.code_extraction import assemble_solution, has_empty_body
 from dspy_coder.generation import GenerateCode
+from dspy_coder.types import DocExample
 
 # Redraw rollout ids: far from BestOfN's own (0, 1, 2, ...) so that no two draws share a seed.
 _REDRAW_STRIDE = 1000
@@ -36,13 +40,20 @@ _REDRAW_STRIDE = 1000
 class DraftStep(dspy.Module):
     """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any."""
 
-    def __init__(self, generate: GenerateCode, redraws: int = 2) -> None:
+    def __init__(self, generate: GenerateCode, redraws: int = 2, repair_crashes: bool = True
+                 ) -> None:
         super().__init__()
         self.generate = generate
         self.redraws = redraws
+        self.repair_crashes = repair_crashes
 
     def forward(
-        self, task: str, plan: str, prompt: str = "", entry_point: str | None = None
+        self,
+        task: str,
+        plan: str,
+        prompt: str = "",
+        entry_point: str | None = None,
+        examples: list[DocExample] | None = None,
     ) -> dspy.Prediction:
         lm = self.get_lm() or dspy.settings.lm
         slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
@@ -55,4 +66,16 @@ class DraftStep(dspy.Module):
             discarded += 1
             self.set_lm(lm.copy(rollout_id=slot + _REDRAW_STRIDE * discarded))
             raw, reasoning = self.generate.sample(task, plan)
-        return dspy.Prediction(fixed_code=raw, reasoning=reasoning, discarded_stubs=discarded)
+        repaired = None
+        if self.repair_crashes:
+            repaired = self.generate.repair_crash(
+                task, plan, raw, prompt or task, entry_point, examples or []
+            )
+            if repaired is not None:
+                raw, reasoning = repaired
+        return dspy.Prediction(
+            fixed_code=raw,
+            reasoning=reasoning,
+            discarded_stubs=discarded,
+            crash_repaired=repaired is not None,
+        )

@@ -438,6 +438,30 @@ def test_a_sample_that_only_repeats_the_docstring_is_drawn_again_with_another_se
     assert rollouts == [0, 1000, 2000]  # each redraw has its own seed
 
 
+@pytest.mark.parametrize(
+    ("message", "regenerated"),
+    [
+        ("AssertionError: Docstring examples failed:\nadd(1, 2) raised NameError: name 'x' "
+         "is not defined", True),
+        ("SyntaxError: invalid syntax (solution.py, line 3)", True),
+        ("AssertionError: Docstring examples failed:\nadd(1, 2) returned -1, expected 3",
+         False),
+    ],
+)
+def test_a_sample_that_crashes_its_check_is_regenerated_once(message: str, regenerated: bool):
+    """A slip that stops the code running is fixed like the first draft's; a wrong value is
+    a sample's honest answer and is scored as it is."""
+    executor = FakeExecutor(passes_if_plus)
+    crashing = "def add(a, b):\n    return a - b  # SLIP\n"
+    lm = scripted_lm({"generated_code": [bad("first"), crashing, GOOD, bad("never")]})
+    coder = Coder(executor=executor, profiler=no_profiler, routing="simple", drafts=1,
+                  max_iterations=2, interpreter_factory=lambda: FakeInterpreter("SLIP", message))
+    report = run(lm, coder).report
+    assert [a.stage for a in report.attempts] == ["generate", "sample"]
+    assert (report.attempts[1].code.strip() == GOOD.strip()) is regenerated
+    assert any("regenerated once" in note for note in report.notes) is regenerated
+
+
 def test_a_slot_keeps_its_last_stub_after_the_redraws_run_out():
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({"generated_code": [bad("first")] + [PROMPT] * 3 + [GOOD]})

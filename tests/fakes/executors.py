@@ -43,8 +43,13 @@ class FakeExecutor:
 class FakeInterpreter:
     """CodeInterpreter that accepts everything, or fails code containing ``fail_marker``."""
 
-    def __init__(self, fail_marker: str | None = None) -> None:
+    def __init__(
+        self,
+        fail_marker: str | None = None,
+        message: str = "AssertionError: Docstring examples failed:\nf(1) returned 0, expected 1",
+    ) -> None:
         self.fail_marker = fail_marker
+        self.message = message
         self.executed: list[str] = []
 
     @property
@@ -57,9 +62,7 @@ class FakeInterpreter:
     def execute(self, code: str, variables: dict[str, Any] | None = None) -> Any:
         self.executed.append(code)
         if self.fail_marker and self.fail_marker in code:
-            raise CodeExecutionError(
-                "AssertionError: Docstring examples failed:\nf(1) returned 0, expected 1"
-            )
+            raise CodeExecutionError(self.message)
         return None
 
     def shutdown(self) -> None:
