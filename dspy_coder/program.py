@@ -40,7 +40,12 @@ from dspy_coder.tasks import build_task, task_text
 from dspy_coder.test_generation import GenerateTests
 from dspy_coder.types import PerformanceTargets, Plan, Task
 from dspy_coder.usage import cost_from
-from dspy_coder.vetting import counted_tests, failed_by_every_candidate, screen_generated
+from dspy_coder.vetting import (
+    AGREEING_CANDIDATES,
+    counted_tests,
+    rejected_without_agreement,
+    screen_generated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -290,11 +295,13 @@ class Coder(dspy.Module):
 
     def _sample_round(self, state: RunState, iteration: int, text: str, plan_text: str) -> None:
         produced = len(state.attempts)
+        # Without docstring examples the tests are the model's own: a sample that passes them
+        # may just share their mistake, so every sample is drawn and agreement decides.
         sampler = dspy.BestOfN(
             module=DraftStep(self.generate),
             N=self.drafts,
             reward_fn=self._sandbox_reward(state, iteration, "sample"),
-            threshold=self.threshold,
+            threshold=self.threshold if state.task.examples else float("inf"),
         )
         self._call(state, "sample", sampler, task=text, plan=plan_text,
                    prompt=state.task.prompt, entry_point=state.task.entry_point,
@@ -302,22 +309,23 @@ class Coder(dspy.Module):
         if len(state.attempts) == produced:
             state.errors.append(f"iteration {iteration}: sampling produced no candidate")
         if not state.task.examples:
-            self._reject_tests_no_candidate_passes(state)
+            self._reject_tests_without_agreement(state)
 
-    def _reject_tests_no_candidate_passes(self, state: RunState) -> None:
-        """Without docstring examples, drop the generated tests that every independently
-        written candidate (first draft and samples) fails, and rescore (see ``vetting``)."""
+    def _reject_tests_without_agreement(self, state: RunState) -> None:
+        """Without docstring examples, drop the generated tests that fewer than two of the
+        independently written candidates (first draft and samples) pass, and rescore (see
+        ``vetting``)."""
         independent = [a for a in state.attempts if a.stage in ("generate", "sample")]
-        rejected = failed_by_every_candidate(state.tests, [a.execution for a in independent])
+        rejected = rejected_without_agreement(state.tests, [a.execution for a in independent])
         if not rejected:
             return
         state.tests = [t for t in state.tests if t.name not in rejected]
         state.counted = counted_tests(state.tests, [a.execution for a in state.attempts])
         self.evaluator.rescore(state)
         state.notes.append(
-            f"Rejected {', '.join(sorted(rejected))}: none of the {len(independent)} "
-            "independently written candidates passes it, and the task has no docstring "
-            "examples to vet it against."
+            f"Rejected {', '.join(sorted(rejected))}: fewer than {AGREEING_CANDIDATES} of "
+            f"the {len(independent)} independently written candidates pass it, and the task "
+            "has no docstring examples to vet it against."
         )
 
     def _refine_round(self, state: RunState, iteration: int, text: str) -> None:

@@ -11,11 +11,12 @@ Self-written tests can be wrong (a small model often miscomputes expected values
 - when the task has no docstring examples there is nothing to vet against, so valid generated
   tests count from the start (and the report says so); but once at least
   ``INDEPENDENT_QUORUM`` independently written candidates (the first draft and the samples of
-  a sampling round, not repairs aimed at the failures) have run, a generated test that none of
-  them passes is rejected: it is likelier wrong than all of them. On HumanEval/80 all five
-  candidates failed the same one of nine tests (the baseline's answer, which passes the hidden
-  tests, among them); on /160 four of five tests had wrong expected values and no candidate
-  passed them, while the samples that evaluate the expression passed the right one.
+  a sampling round, not repairs aimed at the failures) have run, a generated test that fewer
+  than ``AGREEING_CANDIDATES`` of them pass is rejected: it is likelier wrong than they are. On
+  HumanEval/80 all five candidates failed the same one of nine tests (the baseline's answer,
+  which passes the hidden tests, among them); on /160 four of five tests had wrong expected
+  values. On /41 a single wrong sample agreed with a wrong test and replaced the baseline's
+  right answer, hence two agreeing candidates, not one.
 
 Example:
     >>> counted_tests([], []) == set()
@@ -102,13 +103,14 @@ def counted_tests(tests: list[TestCase], executions: Iterable[ExecutionResult | 
 
 
 INDEPENDENT_QUORUM = 3
+AGREEING_CANDIDATES = 2
 
 
-def failed_by_every_candidate(
+def rejected_without_agreement(
     tests: list[TestCase], executions: Iterable[ExecutionResult | None]
 ) -> set[str]:
-    """Generated tests that every one of the independent candidates' ``executions`` fails;
-    empty until there are ``INDEPENDENT_QUORUM`` of them."""
+    """Generated tests that fewer than ``AGREEING_CANDIDATES`` of the independent candidates'
+    ``executions`` pass; empty until there are ``INDEPENDENT_QUORUM`` of them."""
     results = [result for result in executions if result is not None]
     if len(results) < INDEPENDENT_QUORUM:
         return set()
@@ -116,7 +118,8 @@ def failed_by_every_candidate(
         test.name
         for test in tests
         if test.source == "generated"
-        and not any(_outcomes(result).get(test.name, False) for result in results)
+        and sum(_outcomes(result).get(test.name, False) for result in results)
+        < AGREEING_CANDIDATES
     }
 
 

@@ -493,7 +493,32 @@ def test_without_examples_a_test_no_independent_candidate_passes_is_rejected():
     assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "sample"]
     assert report.status == "success" and report.code.strip() == GOOD.strip()
     assert [t.name for t in report.tests] == ["test_generated_1"]
-    assert any(note.startswith("Rejected test_generated_2: none of the 4") for note in report.notes)
+    assert any(note.startswith("Rejected test_generated_2: fewer than 2 of the 4")
+               for note in report.notes)
+
+
+def test_without_examples_one_wrong_sample_agreeing_with_a_wrong_test_does_not_win():
+    """HumanEval/41: the first draft (the baseline's right answer) failed a generated test with
+    a wrong expected value; one wrong sample passed it and became the answer."""
+
+    def wrong_test_passed_by_minus(code: str, name: str) -> tuple[bool, str]:
+        ok = "a - b" in code  # the wrong test agrees with the wrong program only
+        return ok, "" if ok else "add(1, 2) returned 3, expected -1"
+
+    lm = scripted_lm({
+        "generated_code": [GOOD, bad("agrees with the wrong test"),
+                           "def add(a, b):\n    return a * b\n",
+                           "def add(a, b):\n    return sum((a, b))\n"],
+        "test_code": [{"test_code": "def test_a():\n    assert add(1, 2) == -1\n",
+                       "make_input": ""}],
+    })
+    report = run(lm, make_coder(FakeExecutor(wrong_test_passed_by_minus), drafts=3),
+                 prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
+                 ).report
+    assert report.code.strip() == GOOD.strip()
+    assert report.tests == []
+    assert any(note.startswith("Rejected test_generated_1: fewer than 2 of the 4")
+               for note in report.notes)
 
 
 def test_with_docstring_examples_no_generated_test_is_rejected_by_the_quorum():
