@@ -46,6 +46,9 @@ from dspy_coder.types import DocExample
 
 logger = logging.getLogger(__name__)
 
+# How the check program reports wrong examples; ``is_crash`` tells it apart from code that
+# does not run.
+EXAMPLES_FAILED = "Docstring examples failed:"
 _CHECK_TEMPLATE = """
 __ns = {{"__name__": "solution"}}
 exec(compile({code!r}, "solution.py", "exec"), __ns)
@@ -64,20 +67,22 @@ for __call, __expected in {pairs!r}:
     if not (__got == __want or __close):
         __failures.append(f"{{__call}} returned {{__got!r}}, expected {{__want!r}}")
 if __failures:
-    raise AssertionError("Docstring examples failed:\\n" + "\\n".join(__failures))
+    raise AssertionError({examples_failed!r} + "\\n" + "\\n".join(__failures))
 """
 
 
 def example_check_program(code: str, entry_point: str | None, examples: list[DocExample]) -> str:
     """Source that runs ``code`` in a fresh namespace and checks every docstring example."""
     pairs = [(e.call, e.expected) for e in examples]
-    return _CHECK_TEMPLATE.format(code=code, entry_point=entry_point or "", pairs=pairs)
+    return _CHECK_TEMPLATE.format(
+        code=code, entry_point=entry_point or "", pairs=pairs, examples_failed=EXAMPLES_FAILED
+    )
 
 
 def is_crash(error: str) -> bool:
     """True when a check failed because the code does not run (it did not load, timed out, or
     a call raised), not because it returned wrong values."""
-    if "Docstring examples failed:" not in error:
+    if EXAMPLES_FAILED not in error:
         return True
     return any(" raised " in line for line in error.splitlines())
 

@@ -119,7 +119,7 @@ class SalvagingChatAdapter(ChatAdapter):
         return fields
 
 
-def salvaging_adapter(required: tuple[str, ...] = ()) -> dspy.Adapter | None:
+def salvaging_adapter(required: tuple[str, ...] = ()) -> dspy.Adapter:
     """The adapter to use for a step: ours when DSPy would use its default ChatAdapter, else
     the adapter the user configured (a JSONAdapter or XMLAdapter is left alone)."""
     configured = dspy.settings.adapter
