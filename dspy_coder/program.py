@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -30,9 +31,10 @@ from dspy_coder.examples import doc_example_tests
 from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
 from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
-from dspy_coder.refinement import RefineStep, RewriteStep
+from dspy_coder.program_identity import program_identity
+from dspy_coder.refinement import DistinctRefinement, RefineStep, RewriteStep
 from dspy_coder.reporting import build_report
-from dspy_coder.resampling import DraftStep
+from dspy_coder.resampling import DraftStep, candidate_rejection
 from dspy_coder.salvaging_adapter import salvaging_adapter
 from dspy_coder.scoring import ScoreWeights
 from dspy_coder.signatures import CodePlanner, ComplexityAssessor
@@ -67,6 +69,17 @@ _LM_FAILURES = (
 
 def _is_lm_failure(exc: BaseException) -> bool:
     return isinstance(exc, LMUnavailableError) or type(exc).__name__ in _LM_FAILURES
+
+
+def _tried_programs(state: RunState) -> Callable[[], set[str]]:
+    """The ``program_identity`` of every candidate run so far, read when asked."""
+    return lambda: {program_identity(attempt.code) for attempt in state.attempts}
+
+
+def _describe_redraws(reasons: list[str], stage: str) -> str:
+    counts = Counter(reasons)
+    told = ", ".join(f"{count} that {reason}" for reason, count in counts.items())
+    return f"a {stage} drew again {len(reasons)} time(s) with another seed: {told}."
 
 
 def _render_plan(plan: Plan | None) -> str:
@@ -276,11 +289,9 @@ class Coder(dspy.Module):
 
         def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
             code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
-            if getattr(prediction, "discarded_stubs", 0):
-                state.notes.append(
-                    f"iteration {iteration}: discarded {prediction.discarded_stubs} sample(s) "
-                    "that only repeated the signature and docstring, and drew again."
-                )
+            redrawn = getattr(prediction, "redrawn", None)
+            if redrawn:
+                state.notes.append(f"iteration {iteration}: {_describe_redraws(redrawn, stage)}")
             if getattr(prediction, "crash_repaired", False):
                 state.notes.append(
                     f"iteration {iteration}: a sample crashed its docstring check and was "
@@ -297,8 +308,10 @@ class Coder(dspy.Module):
         produced = len(state.attempts)
         # Without docstring examples the tests are the model's own: a sample that passes them
         # may just share their mistake, so every sample is drawn and agreement decides.
+        # With examples a repeat of a tried program is known to fail, so it is drawn again.
+        tried = _tried_programs(state) if state.task.examples else None
         sampler = dspy.BestOfN(
-            module=DraftStep(self.generate),
+            module=DraftStep(self.generate, tried=tried),
             N=self.drafts,
             reward_fn=self._sandbox_reward(state, iteration, "sample"),
             threshold=self.threshold if state.task.examples else float("inf"),
@@ -331,10 +344,13 @@ class Coder(dspy.Module):
     def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
         best = state.best()
         produced = len(state.attempts)
-        module = self._refine_module(iteration)
-        stage = "rewrite" if module is self.rewrite_step else "refine"
+        step = self._refine_module(iteration)
+        stage = "rewrite" if step is self.rewrite_step else "refine"
+        rejection = candidate_rejection(
+            state.task.prompt, state.task.entry_point, _tried_programs(state)
+        )
         refine = dspy.Refine(
-            module=module,
+            module=DistinctRefinement(step, rejection),
             N=self.refine_attempts,
             reward_fn=self._sandbox_reward(state, iteration, stage),
             threshold=self.threshold,

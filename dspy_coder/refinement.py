@@ -6,6 +6,7 @@ and return ``fixed_code``, so the program can alternate them round by round.
 Each is the module ``dspy.Refine`` re-runs (with different rollout ids at
 temperature 1.0, and advice from earlier rollouts); the reward function runs each candidate
 in the sandbox and records it as an ``Attempt``, so every rollout is kept in the audit trail.
+``DistinctRefinement`` wraps either so that a repeat of a program already tried is drawn again.
 
 Example:
     >>> refine = dspy.Refine(module=RefineStep(), N=2, reward_fn=reward,
@@ -14,8 +15,11 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dspy
 
+from dspy_coder.redrawing import redraw_while
 from dspy_coder.signatures.refiner import CodeRefiner
 from dspy_coder.signatures.rewriter import CodeRewriter
 
@@ -53,3 +57,36 @@ class RewriteStep(dspy.Module):
         del code, metrics, history  # unseen on purpose: no anchor on the failing code
         prediction = self.write(task=task, failures=failures)
         return dspy.Prediction(fixed_code=prediction.new_code, reasoning="")
+
+
+class DistinctRefinement(dspy.Module):
+    """A refinement step whose answer must be a new program.
+
+    The 1.5B model asked to repair HumanEval/128 returned its failing code unchanged, and the
+    run stopped as stalled. A stub or a repeat of a program already tried is drawn again with
+    another seed (``redrawing``), up to ``redraws`` times; the prediction says why
+    (``redrawn``)."""
+
+    def __init__(
+        self,
+        step: dspy.Module,
+        rejection: Callable[[str], str | None],
+        redraws: int = 2,
+    ) -> None:
+        super().__init__()
+        self.step = step
+        self.rejection = rejection
+        self.redraws = redraws
+
+    def forward(
+        self, task: str, code: str, failures: str, metrics: str, history: str
+    ) -> dspy.Prediction:
+        prediction, redrawn = redraw_while(
+            self,
+            lambda: self.step(task=task, code=code, failures=failures, metrics=metrics,
+                              history=history),
+            lambda drawn: self.rejection(drawn.fixed_code),
+            self.redraws,
+        )
+        prediction.redrawn = redrawn
+        return prediction

@@ -13,8 +13,11 @@ that reaches the threshold ends the round. This is filtering by the task's own e
 in CodeT; the hidden benchmark tests are never involved.
 
 At temperature 1.0 the 1.5B model often just repeats the prompt's signature and docstring and
-stops (3 of 4 samples for HumanEval/32). Such a stub is not a candidate: the step draws again
-with another rollout id, up to ``redraws`` times, and says how many it discarded. A sample that
+stops (3 of 4 samples for HumanEval/32). Such a stub is not a candidate, and neither is a
+repeat of a program already tried when the task has docstring examples (its outcome is
+known): the step draws again with another rollout id (``redrawing``), up to ``redraws``
+times, and says why. Without examples a repeat stays: the tests are the model's own, and
+agreement among samples is what vets them, so a repeat is a vote. A sample that
 crashes its docstring check (an undefined name, a syntax error, a call that raises; not a
 wrong value) gets one regeneration with the error, as the first draft does inside
 ProgramOfThought: a sampled Newton iteration for /32 failed only on ``guess = x``.
@@ -29,23 +32,52 @@ from __future__ import annotations
 
 import dspy
 
+from collections.abc import Callable, Collection
+
 from dspy_coder.code_extraction import assemble_solution, has_empty_body
 from dspy_coder.generation import GenerateCode
+from dspy_coder.program_identity import program_identity
+from dspy_coder.redrawing import redraw_while
 from dspy_coder.types import DocExample
 
-# Redraw rollout ids: far from BestOfN's own (0, 1, 2, ...) so that no two draws share a seed.
-_REDRAW_STRIDE = 1000
+STUB = "only repeated the signature and docstring"
+REPEAT = "repeated a program already tried"
+
+
+def candidate_rejection(
+    prompt: str, entry_point: str | None, tried: Callable[[], Collection[str]] | None
+) -> Callable[[str], str | None]:
+    """Why raw model output is no new candidate (``STUB``, ``REPEAT``), or None when it is.
+
+    ``tried`` gives the ``program_identity`` of the programs already run (None: repeats are
+    allowed)."""
+
+    def rejection(raw: str) -> str | None:
+        code = assemble_solution(raw, prompt, entry_point)
+        if has_empty_body(code, entry_point):
+            return STUB
+        if tried is not None and program_identity(code) in tried():
+            return REPEAT
+        return None
+
+    return rejection
 
 
 class DraftStep(dspy.Module):
     """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any."""
 
-    def __init__(self, generate: GenerateCode, redraws: int = 2, repair_crashes: bool = True
-                 ) -> None:
+    def __init__(
+        self,
+        generate: GenerateCode,
+        redraws: int = 2,
+        repair_crashes: bool = True,
+        tried: Callable[[], Collection[str]] | None = None,
+    ) -> None:
         super().__init__()
         self.generate = generate
         self.redraws = redraws
         self.repair_crashes = repair_crashes
+        self.tried = tried
 
     def forward(
         self,
@@ -55,17 +87,13 @@ class DraftStep(dspy.Module):
         entry_point: str | None = None,
         examples: list[DocExample] | None = None,
     ) -> dspy.Prediction:
-        lm = self.get_lm() or dspy.settings.lm
-        slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
-        raw, reasoning = self.generate.sample(task, plan)
-        discarded = 0
-        while (
-            discarded < self.redraws
-            and has_empty_body(assemble_solution(raw, prompt or task, entry_point), entry_point)
-        ):
-            discarded += 1
-            self.set_lm(lm.copy(rollout_id=slot + _REDRAW_STRIDE * discarded))
-            raw, reasoning = self.generate.sample(task, plan)
+        rejection = candidate_rejection(prompt or task, entry_point, self.tried)
+        (raw, reasoning), redrawn = redraw_while(
+            self,
+            lambda: self.generate.sample(task, plan),
+            lambda drawn: rejection(drawn[0]),
+            self.redraws,
+        )
         repaired = None
         if self.repair_crashes:
             repaired = self.generate.repair_crash(
@@ -76,6 +104,6 @@ class DraftStep(dspy.Module):
         return dspy.Prediction(
             fixed_code=raw,
             reasoning=reasoning,
-            discarded_stubs=discarded,
+            redrawn=redrawn,
             crash_repaired=repaired is not None,
         )

@@ -24,7 +24,8 @@ GOOD = "def add(a, b):\n    return a + b\n"
 
 
 def bad(tag: str) -> str:
-    return f"def add(a, b):\n    # {tag}\n    return a - b\n"
+    """A wrong program, a different one for each tag (a repeat would be drawn again)."""
+    return f"def add(a, b):\n    tag = {tag!r}\n    return a - b\n"
 
 
 def passes_if_plus(code: str, name: str) -> tuple[bool, str]:
@@ -117,6 +118,69 @@ def test_refiner_receives_concrete_failures_and_fixes():
     assert report.status == "success"
     assert [a.stage for a in report.attempts] == ["generate", "refine"]
     assert report.attempts[0].feedback.startswith("2 of 2 tests failed.")
+
+
+def recorded_rollouts(monkeypatch: pytest.MonkeyPatch, lm) -> list[int]:
+    """The rollout ids of every LM copy made from now on (each copy is one seed)."""
+    rollouts: list[int] = []
+    make_copy = type(lm).copy
+
+    def recording_copy(self, **changes):
+        if "rollout_id" in changes:
+            rollouts.append(changes["rollout_id"])
+        return make_copy(self, **changes)
+
+    monkeypatch.setattr(type(lm), "copy", recording_copy)
+    return rollouts
+
+
+def test_a_refinement_that_returns_a_tried_program_is_drawn_again_with_another_seed(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """HumanEval/128: asked to repair its code, the 1.5B model returned it unchanged and the
+    run stopped as stalled. A repeat (comments and layout aside) is no new candidate."""
+    executor = FakeExecutor(passes_if_plus)
+    first = bad("first")
+    same_again = first.replace("    return", "    # fixed, it says\n    return")
+    lm = scripted_lm({"generated_code": [first], "fixed_code": [same_again, GOOD]})
+    rollouts = recorded_rollouts(monkeypatch, lm)
+    report = run(lm, make_coder(executor, max_iterations=2)).report
+    assert [a.stage for a in report.attempts] == ["generate", "refine"]
+    assert report.status == "success" and report.code.strip() == GOOD.strip()
+    assert rollouts == [0, 1000]  # Refine's rollout, then the redraw's own seed
+    assert "iteration 2: a refine drew again 1 time(s) with another seed: 1 that repeated a " \
+        "program already tried." in report.notes
+
+
+def test_a_refinement_keeps_its_last_repeat_after_the_redraws_run_out():
+    executor = FakeExecutor(passes_if_plus)
+    first = bad("first")
+    lm = scripted_lm({"generated_code": [first], "fixed_code": [first] * 3 + [GOOD]})
+    report = run(lm, make_coder(executor, max_iterations=2)).report
+    assert [a.code for a in report.attempts] == [first, first]  # recorded, and it failed
+    assert report.status != "success"
+
+
+@pytest.mark.parametrize("with_examples", [True, False])
+def test_a_sample_repeating_a_tried_program_is_drawn_again_only_when_examples_vet_the_tests(
+    with_examples: bool,
+):
+    """With docstring examples a repeat is known to fail; without them the tests are the
+    model's own and a repeated sample is a vote for the tests it passes."""
+    executor = FakeExecutor(passes_if_plus)
+    first = bad("first")
+    lm = scripted_lm({
+        "generated_code": [first, first, GOOD],
+        "test_code": [{"test_code": "def test_a():\n    assert add(1, 2) == 3\n",
+                       "make_input": ""}],
+    })
+    prompt = PROMPT if with_examples else "Write add(a, b) returning the sum of two numbers."
+    report = run(lm, make_coder(executor, drafts=1, max_iterations=2),
+                 prompt=prompt, entry_point="add").report
+    assert [a.stage for a in report.attempts] == ["generate", "sample"]
+    assert (report.attempts[1].code.strip() == GOOD.strip()) is with_examples
+    assert any("1 that repeated a program already tried" in n for n in report.notes) \
+        is with_examples
 
 
 def test_wrong_generated_tests_are_vetted_out():
@@ -423,18 +487,12 @@ def test_a_sample_that_only_repeats_the_docstring_is_drawn_again_with_another_se
     such a stub is no candidate, so the slot draws again instead of spending an attempt."""
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({"generated_code": [bad("first"), PROMPT, PROMPT + "    pass\n", GOOD]})
-    copies: list[dict] = []
-    make_copy = type(lm).copy
-    def recording_copy(self, **changes):
-        copies.append(changes)
-        return make_copy(self, **changes)
-
-    monkeypatch.setattr(type(lm), "copy", recording_copy)
+    rollouts = recorded_rollouts(monkeypatch, lm)
     report = run(lm, make_coder(executor, drafts=2)).report
     assert [a.stage for a in report.attempts] == ["generate", "sample"]
     assert report.status == "success" and report.code.strip() == GOOD.strip()
-    assert any("discarded 2 sample(s)" in note for note in report.notes)
-    rollouts = [c["rollout_id"] for c in copies if "rollout_id" in c]
+    assert any("drew again 2 time(s) with another seed: 2 that only repeated the signature"
+               in note for note in report.notes)
     assert rollouts == [0, 1000, 2000]  # each redraw has its own seed
 
 
