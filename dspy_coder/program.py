@@ -292,13 +292,20 @@ class Coder(dspy.Module):
             redrawn = getattr(prediction, "redrawn", None)
             if redrawn:
                 state.notes.append(f"iteration {iteration}: {_describe_redraws(redrawn, stage)}")
+                if getattr(prediction, "stage", stage) != stage:
+                    state.notes.append(
+                        f"iteration {iteration}: the {stage} repeated tried code, so the "
+                        f"answer was drawn from the {prediction.stage} step, which does not "
+                        "see the failing code."
+                    )
             if getattr(prediction, "crash_repaired", False):
                 state.notes.append(
                     f"iteration {iteration}: a sample crashed its docstring check and was "
                     "regenerated once with the error."
                 )
             attempt = self.evaluator.evaluate(
-                state, code, iteration, stage, getattr(prediction, "reasoning", "")
+                state, code, iteration, getattr(prediction, "stage", stage),
+                getattr(prediction, "reasoning", ""),
             )
             return attempt.score
 
@@ -350,7 +357,7 @@ class Coder(dspy.Module):
             state.task.prompt, state.task.entry_point, _tried_programs(state)
         )
         refine = dspy.Refine(
-            module=DistinctRefinement(step, rejection),
+            module=DistinctRefinement(step, rejection, redraw=self.rewrite_step),
             N=self.refine_attempts,
             reward_fn=self._sandbox_reward(state, iteration, stage),
             threshold=self.threshold,

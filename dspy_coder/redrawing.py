@@ -8,7 +8,7 @@ rounds' own ids (0, 1, 2, ...), so no two draws share a seed, up to ``redraws`` 
 last draw is kept even if rejected: it is recorded and scored like any other.
 
 Example:
-    >>> result, reasons = redraw_while(step, lambda: step(**inputs), rejection,
+    >>> result, reasons = redraw_while(step, lambda k: step(**inputs), rejection,
     ...                                redraws=2)                         # doctest: +SKIP
 """
 
@@ -27,19 +27,20 @@ Result = TypeVar("Result")
 
 def redraw_while(
     module: dspy.Module,
-    draw: Callable[[], Result],
+    draw: Callable[[int], Result],
     rejection: Callable[[Result], str | None],
     redraws: int,
 ) -> tuple[Result, list[str]]:
-    """``draw()`` until ``rejection`` returns None or ``redraws`` redraws are spent.
+    """``draw(k)`` for k = 0, 1, ... (k = how many were rejected before) until ``rejection``
+    returns None or ``redraws`` redraws are spent.
 
     Returns the last result and the reasons the earlier ones were rejected, in order."""
     lm = module.get_lm() or dspy.settings.lm
     slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
-    result = draw()
+    result = draw(0)
     reasons: list[str] = []
     while lm is not None and len(reasons) < redraws and (reason := rejection(result)):
         reasons.append(reason)
         module.set_lm(lm.copy(rollout_id=slot + REDRAW_STRIDE * len(reasons), temperature=1.0))
-        result = draw()
+        result = draw(len(reasons))
     return result, reasons

@@ -6,7 +6,8 @@ and return ``fixed_code``, so the program can alternate them round by round.
 Each is the module ``dspy.Refine`` re-runs (with different rollout ids at
 temperature 1.0, and advice from earlier rollouts); the reward function runs each candidate
 in the sandbox and records it as an ``Attempt``, so every rollout is kept in the audit trail.
-``DistinctRefinement`` wraps either so that a repeat of a program already tried is drawn again.
+``DistinctRefinement`` wraps either so that a repeat of a program already tried is drawn again
+(from the rewrite step: a model that repeats the code it was shown would repeat it again).
 
 Example:
     >>> refine = dspy.Refine(module=RefineStep(), N=2, reward_fn=reward,
@@ -62,31 +63,38 @@ class RewriteStep(dspy.Module):
 class DistinctRefinement(dspy.Module):
     """A refinement step whose answer must be a new program.
 
-    The 1.5B model asked to repair HumanEval/128 returned its failing code unchanged, and the
-    run stopped as stalled. A stub or a repeat of a program already tried is drawn again with
-    another seed (``redrawing``), up to ``redraws`` times; the prediction says why
-    (``redrawn``)."""
+    Asked to repair HumanEval/128, the 1.5B model returned its failing code unchanged, and at
+    temperature 1.0 with two other seeds it returned it again: shown its code, it copies it.
+    A stub or a repeat of a program already tried is therefore drawn again from ``redraw``
+    (the rewrite step, which does not see the failing code) with another seed
+    (``redrawing``), up to ``redraws`` times. The prediction says why (``redrawn``) and which
+    step wrote the answer (``stage``)."""
 
     def __init__(
         self,
         step: dspy.Module,
         rejection: Callable[[str], str | None],
+        redraw: dspy.Module | None = None,
         redraws: int = 2,
     ) -> None:
         super().__init__()
         self.step = step
+        self.redraw = redraw if redraw is not None else step
         self.rejection = rejection
         self.redraws = redraws
 
     def forward(
         self, task: str, code: str, failures: str, metrics: str, history: str
     ) -> dspy.Prediction:
+        def draw(rejected_before: int) -> dspy.Prediction:
+            step = self.step if rejected_before == 0 else self.redraw
+            prediction = step(task=task, code=code, failures=failures, metrics=metrics,
+                              history=history)
+            prediction.stage = "rewrite" if isinstance(step, RewriteStep) else "refine"
+            return prediction
+
         prediction, redrawn = redraw_while(
-            self,
-            lambda: self.step(task=task, code=code, failures=failures, metrics=metrics,
-                              history=history),
-            lambda drawn: self.rejection(drawn.fixed_code),
-            self.redraws,
+            self, draw, lambda drawn: self.rejection(drawn.fixed_code), self.redraws
         )
         prediction.redrawn = redrawn
         return prediction

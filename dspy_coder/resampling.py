@@ -90,7 +90,7 @@ class DraftStep(dspy.Module):
         rejection = candidate_rejection(prompt or task, entry_point, self.tried)
         (raw, reasoning), redrawn = redraw_while(
             self,
-            lambda: self.generate.sample(task, plan),
+            lambda _: self.generate.sample(task, plan),
             lambda drawn: rejection(drawn[0]),
             self.redraws,
         )

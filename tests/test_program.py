@@ -137,27 +137,34 @@ def recorded_rollouts(monkeypatch: pytest.MonkeyPatch, lm) -> list[int]:
 def test_a_refinement_that_returns_a_tried_program_is_drawn_again_with_another_seed(
     monkeypatch: pytest.MonkeyPatch,
 ):
-    """HumanEval/128: asked to repair its code, the 1.5B model returned it unchanged and the
-    run stopped as stalled. A repeat (comments and layout aside) is no new candidate."""
+    """HumanEval/128: asked to repair its code, the 1.5B model returned it unchanged, three
+    times at temperature 1.0. A repeat (comments and layout aside) is no new candidate, and
+    the redraw comes from the rewrite step, which does not see the code to copy."""
     executor = FakeExecutor(passes_if_plus)
     first = bad("first")
     same_again = first.replace("    return", "    # fixed, it says\n    return")
-    lm = scripted_lm({"generated_code": [first], "fixed_code": [same_again, GOOD]})
+    lm = scripted_lm({"generated_code": [first], "fixed_code": [same_again, bad("never")],
+                      "new_code": [GOOD]})
     rollouts = recorded_rollouts(monkeypatch, lm)
+    mark = history_mark()
     report = run(lm, make_coder(executor, max_iterations=2)).report
-    assert [a.stage for a in report.attempts] == ["generate", "refine"]
+    assert [a.stage for a in report.attempts] == ["generate", "rewrite"]
     assert report.status == "success" and report.code.strip() == GOOD.strip()
     assert rollouts == [0, 1000]  # Refine's rollout, then the redraw's own seed
     assert "iteration 2: a refine drew again 1 time(s) with another seed: 1 that repeated a " \
         "program already tried." in report.notes
+    rewrite_prompt = str(lm_calls_since(mark)[-1]["messages"])
+    assert "[[ ## new_code ## ]]" in rewrite_prompt and "tag = 'first'" not in rewrite_prompt
 
 
 def test_a_refinement_keeps_its_last_repeat_after_the_redraws_run_out():
     executor = FakeExecutor(passes_if_plus)
     first = bad("first")
-    lm = scripted_lm({"generated_code": [first], "fixed_code": [first] * 3 + [GOOD]})
+    lm = scripted_lm({"generated_code": [first], "fixed_code": [first, GOOD],
+                      "new_code": [first, first, GOOD]})
     report = run(lm, make_coder(executor, max_iterations=2)).report
     assert [a.code for a in report.attempts] == [first, first]  # recorded, and it failed
+    assert report.attempts[1].stage == "rewrite"
     assert report.status != "success"
 
 
