@@ -7,7 +7,7 @@ import time
 
 from dspy_coder.sandbox import Limits, isolation_report, kill_tree, spawn_isolated
 from dspy_coder.sandbox.isolation import descendants, support
-from tests.sandbox.processes import is_alive
+from tests.sandbox.processes import all_dead_within
 
 
 def test_report_lists_core_layers_as_active():
@@ -44,10 +44,8 @@ def test_spawn_isolated_kill_removes_daemons():
     time.sleep(0.2)
     before = descendants(proc.pid)
     proc.kill()
-    time.sleep(0.1)
-    alive = [p for p in before if is_alive(p)]
     assert before, "the worker should have had children"
-    assert alive == []
+    assert all_dead_within(before)
 
 
 def test_kill_tree_kills_children():
@@ -62,8 +60,7 @@ def test_kill_tree_kills_children():
     assert len(kids) == 1
     assert kill_tree(proc.pid) >= 2
     proc.wait(timeout=5)
-    time.sleep(0.1)
-    assert not is_alive(kids[0])
+    assert all_dead_within(kids)
 
 
 def test_support_is_cached():
