@@ -15,15 +15,21 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
     """The best attempt (not the last), its tests and metrics, and the whole trail."""
     best = state.best()
     tests = mark_vetted(state.tests, state.counted)
+    checked = any(t.vetted for t in tests)
     if best is None:
         status = "failed"
-    elif best.score >= threshold and best.test_score >= 1.0:
+    elif best.score >= threshold and best.test_score >= 1.0 and checked:
         status = "success"
     elif best.test_score > 0:
         status = "partial"
     else:
         status = "failed"
     notes = list(state.notes)
+    if best is not None and not checked:
+        notes.append(
+            "No test checked the answer (the task has no docstring examples, and no generated "
+            "test was written or kept): it is unverified, so the status is at most partial."
+        )
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(

@@ -641,3 +641,15 @@ def test_samples_are_drawn_from_the_compiled_first_draft():
     assert [a.stage for a in report.attempts] == ["generate", "sample"]
     assert len(calls) == 2
     assert all("DEMO-MARKER" in str(call["messages"]) for call in calls)
+
+
+def test_an_answer_no_test_checked_is_not_reported_as_a_success():
+    """HumanEval/160: every generated test was rejected, and the report said "success" for an
+    answer nothing had checked (the hidden tests failed it)."""
+    lm = scripted_lm({"generated_code": [GOOD]})  # the test writer answers with no tests
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus)),
+                 prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
+                 ).report
+    assert report.tests == [] and report.code.strip() == GOOD.strip()
+    assert report.status == "partial"
+    assert any(note.startswith("No test checked the answer") for note in report.notes)
