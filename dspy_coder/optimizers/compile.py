@@ -14,17 +14,19 @@ Example:
 
 from __future__ import annotations
 
+import io
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dspy
+from dspy.propose.utils import get_dspy_source_code
 
 from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.errors import RunError
@@ -149,6 +151,13 @@ def _salvage(optimizer: Any, tracker: CandidateTracker, kind: str, options: dict
     return program, "nothing scored yet: uncompiled program"
 
 
+def _source_chars(program: dspy.Module) -> int:
+    """The length of the source MIPROv2's proposer would show for ``program`` (DSPy's helper
+    prints each signature as it goes; that output is dropped)."""
+    with redirect_stdout(io.StringIO()):
+        return len(get_dspy_source_code(program))
+
+
 def compile_program(
     kind: str,
     *,
@@ -195,6 +204,7 @@ def compile_program(
         feedback_metric=TrackedMetric(metric.with_feedback(), tracker),
         trainset=train.examples, devset=dev.examples, budget=budget, student_lm=student_lm,
         teacher_lm=teacher_lm, threads=threads, seed=seed, log_dir=log_dir,
+        program_source_chars=_source_chars(student),
     )
     teleprompter, compile_kwargs = build_optimizer(name, setup)
     logger.info("Compiling %s with %s (%s budget): %d train, %d dev problems", kind, name,

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ import dspy
 
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.optimizers.budgets import Budget
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +39,18 @@ class OptimizerSetup:
     threads: int
     seed: int
     log_dir: Path | None
+    program_source_chars: int = 0
+
+    @property
+    def proposer_sees_the_source(self) -> bool:
+        """MIPROv2's instruction proposer puts the program's whole source in every proposal
+        prompt. The pipeline's source is about 9k tokens once demos are added, over the local
+        models' 8192-token window (the 1.5B teacher failed on it): shown only when it takes at
+        most a quarter of the prompt LM's window (remote LMs: assumed large enough)."""
+        window = getattr(getattr(self.prompt_lm, "engine", None), "n_ctx", None)
+        if not isinstance(window, int):
+            return True
+        return self.program_source_chars / CHARS_PER_TOKEN <= window / 4
 
     @property
     def teacher_settings(self) -> dict[str, Any]:
@@ -47,6 +62,9 @@ class OptimizerSetup:
 
 
 Built = tuple[Any, dict[str, Any]]
+
+# A rough count for Python source with an English docstring: enough to size a prompt.
+CHARS_PER_TOKEN = 3.5
 
 
 def _bootstrap(s: OptimizerSetup) -> Built:
@@ -96,7 +114,12 @@ def _mipro(s: OptimizerSetup) -> Built:
         metric_threshold=1.0,
         verbose=False,
     )
+    program_aware = s.proposer_sees_the_source
+    if not program_aware:
+        logger.info("MIPROv2's proposer will not see the program's source (%d chars): it does "
+                    "not fit the prompt LM's context window.", s.program_source_chars)
     kwargs = {
+        "program_aware_proposer": program_aware,
         "trainset": s.trainset,
         "valset": s.devset,
         "num_trials": s.budget.trials,

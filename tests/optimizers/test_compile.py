@@ -113,3 +113,30 @@ def test_optimizer_trials_are_fractions_whatever_scale_the_optimizer_used():
         ("trial_logs", 0.8889), ("trial_logs", 0.25),
     ]
     assert trials[0]["seed"] == -1
+
+
+@pytest.mark.parametrize(
+    ("kind", "window", "sees_source"),
+    [("baseline", 8192, True), ("coder", 8192, False), ("coder", None, True)],
+)
+def test_miprov2s_proposer_sees_the_program_source_only_if_it_fits_the_window(
+    kind, window, sees_source, problems
+):
+    """The 1.5B teacher failed MIPROv2 on the pipeline: its 35k-character source in every
+    proposal prompt exceeded the local models' 8192-token window."""
+    from types import SimpleNamespace
+
+    from dspy_coder.optimizers.compile import _source_chars
+    from dspy_coder.optimizers.programs import make_program
+
+    teacher = DummyLM([])
+    if window is not None:  # a local model reports its window; a remote one does not
+        teacher.engine = SimpleNamespace(n_ctx=window)
+    train = build_split(problems, "train")
+    setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
+                           trainset=train.examples, devset=train.examples,
+                           budget=budget_for("light"), student_lm=DummyLM([]),
+                           teacher_lm=teacher, threads=1, seed=0, log_dir=None,
+                           program_source_chars=_source_chars(make_program(kind, {})))
+    _optimizer, kwargs = build_optimizer("mipro", setup)
+    assert kwargs["program_aware_proposer"] is sees_source
