@@ -30,9 +30,9 @@ Example:
 
 from __future__ import annotations
 
-import dspy
-
 from collections.abc import Callable, Collection
+
+import dspy
 
 from dspy_coder.code_extraction import assemble_solution, has_empty_body
 from dspy_coder.generation import GenerateCode
