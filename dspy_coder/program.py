@@ -294,7 +294,7 @@ class Coder(dspy.Module):
                 state.notes.append(f"iteration {iteration}: {_describe_redraws(redrawn, stage)}")
                 if getattr(prediction, "stage", stage) != stage:
                     state.notes.append(
-                        f"iteration {iteration}: the {stage} repeated tried code, so the "
+                        f"iteration {iteration}: the {stage} gave no new program, so the "
                         f"answer was drawn from the {prediction.stage} step, which does not "
                         "see the failing code."
                     )

@@ -153,6 +153,8 @@ def test_a_refinement_that_returns_a_tried_program_is_drawn_again_with_another_s
     assert rollouts == [0, 1000]  # Refine's rollout, then the redraw's own seed
     assert "iteration 2: a refine drew again 1 time(s) with another seed: 1 that repeated a " \
         "program already tried." in report.notes
+    assert "iteration 2: the refine gave no new program, so the answer was drawn from the " \
+        "rewrite step, which does not see the failing code." in report.notes
     rewrite_prompt = str(lm_calls_since(mark)[-1]["messages"])
     assert "[[ ## new_code ## ]]" in rewrite_prompt and "tag = 'first'" not in rewrite_prompt
 
