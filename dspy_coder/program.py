@@ -352,7 +352,7 @@ class Coder(dspy.Module):
         best = state.best()
         produced = len(state.attempts)
         step = self._refine_module(iteration)
-        stage = "rewrite" if step is self.rewrite_step else "refine"
+        stage = step.stage
         rejection = candidate_rejection(
             state.task.prompt, state.task.entry_point, _tried_programs(state)
         )

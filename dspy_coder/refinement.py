@@ -28,6 +28,8 @@ from dspy_coder.signatures.rewriter import CodeRewriter
 class RefineStep(dspy.Module):
     """One refinement: the current code and its concrete failures -> corrected code."""
 
+    stage = "refine"  # how its attempts are labelled in the report
+
     def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
         config = {"max_tokens": max_tokens} if max_tokens else {}
@@ -46,6 +48,8 @@ class RefineStep(dspy.Module):
 
 class RewriteStep(dspy.Module):
     """One fresh attempt: the task and the failures so far -> new code (the old code unseen)."""
+
+    stage = "rewrite"
 
     def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
@@ -90,7 +94,7 @@ class DistinctRefinement(dspy.Module):
             step = self.step if rejected_before == 0 else self.redraw
             prediction = step(task=task, code=code, failures=failures, metrics=metrics,
                               history=history)
-            prediction.stage = "rewrite" if isinstance(step, RewriteStep) else "refine"
+            prediction.stage = step.stage
             return prediction
 
         prediction, redrawn = redraw_while(
