@@ -205,6 +205,8 @@ def compile_program(
         trainset=train.examples, devset=dev.examples, budget=budget, student_lm=student_lm,
         teacher_lm=teacher_lm, threads=threads, seed=seed, log_dir=log_dir,
         program_source_chars=_source_chars(student),
+        predictor_signatures={name: predictor.signature
+                              for name, predictor in student.named_predictors()},
     )
     teleprompter, compile_kwargs = build_optimizer(name, setup)
     logger.info("Compiling %s with %s (%s budget): %d train, %d dev problems", kind, name,

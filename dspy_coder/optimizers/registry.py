@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import dspy
 
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.optimizers.budgets import Budget
+from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class OptimizerSetup:
     seed: int
     log_dir: Path | None
     program_source_chars: int = 0
+    predictor_signatures: dict[str, type[dspy.Signature]] = field(default_factory=dict)
 
     @property
     def proposer_sees_the_source(self) -> bool:
@@ -143,6 +145,8 @@ def _gepa(s: OptimizerSetup) -> Built:
         track_stats=True,
         log_dir=str(s.log_dir / "gepa") if s.log_dir else None,
         seed=s.seed,
+        component_selector=(PredictorsThatRan(s.predictor_signatures)
+                            if s.predictor_signatures else "round_robin"),
     )
     return optimizer, {"trainset": s.trainset, "valset": s.devset}
 
