@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from dspy_coder.datasets import Problem
@@ -63,3 +65,41 @@ def test_bootstrap_compiles_the_pipeline_and_roundtrips(fake_coders, tmp_path):
     loaded = load_program(tmp_path)
     assert isinstance(loaded, Coder) and loaded.max_iterations == 2
     assert {n: len(p.demos) for n, p in loaded.named_predictors()} == demos
+
+
+class _Messages(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(record.getMessage())
+
+
+def test_gepa_on_the_pipeline_reflects_on_a_predictor_that_ran(fake_coders, tmp_path):
+    """Round robin turns to the assessor, the planner and others the simple route never runs,
+    and GEPA has nothing to reflect on ("No valid predictions found for any module"). Every
+    iteration must reflect on a predictor the failure went through."""
+    from dspy.utils import DummyLM
+
+    wrong = "def add(a, b):\n    return a - b\n"
+    lm = scripted_lm({"generated_code": [wrong] * 200, "fixed_code": [wrong] * 200})
+    reflection = DummyLM({"I provided an assistant": {"new_instruction": "```\nAdd a and b.\n```"}})
+    options = {"routing": "simple", "max_iterations": 2}
+    gepa_log = logging.getLogger("dspy.teleprompt.gepa.gepa")
+    messages = _Messages()
+    gepa_log.addHandler(messages)
+    try:
+        compile_module.compile_program(
+            "coder", optimizer="gepa", budget=budget_for("light", train_size=3, dev_size=2),
+            problems=_problems(), student_lm=lm, teacher_lm=reflection,
+            program_options=options, runner=fake_run, log_dir=tmp_path, final_eval=False)
+    finally:
+        gepa_log.removeHandler(messages)
+    iterations = [m for m in messages.texts if "Selected program" in m]
+    wasted = [m for m in messages.texts if "No valid predictions" in m]
+    assert len(iterations) >= 5 and not wasted, wasted  # round robin wasted 9 of 14 here
+    prompt = "\n".join(str(m["content"]) for m in reflection.history[0]["messages"])
+    ran = [Coder().generate.first_draft.signature.instructions,
+           Coder().refine_step.fix.predict.signature.instructions]
+    assert any(instructions[:60] in prompt for instructions in ran)
