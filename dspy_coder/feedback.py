@@ -9,16 +9,20 @@ Example:
     ...                     message="f(1) returned 3, expected 2")])
     >>> print(format_failures(r, {"t"}))
     1 of 1 tests failed.
-    FAILED t: f(1) returned 3, expected 2
+    FAILED t: f(1) returned 3, expected 2 (hint: off by one)
 """
 
 from __future__ import annotations
+
+import re
 
 from dspy_coder.failure_hints import with_hints
 from dspy_coder.types import Attempt, ExecutionResult
 
 MAX_FEEDBACK_CHARS = 2000
 MAX_MESSAGE_CHARS = 400
+# Object addresses in reprs (``<generator object f at 0x7f3a...>``) differ from run to run.
+ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -29,7 +33,9 @@ def _clip(text: str, limit: int) -> str:
 def essence(message: str) -> str:
     """An assertion's own message when it has one (``message: f(1) returned 3, expected 2``),
     without the assert source and locals around it; otherwise the whole text. Wrong values
-    get a plain-words hint (``dspy_coder.failure_hints``)."""
+    get a plain-words hint (``dspy_coder.failure_hints``); object addresses are masked, so the
+    same failure reads the same in every run."""
+    message = ADDRESS.sub("0x...", message)
     for line in message.splitlines():
         if line.strip().startswith("message: "):
             return with_hints(line.strip()[len("message: ") :])
@@ -70,10 +76,22 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
 
 
 def format_metrics(attempt: Attempt) -> str:
+    """Score, tests passed and, only when performance cost score, the measured figures.
+
+    Measured time and memory differ from run to run. Within budget they do not change the
+    score, and putting them in the prompt made greedy decoding give different repairs for the
+    same code and failures (HumanEval/11 with the 0.5B model: one run's repair repeated the
+    code and was redrawn, the next run's did not). They are shown when they cost score, which
+    is when the refiner can act on them.
+    """
     result = attempt.execution
     passed = f"{result.tests_passed}/{result.tests_total}" if result else "n/a"
     metrics = attempt.metrics
     parts = [f"score {attempt.score:.2f}", f"tests passed {passed}"]
+    if not result or not result.tests_passed:  # the speed of code that passes nothing
+        return ", ".join(parts)
+    if attempt.performance_score >= 1.0:
+        return ", ".join([*parts, "performance within budget"])
     if metrics.execution_time_s is not None:
         parts.append(f"time {metrics.execution_time_s * 1000:.0f} ms")
     if metrics.peak_memory_mb:

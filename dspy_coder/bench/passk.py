@@ -6,11 +6,11 @@ the probability that at least one of ``k`` samples drawn without replacement pas
 benchmark score is its mean over problems.
 
 Example:
-    >>> pass_at_k(n=10, c=3, k=1)
+    >>> round(pass_at_k(n=10, c=3, k=1), 6)
     0.3
     >>> round(pass_at_k(n=10, c=3, k=5), 4)
     0.9167
-    >>> mean_pass_at_k([(10, 3), (10, 0)], k=1)
+    >>> round(mean_pass_at_k([(10, 3), (10, 0)], k=1), 6)
     0.15
 """
 

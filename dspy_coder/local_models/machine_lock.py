@@ -5,9 +5,11 @@ oversubscribe the CPU and each runs several times slower than if they took turns
 dspy-coder processes on one machine therefore take turns per LM call (an ``flock`` on a file
 in the temp dir). The in-process lock still guards the shared ``Llama`` object.
 
-Example:
-    >>> with machine_lock():
-    ...     pass
+Example (a private lock file, so the example never waits for a running model):
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as scratch:
+    ...     with machine_lock(Path(scratch) / "example.lock"):
+    ...         pass
 """
 
 from __future__ import annotations
