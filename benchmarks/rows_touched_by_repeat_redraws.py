@@ -3,8 +3,9 @@
 From 511dd1d on, a candidate that repeats a program already tried is drawn again (refinements
 always, from the rewrite step since 89ef614; samples when docstring examples vet the tests).
 Runs are deterministic (greedy first draft, seeded samples; but until e8a657d a refinement's
-prompt carried the measured time and memory, so a refinement could differ between runs), so an answer whose report shows
-no such repeat went exactly as it would now; only the listed ones must be run again. The
+prompt carried the measured time and memory, so a refinement could differ between runs), so
+an answer whose report shows no such repeat went as it would now; only the listed ones must be
+run again. The
 results directories' READMEs cite this script for the rows they re-ran.
 
 Example:
