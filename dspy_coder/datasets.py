@@ -140,6 +140,14 @@ def select_split(
     return [p for p in problems if assignment[p.task_id] == split]
 
 
+def _resolve_task_id(given: str, known: dict[str, Problem]) -> str | None:
+    """``given`` itself, or the one task id whose number it is (``110`` -> ``HumanEval/110``)."""
+    if given in known:
+        return given
+    matches = [task_id for task_id in known if task_id.rsplit("/", 1)[-1] == given]
+    return matches[0] if len(matches) == 1 else None
+
+
 def select_problems(
     problems: Sequence[Problem],
     *,
@@ -156,10 +164,14 @@ def select_problems(
         selected = [p for p in selected if assignment[p.task_id] == split]
     if ids:
         known = {p.task_id: p for p in selected}
-        unknown = [i for i in ids if i not in known]
+        resolved = {given: _resolve_task_id(given, known) for given in ids}
+        unknown = [given for given, task_id in resolved.items() if task_id is None]
         if unknown:
-            raise UsageError(f"Unknown task ids: {', '.join(unknown)} (e.g. 'HumanEval/0').")
-        selected = [known[i] for i in ids]
+            example = next(iter(known), "HumanEval/0")
+            where = f" in the {split} split" if split else ""
+            raise UsageError(f"Unknown task ids{where}: {', '.join(unknown)} "
+                             f"(ids look like {example!r}, or just its number).")
+        selected = [known[resolved[given]] for given in ids]
     if stride < 1:
         raise UsageError("--stride must be >= 1.")
     selected = selected[::stride]

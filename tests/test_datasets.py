@@ -43,3 +43,17 @@ def test_user_jsonl_with_missing_field_gets_clear_error(tmp_path):
 def test_unknown_ids_are_named():
     with pytest.raises(UsageError, match="Nope/1"):
         select_problems(load_problems("humaneval"), ids=["Nope/1"])
+
+
+def test_a_task_can_be_named_by_its_number():
+    problems = load_problems("humaneval")
+    chosen = select_problems(problems, ids=["110", "HumanEval/3"])
+    assert [p.task_id for p in chosen] == ["HumanEval/110", "HumanEval/3"]
+
+
+def test_an_unknown_number_is_named_with_the_split_and_an_example():
+    problems = load_problems("humaneval")
+    test_ids = {p.task_id for p in select_problems(problems, split="test")}
+    outside = next(p.task_id for p in problems if p.task_id not in test_ids).split("/")[1]
+    with pytest.raises(UsageError, match=rf"in the test split: {outside} \(ids look like"):
+        select_problems(problems, split="test", ids=[outside])

@@ -59,7 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--ids",
         action="append",
         default=[],
-        help="task ids, comma-separated or repeated (e.g. HumanEval/0,HumanEval/3)",
+        help="task ids, comma-separated or repeated (e.g. HumanEval/0,HumanEval/3, or 0,3)",
     )
     data.add_argument(
         "--split", choices=("train", "dev", "test"), help="fixed, seeded split of the problem set"
