@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from dspy.utils import DummyLM
 
 from dspy_coder.datasets import Problem
 from dspy_coder.optimizers import compile as compile_module
@@ -80,8 +81,6 @@ def test_gepa_on_the_pipeline_reflects_on_a_predictor_that_ran(fake_coders, tmp_
     """Round robin turns to the assessor, the planner and others the simple route never runs,
     and GEPA has nothing to reflect on ("No valid predictions found for any module"). Every
     iteration must reflect on a predictor the failure went through."""
-    from dspy.utils import DummyLM
-
     wrong = "def add(a, b):\n    return a - b\n"
     lm = scripted_lm({"generated_code": [wrong] * 200, "fixed_code": [wrong] * 200})
     reflection = DummyLM({"I provided an assistant": {"new_instruction": "```\nAdd a and b.\n```"}})
@@ -100,6 +99,7 @@ def test_gepa_on_the_pipeline_reflects_on_a_predictor_that_ran(fake_coders, tmp_
     wasted = [m for m in messages.texts if "No valid predictions" in m]
     assert len(iterations) >= 5 and not wasted, wasted  # round robin wasted 9 of 14 here
     prompt = "\n".join(str(m["content"]) for m in reflection.history[0]["messages"])
-    ran = [Coder().generate.first_draft.signature.instructions,
-           Coder().refine_step.fix.predict.signature.instructions]
+    coder = Coder()
+    ran = [coder.generate.first_draft.signature.instructions,
+           coder.refine_step.fix.predict.signature.instructions]
     assert any(instructions[:60] in prompt for instructions in ran)
