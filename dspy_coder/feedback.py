@@ -30,12 +30,22 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 15] + " ...[truncated]"
 
 
+def mask_addresses(text: str) -> str:
+    """``text`` with object addresses replaced by ``0x...``, so the same failure reads the same
+    in every run.
+
+    >>> mask_addresses("<object object at 0x7f3a2c1b9e40>")
+    '<object object at 0x...>'
+    """
+    return ADDRESS.sub("0x...", text)
+
+
 def essence(message: str) -> str:
     """An assertion's own message when it has one (``message: f(1) returned 3, expected 2``),
     without the assert source and locals around it; otherwise the whole text. Wrong values
     get a plain-words hint (``dspy_coder.failure_hints``); object addresses are masked, so the
     same failure reads the same in every run."""
-    message = ADDRESS.sub("0x...", message)
+    message = mask_addresses(message)
     for line in message.splitlines():
         if line.strip().startswith("message: "):
             return with_hints(line.strip()[len("message: ") :])
@@ -53,7 +63,7 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
         }.get(result.status, "The code failed before any test ran.")
         lines.append(reason)
         if result.error:
-            lines.append(_clip(result.error, MAX_MESSAGE_CHARS * 2))
+            lines.append(_clip(mask_addresses(result.error), MAX_MESSAGE_CHARS * 2))
     failing = [t for t in result.tests if not t.passed]
     confirmed = [t for t in failing if t.name in counted]
     unconfirmed = [t for t in failing if t.name not in counted]

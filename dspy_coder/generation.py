@@ -40,6 +40,7 @@ from dspy.primitives.code_interpreter import (
 
 from dspy_coder.code_extraction import assemble_solution
 from dspy_coder.failure_hints import with_hints
+from dspy_coder.feedback import mask_addresses
 from dspy_coder.signatures.function_writer import FunctionWriter
 from dspy_coder.signatures.generator import CodeGenerator
 from dspy_coder.types import DocExample
@@ -197,7 +198,7 @@ class GenerateCode(dspy.ProgramOfThought):
         try:
             interpreter.execute(example_check_program(code, entry_point, examples))
         except (CodeExecutionError, SyntaxError) as exc:
-            return with_hints(str(exc)[:1500]) or type(exc).__name__
+            return with_hints(mask_addresses(str(exc))[:1500]) or type(exc).__name__
         return None
 
     def forward(  # type: ignore[override]

@@ -37,3 +37,11 @@ def test_object_addresses_are_masked_in_failure_messages():
     results = [ExecutionResult(status="failed", tests=[TestOutcome(name="t", passed=False,
                                                                   message=m)]) for m in (one, two)]
     assert format_failures(results[0], {"t"}) == format_failures(results[1], {"t"})
+
+
+def test_an_error_before_any_test_ran_is_masked_too():
+    errors = ["TypeError: <object object at 0x7f3a2c1b9e40> is not iterable",
+              "TypeError: <object object at 0x7f88aa01d2c0> is not iterable"]
+    results = [ExecutionResult(status="error", error=e) for e in errors]
+    assert format_failures(results[0], set()) == format_failures(results[1], set())
+    assert "<object object at 0x...> is not iterable" in format_failures(results[0], set())
