@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder import _env  # noqa: F401  (environment before litellm/mlflow)
+from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS
 
 logger = logging.getLogger("optimizers_compare")
 
@@ -42,6 +43,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--lm", default="local:qwen2.5-coder-0.5b", help="the student LM")
     parser.add_argument("--teacher-lm", default=None)
     parser.add_argument("--limit", type=int, default=None, help="first N test problems only")
+    parser.add_argument("--drafts", type=int, default=PIPELINE_DEFAULTS["drafts"],
+                        help="--kind coder: the pipeline's --drafts, for compiling and for "
+                        "grading every program (default %(default)s; the committed results "
+                        "used 0)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tracking-uri", default="sqlite:///mlflow.db")
     parser.add_argument("--table-only", action="store_true",
@@ -58,6 +63,12 @@ def cli(*words: str) -> None:
         raise SystemExit(f"dspy-coder {words[0]} failed with exit code {completed.returncode}")
 
 
+def pipeline_words(args: argparse.Namespace) -> list[str]:
+    """The pipeline flags for a coder comparison: stated, so the uncompiled pipeline and every
+    compiled one (whose sidecar the flags override) run the same way whatever the default."""
+    return ["--drafts", str(args.drafts)] if args.kind == "coder" else []
+
+
 def compile_all(args: argparse.Namespace, optimizers: list[str]) -> list[Path]:
     dirs = []
     for optimizer in optimizers:
@@ -67,9 +78,10 @@ def compile_all(args: argparse.Namespace, optimizers: list[str]) -> list[Path]:
             logger.info("Reusing %s", out)
             continue
         teacher = ["--teacher-lm", args.teacher_lm] if args.teacher_lm else []
-        cli("optimize", "--program", args.kind, "--optimizer", optimizer, "--budget", args.budget,
-            "--lm", args.lm, *teacher, "--temperature", "0", "--threads", "1",
-            "--no-final-eval", "--out", str(out), "--tracking-uri", args.tracking_uri)
+        cli("optimize", "--program", args.kind, *pipeline_words(args), "--optimizer", optimizer,
+            "--budget", args.budget, "--lm", args.lm, *teacher, "--temperature", "0",
+            "--threads", "1", "--no-final-eval", "--out", str(out),
+            "--tracking-uri", args.tracking_uri)
     return dirs
 
 
@@ -77,8 +89,9 @@ def grade_all(args: argparse.Namespace, program_dirs: list[Path]) -> Path:
     out = args.out / f"test-{args.kind}"
     programs = [word for d in program_dirs for word in ("--program", str(d / "program.json"))]
     limit = ["--limit", str(args.limit)] if args.limit else []
-    cli("bench", "--split", "test", "--variant", args.kind, *programs, *limit, "--lm", args.lm,
-        "--temperature", "0", "--out", str(out), "--tracking-uri", args.tracking_uri)
+    cli("bench", "--split", "test", "--variant", args.kind, *programs, *pipeline_words(args),
+        *limit, "--lm", args.lm, "--temperature", "0", "--out", str(out),
+        "--tracking-uri", args.tracking_uri)
     return out
 
 
@@ -100,6 +113,19 @@ def changes(kind: str, program_dir: Path) -> str:
     return "; ".join(parts) or "nothing"
 
 
+def row_labels(args: argparse.Namespace, optimizers: list[str]) -> tuple[str, list[str]]:
+    """The bench labels of the uncompiled program and of each compiled one (``coder`` or
+    ``coder-drafts4``; ``coder@gepa-coder`` or ``coder@gepa-coder-drafts4``). A compiled
+    pipeline's sidecar holds the pipeline it was compiled with, which ``pipeline_words``
+    overrides, so both carry the same option suffix."""
+    from dspy_coder.bench.variants import resolve_variant
+
+    pipeline = {"drafts": args.drafts} if args.kind == "coder" else {}
+    uncompiled = resolve_variant(args.kind, pipeline).label
+    suffix = uncompiled[len(args.kind):]
+    return uncompiled, [f"{args.kind}@{o}-{args.kind}{suffix}" for o in optimizers]
+
+
 def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
     from dspy_coder.bench.paired import paired_difference
     from dspy_coder.bench.report import summarise
@@ -111,8 +137,9 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
     for record in records:
         by_variant.setdefault(record.variant, []).append(record)
     rows = {row.variant: row for row in summarise(records)}
-    reference = by_variant.get(args.kind, [])
-    labels = [args.kind] + [f"{args.kind}@{o}-{args.kind}" for o in optimizers]
+    uncompiled, compiled = row_labels(args, optimizers)
+    reference = by_variant.get(uncompiled, [])
+    labels = [uncompiled, *compiled]
     answered = [{r.task_id for r in by_variant[label]} for label in labels if label in by_variant]
     common = set.intersection(*answered) if answered else set()
     manifest = _read_json(test_dir / "manifest.json")
@@ -125,7 +152,7 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
         f"{manifest.get('commit', '?')}, machine {manifest.get('machine', '?')}, "
         f"updated {manifest.get('updated_at', '?')}.",
         f"- Table written by `python benchmarks/optimizers_compare.py --kind {args.kind} "
-        f"--table-only --out {args.out}`.",
+        f"{' '.join([*pipeline_words(args), ''])}--table-only --out {args.out}`.",
         "",
         f"| program | test problems | pass@1 | pass@1 on the {len(common)} problems every row "
         "answered | vs uncompiled: gained / lost (McNemar p) | compile s | compile LM calls | "
@@ -133,9 +160,7 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
-    for label, optimizer in [(args.kind, None)] + [
-        (f"{args.kind}@{o}-{args.kind}", o) for o in optimizers
-    ]:
+    for label, optimizer in [(uncompiled, None), *zip(compiled, optimizers, strict=True)]:
         row = rows.get(label)
         if row is None:
             lines.append(f"| {label} | not graded yet | | | | | | | | |")

@@ -28,7 +28,7 @@ PIPELINE_DEFAULTS: dict[str, Any] = {
     "routing": "auto",
     "refine_attempts": 1,
     "refine_strategy": "repair",
-    "drafts": 0,
+    "drafts": 4,
     "use_plan": True,
     "use_tests": True,
     "use_refine": True,

@@ -113,7 +113,8 @@ class Coder(dspy.Module):
             to this many fresh candidates at temperature 1.0 (``dspy.BestOfN``): the first
             draft's own call again, or the CodeGenerator on task and plan when there is a
             plan. It stops at the first that passes; later rounds refine. 0 makes every
-            round a refinement round.
+            round a refinement round. Default 4, the pipeline measured on all of HumanEval
+            (README, Results); it costs nothing where the first answer passes its tests.
         refine_attempts: rollouts per ``dspy.Refine`` round. With more than one, Refine asks the
             LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
         reason_first: let the first generation reason before writing code (ChainOfThought);
@@ -144,7 +145,7 @@ class Coder(dspy.Module):
         generate_max_iters: int = 3,
         reason_first: bool = False,
         refine_strategy: RefineStrategy = "repair",
-        drafts: int = 0,
+        drafts: int = 4,
         weights: ScoreWeights | None = None,
         timeout_s: float = 10.0,
         memory_mb: int = 1024,

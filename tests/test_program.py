@@ -37,6 +37,8 @@ def make_coder(executor: FakeExecutor, **options) -> Coder:
     options.setdefault("routing", "simple")
     # the loop tests script repair answers (fixed_code); the strategies have their own tests
     options.setdefault("refine_strategy", "repair")
+    # ... and refinement rounds (drafts=0); the sampling round (the default) has its own tests
+    options.setdefault("drafts", 0)
     return Coder(
         executor=executor,
         interpreter_factory=FakeInterpreter,

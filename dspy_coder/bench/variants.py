@@ -17,8 +17,10 @@ so results of an edited or recompiled program are never mixed with old ones.
 
 Example:
     >>> spec = resolve_variant("coder", {"use_tests": False, "max_iterations": 2})
-    >>> spec.label
-    'coder-no-tests-it2'
+    >>> spec.label  # the default pipeline samples up to 4 drafts
+    'coder-no-tests-it2-drafts4'
+    >>> resolve_variant("coder", {"drafts": 0}).label
+    'coder'
     >>> program = spec.build()        # doctest: +SKIP
 """
 
@@ -37,7 +39,23 @@ from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS
 
 logger = logging.getLogger(__name__)
 
-# Label part for a pipeline option that differs from its default, e.g. ``it2``, ``th0.9``.
+# The pipeline as first benchmarked. Labels and result keys name a pipeline's options against
+# this fixed reference, not against the current defaults, so a changed default neither renames
+# nor re-runs finished rows: ``--drafts 4`` was ``coder-drafts4`` before drafts=4 became the
+# default and still is, and ``--drafts 0`` is still plain ``coder``.
+LABEL_REFERENCE: dict[str, Any] = {
+    "max_iterations": 4,
+    "threshold": 0.95,
+    "routing": "auto",
+    "refine_attempts": 1,
+    "refine_strategy": "repair",
+    "drafts": 0,
+    "use_plan": True,
+    "use_tests": True,
+    "use_refine": True,
+}
+
+# Label part for a pipeline option that differs from the reference, e.g. ``it2``, ``th0.9``.
 _LABEL_PREFIXES = {
     "max_iterations": "it",
     "threshold": "th",
@@ -63,6 +81,10 @@ SIDECAR_SUFFIXES = (".meta.json", ".sidecar.json")
 class VariantSpec:
     """What to build: a program kind, its constructor options, optionally saved state.
 
+    A pipeline's ``options`` are stated against ``LABEL_REFERENCE`` (the pipeline as first
+    benchmarked), not against the current defaults: ``VariantSpec("coder")`` is that reference
+    pipeline, and ``resolve_variant("coder")`` fills in what today's defaults change.
+
     ``factory`` benchmarks any ``dspy.Module`` of your own (called with no arguments; the
     module must accept ``prompt``, ``entry_point`` and ``task_id`` and return ``code``).
     """
@@ -81,11 +103,7 @@ class VariantSpec:
         base = self.name or self.kind
         if self.kind != "coder":
             return base
-        changed = {
-            key: value
-            for key, value in self.options.items()
-            if key not in PIPELINE_DEFAULTS or value != PIPELINE_DEFAULTS[key]
-        }
+        changed = options_against_reference(self.options)
         parts = [base]
         parts += [
             f"no-{flag[4:]}"
@@ -118,6 +136,20 @@ class VariantSpec:
         return info
 
 
+def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options that differ from ``LABEL_REFERENCE``: what a label names.
+
+    >>> options_against_reference({"drafts": 0, "max_iterations": 2})
+    {'max_iterations': 2}
+    """
+    resolved = {**LABEL_REFERENCE, **options}
+    return {
+        key: value
+        for key, value in resolved.items()
+        if key not in LABEL_REFERENCE or value != LABEL_REFERENCE[key]
+    }
+
+
 def _instantiate(kind: str, options: dict[str, Any]):
     if kind in ("baseline", "cot"):
         from dspy_coder.baseline import SingleShot
@@ -131,7 +163,7 @@ def _instantiate(kind: str, options: dict[str, Any]):
                 f"The 'coder' variant needs dspy_coder.program.Coder, which failed to import "
                 f"({exc}). Reinstall: pip install -e ."
             ) from exc
-        return Coder(**options)
+        return Coder(**{**LABEL_REFERENCE, **options})
     raise UsageError(f"Unknown program kind {kind!r}; use one of: {', '.join(KINDS)}.")
 
 
@@ -171,10 +203,13 @@ def resolve_variant(name: str, pipeline: Mapping[str, Any] | None = None) -> Var
             "(or --program PATH for a compiled program)."
         )
     kind, base = NAMED_VARIANTS[name]
-    options = dict(base)
-    if kind == "coder":
-        options.update(pipeline or {})
-    return VariantSpec(kind=kind, options=options)
+    if kind != "coder":
+        return VariantSpec(kind=kind, options=dict(base))
+    # Today's defaults filled in, then only what differs from the reference pipeline: so the
+    # same pipeline has the same options (and fingerprint) whichever flags or defaults asked
+    # for it. ``--variant coder`` is ``coder-drafts4`` now that drafts=4 is the default.
+    requested = {**PIPELINE_DEFAULTS, **base, **(pipeline or {})}
+    return VariantSpec(kind=kind, options=options_against_reference(requested))
 
 
 def find_sidecar(program_path: Path) -> Path | None:

@@ -21,34 +21,51 @@ from dspy_coder.errors import UsageError
 def test_labels_name_the_ablations():
     assert resolve_variant("baseline").label == "baseline"
     assert resolve_variant("cot").label == "cot"
-    assert resolve_variant("coder").label == "coder"
-    assert resolve_variant("coder", {"use_tests": False}).label == "coder-no-tests"
-    assert resolve_variant("coder-no-plan", {"max_iterations": 2}).label == "coder-no-plan-it2"
+    assert resolve_variant("coder").label == "coder-drafts4"  # the default samples drafts
+    assert resolve_variant("coder", {"drafts": 0}).label == "coder"
+    assert resolve_variant("coder", {"use_tests": False}).label == "coder-no-tests-drafts4"
     assert (
-        resolve_variant("coder", {"routing": "simple", "refine_attempts": 2}).label
+        resolve_variant("coder-no-plan", {"max_iterations": 2, "drafts": 0}).label
+        == "coder-no-plan-it2"
+    )
+    assert (
+        resolve_variant("coder", {"routing": "simple", "refine_attempts": 2, "drafts": 0}).label
         == "coder-route-simple-ra2"
     )
-    # options equal to the defaults (a compiled pipeline's sidecar lists them all) are not named
-    assert resolve_variant("coder", {"max_iterations": 4, "threshold": 0.95}).label == "coder"
-    assert resolve_variant("coder", {"refine_strategy": "rewrite"}).label == "coder-refine-rewrite"
+    # options equal to the reference (a compiled pipeline's sidecar lists them all) are not named
+    assert (
+        resolve_variant("coder", {"max_iterations": 4, "threshold": 0.95, "drafts": 0}).label
+        == "coder"
+    )
+    assert VariantSpec(kind="coder", options={"max_iterations": 4, "drafts": 0}).label == "coder"
+    assert resolve_variant("coder", {"refine_strategy": "rewrite"}).label == (
+        "coder-refine-rewrite-drafts4"
+    )
     # pipeline options do not touch single-shot variants
     assert resolve_variant("baseline", {"use_tests": False}).options == {}
 
 
-@pytest.mark.parametrize(
-    ("words", "options"),
-    [
-        ([], {}),
-        (["--no-tests"], {"use_tests": False}),
-        (["--no-refine", "--no-plan"], {"use_refine": False, "use_plan": False}),
-        (["--max-iterations", "2"], {"max_iterations": 2}),
-        (["--threshold", "0.9", "--no-tests"], {"threshold": 0.9, "use_tests": False}),
-    ],
-)
+# (bench flags, the options the same pipeline was keyed by before drafts=4 became the default)
+FLAGS_AND_THE_OPTIONS_THEY_ALWAYS_GAVE = [
+    (["--drafts", "0"], {}),
+    (["--no-tests", "--drafts", "0"], {"use_tests": False}),
+    (["--no-refine", "--no-plan", "--drafts", "0"], {"use_refine": False, "use_plan": False}),
+    (["--max-iterations", "2", "--drafts", "0"], {"max_iterations": 2}),
+    (["--threshold", "0.9", "--no-tests", "--drafts", "0"], {"threshold": 0.9, "use_tests": False}),
+    (["--drafts", "4"], {"drafts": 4}),
+    (["--no-tests", "--drafts", "4"], {"use_tests": False, "drafts": 4}),
+    (["--max-iterations", "2", "--drafts", "4"], {"max_iterations": 2, "drafts": 4}),
+    ([], {"drafts": 4}),  # the default pipeline is what `--drafts 4` always was
+    (["--no-plan"], {"use_plan": False, "drafts": 4}),
+]
+
+
+@pytest.mark.parametrize(("words", "options"), FLAGS_AND_THE_OPTIONS_THEY_ALWAYS_GAVE)
 def test_bench_flags_give_the_options_and_fingerprints_they_always_gave(words, options):
     """Result files are keyed by label and fingerprint, and the fingerprint hashes the
-    variant's options: the flags bench had before they were shared must give exactly the
-    options (so the fingerprints) they gave then: only the flags that were set."""
+    variant's options: a pipeline must keep the options (so the fingerprint) it was keyed by
+    when its rows were run, whether today's flags or today's defaults ask for it. Before
+    drafts=4 became the default, bench keyed a pipeline by the flags that were set."""
     from dspy_coder import cli
     from dspy_coder.commands.pipeline_options import pipeline_options
 
@@ -58,6 +75,7 @@ def test_bench_flags_give_the_options_and_fingerprints_they_always_gave(words, o
     assert spec == VariantSpec(kind="coder", options=options)
     before = VariantSpec(kind="coder", options=options)
     assert program_fingerprint(spec, spec.build()) == program_fingerprint(before, before.build())
+    assert spec.build().config["drafts"] == options.get("drafts", 0)
 
 
 def test_unknown_variant_and_bad_options_are_usage_errors():

@@ -57,3 +57,14 @@ def test_table_pairs_each_compiled_program_with_the_uncompiled_one(tmp_path: Pat
             "2 qwen2.5-coder-1.5b | 1.0 | 400 | write: 2 demos |") in table
     assert "| baseline@mipro-baseline | not graded yet |" in table
     assert "- baseline@bootstrap-baseline: gained T/1, T/2; lost T/0" in table
+
+
+def test_coder_rows_carry_the_pipeline_they_were_run_with():
+    script = load_script()
+    committed = script.parse_args(["--kind", "coder", "--drafts", "0", "--out", "x"])
+    assert script.row_labels(committed, ["gepa"]) == ("coder", ["coder@gepa-coder"])
+    assert script.pipeline_words(committed) == ["--drafts", "0"]
+    default = script.parse_args(["--kind", "coder", "--out", "x"])
+    assert script.row_labels(default, ["gepa"]) == ("coder-drafts4", ["coder@gepa-coder-drafts4"])
+    baseline = script.parse_args(["--kind", "baseline", "--out", "x"])
+    assert script.pipeline_words(baseline) == []
