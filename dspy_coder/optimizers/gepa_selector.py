@@ -10,7 +10,10 @@ on a minibatch whose failing problem had gone through generate and refine.
 
 ``PredictorsThatRan`` picks, for each iteration, the predictor that has been picked least for
 this candidate among those that ran on an example scoring below ``perfect_score``; if no
-failing example ran any, among those that ran at all. It matches trace entries to predictor
+failing example ran any, among those that ran at all. A new candidate starts from its parents'
+picks, as GEPA's own turn-taking starts a child where its parents left off; counted afresh, the
+child of the pipeline's GEPA compile (f6aa754) reflected again on the step its parent had just
+been changed in. It matches trace entries to predictor
 names the way GEPA builds its reflective dataset: by signature, with the candidate's
 instruction.
 """
@@ -50,12 +53,25 @@ class PredictorsThatRan:
         on_failures = self._names_that_ran(
             (run for run in runs if _score(run) < self._perfect_score), names, candidate)
         pool = on_failures or self._names_that_ran(runs, names, candidate) or names
-        picks = self._picks.setdefault(candidate_idx, Counter())
+        if candidate_idx not in self._picks:
+            self._picks[candidate_idx] = self._inherited(state, candidate_idx)
+        picks = self._picks[candidate_idx]
         chosen = min(pool, key=lambda name: picks[name])  # ties: the program's order
         picks[chosen] += 1
         logger.info("GEPA reflects on %s (ran on a failure: %s)", chosen,
                     ", ".join(on_failures) or "none")
         return [chosen]
+
+    def _inherited(self, state: Any, candidate_idx: int) -> Counter[str]:
+        """The most picks of each predictor among the candidate's parents (GEPA's state lists
+        them; none for the seed program or a state without them)."""
+        lineage = getattr(state, "parent_program_for_candidate", None) or []
+        parents = lineage[candidate_idx] if candidate_idx < len(lineage) else []
+        inherited: Counter[str] = Counter()
+        for parent in parents:
+            for name, count in self._picks.get(parent, Counter()).items():
+                inherited[name] = max(inherited[name], count)
+        return inherited
 
     def _names_that_ran(self, runs: Iterable[dict[str, Any]], names: list[str],
                         candidate: dict[str, str]) -> list[str]:

@@ -89,3 +89,32 @@ def test_gepa_uses_it_when_the_setup_names_the_predictors(with_signatures, probl
         assert isinstance(optimizer.component_selector, PredictorsThatRan)
     else:
         assert optimizer.component_selector == "round_robin"
+
+
+class _Lineage:
+    """GEPA's state as far as the selector reads it: each candidate's parents."""
+
+    def __init__(self, parents: list[list[int | None]]) -> None:
+        self.parent_program_for_candidate = parents
+
+
+def test_a_child_starts_from_its_parents_picks_not_from_scratch():
+    program = Pipeline()
+    select = _selector(program)
+    runs = [_run(program, ["write", "fix"], 0.0)]
+    state = _Lineage([[None], [0]])  # candidate 1 was made from candidate 0
+    assert select(state, runs, [0.0], 0, _candidate(program)) == ["write"]
+    # the child's first reflection moves on to the step its parent has not been changed in
+    assert select(state, runs, [0.0], 1, _candidate(program)) == ["fix"]
+    assert select(state, runs, [0.0], 1, _candidate(program)) == ["write"]
+
+
+def test_a_merge_takes_the_most_picks_of_either_parent():
+    program = Pipeline()
+    select = _selector(program)
+    runs = [_run(program, ["plan", "write", "fix"], 0.0)]
+    state = _Lineage([[None], [None], [0, 1]])
+    select(state, runs, [0.0], 0, _candidate(program))  # plan
+    select(state, runs, [0.0], 1, _candidate(program))  # plan
+    select(state, runs, [0.0], 1, _candidate(program))  # write
+    assert select(state, runs, [0.0], 2, _candidate(program)) == ["fix"]
