@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dspy_coder import _env  # noqa: F401  (environment before litellm/mlflow)
 from dspy_coder.bench.compare import resolve_results_file
-from dspy_coder.bench.paired import mcnemar_exact
+from dspy_coder.bench.paired import format_p_value, mcnemar_exact
 from dspy_coder.bench.store import ResultRecord, read_records
 from dspy_coder.datasets import Problem, load_problems
 from dspy_coder.errors import UsageError
@@ -90,7 +90,8 @@ def table_row(name: str, ids: list[str], baseline: dict[str, ResultRecord],
     return (
         f"| {name} | {count} | {sum(pipeline[i].passed for i in ids)}/{count} | "
         f"{sum(baseline[i].passed for i in ids)}/{count} | +{len(gained)} / -{len(lost)} "
-        f"(p = {mcnemar_exact(len(gained), len(lost)):.3g}) | {calls:.1f} | {tokens:,.0f} |"
+        f"({format_p_value(mcnemar_exact(len(gained), len(lost)))}) | {calls:.1f} | "
+        f"{tokens:,.0f} |"
     )
 
 

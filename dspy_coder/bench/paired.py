@@ -34,7 +34,19 @@ class PairedDifference:
         return mcnemar_exact(len(self.gained), len(self.lost))
 
     def describe(self) -> str:
-        return f"+{len(self.gained)} / -{len(self.lost)} (p = {self.p_value:.2f})"
+        return f"+{len(self.gained)} / -{len(self.lost)} ({format_p_value(self.p_value)})"
+
+
+def format_p_value(p: float) -> str:
+    """``p = 0.25`` with two decimals, three below 0.01, and ``p < 0.001`` below that (a small
+    p-value rounded to ``0.00`` reads as zero).
+
+    >>> format_p_value(1.0), format_p_value(0.0215), format_p_value(0.0043), format_p_value(3e-4)
+    ('p = 1.00', 'p = 0.02', 'p = 0.004', 'p < 0.001')
+    """
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
 def mcnemar_exact(gained: int, lost: int) -> float:

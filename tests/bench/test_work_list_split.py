@@ -62,8 +62,8 @@ def test_the_work_list_and_the_split_table(tmp_path: Path, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert "Work list (2 of 3 baseline answers fail their docstring examples or have none): " \
         "T/1, T/2" in out
-    assert "| work list | 2 | 1/2 | 1/2 | +1 / -1 (p = 1) | 3.0 | 300 |" in out
-    assert "| the rest | 1 | 1/1 | 1/1 | +0 / -0 (p = 1) | 3.0 | 300 |" in out
+    assert "| work list | 2 | 1/2 | 1/2 | +1 / -1 (p = 1.00) | 3.0 | 300 |" in out
+    assert "| the rest | 1 | 1/1 | 1/1 | +0 / -0 (p = 1.00) | 3.0 | 300 |" in out
     assert "Gained: T/1. Lost: T/2." in out
 
 
