@@ -32,8 +32,35 @@ def row_label(row: VariantSummary, run: str | None = None) -> str:
     return "\n".join(([run] if run else []) + [row.variant, lm])
 
 
-def _labels(rows: Sequence[VariantSummary], runs: Sequence[str] | None) -> list[str]:
-    return [row_label(row, runs[i] if runs else None) for i, row in enumerate(rows)]
+def distinctive_run_names(runs: Sequence[str]) -> list[str]:
+    """Each run's name without the dash-separated words every run's name starts or ends with,
+    so side-by-side labels stay short and do not run into each other.
+
+    >>> distinctive_run_names(["humaneval-all-baseline-qwen-1.5b", "humaneval-all-coder-qwen-1.5b"])
+    ['baseline', 'coder']
+    >>> distinctive_run_names(["stride8-qwen-1.5b", "stride8-qwen-1.5b"])  # one run: nothing
+    ['', '']
+    """
+    words = [run.split("-") for run in runs]
+    if len(words) < 2:
+        return list(runs)
+    shortest = min(len(w) for w in words)
+    lead = 0
+    while lead < shortest and len({w[lead] for w in words}) == 1:
+        lead += 1
+    trail = 0
+    while trail < shortest - lead and len({w[-1 - trail] for w in words}) == 1:
+        trail += 1
+    return ["-".join(w[lead : len(w) - trail]) for w in words]
+
+
+def plot_labels(rows: Sequence[VariantSummary], runs: Sequence[str] | None) -> list[str]:
+    if not runs:
+        return [row_label(row) for row in rows]
+    names = distinctive_run_names(runs)
+    # a run name that only repeats the variant's (``baseline`` for ``baseline``) is left out
+    return [row_label(row, None if not n or row.variant.startswith(n) else n)
+            for row, n in zip(rows, names, strict=True)]
 
 
 def plot_pass_at_1(
@@ -43,7 +70,7 @@ def plot_pass_at_1(
     title: str = "pass@1 per variant",
 ) -> Path:
     """Bar chart of pass@1 with ``n=<problems>`` on each bar."""
-    labels = _labels(rows, runs)
+    labels = plot_labels(rows, runs)
     values = [100 * r.pass_at_1 for r in rows]
     fig = _figure(max(5.0, 1.4 * len(rows) + 1.5), 4.2)
     ax = fig.subplots()
@@ -70,7 +97,7 @@ def plot_accuracy_vs_cost(
     rows: Sequence[VariantSummary], path: Path, runs: Sequence[str] | None = None
 ) -> Path:
     """Two panels: pass@1 vs mean tokens per answer, and vs mean wall time per answer."""
-    labels = [label.replace("\n", " ") for label in _labels(rows, runs)]
+    labels = [label.replace("\n", " ") for label in plot_labels(rows, runs)]
     fig = _figure(10, 4.2)
     axes = fig.subplots(1, 2)
     panels = (
