@@ -129,8 +129,10 @@ class VariantSpec:
         return program
 
     def describe(self) -> dict[str, Any]:
-        """Parameters for logs and MLflow."""
-        info: dict[str, Any] = {"kind": self.kind, "label": self.label, **self.options}
+        """Parameters for logs and MLflow: a pipeline's every option, not only what differs
+        from the reference (``drafts: 0`` is stated, not implied)."""
+        options = {**LABEL_REFERENCE, **self.options} if self.kind == "coder" else self.options
+        info: dict[str, Any] = {"kind": self.kind, "label": self.label, **options}
         if self.program_path is not None:
             info["program_path"] = str(self.program_path)
         return info

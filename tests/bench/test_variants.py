@@ -45,6 +45,14 @@ def test_labels_name_the_ablations():
     assert resolve_variant("baseline", {"use_tests": False}).options == {}
 
 
+def test_a_pipelines_parameters_state_every_option():
+    described = resolve_variant("coder", {"drafts": 0}).describe()
+    assert described["label"] == "coder" and described["drafts"] == 0
+    assert described["max_iterations"] == 4 and described["use_tests"] is True
+    assert resolve_variant("coder").describe()["drafts"] == 4
+    assert resolve_variant("baseline").describe() == {"kind": "baseline", "label": "baseline"}
+
+
 # (bench flags, the options the same pipeline was keyed by before drafts=4 became the default)
 FLAGS_AND_THE_OPTIONS_THEY_ALWAYS_GAVE = [
     (["--drafts", "0"], {}),
