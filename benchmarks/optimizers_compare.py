@@ -118,12 +118,13 @@ def row_labels(args: argparse.Namespace, optimizers: list[str]) -> tuple[str, li
     ``coder-drafts4``; ``coder@gepa-coder`` or ``coder@gepa-coder-drafts4``). A compiled
     pipeline's sidecar holds the pipeline it was compiled with, which ``pipeline_words``
     overrides, so both carry the same option suffix."""
-    from dspy_coder.bench.variants import resolve_variant
+    from dspy_coder.bench.variants import VariantSpec, resolve_variant
 
     pipeline = {"drafts": args.drafts} if args.kind == "coder" else {}
-    uncompiled = resolve_variant(args.kind, pipeline).label
-    suffix = uncompiled[len(args.kind):]
-    return uncompiled, [f"{args.kind}@{o}-{args.kind}{suffix}" for o in optimizers]
+    uncompiled = resolve_variant(args.kind, pipeline)
+    compiled = [VariantSpec(kind=args.kind, options=uncompiled.options,
+                            name=f"{args.kind}@{o}-{args.kind}").label for o in optimizers]
+    return uncompiled.label, compiled
 
 
 def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:

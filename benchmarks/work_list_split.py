@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dspy_coder import _env  # noqa: F401  (environment before litellm/mlflow)
 from dspy_coder.bench.compare import resolve_results_file
-from dspy_coder.bench.paired import format_p_value, mcnemar_exact
+from dspy_coder.bench.paired import PairedDifference, paired_difference
 from dspy_coder.bench.store import ResultRecord, read_records
 from dspy_coder.datasets import Problem, load_problems
 from dspy_coder.errors import UsageError
@@ -82,17 +82,21 @@ def table_row(name: str, ids: list[str], baseline: dict[str, ResultRecord],
               pipeline: dict[str, ResultRecord]) -> str:
     if not ids:
         return f"| {name} | 0 | | | | | |"
-    gained = [i for i in ids if pipeline[i].passed and not baseline[i].passed]
-    lost = [i for i in ids if baseline[i].passed and not pipeline[i].passed]
+    difference = compare(ids, baseline, pipeline)
     count = len(ids)
     calls = sum(pipeline[i].cost.lm_calls for i in ids) / count
     tokens = sum(pipeline[i].cost.tokens for i in ids) / count
     return (
         f"| {name} | {count} | {sum(pipeline[i].passed for i in ids)}/{count} | "
-        f"{sum(baseline[i].passed for i in ids)}/{count} | +{len(gained)} / -{len(lost)} "
-        f"({format_p_value(mcnemar_exact(len(gained), len(lost)))}) | {calls:.1f} | "
-        f"{tokens:,.0f} |"
+        f"{sum(baseline[i].passed for i in ids)}/{count} | {difference.describe()} | "
+        f"{calls:.1f} | {tokens:,.0f} |"
     )
+
+
+def compare(ids: list[str], baseline: dict[str, ResultRecord],
+            pipeline: dict[str, ResultRecord]) -> PairedDifference | None:
+    """The pipeline against the baseline on ``ids`` (one answer each, so never ``None``)."""
+    return paired_difference([baseline[i] for i in ids], [pipeline[i] for i in ids])
 
 
 def report(args: argparse.Namespace) -> str:
@@ -102,8 +106,7 @@ def report(args: argparse.Namespace) -> str:
     both = [p.task_id for p in problems if p.task_id in baseline and p.task_id in pipeline]
     in_work = [i for i in both if i in work]
     rest = [i for i in both if i not in work]
-    gained = [i for i in both if pipeline[i].passed and not baseline[i].passed]
-    lost = [i for i in both if baseline[i].passed and not pipeline[i].passed]
+    difference = compare(both, baseline, pipeline)
     short = sorted(work, key=lambda i: (len(i), i))
     return "\n".join([
         f"Work list ({len(work)} of {len(baseline)} baseline answers fail their docstring "
@@ -116,7 +119,8 @@ def report(args: argparse.Namespace) -> str:
         table_row("the rest", rest, baseline, pipeline),
         table_row("all answered by both", both, baseline, pipeline),
         "",
-        f"Gained: {', '.join(gained) or 'none'}. Lost: {', '.join(lost) or 'none'}.",
+        f"Gained: {', '.join(difference.gained) or 'none'}. "
+        f"Lost: {', '.join(difference.lost) or 'none'}.",
     ])
 
 

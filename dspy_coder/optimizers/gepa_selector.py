@@ -13,9 +13,8 @@ this candidate among those that ran on an example scoring below ``perfect_score`
 failing example ran any, among those that ran at all. A new candidate starts from its parents'
 picks, as GEPA's own turn-taking starts a child where its parents left off; counted afresh, the
 child of the pipeline's GEPA compile (f6aa754) reflected again on the step its parent had just
-been changed in. It matches trace entries to predictor
-names the way GEPA builds its reflective dataset: by signature, with the candidate's
-instruction.
+been changed in. It matches trace entries to predictor names the way GEPA builds its
+reflective dataset: by signature, with the candidate's instruction.
 """
 
 from __future__ import annotations
@@ -69,8 +68,7 @@ class PredictorsThatRan:
         parents = lineage[candidate_idx] if candidate_idx < len(lineage) else []
         inherited: Counter[str] = Counter()
         for parent in parents:
-            for name, count in self._picks.get(parent, Counter()).items():
-                inherited[name] = max(inherited[name], count)
+            inherited |= self._picks.get(parent, Counter())  # per name, the larger count
         return inherited
 
     def _names_that_ran(self, runs: Iterable[dict[str, Any]], names: list[str],
