@@ -21,6 +21,7 @@ from dspy_coder.bench.passk import mean_pass_at_k
 from dspy_coder.bench.report import VariantSummary, summarise
 from dspy_coder.bench.runner import RESULTS_FILE
 from dspy_coder.bench.store import ResultRecord, read_records
+from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
 
 
@@ -104,7 +105,7 @@ def compare_runs(
         from dspy_coder.bench.plots import plot_accuracy_vs_cost, plot_pass_at_1
 
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "comparison.md").write_text(comparison.markdown, encoding="utf-8")
+        write_text_atomic(out_dir / "comparison.md", comparison.markdown)
         comparison.plots = [
             plot_pass_at_1(
                 rows,

@@ -1,7 +1,12 @@
 """What a result file must state: date, machine, model, commit and the exact command.
 
 ``manifest.json`` in a run directory is created on the first session and updated by every
-resumed session (each session is listed with its own commit and command).
+resumed session (each session is listed with its own commit and command). It is replaced
+atomically, so a kill leaves the old or the new version; one that is unreadable anyway (a
+truncated copy, a disk error) never blocks a resume or a report: both fall back on the copy
+that ``summary.json`` embeds, and a resume keeps the unreadable file aside as
+``manifest.json.unreadable-<time>`` and writes a rebuilt one. The answers live in
+``results.jsonl``, which none of this touches.
 
 Example:
     >>> manifest = update_manifest(Path("benchmarks/results/x"), name="x", lm="local:...",
@@ -13,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import shlex
@@ -23,7 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.durable_files import write_text_atomic
+
+logger = logging.getLogger(__name__)
+
 MANIFEST_FILE = "manifest.json"
+SUMMARY_FILE = "summary.json"  # written by bench.report, with a copy of the manifest
+
+
+class UnreadableManifest(Exception):
+    """``manifest.json`` exists but is not a JSON object; the message says why."""
 
 
 def now_utc() -> str:
@@ -88,11 +103,76 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / MANIFEST_FILE
+def _load(path: Path) -> dict[str, Any]:
+    """The manifest at ``path`` ({} if there is none); raise :class:`UnreadableManifest`."""
     if not path.is_file():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableManifest(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise UnreadableManifest(f"it holds a JSON {type(manifest).__name__}, not an object")
+    return manifest
+
+
+def _copy_in_summary(run_dir: Path) -> dict[str, Any]:
+    """The manifest as of the last summary (``summary.json`` embeds it), or {}."""
+    try:
+        summary = json.loads((run_dir / SUMMARY_FILE).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    copy = summary.get("manifest") if isinstance(summary, dict) else None
+    return dict(copy) if isinstance(copy, dict) else {}
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """The run's manifest ({} if there is none). An unreadable one is replaced, for reading
+    only, by the copy in ``summary.json``, with a warning saying what to do."""
+    path = run_dir / MANIFEST_FILE
+    try:
+        return _load(path)
+    except UnreadableManifest as exc:
+        copy = _copy_in_summary(run_dir)
+        logger.warning(
+            "%s is unreadable (%s); using %s. Rerunning the bench command that made "
+            "this run resumes it and rewrites the manifest (the unreadable file is kept "
+            "aside); the answers in results.jsonl are not affected.",
+            path,
+            exc,
+            f"the copy in {SUMMARY_FILE}"
+            if copy
+            else "nothing instead (no date, command or expected answer count in the table)",
+        )
+        return copy
+
+
+def _manifest_for_session(run_dir: Path) -> dict[str, Any]:
+    """The manifest a new session extends: the current one or, if it is unreadable, the copy in
+    ``summary.json`` (or a fresh one), marked as rebuilt. The unreadable file is renamed aside,
+    never deleted."""
+    path = run_dir / MANIFEST_FILE
+    try:
+        return _load(path)
+    except UnreadableManifest as exc:
+        aside = path.with_name(f"{MANIFEST_FILE}.unreadable-{now_utc().replace(':', '')}")
+        os.replace(path, aside)
+        manifest = _copy_in_summary(run_dir)
+        logger.warning(
+            "%s was unreadable (%s): kept it as %s and rebuilt the manifest from %s. "
+            "Finished answers in results.jsonl are kept and skipped as usual.",
+            path,
+            exc,
+            aside.name,
+            f"the copy in {SUMMARY_FILE}" if manifest else "this session alone",
+        )
+        manifest["rebuilt"] = {
+            "at": now_utc(),
+            "reason": str(exc)[:300],
+            "unreadable_copy": aside.name,
+            "from": SUMMARY_FILE if manifest else "nothing (earlier sessions are not listed)",
+        }
+        return manifest
 
 
 def update_manifest(
@@ -105,7 +185,7 @@ def update_manifest(
     **extra: Any,
 ) -> dict[str, Any]:
     """Start a new session entry (and create the manifest if needed); return the manifest."""
-    manifest = read_manifest(run_dir)
+    manifest = _manifest_for_session(run_dir)
     session = {
         "started_at": now_utc(),
         "commit": git_commit(),
@@ -142,5 +222,4 @@ def finish_session(run_dir: Path, manifest: dict[str, Any], **status: Any) -> di
 
 
 def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(run_dir / MANIFEST_FILE, json.dumps(manifest, indent=2) + "\n")

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from dspy_coder.bench.passk import feasible_ks, mean_pass_at_k
 from dspy_coder.bench.store import ResultRecord
+from dspy_coder.durable_files import write_text_atomic
 
 
 class VariantSummary(BaseModel):
@@ -159,11 +160,11 @@ def write_summary(
         "variants": [row.model_dump() for row in rows],
     }
     summary_path = out_dir / "summary.json"
-    summary_path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(summary_path, json.dumps(payload, indent=2) + "\n")
     table = markdown_table(rows)
     header = _table_header(manifest or {}, complete, answers, expected_units)
     table_path = out_dir / "table.md"
-    table_path.write_text(header + table, encoding="utf-8")
+    write_text_atomic(table_path, header + table)
     return summary_path, table_path
 
 

@@ -3,9 +3,11 @@
 
 A rerun reads the file first and skips every key already present, so a long run can be
 stopped (Ctrl-C, a killed session) and continued with the same command. Each line is appended
-with one ``write`` call on an ``O_APPEND`` descriptor, so a line is in the file whole or not at
-all, even when Ctrl-C/SIGTERM (raised between Python bytecodes) interrupts the writer; a torn
-last line (a crash of the machine mid-write) is still ended and ignored on reading.
+with one ``write`` call on an ``O_APPEND`` descriptor, then fsynced, so a line is in the file
+whole or not at all, even when Ctrl-C/SIGTERM (raised between Python bytecodes) interrupts the
+writer. A torn last line (a crash of the machine mid-write, possibly inside a multi-byte UTF-8
+character) is skipped with a warning when reading, so its answer is redone on resume, and it is
+ended before the next append; every complete line is kept.
 
 Example:
     >>> store = ResultsStore(Path("benchmarks/results/run/results.jsonl"))  # doctest: +SKIP
@@ -24,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
+
+from dspy_coder.durable_files import fsync_directory
 
 logger = logging.getLogger(__name__)
 
@@ -79,21 +83,41 @@ def make_key(task_id: str, variant: str, fingerprint: str, lm: str, sample: int)
 
 
 def read_records(path: Path) -> list[ResultRecord]:
-    """All valid records in ``path`` (later duplicates of a key replace earlier ones)."""
+    """All valid records in ``path`` (later duplicates of a key replace earlier ones).
+
+    Lines are decoded one at a time, so a line that is not UTF-8 or not a valid record (a torn
+    last line) is skipped with a warning and costs no other line.
+    """
     if not path.is_file():
         return []
     by_key: dict[ResultKey, ResultRecord] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
                 continue
+            torn = not raw.endswith(b"\n")
             try:
-                record = ResultRecord.model_validate_json(line)
-            except ValidationError:
-                logger.warning("%s:%d is not a valid result line; ignoring it.", path, number)
+                record = ResultRecord.model_validate_json(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValidationError) as exc:
+                _warn_bad_line(path, number, torn, exc)
                 continue
             by_key[record.key] = record
     return list(by_key.values())
+
+
+def _warn_bad_line(path: Path, number: int, torn: bool, exc: Exception) -> None:
+    if torn:
+        logger.warning(
+            "%s:%d, the last line, is incomplete (the writer was stopped mid-line: %s); "
+            "ignoring it, so its answer counts as not done and a resume redoes it.",
+            path,
+            number,
+            type(exc).__name__,
+        )
+    else:
+        logger.warning(
+            "%s:%d is not a valid result line (%s); ignoring it.", path, number, type(exc).__name__
+        )
 
 
 class ResultsStore:
@@ -130,16 +154,20 @@ class ResultsStore:
 
 def append_whole_line(path: Path, line: str) -> None:
     """Append ``line`` (ending in a newline) with a single ``write`` on an ``O_APPEND``
-    descriptor: no buffering that could flush half a line, and no Python code between the
-    first and the last byte for a KeyboardInterrupt to land in."""
+    descriptor, then fsync it: no buffering that could flush half a line, and no Python code
+    between the first and the last byte for a KeyboardInterrupt to land in."""
     data = line.encode("utf-8")
+    created = not path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
     try:
         written = os.write(fd, data)
         while written < len(data):  # a regular file takes it all at once unless the disk is full
             written += os.write(fd, data[written:])
+        os.fsync(fd)  # on disk before the unit counts as done (a power cut keeps the line)
     finally:
         os.close(fd)
+    if created:
+        fsync_directory(path.parent)
 
 
 def append_json_line(path: Path, payload: dict) -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import dspy
 
 from dspy_coder.datasets import Problem
+from dspy_coder.durable_files import fsync_directory, fsync_file, write_text_atomic
 from dspy_coder.errors import UsageError
 from dspy_coder.optimizers.programs import PROGRAM_KINDS, make_program
 
@@ -124,13 +125,15 @@ def save_program(
     program_path, sidecar_path = out / PROGRAM_FILE, out / SIDECAR_FILE
     tmp = out / (PROGRAM_FILE + ".tmp.json")
     program.save(str(tmp))
+    fsync_file(tmp)  # on disk before it replaces the previous program
     os.replace(tmp, program_path)
+    fsync_directory(out)
     meta = {"sidecar_version": SIDECAR_VERSION, "program_file": PROGRAM_FILE, **sidecar}
     meta.setdefault("options", {})
     meta.setdefault("saved_at", utc_now())
     meta.setdefault("git_commit", git_commit())
     meta["leak_check"] = "passed" if held_out else "not run"
-    sidecar_path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    write_text_atomic(sidecar_path, json.dumps(meta, indent=2, default=str) + "\n")
     logger.info("Saved %s and %s", program_path, sidecar_path)
     return program_path, sidecar_path
 

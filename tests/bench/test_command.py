@@ -106,6 +106,27 @@ def test_bench_report_and_compare(tmp_path: Path, dataset: Path, dummy_lm, capsy
     assert "| a | baseline | dummy/x | 2 |" in text and "| b | cot | dummy/x | 1 |" in text
 
 
+def test_bench_report_survives_a_torn_utf8_line_and_an_empty_manifest(
+    tmp_path: Path, dataset: Path, dummy_lm, capsys
+):
+    out = tmp_path / "run"
+    argv = ["bench", "--dataset", str(dataset), "--lm", "dummy/x", "--no-mlflow",
+            "--out", str(out)]
+    assert cli.main(argv) == 0
+    with (out / "results.jsonl").open("ab") as handle:
+        handle.write(b'{"task_id": "Toy/x", "code": "caf' + "é".encode()[:1])
+    (out / "manifest.json").write_bytes(b"")  # truncated by a crash
+    capsys.readouterr()
+    assert cli.main(["bench", "report", str(out)]) == 0
+    assert "| baseline | dummy/x | 3 |" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["answers"] == 3 and summary["expected_units"] == 3  # the summary's copy
+    # and a resume goes on: nothing is redone, the manifest is rebuilt
+    assert cli.main(argv) == 0
+    assert len(read_records(out / "results.jsonl")) == 3
+    assert json.loads((out / "manifest.json").read_text())["rebuilt"]["from"] == "summary.json"
+
+
 def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
     base = ["bench", "--dataset", str(dataset), "--no-mlflow", "--out", str(tmp_path / "x")]
     assert cli.main([*base, "--variant", "nope"]) == 2

@@ -109,6 +109,25 @@ def test_rerun_skips_finished_work_and_redoes_only_missing_lines(tmp_path: Path)
     assert len(read_records(path)) == 3
 
 
+def test_a_resume_redoes_a_row_torn_inside_a_utf8_character_and_keeps_the_others(
+    tmp_path: Path,
+):
+    codes = {name: code.replace("\n", "  # résumé\n", 1) for name, code in RIGHT.items()}
+    program = SpyProgram(codes)
+    config = config_for([spy_variant(program)])
+    run_benchmark(config, None_lm(), tmp_path, grader=exec_grader)
+    path = tmp_path / RESULTS_FILE
+    data = path.read_bytes()
+    last = data.rstrip(b"\n").rindex(b"\n") + 1
+    cut = data.index("é".encode(), last) + 1  # the last row ends inside a two-byte character
+    path.write_bytes(data[:cut])
+    torn_task = program.calls[-1]["task_id"]
+    outcome = run_benchmark(config, None_lm(), tmp_path, grader=exec_grader)
+    assert len(program.calls) == 4 and program.calls[-1]["task_id"] == torn_task
+    assert outcome.progress.session_done == 1 and len(outcome.records) == 3
+    assert sorted(r.task_id for r in read_records(path)) == sorted(p.task_id for p in PROBLEMS)
+
+
 def test_changed_program_is_not_served_from_old_results(tmp_path: Path):
     lm = answers_lm(RIGHT)
     run_benchmark(config_for([resolve_variant("baseline")]), lm, tmp_path, grader=exec_grader)

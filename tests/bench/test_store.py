@@ -118,3 +118,50 @@ def test_each_line_is_one_write_call(tmp_path: Path, monkeypatch):
     store_module.append_json_line(tmp_path / "reports.jsonl", {"report": "y" * 100_000})
     assert len(writes) == 2 and all(w.endswith(b"\n") and w.count(b"\n") == 1 for w in writes)
     assert read_records(tmp_path / "r.jsonl")[0].code == big.code
+
+
+def _cut_inside_a_character(path: Path, row: ResultRecord) -> None:
+    """Append ``row`` cut in the middle of a multi-byte UTF-8 character (a crash mid-write)."""
+    data = (row.model_dump_json() + "\n").encode("utf-8")
+    cut = data.index("é".encode()) + 1  # one of the character's two bytes
+    with path.open("ab") as handle:
+        handle.write(data[:cut])
+
+
+def test_a_last_line_cut_inside_a_utf8_character_is_skipped_with_a_warning(
+    tmp_path: Path, caplog
+):
+    path = tmp_path / "r.jsonl"
+    store = ResultsStore(path)
+    store.append(record("T/0").model_copy(update={"code": "s = 'café'\n"}))
+    _cut_inside_a_character(path, record("T/1").model_copy(update={"code": "s = 'é'\n"}))
+    with caplog.at_level("WARNING", logger="dspy_coder.bench.store"):
+        assert [r.task_id for r in read_records(path)] == ["T/0"]
+    assert "incomplete" in caplog.text and "redoes it" in caplog.text
+    store.append(record("T/2"))  # ends the torn line first; no complete row is lost
+    assert [r.task_id for r in read_records(path)] == ["T/0", "T/2"]
+
+
+def test_a_complete_last_row_without_its_newline_is_kept(tmp_path: Path):
+    path = tmp_path / "r.jsonl"
+    path.write_text(record("T/0").model_dump_json() + "\n" + record("T/1").model_dump_json())
+    assert [r.task_id for r in read_records(path)] == ["T/0", "T/1"]
+
+
+def test_each_append_is_fsynced(tmp_path: Path, monkeypatch):
+    """A row is on disk before the unit counts as done: one fsync per appended line."""
+    import os
+
+    from dspy_coder.bench import store as store_module
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        store_module.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1]
+    )
+    store = ResultsStore(tmp_path / "r.jsonl")
+    store.append(record("T/0"))
+    store.append(record("T/1"))
+    store_module.append_json_line(tmp_path / "reports.jsonl", {"report": "x"})
+    # one per line, plus one per directory a new file was created in
+    assert len(synced) >= 3
