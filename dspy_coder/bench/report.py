@@ -37,6 +37,10 @@ class VariantSummary(BaseModel):
     pass_at: dict[str, float] = Field(description="{'1': 0.61, '5': 0.8}: unbiased pass@k.")
     solved: int = Field(description="Problems with at least one passing sample.")
     program_errors: int = 0
+    harness_errors: int = Field(
+        default=0,
+        description="Answers the sandbox infrastructure failed to run or grade (not passed).",
+    )
     no_code: int = 0
     timeouts: int = 0
     cached_answers: int = Field(
@@ -95,6 +99,7 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
         pass_at={str(k): round(mean_pass_at_k(counts, k), 4) for k in ks},
         solved=sum(c > 0 for _, c in counts),
         program_errors=sum(bool(r.program_error) for r in records),
+        harness_errors=sum(bool(r.harness_error) for r in records),
         no_code=sum(r.grade_status == "no_code" for r in records),
         timeouts=sum(r.grade_status == "timeout" for r in records),
         cached_answers=sum(bool(r.cost.cached_calls) for r in records),
@@ -151,24 +156,28 @@ def write_summary(
     """Write ``summary.json`` and ``table.md`` into ``out_dir``; return their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     answers = sum(r.answers for r in rows)
+    harness_errors = sum(r.harness_errors for r in rows)
     complete = expected_units is None or answers >= expected_units
     payload = {
         "complete": complete,
         "expected_units": expected_units,
         "answers": answers,
+        "harness_errors": harness_errors,
         "manifest": manifest or {},
         "variants": [row.model_dump() for row in rows],
     }
     summary_path = out_dir / "summary.json"
     write_text_atomic(summary_path, json.dumps(payload, indent=2) + "\n")
     table = markdown_table(rows)
-    header = _table_header(manifest or {}, complete, answers, expected_units)
+    header = _table_header(manifest or {}, complete, answers, expected_units, harness_errors)
     table_path = out_dir / "table.md"
     write_text_atomic(table_path, header + table)
     return summary_path, table_path
 
 
-def _table_header(manifest: dict, complete: bool, answers: int, expected: int | None) -> str:
+def _table_header(
+    manifest: dict, complete: bool, answers: int, expected: int | None, harness_errors: int = 0
+) -> str:
     lines = [f"# Benchmark: {manifest.get('name', 'results')}", ""]
     for label, key in (
         ("Date (UTC)", "updated_at"),
@@ -181,8 +190,13 @@ def _table_header(manifest: dict, complete: bool, answers: int, expected: int | 
             value = manifest[key]
             lines.append(f"- {label}: `{value}`" if key == "command" else f"- {label}: {value}")
     state = "complete" if complete else f"INCOMPLETE ({answers}/{expected} answers so far)"
+    lines.append(f"- State: {state}")
+    if harness_errors:
+        lines.append(
+            f"- Harness failures: {harness_errors} answer(s) the sandbox failed to run or grade, "
+            "counted as not passed (`--retry-errors` redoes them)"
+        )
     lines += [
-        f"- State: {state}",
         "",
         "Costs are means per answer (one sample of one problem) over the answers that made every",
         "LM call (DSPy cache hits are left out of the means); wall s is generation time.",

@@ -29,6 +29,7 @@ from typing import Any
 import dspy
 
 from dspy_coder.bench.grading import DEFAULT_GRADE_TIMEOUT_S, Grade, Grader, make_grader
+from dspy_coder.bench.harness import HARNESS_STATUS, describe, grade_unit
 from dspy_coder.bench.progress import Progress
 from dspy_coder.bench.store import (
     RecordCost,
@@ -42,14 +43,14 @@ from dspy_coder.bench.usage import combine_with_report, usage_from_history
 from dspy_coder.bench.variants import VariantSpec, program_fingerprint
 from dspy_coder.bench.workers import DaemonPool
 from dspy_coder.datasets import Problem
-from dspy_coder.errors import RunError, SetupError, UsageError
+from dspy_coder.errors import RunError, SandboxError, SetupError, UsageError
 
 logger = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.jsonl"
 REPORTS_FILE = "reports.jsonl"
 GRADE_GRACE_S = 5.0  # beyond the grading timeout, for a stop to wait for answers in grading
-FAIL_FAST_AFTER = 3  # this many program errors before any success: stop (likely a set-up bug)
+FAIL_FAST_AFTER = 3  # this many errors (program or sandbox) before any clean answer: stop
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Generated:
     code: str = ""
     report: Any = None
     error: str = ""
+    harness_error: str = ""
     fatal: BaseException | None = None
     cost: RecordCost = field(default_factory=RecordCost)
 
@@ -157,6 +159,12 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
             )
         out.code = str(getattr(prediction, "code", "") or "")
         out.report = getattr(prediction, "report", None)
+    except SandboxError as exc:  # the program's sandbox broke: this unit only, see harness.py
+        logger.warning(
+            "%s %s sample %d: the sandbox failed while the program ran: %s",
+            job.problem.task_id, job.label, job.sample, exc,
+        )
+        out.harness_error = describe(exc)
     except (SetupError, RunError, UsageError) as exc:
         out.fatal = exc
     except Exception as exc:  # the program failed on this problem: data, not a crash
@@ -198,6 +206,8 @@ def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> Result
         grade_status=grade.status,
         grade_error=grade.error,
         program_error=generated.error,
+        harness_error=generated.harness_error
+        or (grade.error if grade.status == HARNESS_STATUS else ""),
         code=generated.code,
         cost=cost,
         temperature=config.temperature,
@@ -229,7 +239,7 @@ def run_benchmark(
 
     wanted = {full_key(j) for j in jobs}
     previous = [r for r in store.records() if r.key in wanted]
-    skip = {r.key for r in previous if config.retry_errors is False or not r.program_error}
+    skip = {r.key for r in previous if config.retry_errors is False or not r.failed_to_run}
     todo = [j for j in jobs if full_key(j) not in skip]
     progress = Progress(total=len(jobs), already=[r for r in previous if r.key in skip])
     logger.info(
@@ -271,16 +281,17 @@ def _execute(
 
     def grade_and_queue(generated: Generated) -> None:
         try:
-            code = generated.code
-            grade = (
-                grader(generated.job.problem, code)
-                if code.strip()
-                else Grade(
-                    passed=False, status="no_code", error=generated.error or "No code returned."
-                )
+            job = generated.job
+            grade = grade_unit(
+                grader,
+                job.problem,
+                generated.code,
+                program_error=generated.error,
+                harness_error=generated.harness_error,
+                unit=f"{job.problem.task_id} {job.label} sample {job.sample}",
             )
             results.put(to_record(generated, grade, config))
-        except BaseException as exc:  # sandbox infrastructure failure: stop the run
+        except BaseException as exc:  # a bug or Ctrl-C in grading: stop the run
             results.put(exc)
         finally:
             grading.add(-1)
@@ -326,14 +337,9 @@ def _execute(
                 failed_in_worker = True
                 raise item
             keep(item)
-            only_errors = only_errors and bool(item.program_error)
+            only_errors = only_errors and item.failed_to_run
             if only_errors and len(records) >= FAIL_FAST_AFTER:
-                raise RunError(
-                    f"The program raised on the first {len(records)} problems "
-                    f"(last: {item.program_error[:300]}). This looks like a set-up problem "
-                    "(LM server, model, pipeline bug), not wrong answers; fix it, then rerun "
-                    "the same command with --retry-errors to resume."
-                )
+                raise _set_up_problem(item, len(records))
         finished = True
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is already generated, then stop
         if not failed_in_worker:
@@ -347,6 +353,22 @@ def _execute(
         gen_pool.stop(wait_s)
         grade_pool.stop(wait_s)
     return records
+
+
+def _set_up_problem(last: ResultRecord, count: int) -> RunError:
+    """The error that stops a run whose first ``count`` answers all failed to run."""
+    if last.harness_error:
+        return RunError(
+            f"The sandbox failed on the first {count} problems (last: "
+            f"{last.harness_error[:300]}). It looks broken on this machine, not unlucky; fix "
+            "it, then rerun the same command with --retry-errors to resume."
+        )
+    return RunError(
+        f"The program raised on the first {count} problems "
+        f"(last: {last.program_error[:300]}). This looks like a set-up problem "
+        "(LM server, model, pipeline bug), not wrong answers; fix it, then rerun "
+        "the same command with --retry-errors to resume."
+    )
 
 
 class _Counter:

@@ -194,6 +194,7 @@ def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
                 f"{prefix}/mean_wall_time_s": row.mean_wall_time_s,
                 f"{prefix}/mean_iterations": row.mean_iterations,
                 f"{prefix}/program_errors": row.program_errors,
+                f"{prefix}/harness_errors": row.harness_errors,
             }
         )
     try:

@@ -59,9 +59,16 @@ class ResultRecord(BaseModel):
     lm: str
     sample: int = 0
     passed: bool
-    grade_status: str = Field(description="Sandbox status of the hidden-test run, or 'no_code'.")
+    grade_status: str = Field(
+        description="Sandbox status of the hidden-test run, 'no_code', or 'harness_error'."
+    )
     grade_error: str = Field(default="", description="First lines of the grading failure.")
     program_error: str = Field(default="", description="Exception the program raised, if any.")
+    harness_error: str = Field(
+        default="",
+        description="Sandbox infrastructure failure (not the answer's fault) that kept this "
+        "answer from being generated or graded; the answer counts as not passed.",
+    )
     code: str = ""
     cost: RecordCost = Field(default_factory=RecordCost)
     temperature: float = 0.0
@@ -75,6 +82,11 @@ class ResultRecord(BaseModel):
     @property
     def key(self) -> ResultKey:
         return make_key(self.task_id, self.variant, self.program_fingerprint, self.lm, self.sample)
+
+    @property
+    def failed_to_run(self) -> bool:
+        """The program raised or the sandbox failed: what ``--retry-errors`` redoes."""
+        return bool(self.program_error or self.harness_error)
 
 
 def make_key(task_id: str, variant: str, fingerprint: str, lm: str, sample: int) -> ResultKey:
@@ -131,8 +143,9 @@ class ResultsStore:
         return read_records(self.path)
 
     def done_keys(self, include_errors: bool = True) -> set[ResultKey]:
-        """Keys already finished; with ``include_errors=False`` program errors count as undone."""
-        return {r.key for r in self.records() if include_errors or not r.program_error}
+        """Keys already finished; with ``include_errors=False`` program errors and harness
+        failures count as undone."""
+        return {r.key for r in self.records() if include_errors or not r.failed_to_run}
 
     def append(self, record: ResultRecord) -> None:
         line = record.model_dump_json() + "\n"
