@@ -122,7 +122,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     run.add_argument(
         "--retry-errors",
         action="store_true",
-        help="redo answers whose program raised in an earlier session",
+        help="redo answers whose program raised, or the sandbox failed, in an earlier session",
     )
     run.add_argument(
         "--no-reports",
