@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +162,58 @@ def _flush_traces(mlflow: Any) -> None:
         mlflow.flush_trace_async_logging()
     except Exception as exc:  # older mlflow, or tracing disabled
         logger.debug("Could not flush MLflow traces: %s", exc)
+
+
+def close_stale_runs(
+    tracking_uri: str,
+    experiment: str,
+    belongs: Callable[[Mapping[str, str]], bool],
+) -> list[str]:
+    """Mark KILLED the runs of ``experiment`` left RUNNING by a process that is gone; return
+    their ids.
+
+    The candidates are the RUNNING runs whose tags ``belongs`` accepts (e.g. the bench's runs
+    on one results folder, when a new session starts there). A run tagged with
+    :func:`~dspy_coder.process_identity.process_tags` is stale when that process no longer
+    exists on this machine; one from another machine is left alone. A run from an older
+    version, without those tags, is taken as stale: ``belongs`` vouches that it is the
+    caller's, and a wrong guess is undone when a live process ends its run (MLflow's
+    ``end_run`` sets the final status).
+
+    Example:
+        >>> ours = lambda tags: tags.get("results_dir_abs") == "/abs/run"
+        >>> close_stale_runs("sqlite:///mlflow.db", "dspy-coder-bench", ours)  # doctest: +SKIP
+        ['3f1c...']
+    """
+    from dspy_coder.process_identity import PID, is_alive
+
+    client = _client(tracking_uri)
+    found = client.get_experiment_by_name(experiment)
+    if found is None:
+        return []
+    running = client.search_runs(
+        [found.experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=1000
+    )
+    closed = []
+    for run in running:
+        tags = run.data.tags
+        if not belongs(tags):
+            continue
+        recorded = PID in tags
+        if recorded and is_alive(tags) is not False:  # alive, or on another machine
+            continue
+        run_id = run.info.run_id
+        client.set_tag(run_id, "dspy_coder.closed_as_stale", _stale_reason(recorded))
+        client.set_terminated(run_id, status="KILLED")
+        closed.append(run_id)
+        logger.info("MLflow run %s was left RUNNING by a stopped process: marked KILLED", run_id)
+    return closed
+
+
+def _stale_reason(recorded: bool) -> str:
+    if recorded:
+        return "its process was no longer running when a later session started"
+    return "left RUNNING by a version that did not record its process; a later session started"
 
 
 def artifact_root_for(tracking_uri: str) -> str | None:

@@ -96,3 +96,58 @@ def test_dspy_autolog_records_a_trace_per_program_call(store: str):
     traces = mlflow.search_traces(locations=[experiment.experiment_id], return_type="list")
     assert len(traces) >= 1
     assert any("Predict" in span.name for span in traces[0].data.spans)
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()  # reaped: the pid names no process now
+    return proc.pid
+
+
+def test_runs_left_running_by_a_dead_process_are_marked_killed(tmp_path: Path, store: str):
+    import socket
+
+    from dspy_coder.process_identity import HOST, PID, STARTED, process_tags
+
+    client = _client(store)
+    experiment = client.create_experiment("bench-exp")
+    folder = str(tmp_path / "run")
+    dead = {HOST: socket.gethostname(), PID: str(_dead_pid()), STARTED: "1.00"}
+
+    def running(**tags: str) -> str:
+        return client.create_run(experiment, tags=tags).info.run_id  # RUNNING until ended
+
+    killed_by_kill9 = running(folder=folder, **dead)
+    pid_reused = running(folder=folder, **{**process_tags(), STARTED: "1.00"})
+    still_alive = running(folder=folder, **process_tags())
+    other_folder = running(folder=str(tmp_path / "other"), **dead)
+    other_machine = running(folder=folder, **{**dead, HOST: "elsewhere"})
+    older_version = running(folder=folder)  # recorded no process
+    finished = running(folder=folder, **dead)
+    client.set_terminated(finished, status="FINISHED")
+    closed = tracking.close_stale_runs(
+        store, "bench-exp", lambda tags: tags.get("folder") == folder
+    )
+    assert set(closed) == {killed_by_kill9, pid_reused, older_version}
+    status = {
+        run_id: client.get_run(run_id).info.status
+        for run_id in [killed_by_kill9, pid_reused, still_alive, other_folder, other_machine,
+                       older_version, finished]
+    }
+    assert status == {
+        killed_by_kill9: "KILLED",
+        pid_reused: "KILLED",
+        still_alive: "RUNNING",
+        other_folder: "RUNNING",
+        other_machine: "RUNNING",
+        older_version: "KILLED",
+        finished: "FINISHED",
+    }
+    stale = client.get_run(killed_by_kill9)
+    assert "no longer running" in stale.data.tags["dspy_coder.closed_as_stale"]
+    assert stale.info.end_time is not None
+    # a store without the experiment has nothing to close
+    assert tracking.close_stale_runs(store, "no-such-exp", lambda tags: True) == []

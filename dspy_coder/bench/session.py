@@ -1,7 +1,9 @@
 """One benchmark session end to end: manifest, MLflow run, runner, summary, table, plots.
 
 A session that is interrupted or fails still writes the partial summary, table and plots
-(marked INCOMPLETE) before the error propagates; rerunning the same command resumes.
+(marked INCOMPLETE) before the error propagates; rerunning the same command resumes, and
+marks KILLED the MLflow runs that earlier sessions on the folder left RUNNING when their
+process died.
 
 Example:
     >>> result = run_session(config, lm, Path("benchmarks/results/demo"),
@@ -13,13 +15,14 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dspy_coder.bench.grading import Grader
-from dspy_coder.bench.manifest import finish_session, update_manifest
+from dspy_coder.bench.manifest import finish_session, update_manifest, write_manifest
 from dspy_coder.bench.plots import write_plots
 from dspy_coder.bench.progress import Progress
 from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, write_summary
@@ -30,6 +33,7 @@ from dspy_coder.errors import RunError
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "dspy-coder-bench"
+RESULTS_DIR_TAG = "results_dir_abs"  # the folder's absolute path: finds its sessions' runs
 REFRESH_TABLE_EVERY = 10  # answers between rewrites of summary.json/table.md during a run
 
 
@@ -89,7 +93,9 @@ def run_session(
     with ExitStack() as stack:
         if tracking_uri:
             from dspy_coder import tracking
+            from dspy_coder.process_identity import process_tags
 
+            _close_stale_runs(tracking_uri, out_dir)
             run = stack.enter_context(
                 tracking.tracking_run(
                     name=f"{out_dir.name}#{len(manifest['sessions'])}",
@@ -98,6 +104,8 @@ def run_session(
                         "commit": manifest["commit"],
                         "command": manifest["command"],
                         "results_dir": str(out_dir),
+                        RESULTS_DIR_TAG: str(out_dir.resolve()),
+                        **process_tags(),
                     },
                     tracking_uri=tracking_uri,
                     experiment=EXPERIMENT,
@@ -105,6 +113,7 @@ def run_session(
             )
             run_id = run.run_id
             manifest["mlflow_run_id"] = manifest["sessions"][-1]["mlflow_run_id"] = run_id
+            write_manifest(out_dir, manifest)  # findable even if this session is killed
             tracking.enable_dspy_autolog(log_traces=True)
             stack.callback(tracking.disable_dspy_autolog)
 
@@ -143,6 +152,25 @@ def run_session(
         )
     logger.info("Results in %s:\n%s", out_dir, markdown_table(result.rows))
     return result
+
+
+def _close_stale_runs(tracking_uri: str, out_dir: Path) -> None:
+    """Mark KILLED the MLflow runs of earlier sessions on this folder whose process is gone (a
+    ``kill -9`` or a lost machine leaves them RUNNING for ever). Never stops the bench."""
+    from dspy_coder import tracking
+
+    folder = out_dir.resolve()
+
+    def belongs(tags: Mapping[str, str]) -> bool:
+        if RESULTS_DIR_TAG in tags:
+            return tags[RESULTS_DIR_TAG] == str(folder)
+        # a run of an older version: it recorded the folder as given on its command line
+        return "results_dir" in tags and Path(tags["results_dir"]).resolve() == folder
+
+    try:
+        tracking.close_stale_runs(tracking_uri, EXPERIMENT, belongs)
+    except Exception as exc:  # a tracking problem must not stop the benchmark
+        logger.warning("Could not close stale MLflow runs (%s: %s)", type(exc).__name__, exc)
 
 
 def _current_records(out_dir: Path, config: BenchConfig) -> list[ResultRecord]:
