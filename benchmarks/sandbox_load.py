@@ -229,15 +229,15 @@ def plan_runs(n: int, seed: int) -> list[Case]:
     return cases
 
 
-def ipc_objects() -> dict[str, str]:
-    """SysV IPC objects on the host: "shm 123" -> "key=0x0 cuid=200001"."""
+def ipc_objects() -> dict[str, dict[str, int]]:
+    """SysV IPC objects on the host: "shm 123" -> {"key": 0, "cuid": 200001}."""
     found = {}
     for kind in ("shm", "sem", "msg"):
         with open(f"/proc/sysvipc/{kind}") as fh:
             header, *rows = [line.split() for line in fh]
         for row in rows:
             cols = dict(zip(header, row, strict=False))
-            found[f"{kind} {row[1]}"] = f"key={cols.get('key')} cuid={cols.get('cuid')}"
+            found[f"{kind} {row[1]}"] = {"key": int(cols["key"]), "cuid": int(cols["cuid"])}
     return found
 
 
@@ -268,8 +268,10 @@ def stray_processes(servers: set[int], since: float) -> dict[int, str]:
 
 
 def leftovers(before: dict[str, Any], servers: set[int], settle_s: float) -> dict[str, Any]:
-    """What the pass left, after waiting up to ``settle_s`` for cleanup after replies."""
-    deadline = time.monotonic() + settle_s
+    """What the pass left, after waiting up to ``settle_s`` for cleanup after replies. Only
+    what is still there ``settle_s`` after the pass counts, so other users' runs in flight
+    (tests running next to this script) are not taken for ours."""
+    deadline, first = time.monotonic() + settle_s, None
     while True:
         left = {
             "processes": stray_processes(servers, before["time"]),
@@ -277,7 +279,14 @@ def leftovers(before: dict[str, Any], servers: set[int], settle_s: float) -> dic
             "ipc": {k: v for k, v in ipc_objects().items() if k not in before["ipc"]},
             "fds_added": len(os.listdir("/proc/self/fd")) - before["fds"],
         }
-        if not has_leftovers(left) or time.monotonic() >= deadline:
+        first = first or left
+        if not has_leftovers(left):
+            return left
+        if time.monotonic() >= deadline:  # keep what was there all along
+            left["processes"] = {k: v for k, v in left["processes"].items()
+                                 if k in first["processes"]}
+            left["temp_dirs"] = [p for p in left["temp_dirs"] if p in first["temp_dirs"]]
+            left["ipc"] = {k: v for k, v in left["ipc"].items() if k in first["ipc"]}
             return left
         time.sleep(0.25)
 
@@ -294,9 +303,10 @@ def remove(left: dict[str, Any]) -> None:
     for path in left["temp_dirs"]:
         shutil.rmtree(path, ignore_errors=True)
     libc = ctypes.CDLL(None)
-    for key in left["ipc"]:  # shmctl/msgctl(id, IPC_RMID=0, NULL), semctl(id, 0, IPC_RMID)
-        kind, ident = key.split()
-        getattr(libc, f"{kind}ctl")(int(ident), 0, None)
+    for key, info in left["ipc"].items():  # shmctl/msgctl(id, IPC_RMID, NULL), semctl(id, 0,
+        kind, ident = key.split()           # IPC_RMID); only objects sandboxed code created
+        if info["cuid"] >= SANDBOX_UID_FLOOR:
+            getattr(libc, f"{kind}ctl")(int(ident), 0, None)
 
 
 def one_pass(cases: list[Case], workers: int, settle_s: float, keep: bool) -> dict[str, Any]:
@@ -368,9 +378,12 @@ def report(passes: list[dict[str, Any]], facts: dict[str, Any]) -> None:
         print(f"\nworkers={p['workers']}: leftovers: {len(left['processes'])} processes, "
               f"{len(left['temp_dirs'])} temp dirs, {len(left['ipc'])} SysV IPC objects, "
               f"{left['fds_added']:+d} fds")
-        for what in ("processes", "ipc"):
-            for key, desc in list(left[what].items())[:5]:
-                print(f"  {what}: {key} {desc}")
+        for pid, desc in list(left["processes"].items())[:5]:
+            print(f"  process {pid}: {desc}")
+        if left["ipc"]:
+            kinds = collections.Counter(key.split()[0] for key in left["ipc"])
+            print(f"  SysV IPC: {dict(kinds)}, created by uids "
+                  f"{sorted({info['cuid'] for info in left['ipc'].values()})}")
         for path in left["temp_dirs"][:5]:
             print(f"  temp dir: {path}")
         cases = {c.name: c for c in CATALOGUE}
