@@ -12,9 +12,12 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import gzip
 import hashlib
 import logging
 import random
+import warnings
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -87,12 +90,69 @@ def _load_json_records(path: Path) -> list[dict]:
     return [dict(row) for row in dataset]
 
 
+def _is_blank(path: Path) -> bool:
+    """True if the file (gzipped or not) holds nothing but whitespace."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as handle:
+        return all(not chunk.strip() for chunk in iter(lambda: handle.read(1 << 16), b""))
+
+
+def prompt_syntax_error(prompt: str) -> str | None:
+    r"""Why ``prompt`` is not Python source, or None if it is. A prompt may stop after a ``def``
+    line (the answer writes the body), so it also counts as Python if it parses with a body.
+
+    Example:
+        >>> prompt_syntax_error("def f(x):\n"), prompt_syntax_error("def f(x:\n")
+        (None, "'(' was never closed (line 1)")
+    """
+    lines = [line for line in prompt.splitlines() if line.strip()]
+    indent = len(lines[-1]) - len(lines[-1].lstrip()) if lines else 0
+    with_body = prompt.rstrip() + "\n" + " " * (indent + 4) + "pass\n"
+    with warnings.catch_warnings():  # e.g. invalid escape sequences: still Python
+        warnings.simplefilter("ignore")
+        try:
+            ast.parse(prompt)
+            return None
+        except (SyntaxError, ValueError) as exc:
+            error = exc
+        try:
+            ast.parse(with_body)
+            return None
+        except (SyntaxError, ValueError):
+            pass
+    if isinstance(error, SyntaxError):
+        return f"{error.msg} (line {error.lineno})"
+    return str(error)
+
+
+def _check_prompts(path: Path, problems: list[Problem]) -> None:
+    """HumanEval format: the prompt is the start of a Python program. Refuse the set otherwise,
+    naming every problem at fault (a broken prompt would cost a whole run of wrong answers)."""
+    broken = [(p.task_id, why) for p in problems if (why := prompt_syntax_error(p.prompt))]
+    if broken:
+        listed = "; ".join(f"{task_id}: {why}" for task_id, why in broken[:10])
+        more = f" (and {len(broken) - 10} more)" if len(broken) > 10 else ""
+        raise UsageError(
+            f"{path}: the prompt of {len(broken)} problem(s) is not valid Python: {listed}{more}. "
+            "In HumanEval format the prompt is the start of a Python program (a signature with "
+            "its docstring); fix or remove these problems."
+        )
+
+
 def load_problems(source: str | Path = "humaneval") -> list[Problem]:
     """Load ``"humaneval"`` (the 164 problems) or a user JSONL file in HumanEval format."""
     path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
     if not path.is_file():
         raise UsageError(f"Dataset file {path} does not exist. Pass 'humaneval' or a JSONL path.")
+    empty = UsageError(
+        f"Dataset file {path} is empty. It needs one JSON object per line with fields "
+        f"{', '.join(REQUIRED_FIELDS)}."
+    )
+    if _is_blank(path):
+        raise empty
     records = _load_json_records(path)
+    if not records:
+        raise empty
     problems: list[Problem] = []
     for line_number, record in enumerate(records, start=1):
         missing = [name for name in REQUIRED_FIELDS if not record.get(name)]
@@ -110,6 +170,7 @@ def load_problems(source: str | Path = "humaneval") -> list[Problem]:
     ids = [p.task_id for p in problems]
     if len(set(ids)) != len(ids):
         raise UsageError(f"{path}: task_id values must be unique.")
+    _check_prompts(path, problems)
     logger.debug("Loaded %d problems from %s", len(problems), path)
     return problems
 

@@ -57,3 +57,32 @@ def test_an_unknown_number_is_named_with_the_split_and_an_example():
     outside = next(p.task_id for p in problems if p.task_id not in test_ids).split("/")[1]
     with pytest.raises(UsageError, match=rf"in the test split: {outside} \(ids look like"):
         select_problems(problems, split="test", ids=[outside])
+
+
+@pytest.mark.parametrize("content", ["", "\n  \n"])
+def test_an_empty_dataset_file_is_named_in_a_clear_error(tmp_path, content):
+    path = tmp_path / "empty.jsonl"
+    path.write_text(content)
+    with pytest.raises(UsageError) as raised:
+        load_problems(path)
+    message = str(raised.value)
+    assert str(path) in message and "is empty" in message
+    assert "StopIteration" not in message
+
+
+def test_a_prompt_that_is_not_python_is_rejected_with_its_task_id(tmp_path):
+    def problem(task_id: str, prompt: str) -> str:
+        return json.dumps({"task_id": task_id, "prompt": prompt, "entry_point": "f",
+                           "test": "def check(candidate):\n    assert candidate(1) == 1\n"})
+
+    path = tmp_path / "broken.jsonl"
+    path.write_text("\n".join([
+        problem("Mine/ok", 'def f(x):\n    """Return x."""\n'),
+        problem("Mine/no_body_yet", "def f(x):\n"),  # HumanEval style: the answer writes the body
+        problem("Mine/broken", 'def f(x:\n    """Return x."""\n'),
+    ]) + "\n")
+    with pytest.raises(UsageError) as raised:
+        load_problems(path)
+    message = str(raised.value)
+    assert "Mine/broken" in message and "not valid Python" in message and "line 1" in message
+    assert "Mine/ok" not in message and "Mine/no_body_yet" not in message

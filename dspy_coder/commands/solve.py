@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
 from pathlib import Path
 
 from dspy_coder.commands.pipeline_options import (
@@ -60,15 +61,49 @@ def _read_task(args: argparse.Namespace):
     if args.demo:
         return DEMO_TASK, "merge_intervals", "demo/merge_intervals", None
     if args.file:
-        if not args.file.is_file():
-            raise UsageError(f"Task file {args.file} does not exist.")
-        return args.file.read_text(), args.entry_point, args.file.stem, None
+        return read_task_file(args.file), args.entry_point, args.file.stem, None
     if args.humaneval:
         from dspy_coder.datasets import load_problems, select_problems
 
         problem = select_problems(load_problems("humaneval"), ids=[args.humaneval])[0]
         return problem.prompt, problem.entry_point, problem.task_id, problem
     return args.task, args.entry_point, None, None
+
+
+def read_task_file(path: Path) -> str:
+    """The task text in ``path``; a missing, unreadable or binary file is a usage error."""
+    if not path.is_file():
+        raise UsageError(f"Task file {path} does not exist.")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start]
+        raise UsageError(
+            f"Task file {path} is not UTF-8 text (byte {exc.start} is 0x{bad:02x}). Pass a "
+            "Python file with the function's signature and docstring, or a text file "
+            "describing the function."
+        ) from exc
+    except OSError as exc:
+        raise UsageError(f"Cannot read task file {path}: {exc.strerror or exc}.") from exc
+    if "\x00" in text:
+        raise UsageError(f"Task file {path} is binary (it contains NUL bytes), not a task.")
+    return text
+
+
+def check_out_dir(out: Path) -> None:
+    """Create ``--out`` and prove it writable (a probe file, removed at once), so a run that
+    takes minutes is never lost at the end for want of a place to write it."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a directory; pass a directory path.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".dspy-coder-write-check-"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot write the results to --out {out} ({exc.strerror or exc}); pass a "
+            "directory you can create and write to."
+        ) from exc
 
 
 def _build_program(args: argparse.Namespace):
@@ -99,7 +134,8 @@ def run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.reporting import render_report
 
     prompt, entry_point, task_id, problem = _read_task(args)
-    program = _build_program(args)  # before the LM loads, so a bad flag fails fast
+    check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
+    program = _build_program(args)
     settings.configure()
     logger.info("Solving %s with %s", task_id or "the task", settings.lm)
     prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)

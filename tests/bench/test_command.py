@@ -135,6 +135,15 @@ def test_usage_errors_exit_2(tmp_path: Path, dataset: Path, dummy_lm):
     assert cli.main(["bench", "compare", str(tmp_path / "none")]) == 2
 
 
+def test_an_empty_dataset_file_is_a_usage_error_naming_it(tmp_path: Path, dummy_lm, caplog):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    argv = ["bench", "--dataset", str(empty), "--no-mlflow", "--out", str(tmp_path / "x")]
+    assert cli.main(argv) == 2
+    assert f"Dataset file {empty} is empty" in caplog.text
+    assert "StopIteration" not in caplog.text
+
+
 def test_pipeline_flags_are_checked_and_recorded_in_the_reproducing_command(
     tmp_path: Path, dataset: Path, dummy_lm
 ):
