@@ -14,7 +14,7 @@ from typing import Protocol
 
 from dspy.utils.usage_tracker import UsageTracker
 
-from dspy_coder.feedback import format_failures
+from dspy_coder.feedback import ALL_PASSED, format_failures
 from dspy_coder.scoring import ScoreWeights, score_execution
 from dspy_coder.types import (
     Attempt,
@@ -29,6 +29,8 @@ from dspy_coder.usage import usage_by_lm, usage_delta
 from dspy_coder.vetting import counted_tests
 
 logger = logging.getLogger(__name__)
+
+NO_CODE_FEEDBACK = "No code was produced."
 
 
 class Executor(Protocol):
@@ -143,10 +145,19 @@ class CandidateEvaluator:
         return metrics
 
     def rescore(self, state: RunState) -> None:
-        """Re-apply the current vetted set to every attempt so scores stay comparable."""
+        """Re-apply the current vetted set to every attempt so scores stay comparable.
+
+        An attempt without code scores 0 whatever its run said: with no tests to fail, an
+        empty module runs cleanly, and nothing must read that as a result."""
         targets = state.plan.performance if state.plan else None
         for attempt in state.attempts:
             if attempt.execution is None:
+                continue
+            if not attempt.code.strip():
+                attempt.score = attempt.test_score = attempt.performance_score = 0.0
+                feedback = format_failures(attempt.execution, state.counted)
+                # the failing tests, if any; never "All tests passed." for no code
+                attempt.feedback = NO_CODE_FEEDBACK if feedback == ALL_PASSED else feedback
                 continue
             score = score_execution(
                 attempt.execution,

@@ -23,6 +23,7 @@ MAX_FEEDBACK_CHARS = 2000
 MAX_MESSAGE_CHARS = 400
 # Object addresses in reprs (``<generator object f at 0x7f3a...>``) differ from run to run.
 ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+ALL_PASSED = "All tests passed."  # the feedback when no test failed
 
 
 def _clip(text: str, limit: int) -> str:
@@ -81,7 +82,7 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
             f"only if the specification agrees): {_clip(essence(test.message), MAX_MESSAGE_CHARS)}"
         )
     if not lines:
-        return "All tests passed."
+        return ALL_PASSED
     return _clip("\n".join(lines), MAX_FEEDBACK_CHARS)
 
 

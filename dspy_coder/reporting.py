@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 from dspy_coder.evaluation import RunState
+from dspy_coder.feedback import ALL_PASSED
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 from dspy_coder.vetting import mark_vetted
 
@@ -16,7 +17,8 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
     best = state.best()
     tests = mark_vetted(state.tests, state.counted)
     checked = any(t.vetted for t in tests)
-    if best is None:
+    has_code = best is not None and bool(best.code.strip())
+    if not has_code:  # nothing to show for the run, whatever a score says
         status = "failed"
     elif best.score >= threshold and best.test_score >= 1.0 and checked:
         status = "success"
@@ -25,7 +27,9 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
     else:
         status = "failed"
     notes = list(state.notes)
-    if best is not None and not checked:
+    if best is not None and not has_code:
+        notes.append("No attempt produced any code (see the error trail): the run failed.")
+    elif best is not None and not checked:
         notes.append(
             "No test checked the answer (the task has no docstring examples, and no generated "
             "test was written or kept): it is unverified, so the status is at most partial."
@@ -46,7 +50,7 @@ def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentRe
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=best.score if best else 0.0,
+        score=best.score if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
         error_trail=list(state.errors),
@@ -90,7 +94,7 @@ def render_report(report: DevelopmentReport) -> str:
         f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
         f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall"
     )
-    if best and best.feedback and best.feedback != "All tests passed.":
+    if best and best.feedback and best.feedback != ALL_PASSED:
         lines.append("Remaining failures:\n  " + best.feedback.replace("\n", "\n  "))
     for error in report.error_trail[-3:]:
         lines.append(f"Error: {error}")

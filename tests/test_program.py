@@ -657,3 +657,24 @@ def test_an_answer_no_test_checked_is_not_reported_as_a_success():
     assert report.tests == [] and report.code.strip() == GOOD.strip()
     assert report.status == "partial"
     assert any(note.startswith("No test checked the answer") for note in report.notes)
+
+
+class _UnknownProviderLM(dspy.utils.DummyLM):
+    """Fails every call the way LiteLLM does for ``--lm nosuchprovider/x`` (not an outage)."""
+
+    def forward(self, prompt=None, messages=None, **kwargs):
+        raise ValueError("LLM Provider NOT provided. You passed model=nosuchprovider/x")
+
+
+@pytest.mark.parametrize("routing", ["simple", "complex"])
+def test_a_run_that_produced_no_code_fails_with_score_0(routing: str):
+    """Every LM call failed, so no code and no test: that is a failure, not a 'partial' 1.00."""
+    executor = FakeExecutor(passes_if_plus)
+    report = run(_UnknownProviderLM([]), make_coder(executor, routing=routing, max_iterations=3),
+                 prompt="Write is_palindrome(s) that ignores case and spaces.").report
+    assert report.code == ""
+    assert report.status == "failed"
+    assert report.score == 0.0 and report.score_history == [0.0] * len(report.score_history)
+    assert all(a.score == 0.0 for a in report.attempts)
+    assert report.stop_reason != "threshold"
+    assert any("LLM Provider NOT provided" in e for e in report.error_trail)

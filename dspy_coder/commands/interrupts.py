@@ -3,11 +3,15 @@
 Inside :func:`stop_on_signals`, SIGINT and SIGTERM raise :class:`SignalInterrupt` (a
 ``KeyboardInterrupt``) in the main thread, so ``finally`` blocks still write partial results and
 MLflow marks the run KILLED; ``dspy-coder`` then exits 130 (SIGINT) or 143 (SIGTERM), as a
-shell reports a process killed by that signal.
+shell reports a process killed by that signal. Code that catches the interrupt to return what
+it has (the ``Coder`` returns its report so far) is still told apart: the block's
+:class:`Stops` records the signal and gives the exit code.
 
 Example:
-    >>> with stop_on_signals():
+    >>> with stop_on_signals() as stops:
     ...     pass
+    >>> stops.signum is None
+    True
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 INTERRUPT_EXIT_CODE = 128 + signal.SIGINT
 
@@ -37,22 +42,38 @@ def exit_code_for(interrupt: KeyboardInterrupt) -> int:
     return interrupt.exit_code if isinstance(interrupt, SignalInterrupt) else INTERRUPT_EXIT_CODE
 
 
+@dataclass
+class Stops:
+    """The first stop signal received inside a :func:`stop_on_signals` block, if any."""
+
+    signum: int | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number (130 for Ctrl-C, also when no signal was recorded)."""
+        return 128 + self.signum if self.signum is not None else INTERRUPT_EXIT_CODE
+
+
 @contextmanager
 def stop_on_signals(
     signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
-) -> Iterator[None]:
+) -> Iterator[Stops]:
     """Raise :class:`SignalInterrupt` on these signals inside the block (main thread only;
-    elsewhere the block runs unchanged). The previous handlers come back afterwards."""
+    elsewhere the block runs unchanged) and record the first in the :class:`Stops` it yields.
+    The previous handlers come back afterwards."""
+    stops = Stops()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stops
         return
 
     def interrupt(signum: int, frame: object) -> None:
+        if stops.signum is None:
+            stops.signum = signum
         raise SignalInterrupt(signum)
 
     previous = {signum: signal.signal(signum, interrupt) for signum in signums}
     try:
-        yield
+        yield stops
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

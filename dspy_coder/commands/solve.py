@@ -14,11 +14,13 @@ import logging
 import tempfile
 from pathlib import Path
 
+from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_options,
     refuse_pipeline_flags,
 )
+from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
@@ -122,37 +124,66 @@ def _build_program(args: argparse.Namespace):
     return Coder(**options)
 
 
+def _solution_text(report) -> str:
+    """The code, or, when the run produced none, a note saying so (never an empty file that
+    could pass for an answer, or leave an earlier run's solution in place)."""
+    if report.code.strip():
+        return report.code
+    return (
+        f"# dspy-coder produced no code for this task (status {report.status}); "
+        "see report.json, error_trail.\n"
+    )
+
+
 def _write_outputs(out: Path, report) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "solution.py").write_text(report.code)
     tests = "\n\n\n".join(t.code for t in report.tests if t.vetted)
-    (out / "test_solution.py").write_text(f"from solution import *  # noqa: F403\n\n\n{tests}\n")
-    (out / "report.json").write_text(report.model_dump_json(indent=2))
+    write_text_atomic(out / "solution.py", _solution_text(report))
+    write_text_atomic(
+        out / "test_solution.py", f"from solution import *  # noqa: F403\n\n\n{tests}\n"
+    )
+    write_text_atomic(out / "report.json", report.model_dump_json(indent=2))
 
 
 def run(args: argparse.Namespace, settings) -> int:
-    from dspy_coder.reporting import render_report
-
     prompt, entry_point, task_id, problem = _read_task(args)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
     program = _build_program(args)
-    settings.configure()
-    logger.info("Solving %s with %s", task_id or "the task", settings.lm)
-    prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
-    report = getattr(prediction, "report", None)
-    if report is None:  # a compiled baseline: wrap its code in a minimal report
-        from dspy_coder.tasks import build_task
-        from dspy_coder.types import DevelopmentReport
+    # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit
+    # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
+    with stop_on_signals() as stops:
+        settings.configure()
+        logger.info("Solving %s with %s", task_id or "the task", settings.lm)
+        prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
+        report = getattr(prediction, "report", None)
+        if report is None:  # a compiled baseline: wrap its code in a minimal report
+            report = _single_shot_report(prediction, prompt, entry_point, task_id)
+        return _finish(args, report, problem, stops)
 
-        report = DevelopmentReport(
-            task=build_task(prompt, entry_point, task_id),
-            status="partial",
-            code=prediction.code,
-            notes=["single-shot program: no tests were run"],
-        )
+
+def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_id: str | None):
+    from dspy_coder.tasks import build_task
+    from dspy_coder.types import DevelopmentReport
+
+    code = str(getattr(prediction, "code", "") or "")
+    return DevelopmentReport(
+        task=build_task(prompt, entry_point, task_id),
+        status="partial" if code.strip() else "failed",
+        code=code,
+        notes=["single-shot program: no tests were run"],
+    )
+
+
+def _finish(args: argparse.Namespace, report, problem, stops: Stops) -> int:
+    """Write and log the result; grade it with a HumanEval problem's hidden tests."""
+    from dspy_coder.reporting import render_report
+
     _write_outputs(args.out, report)
     logger.info("Result:\n%s", render_report(report))
-    if problem is not None:
+    interrupted = stops.signum is not None or report.stop_reason == "interrupted"
+    if interrupted:
+        logger.warning("Interrupted: %s holds the attempts so far.", args.out / "report.json")
+        return stops.exit_code
+    if problem is not None and report.code.strip():
         from dspy_coder.sandbox import Limits
         from dspy_coder.sandbox import run as sandbox_run
 
