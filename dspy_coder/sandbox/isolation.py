@@ -168,11 +168,15 @@ def isolation_report(limits: Limits | None = None) -> dict[str, str]:
         >>> report["rlimits"]
         'active'
     """
+    from dspy_coder.sandbox.seccomp_filter import filter_support
+
     if limits is None:
         from dspy_coder.sandbox.limits import Limits
 
         limits = Limits()
     sup = support()
+    seccomp_ok, seccomp_why = filter_support()
+    notes = {**sup.notes, "seccomp": seccomp_why}
     report = {
         "process": "active",
         "rlimits": "active",
@@ -192,9 +196,10 @@ def isolation_report(limits: Limits | None = None) -> dict[str, str]:
         report["uid_drop"] = "disabled: Limits(drop_privileges=False)"
     else:
         report["uid_drop"] = "active" if sup.uid_drop else "unavailable"
+    report["seccomp"] = "active" if seccomp_ok else "unavailable"
     for layer, state in report.items():
         if state == "unavailable":
-            report[layer] = f"unavailable: {sup.notes.get(layer, 'not supported here')}"
+            report[layer] = f"unavailable: {notes.get(layer, 'not supported here')}"
             if layer not in _logged:
                 _logged.add(layer)
                 logger.warning("sandbox isolation layer %s is %s", layer, report[layer])
