@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 
 from dspy_coder.errors import UsageError
@@ -82,11 +83,13 @@ def run(
         "entry_point": entry_point,
         "limits": {**limits.model_dump(), "cpu_seconds": limits.cpu_seconds()},
         "layers": active_layers(limits),
+        "nice": os.getpriority(os.PRIO_PROCESS, 0),  # the code never runs at a higher priority
         "support": {
             "root": sup.root,
             "pid_namespace": sup.pid_namespace,
             "net_namespace": sup.net_namespace,
             "mount_namespace": sup.mount_namespace,
+            "ipc_namespace": sup.ipc_namespace,
             "uid_drop": sup.uid_drop,
         },
     }

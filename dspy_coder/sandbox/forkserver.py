@@ -38,7 +38,6 @@ PRELOAD = (
     "json", "math", "operator", "random", "re", "string", "typing",
 )
 START_TIMEOUT_S = 30.0
-SERVER_NICE = -10
 
 # The server registers bare package objects for dspy_coder and dspy_coder.sandbox instead of
 # running their __init__ files: it never imports pydantic, which keeps it small (~14 MB) and
@@ -62,10 +61,7 @@ def serve(ctrl_fd: int) -> None:
     # No parent-death signal: it fires when the *thread* that started the server ends (a
     # grading worker thread, say), not the client process. The server ends when the client
     # process does, because the kernel then closes the control socket and recv_fds sees EOF.
-    supervisor.prepare_server()
-    if os.geteuid() == 0:  # hand-offs between our processes must not wait behind busy CPUs;
-        with contextlib.suppress(OSError):  # the code under test runs at normal priority
-            os.setpriority(os.PRIO_PROCESS, 0, SERVER_NICE)
+    supervisor.prepare_server()  # it runs at the niceness of the process that started it
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -154,15 +150,25 @@ class ForkServer:
                         ) from None
 
     def submit(self, request: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        """Run one request; returns the supervisor's result dict. Raises SandboxError."""
+        """Run one request; returns the supervisor's result dict. Raises SandboxError.
+
+        The tests travel in a second frame, which the supervisor reads only after it has
+        forked the process that runs the code."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        tests = request.get("tests")
+        first = {k: v for k, v in request.items() if k != "tests"}
+        first["has_tests"] = bool(tests and tests.strip())
         try:
             self._hand_over(theirs.fileno())
             theirs.close()
-            body = json.dumps(request).encode()
             mine.settimeout(timeout_s)
             deadline = time.monotonic() + timeout_s
-            mine.sendall(len(body).to_bytes(8, "big") + body)
+            for frame in (first, {"tests": tests}):
+                body = json.dumps(frame).encode()
+                try:
+                    mine.sendall(len(body).to_bytes(8, "big") + body)
+                except (BrokenPipeError, ConnectionResetError):
+                    break  # it answered without reading on (the code does not compile)
             header = _recv_exact(mine, 8, deadline)
             response = json.loads(_recv_exact(mine, int.from_bytes(header, "big"), deadline))
         except (OSError, EOFError, ValueError) as exc:

@@ -1,33 +1,42 @@
-"""Child-side test runner: executes a :class:`~dspy_coder.sandbox.rewrite.Plan` and streams
-events to the supervisor as JSON lines on a private pipe.
+"""The test process's runner: executes a :class:`~dspy_coder.sandbox.rewrite.Plan`'s tests
+against the candidate (proxied from the code process, see ``remote``) and streams events to
+the supervisor as JSON lines on a private pipe. Also runs code without tests (``run_module``).
 
-Runs inside the isolated child, after privileges are dropped. Every function it needs is bound
-to a local before user code runs, so code that monkeypatches modules (``os``, ``json``, this
-module) cannot change how outcomes are reported. Events carry a per-run nonce; the supervisor
-also checks that exactly the planned tests were reported. (Code that deliberately reads the
-nonce from memory could still forge a report: see the README's security notes.)
+The candidate's code never runs in this process: its functions are proxies whose results
+arrive as data, so the comparisons in the tests and the events reported here are out of its
+reach. Every function the runner needs is still bound to a local before the tests run, so
+tests that monkeypatch ``os``, ``json`` or this module cannot change how outcomes are
+reported. Events carry a per-run nonce, and the supervisor checks that exactly the planned
+tests were reported.
 
 Events: ``begin`` {i}, ``test`` {i, ok, msg, dt, kind}, ``module_error`` {where, msg, kind},
-``exit`` {code} (sys.exit at module level, no tests), ``done``.
+``exit`` {code} (sys.exit at module level, no tests), ``code_gone`` (the code process ended
+while the tests needed it), ``done``.
 
-Example (what the supervisor does in the child):
+Example (what the supervisor does in the test process):
     >>> from dspy_coder.sandbox.rewrite import build_plan
     >>> plan = build_plan("x = 1\\n")
-    >>> # child_main(plan, result_fd, nonce)   # never returns
+    >>> # run_tests(plan, result_fd, channel_fd, nonce)   # never returns
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-import linecache
 import os
 import sys
 import time
-import traceback
 import types
 from typing import Any, NoReturn
 
+from dspy_coder.sandbox.exception_text import (
+    MAX_REPR,
+    describe_exception,
+    exception_kind,
+    safe_repr,
+    safe_str,
+)
+from dspy_coder.sandbox.remote import Channel, hard_exit_after, looks_callable, namespace
 from dspy_coder.sandbox.rewrite import (
     CODE_FILE,
     REC,
@@ -35,65 +44,8 @@ from dspy_coder.sandbox.rewrite import (
     TESTS_FILE,
     AssertInfo,
     Plan,
+    register_source,
 )
-
-MAX_REPR = 240
-MAX_FRAMES = 8
-USER_FILES = (CODE_FILE, TESTS_FILE)
-
-
-def safe_repr(value: Any, limit: int = MAX_REPR) -> str:
-    """repr() that never raises and never returns more than ``limit`` characters."""
-    try:
-        text = repr(value)
-    except BaseException as exc:  # noqa: BLE001 - hostile __repr__
-        text = f"<unrepresentable {type(value).__name__}: {type(exc).__name__}>"
-    if not isinstance(text, str):
-        text = "<repr did not return str>"
-    return text if len(text) <= limit else text[: limit - 12] + f"... ({len(text)} chars)"
-
-
-def _safe_str(exc: BaseException) -> str:
-    try:
-        return str(exc)
-    except BaseException:  # noqa: BLE001
-        return "<unprintable message>"
-
-
-def user_traceback(exc: BaseException) -> list[str]:
-    """Traceback lines from the user's files only, recursion collapsed."""
-    try:
-        frames = [
-            f
-            for f in traceback.extract_tb(exc.__traceback__)
-            if f.filename in USER_FILES
-        ]
-    except BaseException:  # noqa: BLE001
-        return []
-    lines = [
-        f"  {f.filename}, line {f.lineno}, in {f.name}: {(f.line or '').strip()}" for f in frames
-    ]
-    if len(lines) > MAX_FRAMES:
-        hidden = len(lines) - MAX_FRAMES
-        lines = lines[:3] + [f"  ... {hidden} more frames ..."] + lines[-(MAX_FRAMES - 3) :]
-    return lines
-
-
-def describe_exception(exc: BaseException) -> str:
-    """``Type: message`` plus the user-code traceback."""
-    head = f"{type(exc).__name__}: {_safe_str(exc)}".rstrip(": ")
-    if isinstance(exc, SystemExit):
-        head = f"SystemExit: the code called sys.exit({safe_repr(exc.code)})"
-    frames = user_traceback(exc)
-    return head + ("\nTraceback (user code):\n" + "\n".join(frames) if frames else "")
-
-
-def exception_kind(exc: BaseException) -> str:
-    if isinstance(exc, MemoryError):
-        return "memory"
-    if isinstance(exc, AssertionError):
-        return "assert"
-    return "exception"
 
 
 class _Recorder:
@@ -136,26 +88,23 @@ class _Recorder:
         seen: set[str] = set()
         for slot, value in self.values.get(aid, {}).items():
             source, is_call = info.slots[slot]
-            if source in seen or callable(value) and not is_call:
+            if source in seen or looks_callable(value) and not is_call:
                 continue
             if isinstance(value, types.ModuleType):
                 continue
             seen.add(source)
             verb = "returned" if is_call else "="
             lines.append(f"  {source} {verb} {safe_repr(value)}")
-        message = _safe_str(exc)
+        message = safe_str(exc)
         if message:
             lines.append(f"  message: {message[:MAX_REPR]}")
         return "\n".join(lines[:12])
 
 
-def _register_source(filename: str, source: str) -> None:
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-
-
-def child_main(plan: Plan, res_fd: int, nonce: str) -> NoReturn:
-    """Run ``plan`` in this (already isolated) process, report on ``res_fd``, then _exit."""
-    write, dumps, clock, hard_exit = os.write, json.dumps, time.perf_counter, os._exit
+def _events(res_fd: int, nonce: str) -> tuple[Any, Any]:
+    """``emit`` (one JSON line per event, tagged with the nonce) and ``finish`` (flush, exit),
+    bound before any user code runs."""
+    write, dumps, hard_exit = os.write, json.dumps, os._exit
     out, err = sys.stdout, sys.stderr
     base_exc = BaseException
 
@@ -177,34 +126,47 @@ def child_main(plan: Plan, res_fd: int, nonce: str) -> NoReturn:
                 pass
         hard_exit(code)
 
+    return emit, finish
+
+
+def run_module(plan: Plan, res_fd: int, nonce: str) -> NoReturn:
+    """No tests: run the code as ``__main__`` and report whether it ran to the end."""
+    emit, finish = _events(res_fd, nonce)
+    register_source(CODE_FILE, plan.code_src)
+    module = types.ModuleType("__main__")
+    module.__file__ = CODE_FILE
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["solution"] = module
+    try:
+        exec(plan.code_obj, module.__dict__)  # noqa: S102 - this is the sandbox
+    except SystemExit as exc:
+        emit({"e": "exit", "code": safe_repr(exc.code), "ok": exc.code in (None, 0)})
+    except BaseException as exc:  # noqa: BLE001
+        emit({"e": "module_error", "where": "code", "kind": exception_kind(exc),
+              "msg": describe_exception(exc)})
+        finish()
+    emit({"e": "done"})
+    finish()
+
+
+def run_tests(plan: Plan, res_fd: int, channel_fd: int, nonce: str) -> NoReturn:
+    """Run ``plan``'s tests against the code process on ``channel_fd``; report on ``res_fd``."""
+    emit, finish = _events(res_fd, nonce)
+    clock = time.perf_counter
+    base_exc = BaseException
     recorder = _Recorder(plan.asserts)
     explain, kind_of, describe = recorder.explain, exception_kind, describe_exception
-    _register_source(CODE_FILE, plan.code_src)
-    _register_source(TESTS_FILE, plan.tests_src)
-    name = "__main__" if plan.kind == "none" else "solution"
-    module = types.ModuleType(name)
-    module.__file__ = CODE_FILE
+    register_source(TESTS_FILE, plan.tests_src)
+    channel = Channel(channel_fd, hard_exit_after(emit))
+    first = channel.first()
+    if "names" not in first:
+        emit({"e": "module_error", "where": "code", "kind": str(first.get("kind", "exception")),
+              "msg": str(first.get("load_error", "the code process sent nothing"))})
+        finish()
+    module = namespace(channel, first["names"])
     ns = module.__dict__
     ns["__builtins__"] = builtins
     sys.modules["solution"] = module
-
-    try:
-        exec(plan.code_obj, ns)  # noqa: S102 - this is the sandbox
-    except SystemExit as exc:
-        if plan.kind == "none":
-            emit({"e": "exit", "code": safe_repr(exc.code), "ok": exc.code in (None, 0)})
-            emit({"e": "done"})
-            finish()
-        emit({"e": "module_error", "where": "code", "kind": "exception",
-              "msg": describe_exception(exc) + "\n(at import time, so no test ran)"})
-        finish()
-    except base_exc as exc:  # noqa: BLE001
-        emit({"e": "module_error", "where": "code", "kind": kind_of(exc),
-              "msg": describe(exc)})
-        finish()
-    if plan.kind == "none":
-        emit({"e": "done"})
-        finish()
 
     starts: dict[int, float] = {}
     reported: set[int] = set()

@@ -35,7 +35,6 @@ import ctypes
 import functools
 import logging
 import os
-import random
 import resource
 import shutil
 import signal
@@ -46,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dspy_coder.sandbox.namespaces import (  # noqa: F401 - re-exported building blocks
+    CLONE_NEWIPC,
     CLONE_NEWNET,
     CLONE_NEWNS,
     CLONE_NEWPID,
@@ -57,6 +57,7 @@ from dspy_coder.sandbox.namespaces import (  # noqa: F401 - re-exported building
     expose_through,
     interpreter_paths,
     mount,
+    paths_under_private_tmp,
     private_tmp,
     unshare,
 )
@@ -71,12 +72,18 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 
-UID_BASE = 200_000  # run as uids UID_BASE .. UID_BASE + UID_SPAN, never used by real accounts
-UID_SPAN = 50_000
+# Runs use uids UID_BASE .. UID_BASE + UID_SPAN, never used by real accounts. A run's two uids
+# (code, tests) derive from its supervisor's pid, so concurrent runs never share a uid (nor
+# its process limit); long-lived isolated workers get theirs from the starting process's pid.
+PID_LIMIT = 1 << 22  # the kernel's largest pid_max
+UID_BASE = 200_000
+RUN_UIDS = 2  # per supervisor pid
+WORKER_UIDS = 16  # per starting process
+UID_SPAN = PID_LIMIT * (RUN_UIDS + WORKER_UIDS)
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 _libc = ctypes.CDLL(None, use_errno=True)  # prctl
-_uid_counter = random.randrange(UID_SPAN)
+_worker_counter = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +116,7 @@ class IsolationSupport:
     mount_namespace: bool
     user_namespace: bool  # unprivileged fallback: namespaces through a user namespace
     notes: dict[str, str] = field(default_factory=dict)
+    ipc_namespace: bool = False
 
     @property
     def uid_drop(self) -> bool:
@@ -133,12 +141,15 @@ def support() -> IsolationSupport:
     tool = shutil.which("unshare", path=SAFE_PATH)
     if tool is None:
         notes["pid_namespace"] = notes["net_namespace"] = "util-linux `unshare` not found"
-        notes["mount_namespace"] = notes["pid_namespace"]
+        notes["mount_namespace"] = notes["ipc_namespace"] = notes["pid_namespace"]
         return IsolationSupport(root, False, False, False, False, notes)
     prefix = [tool] if root else [tool, "--user", "--map-root-user"]
     pid_ok, pid_err = _probe([*prefix, "--pid", "--fork", "true"])
     net_ok, net_err = _probe([*prefix, "--net", "true"])
     mnt_ok, mnt_err = _probe([*prefix, "--mount", "true"])
+    ipc_ok, ipc_err = _probe([*prefix, "--ipc", "true"])
+    if not ipc_ok:
+        notes["ipc_namespace"] = ipc_err or "unshare --ipc failed"
     if not mnt_ok:
         notes["mount_namespace"] = mnt_err or "unshare --mount failed"
     if not pid_ok:
@@ -152,7 +163,7 @@ def support() -> IsolationSupport:
         notes["interpreter_hidden"] = "the interpreter is below a directory others cannot read"
         if not mnt_ok:
             notes["uid_drop"] = notes["interpreter_hidden"] + " and mount namespaces fail"
-    return IsolationSupport(root, pid_ok, net_ok, mnt_ok, userns, notes)
+    return IsolationSupport(root, pid_ok, net_ok, mnt_ok, userns, notes, ipc_ok)
 
 
 _logged: set[str] = set()
@@ -186,6 +197,7 @@ def isolation_report(limits: Limits | None = None) -> dict[str, str]:
         "output_cap": "active",
         "pid_namespace": "active" if sup.pid_namespace else "unavailable",
         "mount_namespace": "active" if sup.mount_namespace else "unavailable",
+        "ipc_namespace": "active" if sup.ipc_namespace else "unavailable",
         "subreaper": "active",
     }
     if limits.network:
@@ -216,11 +228,21 @@ def active_layers(limits: Limits) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
+def run_uids(supervisor_pid: int) -> tuple[int, int]:
+    """The (code, tests) uids of the run supervised by ``supervisor_pid``: unique among live
+    runs, so runs cannot signal each other, the host's processes, or share a process limit."""
+    base = UID_BASE + RUN_UIDS * (supervisor_pid % PID_LIMIT)
+    return base, base + 1
+
+
 def allocate_uid() -> int:
-    """An unused uid for one run, so runs cannot signal each other or the host's processes."""
-    global _uid_counter
-    _uid_counter = (_uid_counter + 1) % UID_SPAN
-    return UID_BASE + _uid_counter
+    """An unused uid for a long-lived isolated worker started by this process (a range of
+    WORKER_UIDS per process id, disjoint from the runs' uids)."""
+    global _worker_counter
+    _worker_counter = (_worker_counter + 1) % WORKER_UIDS
+    return UID_BASE + RUN_UIDS * PID_LIMIT + WORKER_UIDS * (os.getpid() % PID_LIMIT) + (
+        _worker_counter
+    )
 
 
 def scrubbed_env(temp_dir: str | os.PathLike[str], extra: dict[str, str] | None = None) -> dict:
@@ -290,7 +312,7 @@ def apply_rlimits(limits: Limits, baseline_bytes: int = 0, *, run_uid: int | Non
     if run_uid is not None and run_uid == os.getuid() and run_uid != 0:
         nproc += _nproc_in_use(run_uid)
     pairs = [
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_CPU, (cpu, cpu)),  # at the hard limit the kernel sends SIGKILL
         (resource.RLIMIT_AS, (baseline_bytes + limits.memory_mb * MIB,) * 2),
         (resource.RLIMIT_FSIZE, (limits.max_file_size_mb * MIB,) * 2),
         (resource.RLIMIT_NOFILE, (limits.max_open_files,) * 2),
@@ -310,6 +332,30 @@ def drop_privileges(uid: int) -> None:
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+
+
+def limit_shared_memory(max_bytes: int) -> None:
+    """In the run's own IPC namespace: cap System V shared memory at ``max_bytes`` in all, so
+    segments count against the run's memory allowance (they vanish with the namespace)."""
+    page = resource.getpagesize()
+    for name, value in (("shmmax", max_bytes), ("shmall", max(1, max_bytes // page))):
+        with contextlib.suppress(OSError), open(f"/proc/sys/kernel/{name}", "w") as fh:
+            fh.write(str(value))
+
+
+def prepare_seccomp() -> None:
+    """Probe filter support and import the binding now (the fork server does, once)."""
+    from dspy_coder.sandbox.seccomp_filter import filter_support
+
+    filter_support()
+
+
+def load_seccomp(network: bool) -> None:
+    """Install the seccomp filter (see ``seccomp_filter``) where this machine supports one."""
+    from dspy_coder.sandbox.seccomp_filter import filter_support, load_filter
+
+    if filter_support()[0]:
+        load_filter(network=network)
 
 
 def current_vm_bytes() -> int:

@@ -12,11 +12,12 @@ import ctypes
 import os
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
-MS_BIND, MS_MOVE = 4096, 8192
+MS_BIND, MS_MOVE, MS_RDONLY, MS_REMOUNT = 4096, 8192, 1, 32
 PRIVATE_TMP_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -40,14 +41,48 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str = 
         raise OSError(err, f"mount {target}: {os.strerror(err)}")
 
 
-def private_tmp(size_mb: int) -> None:
+def private_tmp(size_mb: int, keep: list[str] | tuple[str, ...] = ()) -> None:
     """In a fresh mount namespace: stop propagation and put an empty tmpfs on every
-    world-writable temp dir (/tmp, /var/tmp, /dev/shm, /run/lock), discarded with the namespace."""
+    world-writable temp dir (/tmp, /var/tmp, /dev/shm, /run/lock), discarded with the namespace.
+    Directories in ``keep`` (the interpreter's, e.g. a virtualenv under /tmp) stay visible
+    there, read-only."""
     mount("none", "/", None, MS_REC | MS_PRIVATE)
-    for target in PRIVATE_TMP_DIRS:
-        if os.path.isdir(target) and not os.path.islink(target):
-            mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
-                  f"size={size_mb}m,nr_inodes=8192,mode=1777")
+    held = []
+    for path in keep:  # hold each kept directory open: the tmpfs is about to cover its path
+        try:
+            held.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY)))
+        except OSError:
+            continue
+    try:
+        for target in PRIVATE_TMP_DIRS:
+            if os.path.isdir(target) and not os.path.islink(target):
+                mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+                      f"size={size_mb}m,nr_inodes=8192,mode=1777")
+        for path, fd in held:
+            _make_dirs_0755(path)
+            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        for _, fd in held:
+            os.close(fd)
+
+
+def _make_dirs_0755(path: str) -> None:
+    """Create ``path`` and its missing parents, readable by every uid (on the fresh tmpfs)."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for directory in reversed(missing):
+        os.mkdir(directory, 0o755)
+        os.chmod(directory, 0o755)
+
+
+def paths_under_private_tmp(paths: list[str]) -> list[str]:
+    """The outermost of ``paths`` that lie under a temp dir the run replaces with a tmpfs."""
+    inside = [p for p in sorted(set(paths))
+              if any(p.startswith(t.rstrip("/") + "/") for t in PRIVATE_TMP_DIRS)]
+    return [p for p in inside if not any(p.startswith(q + "/") for q in inside if q != p)]
 
 
 def interpreter_paths() -> list[str]:

@@ -59,6 +59,13 @@ class Plan:
     error: str = ""  # a syntax error in code or tests: nothing runs
 
 
+def register_source(filename: str, source: str) -> None:
+    """Make ``source`` the text tracebacks show for ``filename`` (it exists on no disk)."""
+    import linecache
+
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+
 def _short(text: str, limit: int = MAX_SOURCE) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -216,26 +223,57 @@ def _syntax_message(exc: SyntaxError, filename: str) -> str:
     return f"SyntaxError in {where}: {exc.msg}{text}"
 
 
-def build_plan(code: str, tests: str | None = None, entry_point: str | None = None) -> Plan:
-    """Parse and compile ``code`` and ``tests``; syntax problems end up in ``Plan.error``."""
-    plan = Plan(kind="none", code_src=code, tests_src=tests or "", entry_point=entry_point)
+def compile_code(code: str, entry_point: str | None = None) -> Plan:
+    """A plan with the compiled ``code`` and no tests yet; problems end up in ``Plan.error``."""
+    plan = Plan(kind="none", code_src=code, entry_point=entry_point)
     try:
         plan.code_obj = compile(code, CODE_FILE, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        plan.error = (
-            _syntax_message(exc, CODE_FILE) if isinstance(exc, SyntaxError) else str(exc)
-        )
-        return plan
-    if not tests or not tests.strip():
+    except SyntaxError as exc:
+        plan.error = _syntax_message(exc, CODE_FILE)
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        plan.error = _too_complex(exc, CODE_FILE)
+    return plan
+
+
+def add_tests(plan: Plan, tests: str | None) -> Plan:
+    """Parse ``tests``, rewrite their asserts and compile them into ``plan`` (in place);
+    problems end up in ``Plan.error``. Any input gives a plan, never an exception."""
+    plan.tests_src = tests or ""
+    if plan.error or not tests or not tests.strip():
         return plan
     try:
         tree = ast.parse(tests, TESTS_FILE)
-    except (SyntaxError, ValueError) as exc:
-        plan.error = (
-            _syntax_message(exc, TESTS_FILE) if isinstance(exc, SyntaxError) else str(exc)
-        )
+    except SyntaxError as exc:
+        plan.error = _syntax_message(exc, TESTS_FILE)
         return plan
-    tree = _AssertRewriter(tests, plan.asserts).visit(tree)
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        plan.error = _too_complex(exc, TESTS_FILE)
+        return plan
+    try:
+        return _plan_tests(plan, tests, tree, rewrite_asserts=True)
+    except (RecursionError, MemoryError, OverflowError, ValueError):
+        pass  # too deep to rewrite: run the asserts as written (failures show less detail)
+    plan.asserts, plan.test_names, plan.error, plan.kind = [], [], "", "none"
+    try:
+        return _plan_tests(plan, tests, ast.parse(tests, TESTS_FILE), rewrite_asserts=False)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        plan.error = _too_complex(exc, TESTS_FILE)
+        return plan
+
+
+def build_plan(code: str, tests: str | None = None, entry_point: str | None = None) -> Plan:
+    """Parse and compile ``code`` and ``tests``; problems end up in ``Plan.error``."""
+    return add_tests(compile_code(code, entry_point), tests)
+
+
+def _too_complex(exc: BaseException, filename: str) -> str:
+    return (f"{filename} could not be compiled ({type(exc).__name__}: {exc}); it is too "
+            "deeply nested or too large for the Python compiler. Simplify it.")
+
+
+def _plan_tests(plan: Plan, tests: str, tree: ast.Module, rewrite_asserts: bool) -> Plan:
+    if rewrite_asserts:
+        tree = _AssertRewriter(tests, plan.asserts).visit(tree)
     check = next(
         (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "check"), None
     )
@@ -244,7 +282,7 @@ def build_plan(code: str, tests: str | None = None, entry_point: str | None = No
         for n in tree.body
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test")
     ]
-    if check is not None and entry_point:
+    if check is not None and plan.entry_point:
         plan.kind = "check"
         plan.test_names = _split_check(tree, tests, check)
         if not plan.test_names:

@@ -82,18 +82,23 @@ def spawn_isolated(
     Raises SandboxError if the process cannot be started.
     """
     sup = iso.support()
-    layers = [x for x in iso.active_layers(limits) if x not in ("stdin_closed", "output_cap")]
+    # a worker runs its own loop (no per-run harness): no stdin/output cap, and no seccomp
+    # filter, which cannot sit in front of the `unshare` tool that starts it
+    layers = [x for x in iso.active_layers(limits)
+              if x not in ("stdin_closed", "output_cap", "seccomp")]
     uid = iso.allocate_uid() if (sup.uid_drop and limits.drop_privileges) else None
     temp_dir = iso.make_temp_dir(uid)
     prefix: list[str] = []
     tool = shutil.which("unshare", path=iso.SAFE_PATH)
     want_net = not limits.network and sup.net_namespace
-    if tool and (sup.pid_namespace or want_net):
+    if tool and (sup.pid_namespace or want_net or sup.ipc_namespace):
         prefix = [tool] if sup.root else [tool, "--user", "--map-root-user"]
         if sup.pid_namespace:
             prefix += ["--pid", "--fork", "--kill-child=SIGKILL"]
         if want_net:
             prefix.append("--net")
+        if sup.ipc_namespace:
+            prefix.append("--ipc")
         prefix.append("--")
     if uid is not None:
         setpriv = shutil.which("setpriv", path=iso.SAFE_PATH)
