@@ -165,7 +165,7 @@ def supervise(
         for fd in fds.values():
             with contextlib.suppress(OSError):
                 os.close(fd)
-        for pid in (init, tester):
+        for pid in (tester, init):  # the test process first (see watch)
             if pid:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

@@ -140,7 +140,9 @@ def watch(init: int, tester: int, fds: dict[str, int], limits: Any, started: flo
                 streams.read(fd)
     for pidfd in pidfds:
         os.close(pidfd)
-    for pid in alive:
+    # the test process first: it lives in init's PID namespace, and init's exit waits until
+    # every process there is reaped, so waiting on init before reaping it would deadlock
+    for pid in sorted(alive, key=lambda p: p != tester):
         _kill(pid)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
