@@ -345,9 +345,11 @@ def limit_shared_memory(max_bytes: int) -> None:
 
 def prepare_seccomp() -> None:
     """Probe filter support and import the binding now (the fork server does, once)."""
-    from dspy_coder.sandbox.seccomp_filter import filter_support
+    from dspy_coder.sandbox.seccomp_filter import filter_support, prepared_filter
 
-    filter_support()
+    if filter_support()[0]:
+        prepared_filter(network=False)
+        prepared_filter(network=True)
 
 
 def load_seccomp(network: bool) -> None:

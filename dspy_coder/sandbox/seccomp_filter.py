@@ -177,6 +177,19 @@ def _build(sc: Any, network: bool) -> Any:
     return flt
 
 
+@functools.cache
+def prepared_filter(network: bool) -> Any:
+    """The profile built (not loaded) once per process: the fork server builds both, so a
+    forked child only loads it. Raises SeccompError when it cannot be built."""
+    sc, why = _pyseccomp()
+    if sc is None:
+        raise SeccompError(f"cannot load the sandbox seccomp filter: {why}")
+    try:
+        return _build(sc, network)
+    except OSError as exc:
+        raise SeccompError(f"libseccomp cannot build the sandbox seccomp filter: {exc}") from exc
+
+
 def load_filter(network: bool) -> None:
     """Install the profile on the calling process and all its future children (irreversible).
 
@@ -192,13 +205,7 @@ def load_filter(network: bool) -> None:
         >>> if os.fork() == 0:                                # doctest: +SKIP
         ...     load_filter(network=False)
     """
-    sc, why = _pyseccomp()
-    if sc is None:
-        raise SeccompError(f"cannot load the sandbox seccomp filter: {why}")
-    try:
-        flt = _build(sc, network)
-    except OSError as exc:
-        raise SeccompError(f"libseccomp cannot build the sandbox seccomp filter: {exc}") from exc
+    flt = prepared_filter(network)
     try:
         flt.load()
     except OSError as exc:
