@@ -185,7 +185,11 @@ def test_benign_subclasses_compare_as_their_base():
 
 
 def test_modules_the_code_imported_are_the_real_ones_here():
-    code = "import math\n\ndef poly(xs, x):\n    return sum(c * math.pow(x, i) for i, c in enumerate(xs))\n"
+    code = (
+        "import math\n\n"
+        "def poly(xs, x):\n"
+        "    return sum(c * math.pow(x, i) for i, c in enumerate(xs))\n"
+    )
     _passes(code, '''
 def test_uses_the_codes_math():
     assert math.fabs(poly([1, 1], -1)) < 1e-9
