@@ -152,8 +152,18 @@ def tracking_run(
         raise
     finally:
         _flush_traces(mlflow)
-        mlflow.end_run(status=status)
-        _state.run = previous
+        try:
+            mlflow.end_run(status=status)
+        except Exception as exc:  # e.g. sqlite locked by a write the interrupt cut short
+            if status == "FINISHED":
+                raise
+            logger.warning(
+                "Could not mark MLflow run %s %s (%s: %s); it stays RUNNING until the next "
+                "bench session on the same folder marks it KILLED.",
+                handle.run_id, status, type(exc).__name__, exc,
+            )
+        finally:
+            _state.run = previous
 
 
 def _flush_traces(mlflow: Any) -> None:

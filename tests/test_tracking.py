@@ -151,3 +151,22 @@ def test_runs_left_running_by_a_dead_process_are_marked_killed(tmp_path: Path, s
     assert stale.info.end_time is not None
     # a store without the experiment has nothing to close
     assert tracking.close_stale_runs(store, "no-such-exp", lambda tags: True) == []
+
+
+def test_an_interrupt_survives_a_store_that_cannot_end_the_run(store: str, monkeypatch):
+    import mlflow
+
+    def locked(*args, **kwargs):
+        raise RuntimeError("(sqlite3.OperationalError) database is locked")
+
+    with pytest.raises(KeyboardInterrupt):
+        with tracking.tracking_run("interrupted", tracking_uri=store):
+            monkeypatch.setattr(mlflow, "end_run", locked)
+            raise KeyboardInterrupt
+    monkeypatch.undo()
+    mlflow.end_run()  # the run that could not be ended
+    with pytest.raises(RuntimeError, match="database is locked"):  # a clean end still reports
+        with tracking.tracking_run("finished", tracking_uri=store):
+            monkeypatch.setattr(mlflow, "end_run", locked)
+    monkeypatch.undo()
+    mlflow.end_run()
