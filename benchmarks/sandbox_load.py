@@ -420,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
     commit = (git("rev-parse", "--short", "HEAD") or "unknown") + dirty
     facts: dict[str, Any] = {
         "cores": os.cpu_count(), "python": platform.python_version(), "commit": commit,
-        "package": str(Path(dspy_coder.__file__).parent), "seed": args.seed,
+        "package": os.path.relpath(Path(dspy_coder.__file__).parent,
+                                   Path(__file__).resolve().parents[1]), "seed": args.seed,
         "load_start": os.getloadavg(), "isolation": isolation_report(Limits()),
     }
     passes = [one_pass(plan_runs(args.runs, args.seed), args.workers, args.settle,
