@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dspy
 
-from dspy_coder.code_extraction import assemble_solution
+from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.signatures.function_writer import FunctionWriter
 
 

@@ -38,7 +38,7 @@ from dspy.primitives.code_interpreter import (
     CodeInterpreterError,
 )
 
-from dspy_coder.code_extraction import assemble_solution
+from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.failure_hints import with_hints
 from dspy_coder.feedback import mask_addresses
 from dspy_coder.signatures.function_writer import FunctionWriter

@@ -34,9 +34,9 @@ from collections.abc import Callable, Collection
 
 import dspy
 
-from dspy_coder.code_extraction import assemble_solution, has_empty_body
+from dspy_coder.code.extraction import assemble_solution, has_empty_body
+from dspy_coder.code.identity import program_identity
 from dspy_coder.generation import GenerateCode
-from dspy_coder.program_identity import program_identity
 from dspy_coder.redrawing import redraw_while
 from dspy_coder.types import DocExample
 

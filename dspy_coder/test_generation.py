@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dspy
 
+from dspy_coder.code.generated_tests import parse_generated_tests, parse_make_input
 from dspy_coder.salvaging_adapter import salvaging_adapter
 from dspy_coder.signatures.tests import TestGenerator
-from dspy_coder.test_parsing import parse_generated_tests, parse_make_input
 from dspy_coder.types import TestCase
 
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from dspy_coder.datasets import load_problems
-from dspy_coder.examples import doc_example_tests, extract_doc_examples
+from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
 
 logger = logging.getLogger(__name__)
 

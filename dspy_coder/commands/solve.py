@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, settings) -> int:
 
 
 def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_id: str | None):
-    from dspy_coder.tasks import build_task
+    from dspy_coder.task.build import build_task
     from dspy_coder.types import DevelopmentReport
 
     code = str(getattr(prediction, "code", "") or "")

@@ -16,7 +16,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from dspy_coder.example_values import is_literal, literal_prefix, parse_expression
+from dspy_coder.task.example_values import is_literal, literal_prefix, parse_expression
 
 SAFE_BUILTINS = frozenset(
     "abs all any bool dict float frozenset int len list max min reversed round set sorted "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dspy_coder.example_calls import (
+from dspy_coder.task.example_calls import (
     Signature,
     closed_expression,
     closing_bracket,
@@ -24,7 +24,7 @@ from dspy_coder.example_calls import (
     named_inputs,
     render_call,
 )
-from dspy_coder.example_values import clean_value, is_literal, parse_expression, strip_comment
+from dspy_coder.task.example_values import clean_value, is_literal, parse_expression, strip_comment
 from dspy_coder.types import DocExample
 
 _ARROW = re.compile(

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from dspy_coder.code_extraction import extract_code
-from dspy_coder.parametrize_expansion import expand_parametrized
+from dspy_coder.code.extraction import extract_code
+from dspy_coder.code.parametrize import expand_parametrized
 from dspy_coder.types import TestCase
 
 

@@ -1,6 +1,6 @@
 """Docstring examples -> ground-truth tests.
 
-Recognised forms (their parsers are in ``dspy_coder.example_forms``):
+Recognised forms (their parsers are in ``dspy_coder.task.example_forms``):
 
 * doctest: ``>>> add(2, 3)`` then ``5``; any closed expression such as
   ``>>> round(div(1, 3), 2)`` then ``0.33``; ``>>> add(2, 3) == 5`` with no output line;
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 
-from dspy_coder.example_forms import (
+from dspy_coder.task.example_forms import (
     Signature,
     block_examples,
     doctest_examples,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from dspy_coder.errors import UsageError
-from dspy_coder.examples import extract_doc_examples
+from dspy_coder.task.doc_examples import extract_doc_examples
 from dspy_coder.types import Task
 
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
