@@ -27,27 +27,27 @@ from dspy.primitives.code_interpreter import CodeInterpreter
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.code.identity import program_identity
 from dspy_coder.errors import LMUnavailableError, UsageError
-from dspy_coder.evaluation import CandidateEvaluator, Executor, Profiler, RunState
-from dspy_coder.feedback import format_history, format_metrics
 from dspy_coder.generation import GenerateCode
-from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
-from dspy_coder.refinement import DistinctRefinement, RefineStep, RewriteStep
-from dspy_coder.reporting import build_report
-from dspy_coder.resampling import DraftStep, candidate_rejection
-from dspy_coder.salvaging_adapter import salvaging_adapter
-from dspy_coder.scoring import ScoreWeights
-from dspy_coder.signatures import CodePlanner, ComplexityAssessor
-from dspy_coder.task.build import build_task, task_text
-from dspy_coder.task.doc_examples import doc_example_tests
-from dspy_coder.test_generation import GenerateTests
-from dspy_coder.types import PerformanceTargets, Plan, Task
-from dspy_coder.usage import cost_from
-from dspy_coder.vetting import (
+from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler, RunState
+from dspy_coder.judge.feedback import format_history, format_metrics
+from dspy_coder.judge.reporting import build_report
+from dspy_coder.judge.scoring import ScoreWeights
+from dspy_coder.judge.usage import cost_from
+from dspy_coder.judge.vetting import (
     AGREEING_CANDIDATES,
     counted_tests,
     rejected_without_agreement,
     screen_generated,
 )
+from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
+from dspy_coder.refinement import DistinctRefinement, RefineStep, RewriteStep
+from dspy_coder.resampling import DraftStep, candidate_rejection
+from dspy_coder.salvaging_adapter import salvaging_adapter
+from dspy_coder.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.task.build import build_task, task_text
+from dspy_coder.task.doc_examples import doc_example_tests
+from dspy_coder.test_generation import GenerateTests
+from dspy_coder.types import PerformanceTargets, Plan, Task
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ class Coder(dspy.Module):
         if interpreter_factory is None:
             from dspy_coder.sandbox.interpreter import SandboxInterpreter as interpreter_factory
         if profiler is None:
-            from dspy_coder.measurement import complexity_profiler
+            from dspy_coder.judge.measurement import complexity_profiler
 
             profiler = complexity_profiler()
         limits = _make_limits(timeout_s, memory_mb)

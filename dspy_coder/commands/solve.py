@@ -175,7 +175,7 @@ def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_i
 
 def _finish(args: argparse.Namespace, report, problem, stops: Stops) -> int:
     """Write and log the result; grade it with a HumanEval problem's hidden tests."""
-    from dspy_coder.reporting import render_report
+    from dspy_coder.judge.reporting import render_report
 
     _write_outputs(args.out, report)
     logger.info("Result:\n%s", render_report(report))

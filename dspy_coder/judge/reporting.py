@@ -6,10 +6,10 @@ Example:
 
 from __future__ import annotations
 
-from dspy_coder.evaluation import RunState
-from dspy_coder.feedback import ALL_PASSED
+from dspy_coder.judge.evaluation import RunState
+from dspy_coder.judge.feedback import ALL_PASSED
+from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
-from dspy_coder.vetting import mark_vetted
 
 
 def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentReport:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from dspy_coder.failure_hints import with_hints
+from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.types import Attempt, ExecutionResult
 
 MAX_FEEDBACK_CHARS = 2000
@@ -44,7 +44,7 @@ def mask_addresses(text: str) -> str:
 def essence(message: str) -> str:
     """An assertion's own message when it has one (``message: f(1) returned 3, expected 2``),
     without the assert source and locals around it; otherwise the whole text. Wrong values
-    get a plain-words hint (``dspy_coder.failure_hints``); object addresses are masked, so the
+    get a plain-words hint (``dspy_coder.judge.failure_hints``); object addresses are masked, so the
     same failure reads the same in every run."""
     message = mask_addresses(message)
     for line in message.splitlines():

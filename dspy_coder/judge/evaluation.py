@@ -14,8 +14,10 @@ from typing import Protocol
 
 from dspy.utils.usage_tracker import UsageTracker
 
-from dspy_coder.feedback import ALL_PASSED, format_failures
-from dspy_coder.scoring import ScoreWeights, score_execution
+from dspy_coder.judge.feedback import ALL_PASSED, format_failures
+from dspy_coder.judge.scoring import ScoreWeights, score_execution
+from dspy_coder.judge.usage import usage_by_lm, usage_delta
+from dspy_coder.judge.vetting import counted_tests
 from dspy_coder.types import (
     Attempt,
     ExecutionResult,
@@ -25,8 +27,6 @@ from dspy_coder.types import (
     Task,
     TestCase,
 )
-from dspy_coder.usage import usage_by_lm, usage_delta
-from dspy_coder.vetting import counted_tests
 
 logger = logging.getLogger(__name__)
 

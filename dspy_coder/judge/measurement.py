@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from dspy_coder.evaluation import Profiler
+from dspy_coder.judge.evaluation import Profiler
 from dspy_coder.types import PerformanceMetrics
 
 logger = logging.getLogger(__name__)
