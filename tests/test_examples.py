@@ -187,7 +187,7 @@ def humaneval():
 
 
 def _agrees(got: object, want: object) -> bool:
-    """The comparison of generation.py's example check: equal, or a float within 1e-6."""
+    """The comparison of pipeline/generation.py's example check: equal, or a float within 1e-6."""
     close = isinstance(got, float) and isinstance(want, (int, float)) and abs(got - want) <= 1e-6
     return got == want or close
 

@@ -119,7 +119,7 @@ def _build_program(args: argparse.Namespace):
         if kind != "coder":
             refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
         return load_program(args.program, **options)
-    from dspy_coder.program import Coder
+    from dspy_coder.pipeline.coder import Coder
 
     return Coder(**options)
 

@@ -41,8 +41,8 @@ from dspy.primitives.code_interpreter import (
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.judge.feedback import mask_addresses
-from dspy_coder.signatures.function_writer import FunctionWriter
-from dspy_coder.signatures.generator import CodeGenerator
+from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
+from dspy_coder.pipeline.signatures.generator import CodeGenerator
 from dspy_coder.types import DocExample
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The Coder pipeline's enumerated settings and defaults, in one DSPy-free module.
 
-``program.Coder`` validates its arguments against these, and the command-line flags
+``coder.Coder`` validates its arguments against these, and the command-line flags
 (``commands/pipeline_options.py``) offer them as choices without importing DSPy.
 
 Example:

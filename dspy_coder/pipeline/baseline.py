@@ -13,7 +13,7 @@ from __future__ import annotations
 import dspy
 
 from dspy_coder.code.extraction import assemble_solution
-from dspy_coder.signatures.function_writer import FunctionWriter
+from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
 
 
 class SingleShot(dspy.Module):

@@ -20,9 +20,9 @@ from collections.abc import Callable
 
 import dspy
 
-from dspy_coder.redrawing import redraw_while
-from dspy_coder.signatures.refiner import CodeRefiner
-from dspy_coder.signatures.rewriter import CodeRewriter
+from dspy_coder.pipeline.redrawing import redraw_while
+from dspy_coder.pipeline.signatures.refiner import CodeRefiner
+from dspy_coder.pipeline.signatures.rewriter import CodeRewriter
 
 
 class RefineStep(dspy.Module):

@@ -36,8 +36,8 @@ import dspy
 
 from dspy_coder.code.extraction import assemble_solution, has_empty_body
 from dspy_coder.code.identity import program_identity
-from dspy_coder.generation import GenerateCode
-from dspy_coder.redrawing import redraw_while
+from dspy_coder.pipeline.generation import GenerateCode
+from dspy_coder.pipeline.redrawing import redraw_while
 from dspy_coder.types import DocExample
 
 STUB = "only repeated the signature and docstring"

@@ -27,7 +27,6 @@ from dspy.primitives.code_interpreter import CodeInterpreter
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.code.identity import program_identity
 from dspy_coder.errors import LMUnavailableError, UsageError
-from dspy_coder.generation import GenerateCode
 from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler, RunState
 from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.reporting import build_report
@@ -39,14 +38,15 @@ from dspy_coder.judge.vetting import (
     rejected_without_agreement,
     screen_generated,
 )
-from dspy_coder.pipeline_choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
-from dspy_coder.refinement import DistinctRefinement, RefineStep, RewriteStep
-from dspy_coder.resampling import DraftStep, candidate_rejection
-from dspy_coder.salvaging_adapter import salvaging_adapter
-from dspy_coder.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.pipeline.choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
+from dspy_coder.pipeline.generation import GenerateCode
+from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
+from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
+from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
+from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
-from dspy_coder.test_generation import GenerateTests
 from dspy_coder.types import PerformanceTargets, Plan, Task
 
 logger = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dspy
 
 from dspy_coder.code.generated_tests import parse_generated_tests, parse_make_input
-from dspy_coder.salvaging_adapter import salvaging_adapter
-from dspy_coder.signatures.tests import TestGenerator
+from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
+from dspy_coder.pipeline.signatures.tests import TestGenerator
 from dspy_coder.types import TestCase
 
 
