@@ -50,7 +50,6 @@ def test_pass_rate(result: ExecutionResult, counted: set[str]) -> float:
     return 0.0 if result.status in BROKEN_STATUSES else 1.0
 
 
-test_pass_rate.__test__ = False  # type: ignore[attr-defined]
 
 
 def complexity_rank(label: str | None) -> int | None:

@@ -21,7 +21,7 @@ ROUTINGS: tuple[str, ...] = get_args(Routing)
 REFINE_STRATEGIES: tuple[str, ...] = get_args(RefineStrategy)
 
 # ``Coder.__init__`` defaults, stated here (not imported) so building the parser does not
-# import DSPy; tests/test_pipeline_options.py checks they match the signature.
+# import DSPy; tests/commands/test_pipeline_options.py checks they match the signature.
 PIPELINE_DEFAULTS: dict[str, Any] = {
     "max_iterations": 4,
     "threshold": 0.95,
