@@ -20,7 +20,7 @@ import json
 import logging
 from pathlib import Path
 
-from dspy_coder.program_identity import program_identity
+from dspy_coder.code.identity import program_identity
 
 logger = logging.getLogger("rows_touched_by_repeat_redraws")
 

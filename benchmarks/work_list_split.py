@@ -27,9 +27,9 @@ from dspy_coder.bench.paired import PairedDifference, paired_difference
 from dspy_coder.bench.store import ResultRecord, read_records
 from dspy_coder.datasets import Problem, load_problems
 from dspy_coder.errors import UsageError
-from dspy_coder.examples import extract_doc_examples
-from dspy_coder.generation import example_check_program
+from dspy_coder.pipeline.generation import example_check_program
 from dspy_coder.sandbox.interpreter import SandboxInterpreter
+from dspy_coder.task.doc_examples import extract_doc_examples
 
 logger = logging.getLogger("work_list_split")
 

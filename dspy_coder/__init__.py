@@ -29,7 +29,7 @@ __all__ = [
 
 def __getattr__(name: str):  # lazy: keep `import dspy_coder` light
     if name == "Coder":
-        from dspy_coder.program import Coder
+        from dspy_coder.pipeline.coder import Coder
 
         return Coder
     if name == "make_lm":

@@ -26,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from dspy_coder.errors import SetupError, UsageError
-from dspy_coder.examples import extract_doc_examples
+from dspy_coder.task.doc_examples import extract_doc_examples
 from dspy_coder.types import Task
 
 logger = logging.getLogger(__name__)

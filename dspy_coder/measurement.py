@@ -1,32 +1,7 @@
-"""Adapter from the sandbox profiler to the pipeline's ``Profiler`` callable.
+"""Moved to dspy_coder.judge.measurement; this alias stays for one release."""
 
-Example:
-    >>> profiler = complexity_profiler(budget_s=3.0)                      # doctest: +SKIP
-    >>> make_input = "def make_input(n):\\n    return (list(range(n)),)"
-    >>> profiler(code, "solve", make_input)                               # doctest: +SKIP
-    PerformanceMetrics(time_complexity='O(n)', ...)
-"""
+import sys
 
-from __future__ import annotations
+from dspy_coder.judge import measurement as _moved
 
-import logging
-
-from dspy_coder.evaluation import Profiler
-from dspy_coder.types import PerformanceMetrics
-
-logger = logging.getLogger(__name__)
-
-
-def complexity_profiler(budget_s: float = 3.0) -> Profiler:
-    """A profiler that fits the time complexity of ``entry_point`` over ``make_input(n)``."""
-
-    def measure(code: str, entry_point: str, make_input: str) -> PerformanceMetrics | None:
-        from dspy_coder.sandbox.profiling import profile
-
-        result = profile(code, entry_point, make_input, budget_s=budget_s)
-        if result.complexity is None:
-            logger.info("No complexity estimate (%s): %s", result.status, result.error[:200])
-            return None
-        return result.to_metrics()
-
-    return measure
+sys.modules[__name__] = _moved

@@ -1,39 +1,7 @@
-"""When two candidates are the same program: equal code once comments, docstrings and layout
-are set aside.
+"""Moved to dspy_coder.code.identity; this alias stays for one release."""
 
-A small model asked to repair its code often returns it unchanged (3 of 7 refinements in the
-1.5B model's full HumanEval run so far), and a sample at temperature 1.0 often repeats the
-greedy draft (9 of 51). Running such a repeat again teaches nothing: its outcome is known.
+import sys
 
-Example:
-    >>> a = "def f(x):\\n    '''Double.'''\\n    return x * 2  # twice\\n"
-    >>> program_identity(a) == program_identity("def f(x):\\n    return x*2\\n")
-    True
-"""
+from dspy_coder.code import identity as _moved
 
-from __future__ import annotations
-
-import ast
-
-_DEFINITIONS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _drop_docstring(node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-                    ) -> None:
-    first = node.body[0] if node.body else None
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
-        node.body = node.body[1:] or [ast.Pass()]
-
-
-def program_identity(code: str) -> str:
-    """A canonical text of ``code``: equal for programs that differ only in comments,
-    docstrings and layout. Code that does not parse is compared by its words."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return " ".join(code.split())
-    for node in ast.walk(tree):
-        if isinstance(node, _DEFINITIONS):
-            _drop_docstring(node)
-    return ast.unparse(tree)
+sys.modules[__name__] = _moved

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.errors import SetupError, UsageError
-from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS
+from dspy_coder.pipeline.choices import PIPELINE_DEFAULTS
 
 logger = logging.getLogger(__name__)
 
@@ -154,16 +154,16 @@ def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
 
 def _instantiate(kind: str, options: dict[str, Any]):
     if kind in ("baseline", "cot"):
-        from dspy_coder.baseline import SingleShot
+        from dspy_coder.pipeline.baseline import SingleShot
 
         return SingleShot(chain_of_thought=kind == "cot")
     if kind == "coder":
         try:
-            from dspy_coder.program import Coder
+            from dspy_coder.pipeline.coder import Coder
         except ImportError as exc:
             raise SetupError(
-                f"The 'coder' variant needs dspy_coder.program.Coder, which failed to import "
-                f"({exc}). Reinstall: pip install -e ."
+                "The 'coder' variant needs dspy_coder.pipeline.coder.Coder, which failed to "
+                f"import ({exc}). Reinstall: pip install -e ."
             ) from exc
         return Coder(**{**LABEL_REFERENCE, **options})
     raise UsageError(f"Unknown program kind {kind!r}; use one of: {', '.join(KINDS)}.")

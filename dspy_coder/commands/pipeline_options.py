@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dspy_coder.errors import UsageError
-from dspy_coder.pipeline_choices import PIPELINE_DEFAULTS, REFINE_STRATEGIES, ROUTINGS
+from dspy_coder.pipeline.choices import PIPELINE_DEFAULTS, REFINE_STRATEGIES, ROUTINGS
 
 # valued flags: (argparse dest == Coder keyword, command-line flag)
 _VALUED = (

@@ -119,7 +119,7 @@ def _build_program(args: argparse.Namespace):
         if kind != "coder":
             refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
         return load_program(args.program, **options)
-    from dspy_coder.program import Coder
+    from dspy_coder.pipeline.coder import Coder
 
     return Coder(**options)
 
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace, settings) -> int:
 
 
 def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_id: str | None):
-    from dspy_coder.tasks import build_task
+    from dspy_coder.task.build import build_task
     from dspy_coder.types import DevelopmentReport
 
     code = str(getattr(prediction, "code", "") or "")
@@ -175,7 +175,7 @@ def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_i
 
 def _finish(args: argparse.Namespace, report, problem, stops: Stops) -> int:
     """Write and log the result; grade it with a HumanEval problem's hidden tests."""
-    from dspy_coder.reporting import render_report
+    from dspy_coder.judge.reporting import render_report
 
     _write_outputs(args.out, report)
     logger.info("Result:\n%s", render_report(report))

@@ -20,17 +20,17 @@ def make_program(kind: str, options: dict[str, Any] | None = None) -> dspy.Modul
     """A fresh, uncompiled program of ``kind`` with constructor ``options``."""
     options = dict(options or {})
     if kind == "baseline" or kind == "cot":
-        from dspy_coder.baseline import SingleShot
+        from dspy_coder.pipeline.baseline import SingleShot
 
         if options:
             raise UsageError(f"The {kind} program takes no options (got {sorted(options)}).")
         return SingleShot(chain_of_thought=kind == "cot")
     if kind == "coder":
         try:
-            from dspy_coder.program import Coder
+            from dspy_coder.pipeline.coder import Coder
         except ImportError as exc:
             raise SetupError(
-                "The coder pipeline (dspy_coder.program) is not available in this install; "
+                "The coder pipeline (dspy_coder.pipeline.coder) is not available in this install; "
                 "reinstall with: pip install -e ."
             ) from exc
         try:

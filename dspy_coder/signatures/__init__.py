@@ -1,19 +1,23 @@
-"""DSPy signatures, one role per file. Each docstring is the instruction the LM sees."""
+"""Moved to dspy_coder.pipeline.signatures; this alias stays for one release.
 
-from dspy_coder.signatures.assessor import ComplexityAssessor
-from dspy_coder.signatures.function_writer import FunctionWriter
-from dspy_coder.signatures.generator import CodeGenerator
-from dspy_coder.signatures.planner import CodePlanner
-from dspy_coder.signatures.refiner import CodeRefiner
-from dspy_coder.signatures.rewriter import CodeRewriter
-from dspy_coder.signatures.tests import TestGenerator
+The old submodule names (``dspy_coder.signatures.tests`` ...) are registered here too: with
+the package aliased, Python would otherwise find them in the new folder and load each file a
+second time, as a module of its own with classes of its own.
+"""
 
-__all__ = [
-    "CodeGenerator",
-    "CodePlanner",
-    "CodeRefiner",
-    "CodeRewriter",
-    "ComplexityAssessor",
-    "FunctionWriter",
-    "TestGenerator",
-]
+import sys
+
+from dspy_coder.pipeline import signatures as _moved
+from dspy_coder.pipeline.signatures import (
+    assessor,
+    function_writer,
+    generator,
+    planner,
+    refiner,
+    rewriter,
+    tests,
+)
+
+for _module in (assessor, function_writer, generator, planner, refiner, rewriter, tests):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
+sys.modules[__name__] = _moved

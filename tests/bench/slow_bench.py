@@ -16,8 +16,8 @@ import dspy
 from dspy.utils import DummyLM
 
 from dspy_coder import cli
-from dspy_coder.baseline import SingleShot
 from dspy_coder.bench import runner
+from dspy_coder.pipeline.baseline import SingleShot
 from tests.bench.helpers import RIGHT, exec_grader
 
 HANG_ON = "square"

@@ -204,7 +204,7 @@ def test_bench_calls_the_lm_without_dspy_cache_unless_asked(
 
 def test_bench_of_a_compiled_program_logs_to_mlflow(tmp_path: Path, dataset: Path, dummy_lm):
     """Compiled programs are labelled ``kind@dir`` ('@' is not allowed in MLflow names)."""
-    from dspy_coder.baseline import SingleShot
+    from dspy_coder.pipeline.baseline import SingleShot
 
     compiled = tmp_path / "mipro-baseline"
     compiled.mkdir()

@@ -8,7 +8,6 @@ from pathlib import Path
 import dspy
 import pytest
 
-from dspy_coder.baseline import SingleShot
 from dspy_coder.bench.variants import (
     VariantSpec,
     load_program_variant,
@@ -16,6 +15,7 @@ from dspy_coder.bench.variants import (
     resolve_variant,
 )
 from dspy_coder.errors import UsageError
+from dspy_coder.pipeline.baseline import SingleShot
 
 
 def test_labels_name_the_ablations():

@@ -131,7 +131,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_flag():
-    from dspy_coder.program import Coder
+    from dspy_coder.pipeline.coder import Coder
 
     defaults = optimize.coder_options(parse([]))
     config = Coder(executor=lambda *a, **k: None, profiler=lambda *a: None).config

@@ -10,7 +10,7 @@ from dspy_coder.optimizers.budgets import budget_for
 from dspy_coder.optimizers.data import build_split
 from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
 from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer
-from dspy_coder.program import Coder
+from dspy_coder.pipeline.coder import Coder
 
 
 class Pipeline(dspy.Module):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dspy_coder.generation import GenerateCode
+from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.sandbox.interpreter import SandboxInterpreter
 from dspy_coder.types import DocExample
 

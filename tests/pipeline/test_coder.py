@@ -7,7 +7,7 @@ import pytest
 
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import LMUnavailableError, UsageError
-from dspy_coder.program import Coder
+from dspy_coder.pipeline.coder import Coder
 from tests.fakes.executors import FakeExecutor, FakeInterpreter, no_profiler
 from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
 
@@ -316,7 +316,7 @@ def test_hidden_tests_never_reach_the_lm(routing: str, drafts: int):
 
 
 def test_each_step_has_a_bounded_output_budget():
-    from dspy_coder.program import STEP_MAX_TOKENS
+    from dspy_coder.pipeline.coder import STEP_MAX_TOKENS
 
     executor = FakeExecutor(passes_if_plus)
     lm = scripted_lm({
@@ -437,7 +437,7 @@ def test_an_attempt_with_code_beats_an_empty_one_at_the_same_score():
 def test_first_draft_without_a_plan_is_the_single_shot_baselines_call(routing: str):
     """Same messages as the baseline, so with greedy decoding the pipeline starts from the
     baseline's answer and can only add to it."""
-    from dspy_coder.baseline import SingleShot
+    from dspy_coder.pipeline.baseline import SingleShot
 
     lm = scripted_lm({"generated_code": [GOOD, GOOD]})
     mark = history_mark()

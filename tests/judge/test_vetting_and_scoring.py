@@ -1,4 +1,5 @@
-from dspy_coder.scoring import complexity_rank, performance_score, score_execution
+from dspy_coder.judge.scoring import complexity_rank, performance_score, score_execution
+from dspy_coder.judge.vetting import contradicts_examples, counted_tests
 from dspy_coder.types import (
     DocExample,
     ExecutionResult,
@@ -7,7 +8,6 @@ from dspy_coder.types import (
     TestCase,
     TestOutcome,
 )
-from dspy_coder.vetting import contradicts_examples, counted_tests
 
 DOC = TestCase(name="test_docstring_example_1", code="", source="docstring", vetted=True)
 GEN = TestCase(name="test_generated_1", code="def test_generated_1():\n    assert f(2) == 5\n")
@@ -63,7 +63,7 @@ def test_performance_score_penalises_missed_complexity():
 
 
 def test_a_generated_test_fewer_than_two_candidates_pass_is_rejected_only_at_quorum():
-    from dspy_coder.vetting import INDEPENDENT_QUORUM, rejected_without_agreement
+    from dspy_coder.judge.vetting import INDEPENDENT_QUORUM, rejected_without_agreement
 
     wrong = TestCase(name="test_generated_2", code="def test_generated_2():\n    assert 0\n")
     tests = [DOC, GEN, wrong]

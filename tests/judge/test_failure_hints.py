@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dspy_coder.failure_hints import hint_for, with_hints
+from dspy_coder.judge.failure_hints import hint_for, with_hints
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dspy_coder.feedback import format_failures
+from dspy_coder.judge.feedback import format_failures
 from dspy_coder.types import ExecutionResult, TestOutcome
 
 DOC_EXAMPLE_FAILURE = (

@@ -63,7 +63,7 @@ def parse(words: list[str]) -> argparse.Namespace:
 
 
 def test_stated_defaults_are_the_coders_own():
-    from dspy_coder.program import Coder
+    from dspy_coder.pipeline.coder import Coder
 
     signature = inspect.signature(Coder.__init__).parameters
     assert PIPELINE_DEFAULTS == {name: signature[name].default for name in PIPELINE_DEFAULTS}
@@ -157,7 +157,7 @@ def test_solve_refuses_bad_values_before_loading_a_model(monkeypatch):
 
 
 def test_solve_refuses_pipeline_flags_for_a_compiled_baseline(tmp_path: Path):
-    from dspy_coder.baseline import SingleShot
+    from dspy_coder.pipeline.baseline import SingleShot
 
     SingleShot().save(str(tmp_path / "program.json"))
     (tmp_path / "program.meta.json").write_text(json.dumps({"program": "baseline"}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dspy_coder.program_identity import program_identity
+from dspy_coder.code.identity import program_identity
 
 BASE = "def f(x):\n    return x * 2\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dspy_coder.feedback import essence, format_failures, format_metrics
+from dspy_coder.judge.feedback import essence, format_failures, format_metrics
 from dspy_coder.types import Attempt, ExecutionResult, PerformanceMetrics, TestOutcome
 
 

@@ -1,4 +1,4 @@
-from dspy_coder.code_extraction import assemble_solution, extract_code
+from dspy_coder.code.extraction import assemble_solution, extract_code
 
 PROMPT = (
     "from typing import List\n\n\n"
@@ -74,7 +74,7 @@ def test_prompt_imports_and_constants_are_not_repeated():
 
 
 def test_a_function_with_only_placeholders_has_an_empty_body():
-    from dspy_coder.code_extraction import has_empty_body
+    from dspy_coder.code.extraction import has_empty_body
 
     docstring_only = 'def f(x):\n    """Double x.\n    >>> f(2)\n    4\n    """\n'
     assert has_empty_body(docstring_only, "f")

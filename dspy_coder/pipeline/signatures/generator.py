@@ -1,6 +1,6 @@
 """CodeGenerator: task + plan (+ feedback) -> a complete Python implementation.
 
-Run as ``dspy.ProgramOfThought`` (see ``dspy_coder/generation.py``): the generated code is
+Run as ``dspy.ProgramOfThought`` (see ``pipeline/generation.py``): the generated code is
 executed in the sandbox together with the task's docstring examples, and code that does not
 run or fails its own examples is regenerated inside the step.
 """

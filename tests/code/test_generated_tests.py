@@ -1,6 +1,6 @@
 """Generated test source -> individual TestCase records, parametrized tables included."""
 
-from dspy_coder.test_parsing import parse_generated_tests
+from dspy_coder.code.generated_tests import parse_generated_tests
 
 PARAMETRIZED = '''
 import pytest

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from dspy_coder.datasets import load_problems
-from dspy_coder.examples import doc_example_tests, extract_doc_examples
+from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def humaneval():
 
 
 def _agrees(got: object, want: object) -> bool:
-    """The comparison of generation.py's example check: equal, or a float within 1e-6."""
+    """The comparison of pipeline/generation.py's example check: equal, or a float within 1e-6."""
     close = isinstance(got, float) and isinstance(want, (int, float)) and abs(got - want) <= 1e-6
     return got == want or close
 

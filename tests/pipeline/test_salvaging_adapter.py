@@ -5,9 +5,9 @@ import pytest
 from dspy.utils import DummyLM
 from dspy.utils.exceptions import AdapterParseError
 
-from dspy_coder.salvaging_adapter import SalvagingChatAdapter, salvaging_adapter
-from dspy_coder.signatures import CodePlanner
-from dspy_coder.signatures.tests import TestGenerator
+from dspy_coder.pipeline.salvaging_adapter import SalvagingChatAdapter, salvaging_adapter
+from dspy_coder.pipeline.signatures import CodePlanner
+from dspy_coder.pipeline.signatures.tests import TestGenerator
 from tests.fakes.scripted_lm import history_mark, lm_calls_since
 
 # The 1.5B model's plan for HumanEval/80, cut off by the 600-token budget mid-repetition.

@@ -1,0 +1,103 @@
+"""Build the ``DevelopmentReport`` from a finished run, and render it for a terminal.
+
+Example:
+    >>> print(render_report(report))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dspy_coder.judge.evaluation import RunState
+from dspy_coder.judge.feedback import ALL_PASSED
+from dspy_coder.judge.vetting import mark_vetted
+from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
+
+
+def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentReport:
+    """The best attempt (not the last), its tests and metrics, and the whole trail."""
+    best = state.best()
+    tests = mark_vetted(state.tests, state.counted)
+    checked = any(t.vetted for t in tests)
+    has_code = best is not None and bool(best.code.strip())
+    if not has_code:  # nothing to show for the run, whatever a score says
+        status = "failed"
+    elif best.score >= threshold and best.test_score >= 1.0 and checked:
+        status = "success"
+    elif best.test_score > 0:
+        status = "partial"
+    else:
+        status = "failed"
+    notes = list(state.notes)
+    if best is not None and not has_code:
+        notes.append("No attempt produced any code (see the error trail): the run failed.")
+    elif best is not None and not checked:
+        notes.append(
+            "No test checked the answer (the task has no docstring examples, and no generated "
+            "test was written or kept): it is unverified, so the status is at most partial."
+        )
+    unvetted = [t.name for t in tests if not t.vetted]
+    if unvetted:
+        notes.append(
+            f"{len(unvetted)} generated test(s) were never confirmed by a candidate that passes "
+            f"the docstring examples and did not count: {', '.join(unvetted)}."
+        )
+    return DevelopmentReport(
+        task=state.task,
+        status=status,
+        code=best.code if best else "",
+        tests=tests,
+        metrics=best.metrics if best else PerformanceMetrics(),
+        plan=state.plan,
+        route=state.route,
+        iterations_used=max((a.iteration for a in state.attempts), default=0),
+        best_iteration=best.iteration if best else None,
+        score=best.score if has_code else 0.0,
+        score_history=state.iteration_bests(),
+        attempts=state.attempts,
+        error_trail=list(state.errors),
+        notes=notes,
+        stop_reason=state.stop_reason,
+        cost=cost,
+    )
+
+
+def render_report(report: DevelopmentReport) -> str:
+    """A short human-readable summary for the terminal."""
+    lines = [
+        f"Status: {report.status.upper()}   score {report.score:.2f}   "
+        f"(best of {len(report.attempts)} attempts, iteration {report.best_iteration}, "
+        f"stopped: {report.stop_reason or 'n/a'})",
+        f"Route: {report.route}   iterations used: {report.iterations_used}   "
+        f"score history: {', '.join(f'{s:.2f}' for s in report.score_history)}",
+    ]
+    best = next(
+        (
+            a
+            for a in report.attempts
+            if a.iteration == report.best_iteration and a.code == report.code
+        ),
+        None,
+    )
+    if best and best.execution:
+        lines.append(
+            f"Tests: {best.execution.tests_passed}/{best.execution.tests_total} passed "
+            f"({sum(t.vetted for t in report.tests)} counted)   "
+            f"time {report.metrics.execution_time_s or 0:.3f}s   "
+            f"peak memory {report.metrics.peak_memory_mb or 0:.0f} MB"
+            + (
+                f"   complexity {report.metrics.time_complexity}"
+                if report.metrics.time_complexity
+                else ""
+            )
+        )
+    cost = report.cost
+    lines.append(
+        f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
+        f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall"
+    )
+    if best and best.feedback and best.feedback != ALL_PASSED:
+        lines.append("Remaining failures:\n  " + best.feedback.replace("\n", "\n  "))
+    for error in report.error_trail[-3:]:
+        lines.append(f"Error: {error}")
+    lines.append("-" * 60)
+    lines.append(report.code.rstrip())
+    return "\n".join(lines)

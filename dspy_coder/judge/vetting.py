@@ -1,0 +1,128 @@
+"""Decide which generated tests may fail a candidate.
+
+Self-written tests can be wrong (a small model often miscomputes expected values), so:
+
+- docstring examples are ground truth and always count;
+- a generated test that contradicts a docstring example (same call, other expected value) is
+  rejected outright;
+- when the task has docstring examples, a generated test counts only once some candidate
+  that passes every docstring example also passes it (agreement, as in CodeT); until then it
+  is shown to the refiner as "unconfirmed" but does not lower the score;
+- when the task has no docstring examples there is nothing to vet against, so valid generated
+  tests count from the start (and the report says so); but once at least
+  ``INDEPENDENT_QUORUM`` independently written candidates (the first draft and the samples of
+  a sampling round, not repairs aimed at the failures) have run, a generated test that fewer
+  than ``AGREEING_CANDIDATES`` of them pass is rejected: it is likelier wrong than they are. On
+  HumanEval/80 all five candidates failed the same one of nine tests (the baseline's answer,
+  which passes the hidden tests, among them); on /160 four of five tests had wrong expected
+  values. On /41 a single wrong sample agreed with a wrong test and replaced the baseline's
+  right answer, hence two agreeing candidates, not one.
+
+Example:
+    >>> counted_tests([], []) == set()
+    True
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from dspy_coder.types import DocExample, ExecutionResult, TestCase
+
+
+def _normalise(expression: str) -> str:
+    try:
+        return ast.unparse(ast.parse(expression, mode="eval"))
+    except SyntaxError:
+        return expression.strip()
+
+
+def _compared_pairs(test: TestCase) -> list[tuple[str, str]]:
+    """(call, expected) pairs from ``assert call == expected`` statements in a test."""
+    try:
+        tree = ast.parse(test.code)
+    except SyntaxError:
+        return []
+    pairs = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assert)
+            and isinstance(node.test, ast.Compare)
+            and len(node.test.ops) == 1
+            and isinstance(node.test.ops[0], ast.Eq)
+        ):
+            pairs.append((ast.unparse(node.test.left), ast.unparse(node.test.comparators[0])))
+    return pairs
+
+
+def contradicts_examples(test: TestCase, examples: list[DocExample]) -> bool:
+    """True when the test asserts a different value for a call the docstring pins down."""
+    truth = {_normalise(e.call): _normalise(e.expected) for e in examples}
+    for call, expected in _compared_pairs(test):
+        known = truth.get(_normalise(call))
+        if known is not None:
+            try:
+                if ast.literal_eval(known) != ast.literal_eval(expected):
+                    return True
+            except (ValueError, SyntaxError):
+                if known != _normalise(expected):
+                    return True
+    return False
+
+
+def screen_generated(
+    tests: list[TestCase], examples: list[DocExample]
+) -> tuple[list[TestCase], list[str]]:
+    """Drop generated tests that contradict the docstring. Returns (kept, notes)."""
+    kept, notes = [], []
+    for test in tests:
+        if contradicts_examples(test, examples):
+            notes.append(f"Rejected {test.name}: it contradicts a docstring example.")
+        else:
+            kept.append(test)
+    return kept, notes
+
+
+def _outcomes(result: ExecutionResult | None) -> dict[str, bool]:
+    return {t.name: t.passed for t in result.tests} if result else {}
+
+
+def counted_tests(tests: list[TestCase], executions: Iterable[ExecutionResult | None]) -> set[str]:
+    """Names of tests that may fail a candidate, given every execution seen so far."""
+    docstring = {t.name for t in tests if t.source == "docstring"}
+    generated = [t for t in tests if t.source == "generated"]
+    if not docstring:
+        return {t.name for t in generated}
+    confirmed: set[str] = set()
+    for result in executions:
+        outcome = _outcomes(result)
+        if docstring and all(outcome.get(name, False) for name in docstring):
+            confirmed |= {t.name for t in generated if outcome.get(t.name, False)}
+    return docstring | confirmed
+
+
+INDEPENDENT_QUORUM = 3
+AGREEING_CANDIDATES = 2
+
+
+def rejected_without_agreement(
+    tests: list[TestCase], executions: Iterable[ExecutionResult | None]
+) -> set[str]:
+    """Generated tests that fewer than ``AGREEING_CANDIDATES`` of the independent candidates'
+    ``executions`` pass; empty until there are ``INDEPENDENT_QUORUM`` of them."""
+    results = [result for result in executions if result is not None]
+    if len(results) < INDEPENDENT_QUORUM:
+        return set()
+    return {
+        test.name
+        for test in tests
+        if test.source == "generated"
+        and sum(_outcomes(result).get(test.name, False) for result in results)
+        < AGREEING_CANDIDATES
+    }
+
+
+def mark_vetted(tests: list[TestCase], counted: set[str]) -> list[TestCase]:
+    """Copies of ``tests`` with ``vetted`` set from ``counted``."""
+    return [t.model_copy(update={"vetted": t.name in counted}) for t in tests]

@@ -1,0 +1,56 @@
+"""Build and validate a ``Task`` from what a user gives: a prompt and optionally an entry point.
+
+Example:
+    >>> task = build_task("def add(a, b):\\n    # add(1, 2) == 3\\n")
+    >>> task.entry_point, [e.call for e in task.examples]
+    ('add', ['add(1, 2)'])
+"""
+
+from __future__ import annotations
+
+import re
+
+from dspy_coder.errors import UsageError
+from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.types import Task
+
+_DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
+_MIN_WORDS = 3
+
+
+def detect_entry_point(prompt: str) -> str | None:
+    """The last top-level ``def`` in the prompt (HumanEval puts helpers first)."""
+    names = _DEF.findall(prompt)
+    return names[-1] if names else None
+
+
+def build_task(prompt: str, entry_point: str | None = None, task_id: str | None = None) -> Task:
+    """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable."""
+    if prompt is None or not str(prompt).strip():
+        raise UsageError(
+            "The task is empty. Pass a function signature with a docstring, or a sentence "
+            "describing the function to write."
+        )
+    prompt = str(prompt)
+    entry_point = entry_point or detect_entry_point(prompt)
+    words = re.findall(r"[A-Za-z]{2,}", prompt)
+    if entry_point is None and len(words) < _MIN_WORDS:
+        raise UsageError(
+            f"The task {prompt.strip()[:60]!r} is too short to act on. Describe what the function "
+            "should do (at least a sentence), or give its signature and docstring."
+        )
+    if entry_point is not None and not re.fullmatch(r"[A-Za-z_]\w*", entry_point):
+        raise UsageError(f"entry_point {entry_point!r} is not a Python identifier.")
+    return Task(
+        prompt=prompt,
+        entry_point=entry_point,
+        task_id=task_id,
+        examples=extract_doc_examples(prompt, entry_point),
+    )
+
+
+def task_text(task: Task) -> str:
+    """How the task is shown to the LM: the prompt, plus the function name for free text."""
+    if task.entry_point and f"def {task.entry_point}" not in task.prompt:
+        return f"{task.prompt.strip()}\n\nName the function `{task.entry_point}`."
+    return task.prompt

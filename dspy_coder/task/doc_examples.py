@@ -1,0 +1,90 @@
+"""Docstring examples -> ground-truth tests.
+
+Recognised forms (their parsers are in ``dspy_coder.task.example_forms``):
+
+* doctest: ``>>> add(2, 3)`` then ``5``; any closed expression such as
+  ``>>> round(div(1, 3), 2)`` then ``0.33``; ``>>> add(2, 3) == 5`` with no output line;
+* one line: ``add(2, 3) ➞ 5``, also with ``=>``, ``->``, ``==>``, ``==``, ``=``,
+  ``should return``, ``# returns``; the value may carry a ``# comment``, a trailing
+  ``(aside)`` or an agreeing equation chain (``-> 10 - 5 = 5``);
+* named inputs: ``For a = 2, b = 3 the output should be 5``; ``Input: a = 2, b = 3`` (or
+  ``Input:`` then ``a : 2`` lines, or a bare literal for one parameter) then ``Output: 5``;
+  ``a = 2, b = 3`` then ``return 5``.
+
+Only examples whose call is closed (literals, the entry point, the prompt's own functions and
+pure builtins) and whose expected value is a literal are kept: a wrong example would be a
+wrong test, so unclear text is skipped, not guessed.
+
+Example:
+    >>> [e.call for e in extract_doc_examples("def f(x):\\n    # f(1) == 2", "f")]
+    ['f(1)']
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dspy_coder.task.example_forms import (
+    Signature,
+    block_examples,
+    doctest_examples,
+    for_sentence_example,
+    inline_example,
+    starts_block,
+)
+from dspy_coder.types import DocExample, TestCase
+
+logger = logging.getLogger(__name__)
+
+
+def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExample]:
+    """All examples in ``prompt`` whose call and expected value are trustworthy Python."""
+    sig = Signature.from_prompt(prompt, entry_point)
+    lines = [line.strip() for line in prompt.splitlines()]
+    examples: list[DocExample] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith(">>>"):
+            found, index = doctest_examples(lines, index, sig)
+            examples.extend(found)
+            continue
+        if starts_block(line, sig):
+            found, after = block_examples(lines, index, sig)
+            if found:
+                examples.extend(found)
+                index = after
+                continue
+        example = inline_example(line, sig) or for_sentence_example(line, sig)
+        if example:
+            examples.append(example)
+        index += 1
+    unique: dict[tuple[str, str], DocExample] = {}
+    for example in examples:
+        unique.setdefault((example.call, example.expected), example)
+    logger.debug("%d docstring example(s) for %s", len(unique), entry_point)
+    return list(unique.values())
+
+
+def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
+    """Render examples as pytest-style functions with a concrete failure message."""
+    tests = []
+    for number, example in enumerate(examples, start=1):
+        code = (
+            f"def test_docstring_example_{number}():\n"
+            f"    _call = {example.call!r}\n"
+            f"    _result = {example.call}\n"
+            f"    _expected = {example.expected}\n"
+            f"    if isinstance(_expected, float) or isinstance(_result, float):\n"
+            f"        import math as _math\n"
+            f"        _ok = _math.isclose(_result, _expected, rel_tol=1e-6, abs_tol=1e-6)\n"
+            f"    else:\n"
+            f"        _ok = _result == _expected\n"
+            f"    assert _ok, f'{{_call}} returned {{_result!r}}, expected {{_expected!r}}'\n"
+        )
+        tests.append(
+            TestCase(
+                name=f"test_docstring_example_{number}", code=code, source="docstring", vetted=True
+            )
+        )
+    return tests
