@@ -31,13 +31,13 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from dspy_coder.sandbox.rewrite import Plan
+from dspy_coder.sandbox.run_processes import SETUP_FAILED
 from dspy_coder.sandbox.watch import Observed
 
 if TYPE_CHECKING:
     from dspy_coder.sandbox.limits import Limits
 
 MIB = 1024 * 1024
-SETUP_FAILED = 121  # run_processes.SETUP_FAILED (not imported: that module forks)
 
 SIGNAL_HINTS = {
     signal.SIGSEGV: "segmentation fault: often unbounded recursion (sys.setrecursionlimit) or "

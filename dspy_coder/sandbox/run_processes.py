@@ -101,6 +101,7 @@ def init_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[
     """PID 1 of the run's namespace (or a subreaper without one): forks the code process,
     reports its wait status, peak memory and CPU time on ``st_w``. SIGTERM from the
     supervisor (the tests are done) ends the code process first."""
+    with_tests = "chan_code" in fds
     try:
         iso.set_pdeathsig(signal.SIGKILL)
         os.setsid()
@@ -131,7 +132,7 @@ def init_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[
         cpu = usage.ru_utime + usage.ru_stime
         os.write(fds["st_w"], f"{status} {usage.ru_maxrss} {cpu:.3f}".encode())
         # with tests, this namespace also holds the test process: stay until told to stop
-        while "chan_code" in fds and pid_ns and not stop:
+        while with_tests and pid_ns and not stop:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(-1, os.WNOHANG)
             time.sleep(0.01)

@@ -206,12 +206,4 @@ def decode(data: Any, make_handle: Any = None, depth: int = 0) -> Any:
         raise WireError("value nested too deeply") from None
 
 
-def short_type(value: Any) -> str:
-    """``module.Qualname`` of a value's type, for messages."""
-    kind = type(value)
-    module = getattr(kind, "__module__", "") or ""
-    name = getattr(kind, "__qualname__", kind.__name__)
-    return name if module in ("builtins", "solution", "__main__") else f"{module}.{name}"
-
-
-__all__ = ["Handle", "WireError", "decode", "encode", "recv_frame", "send_frame", "short_type"]
+__all__ = ["Handle", "WireError", "decode", "encode", "recv_frame", "send_frame"]
