@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder import _env  # noqa: F401  (environment before litellm/mlflow)
-from dspy_coder.pipeline.choices import PIPELINE_DEFAULTS
+from dspy_coder.pipeline.config import PIPELINE_DEFAULTS
 
 logger = logging.getLogger("optimizers_compare")
 

@@ -33,3 +33,8 @@ class LMUnavailableError(RunError):
 
 class SandboxError(RunError):
     """The sandbox infrastructure itself failed (not the code under test)."""
+
+
+class LMRejectedError(UsageError):
+    """The LM refused a request for good (unknown model or provider, bad key, no credit)."""
+

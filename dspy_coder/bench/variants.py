@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.errors import SetupError, UsageError
-from dspy_coder.pipeline.choices import PIPELINE_DEFAULTS
+from dspy_coder.pipeline.config import PIPELINE_DEFAULTS
 
 logger = logging.getLogger(__name__)
 
@@ -184,13 +184,19 @@ def program_fingerprint(spec: VariantSpec, program: Any) -> str:
             "kind": spec.kind,
             "options": {**spec.options},
             "class": type(program).__qualname__,
-            "config": getattr(program, "config", None),
+            "config": _config_identity(program),
             "state": state,
         },
         sort_keys=True,
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def _config_identity(program: Any) -> Any:
+    """The program's settings as fingerprinted (``CoderConfig.identity`` for a ``Coder``)."""
+    config = getattr(program, "config", None)
+    return config.identity() if hasattr(config, "identity") else config
 
 
 def resolve_variant(name: str, pipeline: Mapping[str, Any] | None = None) -> VariantSpec:

@@ -1,3 +1,3 @@
-"""Judging a candidate: the run record (``RunState``), the evaluator (sandbox run, metrics,
+"""Judging a candidate: the run record (``RunRecord``), the evaluator (sandbox run, metrics,
 vetting, score), concrete feedback for the refiner, and the ``DevelopmentReport``. Uses
 ``sandbox``, ``task`` and ``code``; never ``pipeline``."""

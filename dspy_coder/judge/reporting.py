@@ -6,13 +6,13 @@ Example:
 
 from __future__ import annotations
 
-from dspy_coder.judge.evaluation import RunState
 from dspy_coder.judge.feedback import ALL_PASSED
+from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 
 
-def build_report(state: RunState, threshold: float, cost: Cost) -> DevelopmentReport:
+def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
     """The best attempt (not the last), its tests and metrics, and the whole trail."""
     best = state.best()
     tests = mark_vetted(state.tests, state.counted)

@@ -26,20 +26,21 @@ from dspy.primitives.code_interpreter import CodeInterpreter
 
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.code.identity import program_identity
-from dspy_coder.errors import LMUnavailableError, UsageError
-from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler, RunState
+from dspy_coder.errors import LMRejectedError, LMUnavailableError
+from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
 from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.reporting import build_report
-from dspy_coder.judge.scoring import ScoreWeights
+from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.judge.vetting import (
     AGREEING_CANDIDATES,
-    counted_tests,
     rejected_without_agreement,
     screen_generated,
 )
-from dspy_coder.pipeline.choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
+from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
+from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
+from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
 from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
 from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
@@ -51,32 +52,10 @@ from dspy_coder.types import PerformanceTargets, Plan, Task
 
 logger = logging.getLogger(__name__)
 
-
-# Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
-STEP_MAX_TOKENS = {
-    "assess": 96, "plan": 600, "generate": 900, "tests": 700, "refine": 1000, "rewrite": 900,
-}
-_LM_FAILURES = (
-    "APIConnectionError",
-    "ServiceUnavailableError",
-    "Timeout",
-    "APITimeoutError",
-    "InternalServerError",
-    "RateLimitError",
-    "LMUnavailableError",
-)
+__all__ = ["STEP_MAX_TOKENS", "Coder"]
 
 
-def _is_lm_failure(exc: BaseException) -> bool:
-    return isinstance(exc, LMUnavailableError) or type(exc).__name__ in _LM_FAILURES
-
-
-def _tried_programs(state: RunState) -> Callable[[], set[str]]:
-    """The ``program_identity`` of every candidate run so far, read when asked."""
-    return lambda: {program_identity(attempt.code) for attempt in state.attempts}
-
-
-def _describe_redraws(reasons: list[str], stage: str) -> str:
+def _describe_redraws(reasons: tuple[str, ...], stage: str) -> str:
     counts = Counter(reasons)
     told = ", ".join(f"{count} that {reason}" for reason, count in counts.items())
     return f"a {stage} drew again {len(reasons)} time(s) with another seed: {told}."
@@ -94,39 +73,74 @@ def _render_plan(plan: Plan | None) -> str:
     return "\n".join(parts)
 
 
+class _RoundReward:
+    """The reward of one ``BestOfN``/``Refine`` round: run a candidate in the sandbox, record
+    it as an ``Attempt``, return its score.
+
+    A round retried after an LM outage replays the candidates its earlier try recorded (the
+    same program gets its recorded score) instead of recording them twice."""
+
+    def __init__(self, coder: Coder, record: RunRecord, iteration: int, stage: str) -> None:
+        self.coder, self.record, self.iteration, self.stage = coder, record, iteration, stage
+        self._this_try: list = []
+        self._replay: dict[str, list] = {}
+
+    def restart(self) -> None:
+        """Called before the round is tried again."""
+        for attempt in self._this_try:
+            self._replay.setdefault(program_identity(attempt.code), []).append(attempt)
+        self._this_try = []
+
+    def __call__(self, _inputs: dict, prediction: dspy.Prediction) -> float:
+        draw: Draw = prediction.draw
+        record, iteration = self.record, self.iteration
+        code = assemble_solution(draw.code, record.task.prompt, record.task.entry_point)
+        earlier = self._replay.get(program_identity(code))
+        if earlier:
+            return earlier.pop(0).score
+        if draw.redraw_reasons:
+            record.note(f"iteration {iteration}: "
+                        f"{_describe_redraws(draw.redraw_reasons, self.stage)}")
+            if draw.stage != self.stage:
+                record.note(
+                    f"iteration {iteration}: the {self.stage} gave no new program, so the "
+                    f"answer was drawn from the {draw.stage} step, which does not "
+                    "see the failing code."
+                )
+        if draw.crash_repaired:
+            record.note(
+                f"iteration {iteration}: a sample crashed its docstring check and was "
+                "regenerated once with the error."
+            )
+        attempt = self.coder._record(record, code, iteration, draw.stage, draw.reasoning)
+        self._this_try.append(attempt)
+        return attempt.score
+
+
 class Coder(dspy.Module):
     """Iterative, test-driven code generation. Returns ``Prediction(code=..., report=...)``.
 
+    Settings come from a ``CoderConfig`` (``config``) and/or its field names as keywords
+    (``Coder(max_iterations=3)``); the config owns their defaults, checks and meaning. The
+    main ones:
+
+    - ``max_iterations``: circuit breaker: 1 generation + at most ``max_iterations - 1``
+      rounds; ``threshold``: stop when the best score reaches it (0.7 tests + 0.3
+      performance); ``patience``: stop after this many rounds without a better score.
+    - ``routing``: "auto" takes the fast path (generate, verify with the docstring examples,
+      refine only on failure) for a short task pinned down by docstring examples and asks
+      the ComplexityAssessor otherwise; "complex" always plans, writes tests and profiles.
+    - ``drafts``: when the first answer fails its tests, the first round samples up to this
+      many fresh candidates at temperature 1.0 (``dspy.BestOfN``), stopping at the first
+      that passes; 0 makes every round a refinement round.
+    - ``refine_strategy``: "repair" shows the refiner the failing code (CodeRefiner),
+      "rewrite" asks for a fresh implementation from the task and the failures only
+      (CodeRewriter), "alternate" rewrites first, then alternates; ``refine_attempts``:
+      rollouts per ``dspy.Refine`` round (more than one adds an advice call between them).
+    - ``use_plan`` / ``use_tests`` / ``use_refine``: ablation switches.
+
     Args:
-        max_iterations: circuit breaker: 1 generation + at most ``max_iterations - 1`` refine
-            rounds (each round is a ``dspy.Refine`` of ``refine_attempts`` rollouts).
-        threshold: stop when the best score reaches it (score = 0.7 tests + 0.3 performance).
-        patience: stop when the best score has not improved for this many rounds.
-        routing: "auto" takes the fast path for a short task (``simple_prompt_chars``) pinned
-            down by docstring examples and asks the ComplexityAssessor otherwise; "simple"
-            always takes the fast path
-            (generate, verify with the docstring examples, refine only on failure); "complex"
-            always plans, writes tests and profiles.
-        use_plan / use_tests / use_refine: ablation switches (without refinement there are
-            no further rounds at all, sampling included).
-        drafts: when the first answer fails its tests, the first refinement round samples up
-            to this many fresh candidates at temperature 1.0 (``dspy.BestOfN``): the first
-            draft's own call again, or the CodeGenerator on task and plan when there is a
-            plan. It stops at the first that passes; later rounds refine. 0 makes every
-            round a refinement round. Default 4, the pipeline measured on all of HumanEval
-            (README, Results); it costs nothing where the first answer passes its tests.
-        refine_attempts: rollouts per ``dspy.Refine`` round. With more than one, Refine asks the
-            LM for advice between rollouts (a ~3k-token prompt, about a minute on 2 CPU cores).
-        reason_first: let the first generation reason before writing code (ChainOfThought);
-            off by default because the small local models write better code directly.
-        refine_strategy: what a refinement round does. "repair" shows the refiner the failing
-            code (CodeRefiner); "rewrite" asks for a fresh implementation from the task and the
-            failures only (CodeRewriter), because small models shown their code tend to repeat
-            it; "alternate" rewrites in the first round, then alternates. "repair" is the
-            default: on HumanEval's every-8th subset with the 1.5B model it solved 18/21 where
-            "alternate" solved 17/21 (a rewrite passed /128's weak examples with a wrong
-            program; a repair of the nearly right program fixed it). One problem, chosen after
-            seeing the subset: not yet evidence, and the full-set run is the test.
+        config: the settings (default ``CoderConfig()``); keyword settings override it.
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
@@ -134,58 +148,15 @@ class Coder(dspy.Module):
 
     def __init__(
         self,
-        max_iterations: int = 4,
-        threshold: float = 0.95,
-        patience: int = 2,
-        routing: Routing = "auto",
-        use_plan: bool = True,
-        use_tests: bool = True,
-        use_refine: bool = True,
-        refine_attempts: int = 1,
-        generate_max_iters: int = 3,
-        reason_first: bool = False,
-        refine_strategy: RefineStrategy = "repair",
-        drafts: int = 4,
-        weights: ScoreWeights | None = None,
-        timeout_s: float = 10.0,
-        memory_mb: int = 1024,
+        config: CoderConfig | None = None,
+        *,
         executor: Executor | None = None,
         interpreter_factory: Callable[[], CodeInterpreter] | None = None,
         profiler: Profiler | None = None,
-        simple_prompt_chars: int = 1200,
-        lm_retries: int = 3,
-        retry_backoff_s: float = 2.0,
+        **settings: Any,
     ) -> None:
         super().__init__()
-        if max_iterations < 1:
-            raise UsageError("max_iterations must be at least 1.")
-        if not 0.0 <= threshold <= 1.0:
-            raise UsageError("threshold must be between 0 and 1.")
-        if routing not in ROUTINGS:
-            raise UsageError(f"routing must be one of {', '.join(ROUTINGS)}.")
-        if drafts < 0:
-            raise UsageError("drafts must be 0 (no sampling round) or more.")
-        if refine_strategy not in REFINE_STRATEGIES:
-            raise UsageError(f"refine_strategy must be one of {', '.join(REFINE_STRATEGIES)}.")
-        self.config = dict(
-            max_iterations=max_iterations,
-            threshold=threshold,
-            patience=patience,
-            routing=routing,
-            use_plan=use_plan,
-            use_tests=use_tests,
-            use_refine=use_refine,
-            refine_attempts=refine_attempts,
-            reason_first=reason_first,
-            refine_strategy=refine_strategy,
-            drafts=drafts,
-        )
-        self.max_iterations, self.threshold, self.patience = max_iterations, threshold, patience
-        self.routing, self.refine_attempts = routing, refine_attempts
-        self.refine_strategy, self.drafts = refine_strategy, drafts
-        self.use_plan, self.use_tests, self.use_refine = use_plan, use_tests, use_refine
-        self.lm_retries, self.retry_backoff_s = lm_retries, retry_backoff_s
-        self.simple_prompt_chars = simple_prompt_chars
+        self.config = (config or CoderConfig()).replace(**settings)
         if executor is None:
             from dspy_coder.sandbox import run as executor  # starts the fork server lazily
         if interpreter_factory is None:
@@ -194,60 +165,79 @@ class Coder(dspy.Module):
             from dspy_coder.judge.measurement import complexity_profiler
 
             profiler = complexity_profiler()
-        limits = _make_limits(timeout_s, memory_mb)
+        config = self.config
+        self.scoring = AttemptScoring(config.weights, config.timeout_s)
         self.evaluator = CandidateEvaluator(
-            executor, limits, timeout_s, weights or ScoreWeights(), profiler
+            executor, _make_limits(config.timeout_s, config.memory_mb), profiler
         )
-        budget = STEP_MAX_TOKENS
+        budget = config.step_max_tokens
         self.assess = dspy.Predict(ComplexityAssessor, max_tokens=budget["assess"])
         self.planner = dspy.Predict(CodePlanner, max_tokens=budget["plan"])
-        self.generate = GenerateCode(interpreter_factory, max_iters=generate_max_iters,
-                                     max_tokens=budget["generate"], reason_first=reason_first)
+        self.generate = GenerateCode(interpreter_factory, max_iters=config.generate_max_iters,
+                                     max_tokens=budget["generate"],
+                                     reason_first=config.reason_first)
         self.write_tests = GenerateTests(max_tokens=budget["tests"])
         self.refine_step = RefineStep(max_tokens=budget["refine"])
         self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])
 
     # -- LM steps ------------------------------------------------------------------------------
 
-    def _call(self, state: RunState, step: str, module: Callable[..., Any], **kwargs: Any) -> Any:
-        """Call an LM step; retry LM outages with backoff; bad model output -> None (recorded)."""
-        logger.info("%s: %s ...", state.task.task_id or "task", step)
-        for attempt in range(1, self.lm_retries + 1):
+    def _call(
+        self,
+        record: RunRecord,
+        step: str,
+        module: Callable[..., Any],
+        on_retry: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Call an LM step. An unreachable LM is retried with backoff (``on_retry`` runs
+        before each retry) and then stops the run, as does an LM that refuses the request; an
+        unusable answer (unparseable output, a prompt over the context window) is recorded
+        and gives None. Any other exception is a bug and propagates."""
+        logger.info("%s: %s ...", record.task.task_id or "task", step)
+        tries = self.config.lm_retries
+        for attempt in range(1, tries + 1):
             try:
                 return module(**kwargs)
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:
-                if not _is_lm_failure(exc):
-                    state.errors.append(f"{step}: {type(exc).__name__}: {str(exc)[:300]}")
-                    logger.warning("%s step failed: %s", step, exc)
-                    return None
-                if attempt == self.lm_retries:
+            except UNUSABLE_ANSWER_ERRORS as exc:
+                record.error(f"{step}: {type(exc).__name__}: {str(exc)[:300]}")
+                logger.warning("%s step failed: %s", step, exc)
+                return None
+            except TRANSIENT_LM_ERRORS as exc:
+                if attempt == tries:
                     raise LMUnavailableError(
                         f"The LM failed {attempt} times during '{step}': {exc}. Check that the "
                         "model server is running (or use --lm local:...), then retry."
                     ) from exc
-                delay = self.retry_backoff_s * 2 ** (attempt - 1)
+                delay = self.config.retry_backoff_s * 2 ** (attempt - 1)
                 logger.warning("LM error in %s (%s); retrying in %.0fs", step, exc, delay)
                 time.sleep(delay)
+                if on_retry is not None:
+                    on_retry()
+            except LM_ERRORS as exc:
+                raise LMRejectedError(
+                    f"The LM refused the '{step}' request ({type(exc).__name__}: "
+                    f"{str(exc).splitlines()[0][:300]}). Check the model name, its provider "
+                    "prefix, the API key and --api-base, or use --lm local:qwen2.5-coder-1.5b."
+                ) from exc
         return None
 
-    def _route(self, state: RunState, text: str) -> str:
-        if self.routing != "auto":
-            return self.routing
-        task = state.task
-        if task.examples and len(task.prompt) <= self.simple_prompt_chars:
+    def _route(self, record: RunRecord, text: str) -> str:
+        if self.config.routing != "auto":
+            return self.config.routing
+        task = record.task
+        if task.examples and len(task.prompt) <= self.config.simple_prompt_chars:
             # A short task whose docstring examples pin it down needs no LM to classify it.
-            state.notes.append(f"Routed simple without an LM call: a short task with "
-                               f"{len(task.examples)} docstring example(s).")
+            record.note(f"Routed simple without an LM call: a short task with "
+                        f"{len(task.examples)} docstring example(s).")
             return "simple"
-        decision = self._call(state, "assess", self.assess, task=text)
-        route = getattr(decision, "route", None)
+        decision = self._call(record, "assess", self.assess, task=text)
+        route = getattr(decision, "route", None)  # None when the step gave no answer
         return route if route in ("simple", "complex") else "complex"
 
-    def _plan(self, state: RunState, text: str) -> Plan | None:
+    def _plan(self, record: RunRecord, text: str) -> Plan | None:
         with dspy.context(adapter=salvaging_adapter(required=("approach",))):
-            result = self._call(state, "plan", self.planner, task=text)
+            result = self._call(record, "plan", self.planner, task=text)
         if result is None:
             return None
         return Plan(
@@ -257,178 +247,159 @@ class Coder(dspy.Module):
             performance=PerformanceTargets(time_complexity=str(result.time_complexity)),
         )
 
-    def _tests(self, state: RunState, text: str, plan_text: str) -> None:
-        state.tests = doc_example_tests(state.task.examples)
-        wants_generated = self.use_tests and (state.route == "complex" or not state.tests)
-        if not wants_generated:
-            return
-        result = self._call(
-            state,
-            "tests",
-            self.write_tests,
-            task=text,
-            plan=plan_text,
-            entry_point=state.task.entry_point,
-        )
+    def _tests(self, record: RunRecord, text: str, plan_text: str) -> None:
+        task = record.task
+        tests = doc_example_tests(task.examples)
+        wants_generated = self.config.use_tests and (record.route == "complex" or not tests)
+        result = None
+        if wants_generated:
+            result = self._call(record, "tests", self.write_tests, task=text, plan=plan_text,
+                                entry_point=task.entry_point)
         if result is None:
+            record.set_tests(tests)
             return
-        kept, notes = screen_generated(result.tests, state.task.examples)
-        state.tests += kept
-        state.notes += notes
-        state.make_input = result.make_input
-        if not state.task.examples and kept:
-            state.notes.append(
+        kept, notes = screen_generated(result.tests, task.examples)
+        record.set_tests(tests + kept, result.make_input)
+        for note in notes:
+            record.note(note)
+        if not task.examples and kept:
+            record.note(
                 "The task has no docstring examples; generated tests count "
                 "unvetted because there is nothing to vet them against."
             )
 
-    def _sandbox_reward(
-        self, state: RunState, iteration: int, stage: str
-    ) -> Callable[[dict, dspy.Prediction], float]:
-        """Reward for Refine/BestOfN: run the candidate, record it as an Attempt, score it."""
-        task = state.task
+    def _record(
+        self, record: RunRecord, code: str, iteration: int, stage: str, reasoning: str = "",
+        error: str = "",
+    ):
+        """Run ``code`` in the sandbox and add the scored attempt to the record."""
+        attempt = record.add_attempt(
+            self.evaluator.evaluate(record, code, iteration, stage, reasoning, error=error)
+        )
+        logger.info("iteration %d (%s): score %.2f", iteration, stage, attempt.score)
+        return attempt
 
-        def sandbox_reward(_inputs: dict, prediction: dspy.Prediction) -> float:
-            code = assemble_solution(prediction.fixed_code, task.prompt, task.entry_point)
-            redrawn = getattr(prediction, "redrawn", None)
-            if redrawn:
-                state.notes.append(f"iteration {iteration}: {_describe_redraws(redrawn, stage)}")
-                if getattr(prediction, "stage", stage) != stage:
-                    state.notes.append(
-                        f"iteration {iteration}: the {stage} gave no new program, so the "
-                        f"answer was drawn from the {prediction.stage} step, which does not "
-                        "see the failing code."
-                    )
-            if getattr(prediction, "crash_repaired", False):
-                state.notes.append(
-                    f"iteration {iteration}: a sample crashed its docstring check and was "
-                    "regenerated once with the error."
-                )
-            attempt = self.evaluator.evaluate(
-                state, code, iteration, getattr(prediction, "stage", stage),
-                getattr(prediction, "reasoning", ""),
-            )
-            return attempt.score
-
-        return sandbox_reward
-
-    def _sample_round(self, state: RunState, iteration: int, text: str, plan_text: str) -> None:
-        produced = len(state.attempts)
+    def _sample_round(self, record: RunRecord, iteration: int, text: str,
+                      plan_text: str) -> None:
+        task = record.task
+        produced = len(record.attempts)
         # Without docstring examples the tests are the model's own: a sample that passes them
         # may just share their mistake, so every sample is drawn and agreement decides.
         # With examples a repeat of a tried program is known to fail, so it is drawn again.
-        tried = _tried_programs(state) if state.task.examples else None
+        tried = record.tried_programs if task.examples else None
+        reward = _RoundReward(self, record, iteration, "sample")
         sampler = dspy.BestOfN(
             module=DraftStep(self.generate, tried=tried),
-            N=self.drafts,
-            reward_fn=self._sandbox_reward(state, iteration, "sample"),
-            threshold=self.threshold if state.task.examples else float("inf"),
+            N=self.config.drafts,
+            reward_fn=reward,
+            threshold=self.config.threshold if task.examples else float("inf"),
         )
-        self._call(state, "sample", sampler, task=text, plan=plan_text,
-                   prompt=state.task.prompt, entry_point=state.task.entry_point,
-                   examples=state.task.examples)
-        if len(state.attempts) == produced:
-            state.errors.append(f"iteration {iteration}: sampling produced no candidate")
-        if not state.task.examples:
-            self._reject_tests_without_agreement(state)
+        self._call(record, "sample", sampler, on_retry=reward.restart, task=text,
+                   plan=plan_text, prompt=task.prompt, entry_point=task.entry_point,
+                   examples=task.examples)
+        if len(record.attempts) == produced:
+            record.error(f"iteration {iteration}: sampling produced no candidate")
+        if not task.examples:
+            self._reject_tests_without_agreement(record)
 
-    def _reject_tests_without_agreement(self, state: RunState) -> None:
+    def _reject_tests_without_agreement(self, record: RunRecord) -> None:
         """Without docstring examples, drop the generated tests that fewer than two of the
-        independently written candidates (first draft and samples) pass, and rescore (see
-        ``vetting``)."""
-        independent = [a for a in state.attempts if a.stage in ("generate", "sample")]
-        rejected = rejected_without_agreement(state.tests, [a.execution for a in independent])
-        if not rejected:
-            return
-        state.tests = [t for t in state.tests if t.name not in rejected]
-        state.counted = counted_tests(state.tests, [a.execution for a in state.attempts])
-        self.evaluator.rescore(state)
-        state.notes.append(
-            f"Rejected {', '.join(sorted(rejected))}: fewer than {AGREEING_CANDIDATES} of "
-            f"the {len(independent)} independently written candidates pass it, and the task "
-            "has no docstring examples to vet it against."
+        independently written candidates (first draft and samples) pass (see ``vetting``)."""
+        independent = [a for a in record.attempts if a.stage in ("generate", "sample")]
+        rejected = rejected_without_agreement(
+            list(record.tests), [a.execution for a in independent]
         )
+        if rejected:
+            record.reject_tests(
+                rejected,
+                f"Rejected {', '.join(sorted(rejected))}: fewer than {AGREEING_CANDIDATES} of "
+                f"the {len(independent)} independently written candidates pass it, and the "
+                "task has no docstring examples to vet it against.",
+            )
 
-    def _refine_round(self, state: RunState, iteration: int, text: str) -> None:
-        best = state.best()
-        produced = len(state.attempts)
+    def _refine_round(self, record: RunRecord, iteration: int, text: str) -> None:
+        best = record.best()
+        produced = len(record.attempts)
         step = self._refine_module(iteration)
-        stage = step.stage
         rejection = candidate_rejection(
-            state.task.prompt, state.task.entry_point, _tried_programs(state)
+            record.task.prompt, record.task.entry_point, record.tried_programs
         )
+        reward = _RoundReward(self, record, iteration, step.stage)
         refine = dspy.Refine(
             module=DistinctRefinement(step, rejection, redraw=self.rewrite_step),
-            N=self.refine_attempts,
-            reward_fn=self._sandbox_reward(state, iteration, stage),
-            threshold=self.threshold,
+            N=self.config.refine_attempts,
+            reward_fn=reward,
+            threshold=self.config.threshold,
         )
         self._call(
-            state,
-            stage,
+            record,
+            step.stage,
             refine,
+            on_retry=reward.restart,
             task=text,
             code=best.code,
             failures=best.feedback,
             metrics=format_metrics(best),
-            history=format_history(state.attempts),
+            history=format_history(list(record.attempts)),
         )
-        if len(state.attempts) == produced:
-            state.errors.append(f"iteration {iteration}: refinement produced no candidate")
+        if len(record.attempts) == produced:
+            record.error(f"iteration {iteration}: refinement produced no candidate")
 
     def _refine_module(self, iteration: int) -> dspy.Module:
         """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy."""
-        if self.refine_strategy == "repair":
+        strategy = self.config.refine_strategy
+        if strategy == "repair":
             return self.refine_step
-        if self.refine_strategy == "rewrite" or iteration % 2 == 0:
+        if strategy == "rewrite" or iteration % 2 == 0:
             return self.rewrite_step
         return self.refine_step
 
     # -- the loop ------------------------------------------------------------------------------
 
-    def _develop(self, state: RunState) -> None:
-        text = task_text(state.task)
-        state.route = self._route(state, text)
-        if state.route == "complex" and self.use_plan:
-            state.plan = self._plan(state, text)
-        plan_text = _render_plan(state.plan)
+    def _develop(self, record: RunRecord) -> None:
+        config, task = self.config, record.task
+        text = task_text(task)
+        record.choose_route(self._route(record, text))
+        if record.route == "complex" and config.use_plan:
+            record.set_plan(self._plan(record, text))
+        plan_text = _render_plan(record.plan)
         generated = self._call(
-            state,
+            record,
             "generate",
             self.generate,
             task=text,
             plan=plan_text,
-            prompt=state.task.prompt,
-            entry_point=state.task.entry_point,
-            examples=state.task.examples,
+            prompt=task.prompt,
+            entry_point=task.entry_point,
+            examples=task.examples,
         )
-        self._tests(state, text, plan_text)
-        code = generated.code if generated is not None else ""
-        errors = "; ".join(generated.errors) if generated is not None else "no code produced"
-        self.evaluator.evaluate(
-            state, code, 1, "generate", getattr(generated, "reasoning", ""), error=errors
-        )
-        iteration, best_so_far, stalled_rounds = 1, state.best().score, 0
+        self._tests(record, text, plan_text)
+        if generated is None:
+            self._record(record, "", 1, "generate", error="no code produced")
+        else:
+            self._record(record, generated.code, 1, "generate", generated.reasoning,
+                         error="; ".join(generated.errors))
+        iteration, best_so_far, stalled_rounds = 1, record.best().score, 0
         while True:
-            best = state.best()
-            if best.score >= self.threshold and best.test_score >= 1.0:
-                state.stop_reason = "threshold"
+            best = record.best()
+            if best.score >= config.threshold and best.test_score >= 1.0:
+                record.stop("threshold")
                 return
-            if iteration >= self.max_iterations:
-                state.stop_reason = "max_iterations"
+            if iteration >= config.max_iterations:
+                record.stop("max_iterations")
                 return
-            if stalled_rounds >= self.patience:
-                state.stop_reason = "stalled"
+            if stalled_rounds >= config.patience:
+                record.stop("stalled")
                 return
-            if not self.use_refine:
-                state.stop_reason = "refinement disabled"
+            if not config.use_refine:
+                record.stop("refinement disabled")
                 return
             iteration += 1
-            if iteration == 2 and self.drafts:
-                self._sample_round(state, iteration, text, plan_text)
+            if iteration == 2 and config.drafts:
+                self._sample_round(record, iteration, text, plan_text)
             else:
-                self._refine_round(state, iteration, text)
-            new_best = state.best().score
+                self._refine_round(record, iteration, text)
+            new_best = record.best().score
             stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
             best_so_far = max(best_so_far, new_best)
 
@@ -446,19 +417,20 @@ class Coder(dspy.Module):
             the_task = build_task(task if task is not None else prompt, entry_point, task_id)
         started = time.perf_counter()
         with dspy.track_usage() as tracker:
-            state = RunState(task=the_task, tracker=tracker)
+            record = RunRecord(the_task, tracker, self.scoring)
             try:
-                self._develop(state)
+                self._develop(record)
             except KeyboardInterrupt:
-                state.stop_reason = "interrupted"
-                state.errors.append(
-                    "Interrupted by the user; the report holds the attempts so far."
-                )
+                record.stop("interrupted")
+                record.error("Interrupted by the user; the report holds the attempts so far.")
             except LMUnavailableError as exc:
-                state.stop_reason = "lm_unavailable"
-                state.errors.append(str(exc))
+                record.stop("lm_unavailable")
+                record.error(str(exc))
+            except LMRejectedError as exc:
+                record.stop("lm_rejected")
+                record.error(str(exc))
             report = build_report(
-                state, self.threshold, cost_from(tracker, time.perf_counter() - started)
+                record, self.config.threshold, cost_from(tracker, time.perf_counter() - started)
             )
         return dspy.Prediction(code=report.code, report=report)
 

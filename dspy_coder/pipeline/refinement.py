@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import dspy
 
+from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.redrawing import redraw_while
 from dspy_coder.pipeline.signatures.refiner import CodeRefiner
 from dspy_coder.pipeline.signatures.rewriter import CodeRewriter
@@ -42,7 +43,7 @@ class RefineStep(dspy.Module):
             task=task, code=code, failures=failures, metrics=metrics, history=history
         )
         return dspy.Prediction(
-            fixed_code=prediction.fixed_code, reasoning=getattr(prediction, "reasoning", "")
+            fixed_code=prediction.fixed_code, reasoning=prediction.reasoning
         )
 
 
@@ -67,12 +68,11 @@ class RewriteStep(dspy.Module):
 class DistinctRefinement(dspy.Module):
     """A refinement step whose answer must be a new program.
 
-    Asked to repair HumanEval/128, the 1.5B model returned its failing code unchanged, and at
-    temperature 1.0 with two other seeds it returned it again: shown its code, it copies it.
+    A small model shown its failing code often returns it unchanged, at any temperature.
     A stub or a repeat of a program already tried is therefore drawn again from ``redraw``
     (the rewrite step, which does not see the failing code) with another seed
-    (``redrawing``), up to ``redraws`` times. The prediction says why (``redrawn``) and which
-    step wrote the answer (``stage``)."""
+    (``redrawing``), up to ``redraws`` times. The prediction's ``draw`` says why and which
+    step wrote the answer."""
 
     def __init__(
         self,
@@ -90,15 +90,19 @@ class DistinctRefinement(dspy.Module):
     def forward(
         self, task: str, code: str, failures: str, metrics: str, history: str
     ) -> dspy.Prediction:
-        def draw(rejected_before: int) -> dspy.Prediction:
+        def draw(rejected_before: int) -> tuple[dspy.Prediction, str]:
             step = self.step if rejected_before == 0 else self.redraw
             prediction = step(task=task, code=code, failures=failures, metrics=metrics,
                               history=history)
-            prediction.stage = step.stage
-            return prediction
+            return prediction, step.stage
 
-        prediction, redrawn = redraw_while(
-            self, draw, lambda drawn: self.rejection(drawn.fixed_code), self.redraws
+        (prediction, stage), redrawn = redraw_while(
+            self, draw, lambda drawn: self.rejection(drawn[0].fixed_code), self.redraws
         )
-        prediction.redrawn = redrawn
+        prediction.draw = Draw(
+            code=prediction.fixed_code,
+            stage=stage,
+            reasoning=prediction.reasoning or "",
+            redraw_reasons=tuple(redrawn),
+        )
         return prediction

@@ -12,15 +12,15 @@ and any vetted generated tests) and records it as an ``Attempt``, and the first 
 that reaches the threshold ends the round. This is filtering by the task's own examples, as
 in CodeT; the hidden benchmark tests are never involved.
 
-At temperature 1.0 the 1.5B model often just repeats the prompt's signature and docstring and
-stops (3 of 4 samples for HumanEval/32). Such a stub is not a candidate, and neither is a
+At temperature 1.0 a small model often just repeats the prompt's signature and docstring and
+stops. Such a stub is not a candidate, and neither is a
 repeat of a program already tried when the task has docstring examples (its outcome is
 known): the step draws again with another rollout id (``redrawing``), up to ``redraws``
 times, and says why. Without examples a repeat stays: the tests are the model's own, and
 agreement among samples is what vets them, so a repeat is a vote. A sample that
 crashes its docstring check (an undefined name, a syntax error, a call that raises; not a
 wrong value) gets one regeneration with the error, as the first draft does inside
-ProgramOfThought: a sampled Newton iteration for /32 failed only on ``guess = x``.
+ProgramOfThought: a sample that is right but for one undefined name is worth a repair.
 
 Example:
     >>> sampler = dspy.BestOfN(module=DraftStep(coder.generate), N=4,
@@ -36,6 +36,7 @@ import dspy
 
 from dspy_coder.code.extraction import assemble_solution, has_empty_body
 from dspy_coder.code.identity import program_identity
+from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.redrawing import redraw_while
 from dspy_coder.types import DocExample
@@ -64,7 +65,8 @@ def candidate_rejection(
 
 
 class DraftStep(dspy.Module):
-    """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any."""
+    """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any; the
+    prediction's ``draw`` says how it was drawn."""
 
     def __init__(
         self,
@@ -101,9 +103,11 @@ class DraftStep(dspy.Module):
             )
             if repaired is not None:
                 raw, reasoning = repaired
-        return dspy.Prediction(
-            fixed_code=raw,
-            reasoning=reasoning,
-            redrawn=redrawn,
+        draw = Draw(
+            code=raw,
+            stage="sample",
+            reasoning=reasoning or "",
+            redraw_reasons=tuple(redrawn),
             crash_repaired=repaired is not None,
         )
+        return dspy.Prediction(fixed_code=raw, reasoning=reasoning, draw=draw)

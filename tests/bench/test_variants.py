@@ -83,7 +83,7 @@ def test_bench_flags_give_the_options_and_fingerprints_they_always_gave(words, o
     assert spec == VariantSpec(kind="coder", options=options)
     before = VariantSpec(kind="coder", options=options)
     assert program_fingerprint(spec, spec.build()) == program_fingerprint(before, before.build())
-    assert spec.build().config["drafts"] == options.get("drafts", 0)
+    assert spec.build().config.drafts == options.get("drafts", 0)
 
 
 def test_unknown_variant_and_bad_options_are_usage_errors():
@@ -103,8 +103,8 @@ def test_coder_variant_passes_its_options():
         "coder", {"use_refine": False, "max_iterations": 2, "refine_attempts": 3}
     ).build()
     assert type(coder).__name__ == "Coder"
-    assert coder.max_iterations == 2 and coder.use_refine is False
-    assert coder.refine_attempts == 3
+    assert coder.config.max_iterations == 2 and coder.config.use_refine is False
+    assert coder.config.refine_attempts == 3
 
 
 def test_fingerprint_follows_instructions_and_demos():

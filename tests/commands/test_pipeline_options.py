@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 from pathlib import Path
 
@@ -65,8 +64,9 @@ def parse(words: list[str]) -> argparse.Namespace:
 def test_stated_defaults_are_the_coders_own():
     from dspy_coder.pipeline.coder import Coder
 
-    signature = inspect.signature(Coder.__init__).parameters
-    assert PIPELINE_DEFAULTS == {name: signature[name].default for name in PIPELINE_DEFAULTS}
+    coder = Coder(executor=object(), interpreter_factory=object, profiler=lambda *a: None)
+    assert PIPELINE_DEFAULTS == {name: getattr(coder.config, name) for name in PIPELINE_DEFAULTS}
+    assert set(PIPELINE_DEFAULTS) == set(OPTIONS)  # every flag maps to a setting
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
@@ -142,10 +142,10 @@ def test_flags_for_another_program_are_refused_with_their_names():
 def test_solve_builds_the_coder_with_the_flags_and_its_own_defaults_otherwise():
     parser = cli.build_parser()
     default = solve._build_program(parser.parse_args(["solve", "--demo"]))
-    assert default.config["threshold"] == 0.95 and default.config["max_iterations"] == 4
-    assert default.config["routing"] == "auto" and default.config["use_tests"] is True
+    assert default.config.threshold == 0.95 and default.config.max_iterations == 4
+    assert default.config.routing == "auto" and default.config.use_tests is True
     coder = solve._build_program(parser.parse_args(["solve", "--demo", *FLAGS]))
-    assert {key: coder.config[key] for key in OPTIONS} == OPTIONS
+    assert {key: getattr(coder.config, key) for key in OPTIONS} == OPTIONS
 
 
 def test_solve_refuses_bad_values_before_loading_a_model(monkeypatch):

@@ -135,7 +135,7 @@ def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_
 
     defaults = optimize.coder_options(parse([]))
     config = Coder(executor=lambda *a, **k: None, profiler=lambda *a: None).config
-    assert defaults == {key: config[key] for key in defaults}  # the uncompiled pipeline's
+    assert defaults == {key: getattr(config, key) for key in defaults}  # the uncompiled pipeline's
     assert defaults["threshold"] == 0.95
     args = parse(["--threshold", "0.95", "--routing", "complex", "--refine-attempts", "2",
                   "--no-tests", "--max-iterations", "3", "--refine-strategy", "repair",

@@ -64,7 +64,7 @@ def test_bootstrap_compiles_the_pipeline_and_roundtrips(fake_coders, tmp_path):
 
     save_program(result.program, tmp_path, {"program": "coder", "options": options})
     loaded = load_program(tmp_path)
-    assert isinstance(loaded, Coder) and loaded.max_iterations == 2
+    assert isinstance(loaded, Coder) and loaded.config.max_iterations == 2
     assert {n: len(p.demos) for n, p in loaded.named_predictors()} == demos
 
 

@@ -271,6 +271,33 @@ def test_lm_outage_is_retried_then_reported_with_attempts_kept():
     assert report.status == "failed"
 
 
+def test_a_round_retried_after_an_outage_records_each_candidate_once():
+    """The LM drops out mid-round; the round is tried again, and the candidate its first try
+    already ran (answered the same again, as DSPy's cache would) is not recorded twice. A task
+    without docstring examples, so a repeated program is not drawn again but kept as a vote."""
+    calls = {"n": 0}
+
+    class FlakyLM(dspy.utils.DummyLM):
+        def forward(self, prompt=None, messages=None, **kwargs):
+            calls["n"] += 1
+            if calls["n"] in (4, 5, 6):  # three samples of the round fail: BestOfN gives up
+                raise LMUnavailableError("Cannot reach http://127.0.0.1:9/v1")
+            return super().forward(prompt=prompt, messages=messages, **kwargs)
+
+    good_too = "def add(a, b):\n    total = a + b\n    return total\n"
+    script = scripted_lm({
+        "generated_code": [bad("g"), bad("s1"), bad("s1"), GOOD, good_too, bad("s4")],
+        "test_code": [{"test_code": "def test_add():\n    assert add(1, 2) == 3\n",
+                       "make_input": ""}],
+    })
+    coder = make_coder(FakeExecutor(passes_if_plus), drafts=4, lm_retries=2, max_iterations=2)
+    report = run(FlakyLM(script.answers), coder,
+                 prompt="Write add(a, b) returning the sum of a and b.", entry_point="add").report
+    samples = [a.code for a in report.attempts if a.stage == "sample"]
+    assert sum("'s1'" in code for code in samples) == 1
+    assert len(samples) == 4 and GOOD.strip() in [code.strip() for code in samples]
+
+
 @pytest.mark.parametrize(
     ("routing", "drafts"), [("complex", 0), ("complex", 2), ("simple", 2)]
 )
@@ -660,15 +687,17 @@ def test_an_answer_no_test_checked_is_not_reported_as_a_success():
 
 
 class _UnknownProviderLM(dspy.utils.DummyLM):
-    """Fails every call the way LiteLLM does for ``--lm nosuchprovider/x`` (not an outage)."""
+    """Fails every call the way ``dspy.LM("nosuchprovider/x")`` does (not an outage)."""
 
     def forward(self, prompt=None, messages=None, **kwargs):
-        raise ValueError("LLM Provider NOT provided. You passed model=nosuchprovider/x")
+        from dspy.utils.exceptions import LMInvalidRequestError
+
+        raise LMInvalidRequestError("LLM Provider NOT provided. You passed model=nosuchprovider/x")
 
 
 @pytest.mark.parametrize("routing", ["simple", "complex"])
 def test_a_run_that_produced_no_code_fails_with_score_0(routing: str):
-    """Every LM call failed, so no code and no test: that is a failure, not a 'partial' 1.00."""
+    """The LM refuses every request: the run stops at once and fails, naming the fix."""
     executor = FakeExecutor(passes_if_plus)
     report = run(_UnknownProviderLM([]), make_coder(executor, routing=routing, max_iterations=3),
                  prompt="Write is_palindrome(s) that ignores case and spaces.").report
@@ -676,5 +705,6 @@ def test_a_run_that_produced_no_code_fails_with_score_0(routing: str):
     assert report.status == "failed"
     assert report.score == 0.0 and report.score_history == [0.0] * len(report.score_history)
     assert all(a.score == 0.0 for a in report.attempts)
-    assert report.stop_reason != "threshold"
-    assert any("LLM Provider NOT provided" in e for e in report.error_trail)
+    assert report.stop_reason == "lm_rejected"
+    assert any("LLM Provider NOT provided" in e and "Check the model name" in e
+               for e in report.error_trail)
