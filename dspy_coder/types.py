@@ -1,8 +1,7 @@
 """Typed records that flow through dspy-coder. All are pydantic models and serialise to JSON.
 
-Data flow: ``Task`` -> ``Requirements`` (routing) -> ``Plan`` -> code + ``TestCase`` list ->
-``ExecutionResult`` (sandbox) -> ``PerformanceMetrics`` -> ``Attempt`` (scored) ->
-``DevelopmentReport``.
+Data flow: ``Task`` -> ``Plan`` -> code + ``TestCase`` list -> ``ExecutionResult`` (sandbox) ->
+``PerformanceMetrics`` -> ``Attempt`` (scored) -> ``DevelopmentReport``.
 """
 
 from __future__ import annotations
@@ -129,13 +128,6 @@ class Task(BaseModel):
     entry_point: str | None = None
     task_id: str | None = None
     examples: list[DocExample] = Field(default_factory=list)
-
-
-class Requirements(BaseModel):
-    """The routing decision of the complexity assessor."""
-
-    route: Literal["simple", "complex"] = "complex"
-    reason: str = ""
 
 
 class PerformanceTargets(BaseModel):
