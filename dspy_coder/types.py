@@ -141,7 +141,6 @@ class Plan(BaseModel):
     approach: str = ""
     steps: list[str] = Field(default_factory=list)
     edge_cases: list[str] = Field(default_factory=list)
-    test_plan: list[str] = Field(default_factory=list)
     performance: PerformanceTargets = Field(default_factory=PerformanceTargets)
 
 
