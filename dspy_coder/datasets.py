@@ -7,7 +7,8 @@ Example:
     >>> problems = load_problems("humaneval")
     >>> len(problems)
     164
-    >>> train = select_split(problems, "train")
+    >>> len(select_problems(problems, split="train"))
+    66
 """
 
 from __future__ import annotations
@@ -189,16 +190,6 @@ def split_assignment(
             "train" if index < n_train else "dev" if index < n_train + n_dev else "test"
         )
     return assignment
-
-
-def select_split(
-    problems: Sequence[Problem], split: SplitName, seed: int = DEFAULT_SPLIT_SEED
-) -> list[Problem]:
-    """The problems of one split, in their original order."""
-    if split not in SPLIT_FRACTIONS:
-        raise UsageError(f"Unknown split {split!r}; use one of: train, dev, test.")
-    assignment = split_assignment(problems, seed)
-    return [p for p in problems if assignment[p.task_id] == split]
 
 
 def _resolve_task_id(given: str, known: dict[str, Problem]) -> str | None:
