@@ -187,12 +187,6 @@ def _load(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool) -> _Loade
         return loaded
 
 
-def unload_all() -> None:
-    """Drop every shared model (frees memory once no call is running)."""
-    with _LOADED_LOCK:
-        _LOADED.clear()
-
-
 def _text(parts: Any) -> str:
     if parts is None:
         return ""
@@ -377,7 +371,7 @@ class LlamaCppEngine:
         return response_to_events(self.complete(request))
 
     def close(self) -> None:
-        """Nothing to close: the shared model stays loaded for other LMs (see ``unload_all``)."""
+        """Nothing to close: the shared model stays loaded for other LMs of this process."""
 
     def dump_state(self) -> dict[str, Any]:
         """JSON state for ``dspy`` save/load (no secrets; the file path is machine-specific)."""
