@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from dspy_coder.errors import SetupError, UsageError
-from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.task.build import build_task
 from dspy_coder.types import Task
 
 logger = logging.getLogger(__name__)
@@ -48,13 +48,9 @@ class Problem(BaseModel):
     canonical_solution: str | None = Field(default=None, repr=False)
 
     def to_task(self) -> Task:
-        """The program's view of this problem: prompt, entry point and docstring examples."""
-        return Task(
-            prompt=self.prompt,
-            entry_point=self.entry_point,
-            task_id=self.task_id,
-            examples=extract_doc_examples(self.prompt, self.entry_point),
-        )
+        """The program's view of this problem: prompt, entry point and docstring examples,
+        validated as a user's task is (``UsageError`` if unusable)."""
+        return build_task(self.prompt, self.entry_point, self.task_id)
 
     def fingerprint(self) -> str:
         return hashlib.sha256((self.prompt + self.test).encode()).hexdigest()[:12]
