@@ -30,7 +30,7 @@ def test_train_and_dev_come_only_from_their_split(problems):
 def test_examples_carry_inputs_but_never_the_hidden_test(problems):
     train = build_split(problems, "train", limit=3)
     assert len(train) == 3
-    for example in train.examples:
+    for example in train.dspy_examples:
         assert set(example.inputs().keys()) == set(INPUT_KEYS)
         assert "test" not in example.toDict()
         assert "check(candidate)" not in str(example.toDict())
@@ -39,7 +39,7 @@ def test_examples_carry_inputs_but_never_the_hidden_test(problems):
 
 def test_reference_label_is_optional(problems):
     train = build_split(problems, "train", limit=1, with_reference=True)
-    example = train.examples[0]
+    example = train.dspy_examples[0]
     assert example.code.startswith(example.prompt) and "return x +" in example.code
     assert "code" not in example.inputs().keys()
 

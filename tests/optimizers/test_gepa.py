@@ -15,7 +15,7 @@ NEW_INSTRUCTION = "Return x plus the number named in the docstring, exactly."
 
 def test_gepa_reflects_on_concrete_failures(problems, runner, tmp_path):
     train = build_split(problems, "train", limit=4)
-    wrong = {e.entry_point for e in train.examples}
+    wrong = {e.entry_point for e in train.dspy_examples}
     student = DummyLM(answers_for(problems, wrong=wrong))
     reflection = DummyLM({"I provided an assistant": {"new_instruction":
                                                       f"```\n{NEW_INSTRUCTION}\n```"}})
