@@ -102,11 +102,8 @@ def build_split(
     )
 
 
-def test_split_problems(
+def held_out_problems(
     problems: Sequence[Problem], seed: int = DEFAULT_SPLIT_SEED
 ) -> list[Problem]:
     """The held-out problems, for auditing artifacts (never for building training data)."""
     return select_problems(problems, split="test", seed=seed)
-
-
-test_split_problems.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -8,7 +8,7 @@ from dspy.utils import DummyLM
 
 from dspy_coder.optimizers.budgets import budget_for
 from dspy_coder.optimizers.compile import compile_program
-from dspy_coder.optimizers.data import build_split, test_split_problems
+from dspy_coder.optimizers.data import build_split, held_out_problems
 from dspy_coder.optimizers.registry import OPTIMIZERS, OptimizerSetup, build_optimizer
 
 from .conftest import answers_for
@@ -93,7 +93,7 @@ def test_compile_never_touches_held_out_problems(problems, runner):
     lm = DummyLM(answers_for(problems))
     compile_program("baseline", optimizer="random-search", budget=budget_for("light"),
                     problems=problems, student_lm=lm, runner=runner, baseline_eval=True)
-    held_out = {p.entry_point for p in test_split_problems(problems)}
+    held_out = {p.entry_point for p in held_out_problems(problems)}
     assert runner.calls and not held_out & set(runner.calls)
     assert not any(e in str(lm.history) for e in held_out)
 

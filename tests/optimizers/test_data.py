@@ -4,7 +4,7 @@ import pytest
 
 from dspy_coder.datasets import split_assignment
 from dspy_coder.errors import UsageError
-from dspy_coder.optimizers.data import INPUT_KEYS, build_split, test_split_problems
+from dspy_coder.optimizers.data import INPUT_KEYS, build_split, held_out_problems
 
 
 def test_test_split_is_refused(problems):
@@ -23,7 +23,7 @@ def test_train_and_dev_come_only_from_their_split(problems):
     assert train.task_ids and dev.task_ids
     assert {assignment[t] for t in train.task_ids} == {"train"}
     assert {assignment[t] for t in dev.task_ids} == {"dev"}
-    held_out = {p.task_id for p in test_split_problems(problems)}
+    held_out = {p.task_id for p in held_out_problems(problems)}
     assert held_out and held_out.isdisjoint(train.task_ids + dev.task_ids)
 
 

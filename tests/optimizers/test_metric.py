@@ -4,7 +4,7 @@ import dspy
 import pytest
 
 from dspy_coder.errors import UsageError
-from dspy_coder.optimizers.data import build_split, test_split_problems, to_dspy_example
+from dspy_coder.optimizers.data import build_split, held_out_problems, to_dspy_example
 from dspy_coder.optimizers.metric import SandboxMetric
 
 
@@ -56,7 +56,7 @@ def test_feedback_mode_reports_concrete_failures(problems, runner):
 def test_metric_refuses_held_out_examples(problems, runner):
     metric = SandboxMetric(build_split(problems, "train"), build_split(problems, "dev"),
                            runner=runner)
-    held_out = to_dspy_example(test_split_problems(problems)[0])
+    held_out = to_dspy_example(held_out_problems(problems)[0])
     with pytest.raises(UsageError, match="never scores held-out"):
         metric(held_out, dspy.Prediction(code="def f(x):\n    return x\n"))
     with pytest.raises(UsageError, match="never scores held-out"):
