@@ -81,8 +81,8 @@ def code_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: di
     run_module(plan, FIRST_FD, nonce)
 
 
-def test_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
-                 nonce: str, nice: int) -> NoReturn:
+def run_tests_process(plan: RunPlan, limits: Any, uid: int | None, temp: str,
+                      fds: dict[str, int], nonce: str, nice: int) -> NoReturn:
     """Run the tests against the code process (forked by the supervisor, after the tests
     were read, so the code process never had them)."""
     try:
@@ -91,9 +91,6 @@ def test_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: di
     except BaseException:  # noqa: BLE001
         os._exit(SETUP_FAILED)
     run_tests(plan, FIRST_FD, FIRST_FD + 1, nonce)
-
-
-test_process.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def init_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
