@@ -20,7 +20,7 @@ ExecutionStatus = Literal["passed", "failed", "error", "timeout", "memory", "cra
 class TestOutcome(BaseModel):
     """The result of one test: a ``def test_*`` function or one assert of a ``check``."""
 
-    __test__ = False  # not a pytest test class
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
     name: str
     passed: bool
@@ -150,7 +150,7 @@ TestSource = Literal["docstring", "generated"]
 class TestCase(BaseModel):
     """One test the program runs: a docstring example or a generated test."""
 
-    __test__ = False
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
     name: str
     code: str = Field(description="pytest-style function source: 'def test_x():\\n    assert ...'")
