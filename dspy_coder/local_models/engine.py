@@ -136,7 +136,7 @@ def _model_params_without_extra_buffers() -> Iterator[None]:
 
 def _warn_if_oversubscribed(n_threads: int) -> None:
     """llama.cpp's threads spin at barriers: on a busy CPU, fewer threads can be several times
-    faster (measured here: 2 threads 5x slower than 1 at load average 6 on 2 cores)."""
+    faster."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
@@ -336,8 +336,7 @@ class LlamaCppEngine:
             if not self.reuse_prefix:
                 # Forget the previous call's tokens: otherwise llama.cpp evaluates only the part
                 # of the prompt after the prefix it shares with that call, the numbers come out
-                # slightly different, and a greedy answer depended on which call came before
-                # (HumanEval/19 after an unrelated prompt vs after /18's prompt).
+                # slightly different, and a greedy answer depended on which call came before.
                 loaded.llama.reset()
             try:
                 raw = loaded.llama.create_chat_completion(messages=messages, **options)
