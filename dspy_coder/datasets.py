@@ -7,7 +7,8 @@ Example:
     >>> problems = load_problems("humaneval")
     >>> len(problems)
     164
-    >>> train = select_split(problems, "train")
+    >>> len(select_problems(problems, split="train"))
+    66
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from dspy_coder.errors import SetupError, UsageError
-from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.task.build import build_task
 from dspy_coder.types import Task
 
 logger = logging.getLogger(__name__)
@@ -47,13 +48,9 @@ class Problem(BaseModel):
     canonical_solution: str | None = Field(default=None, repr=False)
 
     def to_task(self) -> Task:
-        """The program's view of this problem: prompt, entry point and docstring examples."""
-        return Task(
-            prompt=self.prompt,
-            entry_point=self.entry_point,
-            task_id=self.task_id,
-            examples=extract_doc_examples(self.prompt, self.entry_point),
-        )
+        """The program's view of this problem: prompt, entry point and docstring examples,
+        validated as a user's task is (``UsageError`` if unusable)."""
+        return build_task(self.prompt, self.entry_point, self.task_id)
 
     def fingerprint(self) -> str:
         return hashlib.sha256((self.prompt + self.test).encode()).hexdigest()[:12]
@@ -189,16 +186,6 @@ def split_assignment(
             "train" if index < n_train else "dev" if index < n_train + n_dev else "test"
         )
     return assignment
-
-
-def select_split(
-    problems: Sequence[Problem], split: SplitName, seed: int = DEFAULT_SPLIT_SEED
-) -> list[Problem]:
-    """The problems of one split, in their original order."""
-    if split not in SPLIT_FRACTIONS:
-        raise UsageError(f"Unknown split {split!r}; use one of: train, dev, test.")
-    assignment = split_assignment(problems, seed)
-    return [p for p in problems if assignment[p.task_id] == split]
 
 
 def _resolve_task_id(given: str, known: dict[str, Problem]) -> str | None:

@@ -49,11 +49,6 @@ class TrackingRun:
     name: str
     params: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def ui_hint(self) -> str:
-        """The shell command that opens this run's store in the MLflow UI."""
-        return f"mlflow ui --backend-store-uri {self.tracking_uri} --host 127.0.0.1"
-
 
 def _mlflow():
     try:
@@ -296,14 +291,6 @@ def metric_name(name: str) -> str:
         'pass_1/coder_no-tests_'
     """
     return "".join(c if c.isalnum() or c in "_-./: " else "_" for c in name)
-
-
-def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
-    """Set string tags on the run."""
-    rid, uri = _current_run_id(run_id)
-    client = _client(uri)
-    for key, value in tags.items():
-        client.set_tag(rid, key, str(value))
 
 
 def log_artifact(

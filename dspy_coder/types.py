@@ -1,8 +1,7 @@
 """Typed records that flow through dspy-coder. All are pydantic models and serialise to JSON.
 
-Data flow: ``Task`` -> ``Requirements`` (routing) -> ``Plan`` -> code + ``TestCase`` list ->
-``ExecutionResult`` (sandbox) -> ``PerformanceMetrics`` -> ``Attempt`` (scored) ->
-``DevelopmentReport``.
+Data flow: ``Task`` -> ``Plan`` -> code + ``TestCase`` list -> ``ExecutionResult`` (sandbox) ->
+``PerformanceMetrics`` -> ``Attempt`` (scored) -> ``DevelopmentReport``.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ ExecutionStatus = Literal["passed", "failed", "error", "timeout", "memory", "cra
 class TestOutcome(BaseModel):
     """The result of one test: a ``def test_*`` function or one assert of a ``check``."""
 
-    __test__ = False  # not a pytest test class
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
     name: str
     passed: bool
@@ -131,13 +130,6 @@ class Task(BaseModel):
     examples: list[DocExample] = Field(default_factory=list)
 
 
-class Requirements(BaseModel):
-    """The routing decision of the complexity assessor."""
-
-    route: Literal["simple", "complex"] = "complex"
-    reason: str = ""
-
-
 class PerformanceTargets(BaseModel):
     time_complexity: str = Field(default="", description="e.g. 'O(n log n)'")
     space_complexity: str = Field(default="", description="e.g. 'O(n)'")
@@ -149,7 +141,6 @@ class Plan(BaseModel):
     approach: str = ""
     steps: list[str] = Field(default_factory=list)
     edge_cases: list[str] = Field(default_factory=list)
-    test_plan: list[str] = Field(default_factory=list)
     performance: PerformanceTargets = Field(default_factory=PerformanceTargets)
 
 
@@ -159,7 +150,7 @@ TestSource = Literal["docstring", "generated"]
 class TestCase(BaseModel):
     """One test the program runs: a docstring example or a generated test."""
 
-    __test__ = False
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
     name: str
     code: str = Field(description="pytest-style function source: 'def test_x():\\n    assert ...'")

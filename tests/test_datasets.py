@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dspy_coder.datasets import load_problems, select_problems, split_assignment
+from dspy_coder.datasets import Problem, load_problems, select_problems, split_assignment
 from dspy_coder.errors import UsageError
 
 
@@ -12,6 +12,12 @@ def test_humaneval_loads_all_problems_and_task_hides_tests():
     task = problems[0].to_task()
     assert "test" not in task.model_dump()
     assert task.entry_point == problems[0].entry_point
+
+
+def test_a_problem_becomes_a_task_through_the_same_checks_as_a_users_task():
+    problem = Problem(task_id="x/1", prompt="def f(x):\n    pass\n", entry_point="f-g", test="")
+    with pytest.raises(UsageError, match="not a Python identifier"):
+        problem.to_task()
 
 
 def test_splits_are_disjoint_fixed_and_cover_everything():

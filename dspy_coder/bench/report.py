@@ -203,10 +203,3 @@ def _table_header(
         "",
     ]
     return "\n".join(lines) + "\n"
-
-
-def load_summary_rows(run_dir: Path) -> list[VariantSummary]:
-    """Rows of a finished or partial run, recomputed from its results JSONL."""
-    from dspy_coder.bench.store import read_records
-
-    return summarise(read_records(run_dir / "results.jsonl"))

@@ -123,8 +123,8 @@ _EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)
 
 def _is_placeholder(statement: ast.stmt) -> bool:
     """No implementation: ``pass``, ``raise NotImplementedError``, or an expression that does
-    nothing: a docstring, ``...``, or a bare name or subscript (the 1.5B model once answered
-    a sampled HumanEval/32 with the body ``obj['code']``)."""
+    nothing: a docstring, ``...``, or a bare name or subscript (a sampled answer can be a body
+    such as ``obj['code']``)."""
     if isinstance(statement, ast.Pass):
         return True
     if isinstance(statement, ast.Expr):

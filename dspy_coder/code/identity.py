@@ -1,9 +1,9 @@
 """When two candidates are the same program: equal code once comments, docstrings and layout
 are set aside.
 
-A small model asked to repair its code often returns it unchanged (3 of 7 refinements in the
-1.5B model's full HumanEval run so far), and a sample at temperature 1.0 often repeats the
-greedy draft (9 of 51). Running such a repeat again teaches nothing: its outcome is known.
+A small model asked to repair its code often returns it unchanged, and a sample at
+temperature 1.0 often repeats the greedy draft. Running such a repeat again teaches nothing:
+its outcome is known.
 
 Example:
     >>> a = "def f(x):\\n    '''Double.'''\\n    return x * 2  # twice\\n"

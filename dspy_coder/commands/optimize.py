@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 OPTIMIZER_CHOICES = ("bootstrap", "random-search", "mipro", "gepa", "simba")
 # The pipeline options a compile starts from: the pipeline's own defaults, written out in full
 # so the sidecar records them and a compiled pipeline differs from the uncompiled one only in
-# what the optimizer changed (it was compiled with threshold 0.9 before 2026-11-21 evening).
+# what the optimizer changed.
 CODER_COMPILE_DEFAULTS: dict[str, Any] = dict(PIPELINE_DEFAULTS)
 
 

@@ -1,8 +1,8 @@
 """Name the shape of a wrong answer, so a small model can act on "expected vs actual".
 
-"returned [5, -3, -4], expected [-4, -3, 5]" is concrete, but the 1.5B model reads past it and
-returns the same code (HumanEval/120, 2026-11-21). A plain-words diagnosis of the difference
-("the expected value is your result sorted in ascending order") is what a reviewer would say.
+"returned [5, -3, -4], expected [-4, -3, 5]" is concrete, but a small model can read past it
+and return the same code. A plain-words diagnosis of the difference ("the expected value is
+your result sorted in ascending order") is what a reviewer would say.
 Only comparisons that are certain are named; anything else gets no hint.
 
 Example:

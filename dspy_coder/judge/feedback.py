@@ -91,8 +91,7 @@ def format_metrics(attempt: Attempt) -> str:
 
     Measured time and memory differ from run to run. Within budget they do not change the
     score, and putting them in the prompt made greedy decoding give different repairs for the
-    same code and failures (HumanEval/11 with the 0.5B model: one run's repair repeated the
-    code and was redrawn, the next run's did not). They are shown when they cost score, which
+    same code and failures, so runs did not repeat. They are shown when they cost score, which
     is when the refiner can act on them.
     """
     result = attempt.execution

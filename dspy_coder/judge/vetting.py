@@ -12,11 +12,9 @@ Self-written tests can be wrong (a small model often miscomputes expected values
   tests count from the start (and the report says so); but once at least
   ``INDEPENDENT_QUORUM`` independently written candidates (the first draft and the samples of
   a sampling round, not repairs aimed at the failures) have run, a generated test that fewer
-  than ``AGREEING_CANDIDATES`` of them pass is rejected: it is likelier wrong than they are. On
-  HumanEval/80 all five candidates failed the same one of nine tests (the baseline's answer,
-  which passes the hidden tests, among them); on /160 four of five tests had wrong expected
-  values. On /41 a single wrong sample agreed with a wrong test and replaced the baseline's
-  right answer, hence two agreeing candidates, not one.
+  than ``AGREEING_CANDIDATES`` of them pass is rejected: it is likelier wrong than they are.
+  Two agreeing candidates, not one, because a single wrong sample can agree with a wrong test
+  and replace a right answer.
 
 Example:
     >>> counted_tests([], []) == set()

@@ -136,7 +136,7 @@ def _model_params_without_extra_buffers() -> Iterator[None]:
 
 def _warn_if_oversubscribed(n_threads: int) -> None:
     """llama.cpp's threads spin at barriers: on a busy CPU, fewer threads can be several times
-    faster (measured here: 2 threads 5x slower than 1 at load average 6 on 2 cores)."""
+    faster."""
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
@@ -185,12 +185,6 @@ def _load(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool) -> _Loade
             loaded = _Loaded(llama, threading.Lock(), seconds)
             _LOADED[key] = loaded
         return loaded
-
-
-def unload_all() -> None:
-    """Drop every shared model (frees memory once no call is running)."""
-    with _LOADED_LOCK:
-        _LOADED.clear()
 
 
 def _text(parts: Any) -> str:
@@ -342,8 +336,7 @@ class LlamaCppEngine:
             if not self.reuse_prefix:
                 # Forget the previous call's tokens: otherwise llama.cpp evaluates only the part
                 # of the prompt after the prefix it shares with that call, the numbers come out
-                # slightly different, and a greedy answer depended on which call came before
-                # (HumanEval/19 after an unrelated prompt vs after /18's prompt).
+                # slightly different, and a greedy answer depended on which call came before.
                 loaded.llama.reset()
             try:
                 raw = loaded.llama.create_chat_completion(messages=messages, **options)
@@ -377,7 +370,7 @@ class LlamaCppEngine:
         return response_to_events(self.complete(request))
 
     def close(self) -> None:
-        """Nothing to close: the shared model stays loaded for other LMs (see ``unload_all``)."""
+        """Nothing to close: the shared model stays loaded for other LMs of this process."""
 
     def dump_state(self) -> dict[str, Any]:
         """JSON state for ``dspy`` save/load (no secrets; the file path is machine-specific)."""

@@ -98,13 +98,14 @@ class _InterruptFlag:
             signal.signal(signal.SIGINT, previous)
 
 
-def evaluate(program: dspy.Module, examples: list[dspy.Example], metric: Callable[..., Any],
+def evaluate(program: dspy.Module, dspy_examples: list[dspy.Example], metric: Callable[..., Any],
              threads: int) -> tuple[float | None, float | None]:
-    """(mean metric, fraction fully solved) of ``program`` over ``examples``."""
-    if not examples:
+    """(mean metric, fraction fully solved) of ``program`` over ``dspy_examples``."""
+    if not dspy_examples:
         return None, None
-    evaluator = dspy.Evaluate(devset=examples, metric=metric, num_threads=threads,
-                              display_progress=True, display_table=False, max_errors=len(examples))
+    evaluator = dspy.Evaluate(devset=dspy_examples, metric=metric, num_threads=threads,
+                              display_progress=True, display_table=False,
+                              max_errors=len(dspy_examples))
     scores = [float(score) for _, _, score in evaluator(program).results]
     return sum(scores) / len(scores), sum(score >= 1.0 for score in scores) / len(scores)
 
@@ -202,8 +203,8 @@ def compile_program(
     setup = OptimizerSetup(
         metric=TrackedMetric(metric, tracker),
         feedback_metric=TrackedMetric(metric.with_feedback(), tracker),
-        trainset=train.examples, devset=dev.examples, budget=budget, student_lm=student_lm,
-        teacher_lm=teacher_lm, threads=threads, seed=seed, log_dir=log_dir,
+        trainset=train.dspy_examples, devset=dev.dspy_examples, budget=budget,
+        student_lm=student_lm, teacher_lm=teacher_lm, threads=threads, seed=seed, log_dir=log_dir,
         program_source_chars=_source_chars(student),
         predictor_signatures={name: predictor.signature
                               for name, predictor in student.named_predictors()},
@@ -218,7 +219,7 @@ def compile_program(
     baseline_dev: tuple[float | None, float | None] = (None, None)
     if baseline_eval:
         with dspy.context(lm=student_lm, callbacks=eval_callbacks):
-            baseline_dev = evaluate(make_program(kind, options), dev.examples, metric, threads)
+            baseline_dev = evaluate(make_program(kind, options), dev.dspy_examples, metric, threads)
     flag = _InterruptFlag()
     interrupted, salvaged_from = False, ""
     started = time.monotonic()
@@ -247,9 +248,9 @@ def compile_program(
         try:
             with flag.watch(), dspy.context(lm=student_lm, callbacks=eval_callbacks):
                 result.train_score, result.train_solved = evaluate(
-                    compiled, train.examples, metric, threads)
+                    compiled, train.dspy_examples, metric, threads)
                 result.dev_score, result.dev_solved = evaluate(
-                    compiled, dev.examples, metric, threads)
+                    compiled, dev.dspy_examples, metric, threads)
         except BaseException:
             if not flag.set:
                 raise

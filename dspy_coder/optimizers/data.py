@@ -8,7 +8,7 @@ lookup owned by the metric, not in the ``dspy.Example`` objects, so they cannot 
 Example:
     >>> from dspy_coder.datasets import load_problems
     >>> train = build_split(load_problems("humaneval"), "train", limit=8)
-    >>> len(train.examples), train.examples[0].inputs().keys()  # doctest: +SKIP
+    >>> len(train.dspy_examples), train.dspy_examples[0].inputs().keys()  # doctest: +SKIP
     (8, dict_keys(['prompt', 'entry_point', 'task_id']))
 """
 
@@ -35,19 +35,19 @@ class SplitData:
 
     split: str
     seed: int
-    examples: list[dspy.Example]
+    dspy_examples: list[dspy.Example]
     tests: dict[str, str] = field(repr=False)
     problems: list[Problem] = field(repr=False)
 
     @property
     def task_ids(self) -> list[str]:
-        return [example.task_id for example in self.examples]
+        return [example.task_id for example in self.dspy_examples]
 
     def __len__(self) -> int:
-        return len(self.examples)
+        return len(self.dspy_examples)
 
 
-def to_example(problem: Problem, *, with_reference: bool = False) -> dspy.Example:
+def to_dspy_example(problem: Problem, *, with_reference: bool = False) -> dspy.Example:
     """A ``dspy.Example`` with the program's inputs (and optionally the reference code label).
 
     The hidden ``test`` is never put into the example: it stays in ``SplitData.tests``.
@@ -94,17 +94,16 @@ def build_split(
     leaked = [p.task_id for p in selected if assignment[p.task_id] == "test"]
     if leaked:  # defensive: select_problems guarantees this, keep the guard explicit
         raise UsageError(f"Refusing test-split problems in {split} data: {', '.join(leaked)}")
-    examples = [to_example(p, with_reference=with_reference) for p in selected]
+    dspy_examples = [to_dspy_example(p, with_reference=with_reference) for p in selected]
     tests = {p.task_id: p.test for p in selected}
-    logger.debug("Built %d %s examples (seed %d)", len(examples), split, seed)
-    return SplitData(split=split, seed=seed, examples=examples, tests=tests, problems=selected)
+    logger.debug("Built %d %s examples (seed %d)", len(dspy_examples), split, seed)
+    return SplitData(
+        split=split, seed=seed, dspy_examples=dspy_examples, tests=tests, problems=selected
+    )
 
 
-def test_split_problems(
+def held_out_problems(
     problems: Sequence[Problem], seed: int = DEFAULT_SPLIT_SEED
 ) -> list[Problem]:
     """The held-out problems, for auditing artifacts (never for building training data)."""
     return select_problems(problems, split="test", seed=seed)
-
-
-test_split_problems.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -92,7 +92,7 @@ class SandboxMetric:
         for split_data in data:
             if split_data.split not in ("train", "dev"):
                 raise UsageError(f"A metric cannot be built from the {split_data.split!r} split.")
-            for example in split_data.examples:
+            for example in split_data.dspy_examples:
                 self._tests[example.task_id] = (split_data.tests[example.task_id], split_data.split)
         self._runner = runner
         self._limits = limits

@@ -28,7 +28,7 @@ from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem, split_assignment
 from dspy_coder.optimizers.artifacts import git_commit, save_program, utc_now
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.compile import CompileResult, compile_program
-from dspy_coder.optimizers.data import test_split_problems
+from dspy_coder.optimizers.data import held_out_problems
 from dspy_coder.optimizers.registry import DSPY_NAMES
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem], s
                      ) -> dict[str, Any]:
     """Compile, save and track; returns the sidecar dict (also written next to the program)."""
     out = Path(request.out_dir)
-    held_out = test_split_problems(problems, request.seed)
+    held_out = held_out_problems(problems, request.seed)
     allowed = {p.entry_point for p in problems} - {p.entry_point for p in held_out}
 
     def checkpoint(program: dspy.Module) -> None:

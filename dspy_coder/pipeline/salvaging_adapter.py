@@ -7,12 +7,11 @@ Two things make DSPy's ChatAdapter reject a small local model's plan or tests:
   itself ("Single character string: ..." thirty times): the last fields are missing.
 
 On a parse failure the ChatAdapter then repeats the whole call with the JSONAdapter, which the
-same model truncates the same way: on HumanEval the 1.5B model lost 5 of 9 plans like this,
-each after two full-length calls (about 1.5 minutes on 2 CPU cores). This adapter reads the
-sections the answer does have, turns bullet lines into list items (repeats dropped, and the
-last item of a cut-off answer, which the limit cut mid-line), gives missing fields an empty
-value, and makes no second call. An answer without the ``required``
-fields is still a parse error.
+same model truncates the same way, so a plan is lost after two full-length calls. This adapter
+reads the sections the answer does have, turns bullet lines into list items (repeats dropped,
+and the last item of a cut-off answer, which the limit cut mid-line), gives missing fields an
+empty value, and makes no second call. An answer without the ``required`` fields is still a
+parse error.
 
 Example:
     >>> with dspy.context(adapter=salvaging_adapter(required=("approach",))):  # doctest: +SKIP

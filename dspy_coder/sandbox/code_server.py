@@ -32,7 +32,7 @@ from dspy_coder.sandbox.exception_text import (
     safe_str,
     user_traceback,
 )
-from dspy_coder.sandbox.rewrite import CODE_FILE, Plan, register_source
+from dspy_coder.sandbox.rewrite import CODE_FILE, RunPlan, register_source
 from dspy_coder.sandbox.wire import WireError, decode, encode, recv_frame, send_frame
 
 # Operations the test process may apply to a handle: builtins and operators, nothing by name.
@@ -141,7 +141,7 @@ def _answer(request: Any, table: dict[int, Any]) -> dict[str, Any]:
         return {"x": _exception_record(exc)}
 
 
-def serve_code(plan: Plan, channel: int) -> NoReturn:
+def serve_code(plan: RunPlan, channel: int) -> NoReturn:
     """Run the candidate's module, then answer requests until the test process hangs up."""
     send, receive, hard_exit = send_frame, recv_frame, os._exit
     out, err = sys.stdout, sys.stderr

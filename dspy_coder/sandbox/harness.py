@@ -1,4 +1,4 @@
-"""The test process's runner: executes a :class:`~dspy_coder.sandbox.rewrite.Plan`'s tests
+"""The test process's runner: executes a :class:`~dspy_coder.sandbox.rewrite.RunPlan`'s tests
 against the candidate (proxied from the code process, see ``remote``) and streams events to
 the supervisor as JSON lines on a private pipe. Also runs code without tests (``run_module``).
 
@@ -43,7 +43,7 @@ from dspy_coder.sandbox.rewrite import (
     REFS,
     TESTS_FILE,
     AssertInfo,
-    Plan,
+    RunPlan,
     register_source,
 )
 
@@ -129,7 +129,7 @@ def _events(res_fd: int, nonce: str) -> tuple[Any, Any]:
     return emit, finish
 
 
-def run_module(plan: Plan, res_fd: int, nonce: str) -> NoReturn:
+def run_module(plan: RunPlan, res_fd: int, nonce: str) -> NoReturn:
     """No tests: run the code as ``__main__`` and report whether it ran to the end."""
     emit, finish = _events(res_fd, nonce)
     register_source(CODE_FILE, plan.code_src)
@@ -149,7 +149,7 @@ def run_module(plan: Plan, res_fd: int, nonce: str) -> NoReturn:
     finish()
 
 
-def run_tests(plan: Plan, res_fd: int, channel_fd: int, nonce: str) -> NoReturn:
+def run_tests(plan: RunPlan, res_fd: int, channel_fd: int, nonce: str) -> NoReturn:
     """Run ``plan``'s tests against the code process on ``channel_fd``; report on ``res_fd``."""
     emit, finish = _events(res_fd, nonce)
     clock = time.perf_counter
@@ -204,7 +204,7 @@ def run_tests(plan: Plan, res_fd: int, channel_fd: int, nonce: str) -> NoReturn:
     finish()
 
 
-def _run_check(plan: Plan, ns: dict, begin: Any, end: Any, emit: Any) -> None:
+def _run_check(plan: RunPlan, ns: dict, begin: Any, end: Any, emit: Any) -> None:
     candidate = ns.get(plan.entry_point or "")
     if not callable(candidate):
         emit({"e": "module_error", "where": "code", "kind": "exception",
@@ -226,7 +226,7 @@ def _run_check(plan: Plan, ns: dict, begin: Any, end: Any, emit: Any) -> None:
         end(step, None)
 
 
-def _run_pytest(plan: Plan, ns: dict, begin: Any, end: Any) -> None:
+def _run_pytest(plan: RunPlan, ns: dict, begin: Any, end: Any) -> None:
     import inspect
 
     for step, name in enumerate(plan.test_names):

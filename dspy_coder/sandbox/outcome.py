@@ -30,7 +30,7 @@ import os
 import signal
 from typing import TYPE_CHECKING, Any
 
-from dspy_coder.sandbox.rewrite import Plan
+from dspy_coder.sandbox.rewrite import RunPlan
 from dspy_coder.sandbox.run_processes import SETUP_FAILED
 from dspy_coder.sandbox.watch import Observed
 
@@ -116,7 +116,7 @@ def _parse_events(raw: bytes, nonce: str, n_tests: int) -> tuple[dict[str, Any],
     return state, ""
 
 
-def _outcomes(plan: Plan, state: dict[str, Any], cut_reason: str) -> list[dict[str, Any]]:
+def _outcomes(plan: RunPlan, state: dict[str, Any], cut_reason: str) -> list[dict[str, Any]]:
     """One record per planned test; tests the run never finished get ``cut_reason``."""
     running = state["begun"][-1] if state["begun"] else None
     records = []
@@ -135,7 +135,7 @@ def _outcomes(plan: Plan, state: dict[str, Any], cut_reason: str) -> list[dict[s
 
 
 def build_result(
-    plan: Plan, limits: Limits, obs: Observed, layers: list[str]
+    plan: RunPlan, limits: Limits, obs: Observed, layers: list[str]
 ) -> dict[str, Any]:
     """The ExecutionResult fields (as a dict) for one observed run."""
     n_tests = len(plan.test_names)

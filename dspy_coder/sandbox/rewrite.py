@@ -45,7 +45,7 @@ class AssertInfo:
 
 
 @dataclass
-class Plan:
+class RunPlan:
     """Everything the child needs to run code and tests; built before forking."""
 
     kind: str  # "none" | "pytest" | "check"
@@ -223,9 +223,9 @@ def _syntax_message(exc: SyntaxError, filename: str) -> str:
     return f"SyntaxError in {where}: {exc.msg}{text}"
 
 
-def compile_code(code: str, entry_point: str | None = None) -> Plan:
-    """A plan with the compiled ``code`` and no tests yet; problems end up in ``Plan.error``."""
-    plan = Plan(kind="none", code_src=code, entry_point=entry_point)
+def compile_code(code: str, entry_point: str | None = None) -> RunPlan:
+    """A plan with the compiled ``code`` and no tests yet; problems end up in ``RunPlan.error``."""
+    plan = RunPlan(kind="none", code_src=code, entry_point=entry_point)
     try:
         plan.code_obj = compile(code, CODE_FILE, "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -235,9 +235,9 @@ def compile_code(code: str, entry_point: str | None = None) -> Plan:
     return plan
 
 
-def add_tests(plan: Plan, tests: str | None) -> Plan:
+def add_tests(plan: RunPlan, tests: str | None) -> RunPlan:
     """Parse ``tests``, rewrite their asserts and compile them into ``plan`` (in place);
-    problems end up in ``Plan.error``. Any input gives a plan, never an exception."""
+    problems end up in ``RunPlan.error``. Any input gives a plan, never an exception."""
     plan.tests_src = tests or ""
     if plan.error or not tests or not tests.strip():
         return plan
@@ -261,8 +261,8 @@ def add_tests(plan: Plan, tests: str | None) -> Plan:
         return plan
 
 
-def build_plan(code: str, tests: str | None = None, entry_point: str | None = None) -> Plan:
-    """Parse and compile ``code`` and ``tests``; problems end up in ``Plan.error``."""
+def build_plan(code: str, tests: str | None = None, entry_point: str | None = None) -> RunPlan:
+    """Parse and compile ``code`` and ``tests``; problems end up in ``RunPlan.error``."""
     return add_tests(compile_code(code, entry_point), tests)
 
 
@@ -271,7 +271,7 @@ def _too_complex(exc: BaseException, filename: str) -> str:
             "deeply nested or too large for the Python compiler. Simplify it.")
 
 
-def _plan_tests(plan: Plan, tests: str, tree: ast.Module, rewrite_asserts: bool) -> Plan:
+def _plan_tests(plan: RunPlan, tests: str, tree: ast.Module, rewrite_asserts: bool) -> RunPlan:
     if rewrite_asserts:
         tree = _AssertRewriter(tests, plan.asserts).visit(tree)
     check = next(

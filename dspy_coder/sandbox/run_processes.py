@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 from dspy_coder.sandbox import isolation as iso
 from dspy_coder.sandbox.code_server import serve_code
 from dspy_coder.sandbox.harness import run_module, run_tests
-from dspy_coder.sandbox.rewrite import Plan
+from dspy_coder.sandbox.rewrite import RunPlan
 
 SETUP_FAILED = 121  # exit status of a child whose isolation could not be set up
 FIRST_FD = 3  # the kept descriptors are renumbered from here
@@ -67,7 +67,7 @@ def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
 
 
-def code_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
+def code_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
                  nonce: str, nice: int) -> NoReturn:
     """Run the candidate: serve the test process (tests) or run as ``__main__`` (no tests)."""
     with_tests = "chan_code" in fds
@@ -81,8 +81,8 @@ def code_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[
     run_module(plan, FIRST_FD, nonce)
 
 
-def test_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
-                 nonce: str, nice: int) -> NoReturn:
+def run_tests_process(plan: RunPlan, limits: Any, uid: int | None, temp: str,
+                      fds: dict[str, int], nonce: str, nice: int) -> NoReturn:
     """Run the tests against the code process (forked by the supervisor, after the tests
     were read, so the code process never had them)."""
     try:
@@ -93,10 +93,7 @@ def test_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[
     run_tests(plan, FIRST_FD, FIRST_FD + 1, nonce)
 
 
-test_process.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
-def init_process(plan: Plan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
+def init_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
                  nonce: str, nice: int, pid_ns: bool, mount_ns: bool) -> NoReturn:
     """PID 1 of the run's namespace (or a subreaper without one): forks the code process,
     reports its wait status, peak memory and CPU time on ``st_w``. SIGTERM from the

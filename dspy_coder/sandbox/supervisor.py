@@ -40,7 +40,7 @@ from dspy_coder.sandbox import isolation as iso
 from dspy_coder.sandbox.namespaces import map_user_to_root
 from dspy_coder.sandbox.outcome import MIB, build_result
 from dspy_coder.sandbox.rewrite import add_tests, compile_code
-from dspy_coder.sandbox.run_processes import init_process, test_process
+from dspy_coder.sandbox.run_processes import init_process, run_tests_process
 from dspy_coder.sandbox.watch import watch
 
 
@@ -154,7 +154,7 @@ def supervise(
             temps.append(str(iso.make_temp_dir(test_uid, under=under)))
             tester = os.fork()
             if tester == 0:
-                test_process(plan, limits, test_uid, temps[1], fds, nonce, nice)
+                run_tests_process(plan, limits, test_uid, temps[1], fds, nonce, nice)
         for name in ("out_w", "err_w", "res_w", "chan_tests"):
             if name in fds:
                 os.close(fds.pop(name))

@@ -5,7 +5,7 @@ functions and a few pure builtins, so that it evaluates against any solution. Na
 (``arr = [1, 2], k = 3``) are mapped onto the entry point's parameters by name.
 
 Example:
-    >>> sig = Signature.from_prompt("def f(arr, k):\\n    pass\\n", "f")
+    >>> sig = PromptSignature.from_prompt("def f(arr, k):\\n    pass\\n", "f")
     >>> render_call(named_inputs("k = 1, arr = [2]", sig, prose_tail=False), sig)
     'f([2], 1)'
 """
@@ -28,8 +28,9 @@ _NAMED = re.compile(r"\s*([A-Za-z_]\w*)\s*[=:]\s*")
 
 
 @dataclass(frozen=True)
-class Signature:
-    """What the parsers need to know about the prompt's code."""
+class PromptSignature:
+    """What the parsers need to know about the prompt's code: the entry point's parameters and
+    the functions the prompt defines (a function signature, not a ``dspy.Signature``)."""
 
     entry_point: str | None
     params: tuple[tuple[str, bool, bool], ...] | None = None  # (name, has_default, keyword_only)
@@ -37,7 +38,7 @@ class Signature:
     recurrence: bool = False  # the docstring defines the entry point as ``f(n) = ...`` maths
 
     @classmethod
-    def from_prompt(cls, prompt: str, entry_point: str | None) -> Signature:
+    def from_prompt(cls, prompt: str, entry_point: str | None) -> PromptSignature:
         functions = set(re.findall(r"^\s*def\s+([A-Za-z_]\w*)\s*\(", prompt, re.M))
         return cls(
             entry_point=entry_point,
@@ -114,7 +115,7 @@ def literal_call(call: str) -> bool:
     return all(is_literal(ast.unparse(arg)) for arg in args)
 
 
-def closed_expression(source: str, sig: Signature) -> bool:
+def closed_expression(source: str, sig: PromptSignature) -> bool:
     """``source`` calls the entry point and uses no variables: only literals, the prompt's
     functions and pure builtins (``round(find_zero([1, 2]), 2)`` yes, ``f(a)`` no)."""
     node = parse_expression(source)
@@ -136,7 +137,7 @@ def closed_expression(source: str, sig: Signature) -> bool:
     return uses_target
 
 
-def named_inputs(text: str, sig: Signature, prose_tail: bool) -> dict[str, str] | None:
+def named_inputs(text: str, sig: PromptSignature, prose_tail: bool) -> dict[str, str] | None:
     """``arr = [1, 2], k = 3`` (or ``:``) as {parameter: literal}; names must be parameters.
 
     With ``prose_tail``, words after the last value are allowed (``N = 1000, the sum...``).
@@ -161,7 +162,7 @@ def named_inputs(text: str, sig: Signature, prose_tail: bool) -> dict[str, str] 
         return inputs if prose else None
 
 
-def render_call(inputs: dict[str, str] | str, sig: Signature) -> str | None:
+def render_call(inputs: dict[str, str] | str, sig: PromptSignature) -> str | None:
     """The entry-point call for named inputs (or one bare literal for a one-parameter function)."""
     params = sig.params
     if not sig.entry_point or params is None:

@@ -1,12 +1,12 @@
 """Parsers for the ways docstrings write examples; each returns ``DocExample``s or nothing.
 
-A parser sees the docstring's stripped lines and the prompt's ``Signature``. What it keeps
-has a closed call (see ``example_calls``) and a literal expected value (``example_values``);
-anything less clear (``is_happy(a)``, ``bucket_capacity : 1`` for ``capacity``) is skipped
-rather than guessed.
+A parser sees the docstring's stripped lines and the prompt's ``PromptSignature``. What it
+keeps has a closed call (see ``example_calls``) and a literal expected value
+(``example_values``); anything less clear (``is_happy(a)``, ``bucket_capacity : 1`` for
+``capacity``) is skipped rather than guessed.
 
 Example:
-    >>> sig = Signature.from_prompt("def f(arr, k):\\n    pass\\n", "f")
+    >>> sig = PromptSignature.from_prompt("def f(arr, k):\\n    pass\\n", "f")
     >>> block_examples(["Input: arr = [1, 2], k = 1", "Output: [2]"], 0, sig)
     ([DocExample(call='f([1, 2], 1)', expected='[2]')], 2)
 """
@@ -17,7 +17,7 @@ import ast
 import re
 
 from dspy_coder.task.example_calls import (
-    Signature,
+    PromptSignature,
     closed_expression,
     closing_bracket,
     literal_call,
@@ -26,6 +26,10 @@ from dspy_coder.task.example_calls import (
 )
 from dspy_coder.task.example_values import clean_value, is_literal, parse_expression, strip_comment
 from dspy_coder.types import DocExample
+
+# alias for one release: the class was named Signature, which reads as ``dspy.Signature``;
+# ``task.doc_examples`` still imports this name.
+Signature = PromptSignature
 
 _ARROW = re.compile(
     r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|should\s+return|returns?|should\s+be)\s*", re.I
@@ -37,7 +41,9 @@ _INPUT = re.compile(r"^(?:example\s*\d*\s*:\s*)?input\s*:\s*(?P<rest>.*)$", re.I
 _OUTPUT = re.compile(r"^(?:output\s*:|return\s*=?)\s*(?P<rest>.+)$", re.I)
 
 
-def doctest_examples(lines: list[str], index: int, sig: Signature) -> tuple[list[DocExample], int]:
+def doctest_examples(
+    lines: list[str], index: int, sig: PromptSignature
+) -> tuple[list[DocExample], int]:
     """``>>> expr`` then its output (up to a blank line), or ``>>> f(x) == value`` alone."""
     source = strip_comment(lines[index][3:].strip())
     expected, collected, end = None, [], index + 1
@@ -66,7 +72,7 @@ def doctest_examples(lines: list[str], index: int, sig: Signature) -> tuple[list
     return [], index + 1
 
 
-def inline_example(line: str, sig: Signature) -> DocExample | None:
+def inline_example(line: str, sig: PromptSignature) -> DocExample | None:
     """``f(args) <arrow> value`` on one line: ``➞ => -> == = should return # returns``."""
     if not sig.entry_point:
         return None
@@ -85,7 +91,7 @@ def inline_example(line: str, sig: Signature) -> DocExample | None:
     return DocExample(call=call, expected=expected) if expected else None
 
 
-def for_sentence_example(line: str, sig: Signature) -> DocExample | None:
+def for_sentence_example(line: str, sig: PromptSignature) -> DocExample | None:
     """``For lst = [1,2,3] the output should be 14`` / ``For s = "ab", c = "a", the result
     should be ('b',False)``."""
     match = _FOR_SENTENCE.match(line)
@@ -97,7 +103,7 @@ def for_sentence_example(line: str, sig: Signature) -> DocExample | None:
     return DocExample(call=call, expected=expected) if call and expected else None
 
 
-def _input_line(line: str, sig: Signature) -> dict[str, str] | str | None:
+def _input_line(line: str, sig: PromptSignature) -> dict[str, str] | str | None:
     """One line of inputs: ``arr = [1], k = 2``, ``grid : [[0, 1]]`` or a bare literal."""
     named = named_inputs(line, sig, prose_tail=False)
     if named is not None:
@@ -105,7 +111,9 @@ def _input_line(line: str, sig: Signature) -> dict[str, str] | str | None:
     return line if is_literal(line) else None
 
 
-def block_examples(lines: list[str], index: int, sig: Signature) -> tuple[list[DocExample], int]:
+def block_examples(
+    lines: list[str], index: int, sig: PromptSignature
+) -> tuple[list[DocExample], int]:
     """An inputs block, then ``Output: value`` or ``return value``; ``-> step`` lines between.
 
     Starts at ``Input: ...`` (values on that line or on the following ``name : value`` lines)
@@ -137,6 +145,6 @@ def block_examples(lines: list[str], index: int, sig: Signature) -> tuple[list[D
     return [DocExample(call=call, expected=expected)], cursor + 1
 
 
-def starts_block(line: str, sig: Signature) -> bool:
+def starts_block(line: str, sig: PromptSignature) -> bool:
     """``Input: ...`` or a line assigning literals to the entry point's parameters."""
     return bool(_INPUT.match(line)) or named_inputs(line, sig, prose_tail=False) is not None

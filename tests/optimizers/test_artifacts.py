@@ -18,7 +18,7 @@ from dspy_coder.optimizers.artifacts import (
 )
 from dspy_coder.optimizers.budgets import budget_for
 from dspy_coder.optimizers.compile import compile_program
-from dspy_coder.optimizers.data import test_split_problems
+from dspy_coder.optimizers.data import held_out_problems
 from dspy_coder.optimizers.programs import make_program
 
 from .conftest import answers_for
@@ -37,7 +37,7 @@ def compiled(problems, runner):
 
 
 def test_save_load_roundtrip_keeps_demos_and_sidecar(tmp_path, compiled, problems):
-    held_out = test_split_problems(problems)
+    held_out = held_out_problems(problems)
     program_path, sidecar_path = save_program(
         compiled.program, tmp_path, {"program": "baseline", "optimizer": "bootstrap"},
         held_out=held_out)
@@ -67,7 +67,7 @@ def test_loaded_program_answers_with_its_demos(tmp_path, compiled, problems):
 
 
 def test_audit_catches_a_held_out_prompt_in_a_demo(tmp_path, compiled, problems):
-    held_out = test_split_problems(problems)
+    held_out = held_out_problems(problems)
     program = compiled.program.deepcopy()
     audit_leakage(program, held_out)  # clean
     program.write.demos[0]["prompt"] = held_out[0].prompt
@@ -79,7 +79,7 @@ def test_audit_catches_a_held_out_prompt_in_a_demo(tmp_path, compiled, problems)
 
 
 def test_audit_catches_held_out_ids_and_entry_points_in_instructions(compiled, problems):
-    held_out = test_split_problems(problems)
+    held_out = held_out_problems(problems)
     program = make_program("baseline")
     program.write.signature = program.write.signature.with_instructions(
         f"Remember def {held_out[1].entry_point}(x) from the hidden set.")

@@ -97,7 +97,7 @@ def test_gepa_on_the_pipeline_reflects_on_a_predictor_that_ran(fake_coders, tmp_
         gepa_log.removeHandler(messages)
     iterations = [m for m in messages.texts if "Selected program" in m]
     wasted = [m for m in messages.texts if "No valid predictions" in m]
-    assert len(iterations) >= 5 and not wasted, wasted  # round robin wasted 9 of 14 here
+    assert len(iterations) >= 5 and not wasted, wasted  # round robin wastes most of them here
     prompt = "\n".join(str(m["content"]) for m in reflection.history[0]["messages"])
     coder = Coder()
     ran = [coder.generate.first_draft.signature.instructions,

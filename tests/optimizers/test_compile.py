@@ -8,7 +8,7 @@ from dspy.utils import DummyLM
 
 from dspy_coder.optimizers.budgets import budget_for
 from dspy_coder.optimizers.compile import compile_program
-from dspy_coder.optimizers.data import build_split, test_split_problems
+from dspy_coder.optimizers.data import build_split, held_out_problems
 from dspy_coder.optimizers.registry import OPTIMIZERS, OptimizerSetup, build_optimizer
 
 from .conftest import answers_for
@@ -20,14 +20,14 @@ def _demo_entry_points(program) -> list[str]:
 
 def test_bootstrap_keeps_only_demos_that_pass_their_tests(problems, runner):
     train = build_split(problems, "train", limit=6)
-    wrong = set([e.entry_point for e in train.examples][:3])
+    wrong = set([e.entry_point for e in train.dspy_examples][:3])
     lm = DummyLM(answers_for(problems, wrong=wrong))
     result = compile_program("baseline", optimizer="bootstrap", budget=budget_for("light"),
                              problems=problems, student_lm=lm, runner=runner)
     demos = _demo_entry_points(result.program)
     assert len(demos) == 2  # light: at most 2 demos, and 3 train problems pass
     assert not set(demos) & wrong
-    assert set(demos) <= set(train.tests and [e.entry_point for e in train.examples])
+    assert set(demos) <= set(train.tests and [e.entry_point for e in train.dspy_examples])
     assert result.train_score is not None and 0 < result.train_score <= 1
     assert result.dev_score == 1.0 and result.dev_solved == 1.0
     assert result.lm_calls_total >= 5 and not result.interrupted
@@ -73,11 +73,11 @@ def test_every_optimizer_is_configured_from_the_budget(name, problems, runner):
     budget = budget_for("medium")
     train = build_split(problems, "train")
     setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
-                           trainset=train.examples, devset=train.examples, budget=budget,
+                           trainset=train.dspy_examples, devset=train.dspy_examples, budget=budget,
                            student_lm=DummyLM([]), teacher_lm=DummyLM([]), threads=2, seed=0,
                            log_dir=None)
     optimizer, kwargs = build_optimizer(name, setup)
-    assert kwargs["trainset"] == train.examples
+    assert kwargs["trainset"] == train.dspy_examples
     values = vars(optimizer)
     expected = {
         "bootstrap": ("max_bootstrapped_demos", budget.max_demos),
@@ -93,7 +93,7 @@ def test_compile_never_touches_held_out_problems(problems, runner):
     lm = DummyLM(answers_for(problems))
     compile_program("baseline", optimizer="random-search", budget=budget_for("light"),
                     problems=problems, student_lm=lm, runner=runner, baseline_eval=True)
-    held_out = {p.entry_point for p in test_split_problems(problems)}
+    held_out = {p.entry_point for p in held_out_problems(problems)}
     assert runner.calls and not held_out & set(runner.calls)
     assert not any(e in str(lm.history) for e in held_out)
 
@@ -134,7 +134,7 @@ def test_miprov2s_proposer_sees_the_program_source_only_if_it_fits_the_window(
         teacher.engine = SimpleNamespace(n_ctx=window)
     train = build_split(problems, "train")
     setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
-                           trainset=train.examples, devset=train.examples,
+                           trainset=train.dspy_examples, devset=train.dspy_examples,
                            budget=budget_for("light"), student_lm=DummyLM([]),
                            teacher_lm=teacher, threads=1, seed=0, log_dir=None,
                            program_source_chars=_source_chars(make_program(kind, {})))

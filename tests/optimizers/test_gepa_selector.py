@@ -80,7 +80,7 @@ def test_gepa_uses_it_when_the_setup_names_the_predictors(with_signatures, probl
     train = build_split(problems, "train", limit=2)
     signatures = {n: p.signature for n, p in Coder().named_predictors()}
     setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
-                           trainset=train.examples, devset=train.examples,
+                           trainset=train.dspy_examples, devset=train.dspy_examples,
                            budget=budget_for("light"), student_lm=DummyLM([]),
                            teacher_lm=DummyLM([]), threads=1, seed=0, log_dir=None,
                            predictor_signatures=signatures if with_signatures else {})

@@ -1,8 +1,7 @@
 """CodeRewriter: task + the failures of earlier attempts -> a fresh implementation.
 
 The refinement counterpart of resampling: the small local models, shown their own failing
-code, tend to return it unchanged (HumanEval/120 and /128 on 2026-11-21: every repair rollout
-repeated the failing function). Without the old code to anchor on, and with the concrete
+code, tend to return it unchanged. Without the old code to anchor on, and with the concrete
 failures as the only hint, they write a new implementation instead.
 """
 

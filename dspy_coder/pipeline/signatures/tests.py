@@ -12,7 +12,7 @@ class TestGenerator(dspy.Signature):
     make_input(n): a function returning a tuple of arguments whose size grows with n, used to
     measure how the running time grows."""
 
-    __test__ = False  # not a pytest class
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
     task: str = dspy.InputField(desc="Function signature with docstring, or a free-text goal")
     plan: str = dspy.InputField(desc="Implementation plan with edge cases (may be empty)")
