@@ -43,49 +43,12 @@ from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.judge.feedback import mask_addresses
 from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
 from dspy_coder.pipeline.signatures.generator import CodeGenerator
+from dspy_coder.task.example_check import EXAMPLES_FAILED, example_check_program, is_crash
 from dspy_coder.types import DocExample
 
 logger = logging.getLogger(__name__)
 
-# How the check program reports wrong examples; ``is_crash`` tells it apart from code that
-# does not run.
-EXAMPLES_FAILED = "Docstring examples failed:"
-_CHECK_TEMPLATE = """
-__ns = {{"__name__": "solution"}}
-exec(compile({code!r}, "solution.py", "exec"), __ns)
-if {entry_point!r} and {entry_point!r} not in __ns:
-    raise NameError("The code must define a function named {entry_point}.")
-__failures = []
-for __call, __expected in {pairs!r}:
-    try:
-        __got = eval(__call, __ns)
-    except Exception as __exc:
-        __failures.append(f"{{__call}} raised {{type(__exc).__name__}}: {{__exc}}")
-        continue
-    __want = eval(__expected, __ns)
-    __close = (isinstance(__got, float) and isinstance(__want, (int, float))
-               and abs(__got - __want) <= 1e-6)
-    if not (__got == __want or __close):
-        __failures.append(f"{{__call}} returned {{__got!r}}, expected {{__want!r}}")
-if __failures:
-    raise AssertionError({examples_failed!r} + "\\n" + "\\n".join(__failures))
-"""
-
-
-def example_check_program(code: str, entry_point: str | None, examples: list[DocExample]) -> str:
-    """Source that runs ``code`` in a fresh namespace and checks every docstring example."""
-    pairs = [(e.call, e.expected) for e in examples]
-    return _CHECK_TEMPLATE.format(
-        code=code, entry_point=entry_point or "", pairs=pairs, examples_failed=EXAMPLES_FAILED
-    )
-
-
-def is_crash(error: str) -> bool:
-    """True when a check failed because the code does not run (it did not load, timed out, or
-    a call raised), not because it returned wrong values."""
-    if EXAMPLES_FAILED not in error:
-        return True
-    return any(" raised " in line for line in error.splitlines())
+__all__ = ["EXAMPLES_FAILED", "GenerateCode", "example_check_program", "is_crash"]
 
 
 class _DirectGenerate(dspy.Module):
