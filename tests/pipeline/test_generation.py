@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.sandbox import Limits, run
 from dspy_coder.sandbox.interpreter import SandboxInterpreter
@@ -89,4 +91,38 @@ def test_the_error_the_model_reads_is_unchanged_by_running_the_scorers_tests():
         "AssertionError: Docstring examples failed:\n"
         "top([-3, -4, 5], 3) returned [5, -3, -4], expected [-4, -3, 5] (hint: the expected "
         "value is your result sorted in ascending order)"
+    )
+
+
+def test_the_steps_keep_their_names_and_prompts_without_dspy_program_of_thought():
+    """Saved programs load by these names, and the prompts are the ones ProgramOfThought sent;
+    building the step warns of no deprecated DSPy API."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        step = GenerateCode(SandboxInterpreter, max_tokens=900)
+    assert not any(cls.__module__ == "dspy.predict.program_of_thought"
+                   for cls in type(step).__mro__)
+    assert [name for name, _ in step.named_predictors()] == [
+        "code_generate.predict", "code_regenerate.predict", "first_draft"
+    ]
+    regenerate = step.code_regenerate.predict
+    assert regenerate.config == {"max_tokens": 900}
+    assert regenerate.signature.instructions == (
+        "The previous code (`previous_code`) failed when executed; `error` says how. Find the "
+        "cause and respond with the complete corrected Python source in `generated_code`, "
+        "defining the same function."
+    )
+    assert {name: field.json_schema_extra["desc"]  # reasoning is ChainOfThought's own
+            for name, field in regenerate.signature.fields.items() if name != "reasoning"} == {
+        "task": "Function signature with docstring, or a free-text goal",
+        "plan": "Implementation plan (may be empty)",
+        "previous_code": "previously-generated python code that errored",
+        "error": "error message from previously-generated python code",
+        "generated_code": "python code that answers the question",
+    }
+    generate = step.code_generate.predict.signature
+    assert list(generate.fields) == ["task", "plan", "generated_code"]
+    assert generate.instructions.endswith(
+        "\n\nRespond with `generated_code`: the complete Python source. It is executed and the "
+        "task's docstring examples are checked."
     )
