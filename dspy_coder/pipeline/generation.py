@@ -8,17 +8,14 @@ examples, judged by the scorer's own tests (``task/example_check.py``). The fina
 the answer, so ProgramOfThought's last "answer" call (which would only copy the code) does not
 exist here.
 
-The first generation is a direct prediction by default (``reason_first=False``): on HumanEval
-the 1.5B model wrote worse code after a free-text reasoning preface than straight away (it
-lost HumanEval/0, /64 and /80 that the single-shot baseline solves). It is exactly the
-single-shot baseline's call (``FunctionWriter`` on the prompt, the LM's own token limit), so
-the pipeline starts from the baseline's answer: with the CodeGenerator's longer instruction
-the first answer differed by chance and lost HumanEval/33 and /38 that the baseline solves,
-and with the plan it lost /38 and /41 (tasks without examples, on the complex route). The
-plan steers what comes after a failure instead: the regenerations, the generated tests and
-the samples of a sampling round (``sample``: the CodeGenerator on the task and the plan).
-Regeneration after an error keeps ProgramOfThought's ChainOfThought, where reasoning about
-the error is the point.
+The first draft is by default (``reason_first=False``) the single-shot baseline's own call
+(``FunctionWriter`` on the prompt, the LM's own token limit), so the pipeline starts from the
+baseline's answer and spends more only when it fails: a reasoning preface, a longer instruction
+or the plan in that first call made a small model lose problems the baseline solves (see the
+README's Results). The plan steers what comes after a failure instead: the regenerations,
+the generated tests and the samples of a sampling round (``sample``: the CodeGenerator on the
+task and the plan). Regeneration after an error reasons first (ChainOfThought), since
+reasoning about the error is the point.
 
 Example:
     >>> step = GenerateCode(interpreter_factory=SandboxInterpreter)     # doctest: +SKIP
