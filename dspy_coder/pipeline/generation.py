@@ -1,23 +1,21 @@
-"""The CodeGenerator step: ``dspy.ProgramOfThought`` run through our sandbox interpreter.
+"""The CodeGenerator step: ProgramOfThought's loop run through our sandbox interpreter.
 
 ProgramOfThought's generate/regenerate loop is exactly what code generation needs: the model
 writes code, the interpreter runs it, and an error goes back to the model as
 ``previous_code`` + ``error`` until the code runs or ``max_iters`` is reached. Here "runs"
 means: the module executes, defines the entry point, and passes the task's own docstring
-examples. The final program is the answer, so ProgramOfThought's last "answer" call (which
-would only copy the code) is skipped.
+examples, judged by the scorer's own tests (``task/example_check.py``). The final program is
+the answer, so ProgramOfThought's last "answer" call (which would only copy the code) does not
+exist here.
 
-The first generation is a direct prediction by default (``reason_first=False``): on HumanEval
-the 1.5B model wrote worse code after a free-text reasoning preface than straight away (it
-lost HumanEval/0, /64 and /80 that the single-shot baseline solves). It is exactly the
-single-shot baseline's call (``FunctionWriter`` on the prompt, the LM's own token limit), so
-the pipeline starts from the baseline's answer: with the CodeGenerator's longer instruction
-the first answer differed by chance and lost HumanEval/33 and /38 that the baseline solves,
-and with the plan it lost /38 and /41 (tasks without examples, on the complex route). The
-plan steers what comes after a failure instead: the regenerations, the generated tests and
-the samples of a sampling round (``sample``: the CodeGenerator on the task and the plan).
-Regeneration after an error keeps ProgramOfThought's ChainOfThought, where reasoning about
-the error is the point.
+The first draft is by default (``reason_first=False``) the single-shot baseline's own call
+(``FunctionWriter`` on the prompt, the LM's own token limit), so the pipeline starts from the
+baseline's answer and spends more only when it fails: a reasoning preface, a longer instruction
+or the plan in that first call made a small model lose problems the baseline solves (see the
+README's Results). The plan steers what comes after a failure instead: the regenerations,
+the generated tests and the samples of a sampling round (``sample``: the CodeGenerator on the
+task and the plan). Regeneration after an error reasons first (ChainOfThought), since
+reasoning about the error is the point.
 
 Example:
     >>> step = GenerateCode(interpreter_factory=SandboxInterpreter)     # doctest: +SKIP
@@ -28,122 +26,75 @@ Example:
 from __future__ import annotations
 
 import logging
-import warnings
-from collections.abc import Callable
+from functools import partial
 
 import dspy
-from dspy.primitives.code_interpreter import (
-    CodeExecutionError,
-    CodeInterpreter,
-    CodeInterpreterError,
-)
+from dspy.primitives import CodeExecutionError, CodeInterpreter, CodeInterpreterError
 
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.judge.feedback import mask_addresses
+from dspy_coder.pipeline.program_of_thought import InterpreterFactory, ProgramOfThoughtLoop
 from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
 from dspy_coder.pipeline.signatures.generator import CodeGenerator
+from dspy_coder.task.example_check import EXAMPLES_FAILED, example_check_program, is_crash
 from dspy_coder.types import DocExample
 
 logger = logging.getLogger(__name__)
 
-# How the check program reports wrong examples; ``is_crash`` tells it apart from code that
-# does not run.
-EXAMPLES_FAILED = "Docstring examples failed:"
-_CHECK_TEMPLATE = """
-__ns = {{"__name__": "solution"}}
-exec(compile({code!r}, "solution.py", "exec"), __ns)
-if {entry_point!r} and {entry_point!r} not in __ns:
-    raise NameError("The code must define a function named {entry_point}.")
-__failures = []
-for __call, __expected in {pairs!r}:
-    try:
-        __got = eval(__call, __ns)
-    except Exception as __exc:
-        __failures.append(f"{{__call}} raised {{type(__exc).__name__}}: {{__exc}}")
-        continue
-    __want = eval(__expected, __ns)
-    __close = (isinstance(__got, float) and isinstance(__want, (int, float))
-               and abs(__got - __want) <= 1e-6)
-    if not (__got == __want or __close):
-        __failures.append(f"{{__call}} returned {{__got!r}}, expected {{__want!r}}")
-if __failures:
-    raise AssertionError({examples_failed!r} + "\\n" + "\\n".join(__failures))
-"""
+__all__ = ["EXAMPLES_FAILED", "GenerateCode", "example_check_program", "is_crash"]
 
-
-def example_check_program(code: str, entry_point: str | None, examples: list[DocExample]) -> str:
-    """Source that runs ``code`` in a fresh namespace and checks every docstring example."""
-    pairs = [(e.call, e.expected) for e in examples]
-    return _CHECK_TEMPLATE.format(
-        code=code, entry_point=entry_point or "", pairs=pairs, examples_failed=EXAMPLES_FAILED
-    )
-
-
-def is_crash(error: str) -> bool:
-    """True when a check failed because the code does not run (it did not load, timed out, or
-    a call raised), not because it returned wrong values."""
-    if EXAMPLES_FAILED not in error:
-        return True
-    return any(" raised " in line for line in error.splitlines())
+GENERATE_INSTRUCTIONS = (
+    f"{CodeGenerator.__doc__.strip()}\n\nRespond with `generated_code`: the complete "
+    "Python source. It is executed and the task's docstring examples are checked."
+)
+REGENERATE_INSTRUCTIONS = (
+    "The previous code (`previous_code`) failed when executed; `error` says how. "
+    "Find the cause and respond with the complete corrected Python source in "
+    "`generated_code`, defining the same function."
+)
 
 
 class _DirectGenerate(dspy.Module):
     """A ``dspy.Predict`` with ChainOfThought's attribute layout (``.predict``), so both kinds
     of first step are configured, saved and loaded the same way; ``reasoning`` is empty."""
 
-    def __init__(self, signature: type[dspy.Signature]) -> None:
+    def __init__(self, signature: type[dspy.Signature], **config: object) -> None:
         super().__init__()
-        self.predict = dspy.Predict(signature)
+        self.predict = dspy.Predict(signature, **config)
 
     def forward(self, **kwargs: object) -> dspy.Prediction:
         prediction = self.predict(**kwargs)
         return dspy.Prediction(generated_code=prediction.generated_code, reasoning="")
 
 
-class GenerateCode(dspy.ProgramOfThought):
-    """CodeGenerator as ProgramOfThought: generate, execute with the examples, regenerate."""
+class GenerateCode(ProgramOfThoughtLoop):
+    """CodeGenerator as ProgramOfThought: generate, execute with the examples, regenerate.
+
+    Not a ``dspy.ProgramOfThought`` subclass: DSPy deprecates it and its extension points are
+    private, so ``ProgramOfThoughtLoop`` rebuilds its steps on public API with the same prompts
+    and predictor names (``code_generate``, ``code_regenerate``), and saved programs load.
+    """
 
     def __init__(
         self,
-        interpreter_factory: Callable[[], CodeInterpreter],
+        interpreter_factory: InterpreterFactory,
         max_iters: int = 3,
         max_tokens: int | None = None,
         reason_first: bool = False,
     ) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            super().__init__(
-                CodeGenerator, max_iters=max_iters, interpreter_factory=interpreter_factory
-            )
-        del self.generate_output  # the program is the answer; no copy-out call
+        super().__init__(
+            CodeGenerator,
+            interpreter_factory,
+            generate_instructions=GENERATE_INSTRUCTIONS,
+            regenerate_instructions=REGENERATE_INSTRUCTIONS,
+            max_iters=max_iters,
+            generate_step=dspy.ChainOfThought if reason_first else _DirectGenerate,
+            **({"max_tokens": max_tokens} if max_tokens else {}),
+        )
         self.reason_first = reason_first
         # The first draft of a task without a plan: the single-shot baseline's call, verbatim.
         self.first_draft = dspy.Predict(FunctionWriter)
-        if not reason_first:
-            self.code_generate = _DirectGenerate(
-                dspy.Signature(
-                    self._generate_signature("generate").fields,
-                    self._generate_instruction("generate"),
-                )
-            )
-        if max_tokens:
-            for step in (self.code_generate, self.code_regenerate):
-                step.predict.config["max_tokens"] = max_tokens
-
-    def _generate_instruction(self, mode: str) -> str:
-        if mode == "generate":
-            return (
-                f"{CodeGenerator.__doc__.strip()}\n\nRespond with `generated_code`: the complete "
-                "Python source. It is executed and the task's docstring examples are checked."
-            )
-        if mode == "regenerate":
-            return (
-                "The previous code (`previous_code`) failed when executed; `error` says how. "
-                "Find the cause and respond with the complete corrected Python source in "
-                "`generated_code`, defining the same function."
-            )
-        return super()._generate_instruction(mode)
 
     def draft(self, task: str, plan: str) -> tuple[str, str]:
         """The first draft's raw code and reasoning: the single-shot baseline's call, whether
@@ -173,7 +124,7 @@ class GenerateCode(dspy.ProgramOfThought):
         check, e.g. a sample that uses an undefined name; None when it runs (right or wrong)
         or cannot be checked."""
         code = assemble_solution(raw, prompt, entry_point)
-        with self._interpreter_context(None) as interpreter:
+        with self.interpreter() as interpreter:
             try:
                 error = self._check(interpreter, code, entry_point, examples)
             except CodeInterpreterError:
@@ -201,7 +152,7 @@ class GenerateCode(dspy.ProgramOfThought):
             return with_hints(mask_addresses(str(exc))[:1500]) or type(exc).__name__
         return None
 
-    def forward(  # type: ignore[override]
+    def forward(
         self,
         task: str,
         plan: str,
@@ -209,12 +160,13 @@ class GenerateCode(dspy.ProgramOfThought):
         entry_point: str | None,
         examples: list[DocExample],
     ) -> dspy.Prediction:
-        errors: list[str] = []
-        with self._interpreter_context(None) as interpreter:
+        assemble = partial(assemble_solution, prompt=prompt, entry_point=entry_point)
+        with self.interpreter() as interpreter:
+            check = partial(self._check, interpreter, entry_point=entry_point, examples=examples)
             raw, reasoning = self.draft(task, plan)
-            code = assemble_solution(raw, prompt, entry_point)
+            code = assemble(raw)
             try:
-                error = self._check(interpreter, code, entry_point, examples)
+                error = check(code)
             except CodeInterpreterError as exc:  # the worker died: cannot verify here
                 logger.warning("Interpreter failed (%s); skipping in-step verification.", exc)
                 return dspy.Prediction(
@@ -224,27 +176,13 @@ class GenerateCode(dspy.ProgramOfThought):
                     hops=1,
                     verified=False,
                 )
-            hops = 1
-            while error is not None and hops < self.max_iters:
-                errors.append(error)
-                logger.info(
-                    "Generated code failed its own check (hop %d): %s",
-                    hops,
-                    error.splitlines()[0] if error else "",
-                )
-                prediction = self.code_regenerate(
-                    task=task, plan=plan, previous_code=code, error=error
-                )
-                code = assemble_solution(prediction.generated_code, prompt, entry_point)
-                reasoning = prediction.reasoning
-                error = self._check(interpreter, code, entry_point, examples)
-                hops += 1
-            if error is not None:
-                errors.append(error)
+            outcome = self.regenerate_until_it_runs(
+                {"task": task, "plan": plan}, code, reasoning, error, check, assemble
+            )
         return dspy.Prediction(
-            code=code,
-            reasoning=reasoning,
-            errors=errors,
-            hops=hops,
-            verified=error is None,
+            code=outcome.code,
+            reasoning=outcome.reasoning,
+            errors=outcome.errors,
+            hops=outcome.hops,
+            verified=outcome.error is None,
         )

@@ -67,7 +67,10 @@ def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExampl
 
 
 def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
-    """Render examples as pytest-style functions with a concrete failure message."""
+    """Render examples as pytest-style functions with a concrete failure message.
+
+    The scorer runs them, and so does the CodeGenerator's in-step check (``example_check``),
+    so both judge an example alike. Reports record their source: keep it byte for byte."""
     tests = []
     for number, example in enumerate(examples, start=1):
         code = (

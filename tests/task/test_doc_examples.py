@@ -8,6 +8,7 @@ import pytest
 
 from dspy_coder.datasets import load_problems
 from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
+from dspy_coder.task.example_check import EXAMPLES_FAILED, example_check_program
 
 logger = logging.getLogger(__name__)
 
@@ -186,24 +187,22 @@ def humaneval():
     return load_problems("humaneval")
 
 
-def _agrees(got: object, want: object) -> bool:
-    """The comparison of pipeline/generation.py's example check: equal, or a float within 1e-6."""
-    close = isinstance(got, float) and isinstance(want, (int, float)) and abs(got - want) <= 1e-6
-    return got == want or close
-
-
 def test_humaneval_examples_agree_with_canonical_solutions(humaneval):
-    """Every example extracted from the 164 prompts holds for the reference solution, except
-    where HumanEval's own docstring is wrong (DOCSTRING_WRONG)."""
+    """Every example extracted from the 164 prompts passes the example check (the scorer's and
+    the CodeGenerator's) on the reference solution, except where HumanEval's own docstring is
+    wrong (DOCSTRING_WRONG)."""
     total, mismatched = 0, set()
     for problem in humaneval:
-        namespace: dict = {}
-        exec(problem.prompt + problem.canonical_solution, namespace)
-        for example in extract_doc_examples(problem.prompt, problem.entry_point):
-            total += 1
-            got, want = eval(example.call, namespace), eval(example.expected, namespace)
-            if not _agrees(got, want):
-                mismatched.add(problem.task_id)
+        examples = extract_doc_examples(problem.prompt, problem.entry_point)
+        total += len(examples)
+        check = example_check_program(
+            problem.prompt + problem.canonical_solution, problem.entry_point, examples
+        )
+        try:
+            exec(check, {})
+        except AssertionError as exc:
+            assert str(exc).startswith(EXAMPLES_FAILED) and " raised " not in str(exc)
+            mismatched.add(problem.task_id)
     assert total >= 440
     assert mismatched == set(DOCSTRING_WRONG)
 
