@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 
 from dspy_coder.task.example_forms import (
-    Signature,
+    PromptSignature,
     block_examples,
     doctest_examples,
     for_sentence_example,
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExample]:
     """All examples in ``prompt`` whose call and expected value are trustworthy Python."""
-    sig = Signature.from_prompt(prompt, entry_point)
+    sig = PromptSignature.from_prompt(prompt, entry_point)
     lines = [line.strip() for line in prompt.splitlines()]
     examples: list[DocExample] = []
     index = 0

@@ -27,10 +27,6 @@ from dspy_coder.task.example_calls import (
 from dspy_coder.task.example_values import clean_value, is_literal, parse_expression, strip_comment
 from dspy_coder.types import DocExample
 
-# alias for one release: the class was named Signature, which reads as ``dspy.Signature``;
-# ``task.doc_examples`` still imports this name.
-Signature = PromptSignature
-
 _ARROW = re.compile(
     r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|should\s+return|returns?|should\s+be)\s*", re.I
 )

@@ -1,8 +1,8 @@
 """CodeGenerator: task + plan (+ feedback) -> a complete Python implementation.
 
-Run as ``dspy.ProgramOfThought`` (see ``pipeline/generation.py``): the generated code is
-executed in the sandbox together with the task's docstring examples, and code that does not
-run or fails its own examples is regenerated inside the step.
+Run in ProgramOfThought's loop (``pipeline/program_of_thought.py``, ``pipeline/generation.py``):
+the generated code is executed in the sandbox together with the task's docstring examples,
+and code that does not run or fails its own examples is regenerated inside the step.
 """
 
 import dspy
