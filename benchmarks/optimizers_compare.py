@@ -97,7 +97,7 @@ def grade_all(args: argparse.Namespace, program_dirs: list[Path]) -> Path:
 
 def changes(kind: str, program_dir: Path) -> str:
     """What the optimizer changed: demos per predictor and rewritten instructions."""
-    from dspy_coder.optimizers.programs import make_program
+    from dspy_coder.pipeline.programs import make_program
 
     before = make_program(kind).dump_state()
     after = json.loads((program_dir / "program.json").read_text(encoding="utf-8"))

@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Coder",
+    "CoderConfig",
     "DevelopmentReport",
     "DspyCoderError",
     "ExecutionResult",
@@ -32,6 +33,10 @@ def __getattr__(name: str):  # lazy: keep `import dspy_coder` light
         from dspy_coder.pipeline.coder import Coder
 
         return Coder
+    if name == "CoderConfig":
+        from dspy_coder.pipeline.config import CoderConfig
+
+        return CoderConfig
     if name == "make_lm":
         from dspy_coder.lm import make_lm
 

@@ -42,6 +42,7 @@ MOVED = {
     "dspy_coder.pipeline_choices": "dspy_coder.pipeline.choices",
     "dspy_coder.baseline": "dspy_coder.pipeline.baseline",
     "dspy_coder.signatures": "dspy_coder.pipeline.signatures",
+    "dspy_coder.optimizers.programs": "dspy_coder.pipeline.programs",
     **{
         f"dspy_coder.signatures.{name}": f"dspy_coder.pipeline.signatures.{name}"
         for name in (

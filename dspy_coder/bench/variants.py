@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dspy_coder.errors import SetupError, UsageError
+from dspy_coder.errors import UsageError
 from dspy_coder.pipeline.config import PIPELINE_DEFAULTS
+from dspy_coder.pipeline.programs import PROGRAM_KINDS as KINDS
+from dspy_coder.pipeline.programs import make_program
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +67,6 @@ _LABEL_PREFIXES = {
     "drafts": "drafts",
 }
 
-KINDS = ("baseline", "cot", "coder")
 NAMED_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "baseline": ("baseline", {}),
     "cot": ("cot", {}),
@@ -153,20 +154,8 @@ def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _instantiate(kind: str, options: dict[str, Any]):
-    if kind in ("baseline", "cot"):
-        from dspy_coder.pipeline.baseline import SingleShot
-
-        return SingleShot(chain_of_thought=kind == "cot")
-    if kind == "coder":
-        try:
-            from dspy_coder.pipeline.coder import Coder
-        except ImportError as exc:
-            raise SetupError(
-                "The 'coder' variant needs dspy_coder.pipeline.coder.Coder, which failed to "
-                f"import ({exc}). Reinstall: pip install -e ."
-            ) from exc
-        return Coder(**{**LABEL_REFERENCE, **options})
-    raise UsageError(f"Unknown program kind {kind!r}; use one of: {', '.join(KINDS)}.")
+    """A pipeline's options are stated against ``LABEL_REFERENCE``, so it is filled in."""
+    return make_program(kind, {**LABEL_REFERENCE, **options} if kind == "coder" else options)
 
 
 def program_fingerprint(spec: VariantSpec, program: Any) -> str:

@@ -24,8 +24,8 @@ from dspy_coder.optimizers.budgets import BUDGET_NAMES, Budget, budget_for
 from dspy_coder.optimizers.compile import CompileResult, compile_program
 from dspy_coder.optimizers.data import SplitData, build_split
 from dspy_coder.optimizers.metric import SandboxMetric
-from dspy_coder.optimizers.programs import PROGRAM_KINDS, make_program
 from dspy_coder.optimizers.registry import OPTIMIZERS, resolve_optimizer
+from dspy_coder.pipeline.programs import PROGRAM_KINDS, make_program
 
 __all__ = [
     "BUDGET_NAMES",

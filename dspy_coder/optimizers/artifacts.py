@@ -31,7 +31,7 @@ import dspy
 from dspy_coder.datasets import Problem
 from dspy_coder.durable_files import fsync_directory, fsync_file, write_text_atomic
 from dspy_coder.errors import UsageError
-from dspy_coder.optimizers.programs import PROGRAM_KINDS, make_program
+from dspy_coder.pipeline.programs import PROGRAM_KINDS, make_program
 
 logger = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from dspy_coder.errors import RunError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.data import build_split
 from dspy_coder.optimizers.metric import SandboxMetric
-from dspy_coder.optimizers.programs import make_program
 from dspy_coder.optimizers.progress import CandidateTracker, LMCallCounter, TrackedMetric
 from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer, resolve_optimizer
+from dspy_coder.pipeline.programs import make_program
 
 logger = logging.getLogger(__name__)
 

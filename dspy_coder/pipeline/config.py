@@ -84,11 +84,14 @@ class CoderConfig:
     lm_retries: int = _setting(3, "tries of a step when the LM is unreachable")
     retry_backoff_s: float = _setting(2.0, "first wait between LM retries, doubled each time")
     step_max_tokens: Mapping[str, int] = _setting(
-        None, "output token budget per step", factory=lambda: STEP_MAX_TOKENS)
+        None, "output token budget per step (a partial mapping changes only those steps)",
+        factory=lambda: STEP_MAX_TOKENS)
 
     def __post_init__(self) -> None:
         check_settings({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
-        object.__setattr__(self, "step_max_tokens", MappingProxyType(dict(self.step_max_tokens)))
+        # a partial mapping changes only the steps it names
+        budgets = {**STEP_MAX_TOKENS, **self.step_max_tokens}
+        object.__setattr__(self, "step_max_tokens", MappingProxyType(budgets))
 
     def replace(self, **changes: Any) -> CoderConfig:
         """A copy with ``changes`` applied (validated); unknown names are a ``UsageError``."""

@@ -19,7 +19,7 @@ from dspy_coder.optimizers.artifacts import (
 from dspy_coder.optimizers.budgets import budget_for
 from dspy_coder.optimizers.compile import compile_program
 from dspy_coder.optimizers.data import held_out_problems
-from dspy_coder.optimizers.programs import make_program
+from dspy_coder.pipeline.programs import make_program
 
 from .conftest import answers_for
 

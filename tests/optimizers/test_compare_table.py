@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
-from dspy_coder.optimizers.programs import make_program
+from dspy_coder.pipeline.programs import make_program
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "optimizers_compare.py"
 

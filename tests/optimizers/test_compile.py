@@ -127,7 +127,7 @@ def test_miprov2s_proposer_sees_the_program_source_only_if_it_fits_the_window(
     from types import SimpleNamespace
 
     from dspy_coder.optimizers.compile import _source_chars
-    from dspy_coder.optimizers.programs import make_program
+    from dspy_coder.pipeline.programs import make_program
 
     teacher = DummyLM([])
     if window is not None:  # a local model reports its window; a remote one does not
