@@ -9,9 +9,9 @@ from dspy.utils import DummyLM
 
 from dspy_coder.datasets import Problem
 from dspy_coder.optimizers import compile as compile_module
-from dspy_coder.optimizers import programs as programs_module
 from dspy_coder.optimizers.artifacts import load_program, save_program
 from dspy_coder.optimizers.budgets import budget_for
+from dspy_coder.pipeline import programs as programs_module
 from dspy_coder.pipeline.coder import Coder
 from tests.fakes.executors import FakeExecutor, FakeInterpreter, no_profiler
 from tests.fakes.scripted_lm import scripted_lm
