@@ -144,11 +144,12 @@ class Plan(BaseModel):
     performance: PerformanceTargets = Field(default_factory=PerformanceTargets)
 
 
-TestSource = Literal["docstring", "generated"]
+TestSource = Literal["docstring", "generated", "requirement"]
 
 
 class TestCase(BaseModel):
-    """One test the program runs: a docstring example or a generated test."""
+    """One test the program runs: a docstring example, a generated test, or a requirement the
+    task states in prose (a name it calls for; judged from the source, not run)."""
 
     __test__ = False  # tests import it: without this pytest warns it cannot collect it
 
@@ -199,15 +200,22 @@ class Attempt(BaseModel):
     execution: ExecutionResult | None = None
     metrics: PerformanceMetrics = Field(default_factory=PerformanceMetrics)
     score: float = 0.0
-    test_score: float = 0.0
+    test_score: float | None = Field(
+        default=0.0, description="Fraction of counted tests passed; None when none counted."
+    )
     performance_score: float = 0.0
+    checked: bool = Field(
+        default=False,
+        description="Tests that count checked its behaviour: docstring examples, or generated "
+        "tests that independent candidates agree on. Unchecked code is never a success.",
+    )
     feedback: str = ""
     usage: LMUsage = Field(default_factory=LMUsage)
     duration_s: float = 0.0
     error: str = ""
 
 
-ReportStatus = Literal["success", "partial", "failed"]
+ReportStatus = Literal["success", "partial", "unverified", "failed"]
 
 
 class DevelopmentReport(BaseModel):
@@ -222,7 +230,9 @@ class DevelopmentReport(BaseModel):
     route: str = ""
     iterations_used: int = 0
     best_iteration: int | None = None
-    score: float = 0.0
+    score: float | None = Field(
+        default=0.0, description="The best attempt's score; None when no test checked it."
+    )
     score_history: list[float] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
     error_trail: list[str] = Field(default_factory=list)

@@ -1,4 +1,5 @@
-"""Evaluate a candidate: run it with the run's tests in the sandbox and measure it.
+"""Evaluate a candidate: run it with the run's tests in the sandbox and measure it; the names
+the task calls for are checked from its source.
 
 ``CandidateEvaluator.evaluate`` returns an ``Attempt``; the ``RunRecord`` scores it when it
 is added (``RunRecord.add_attempt``), against every test that counts by then.
@@ -13,7 +14,8 @@ from typing import Protocol
 
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
-from dspy_coder.types import Attempt, ExecutionResult, PerformanceMetrics
+from dspy_coder.task.requirements import REQUIREMENT_PREFIX, missing_names, requirement_message
+from dspy_coder.types import Attempt, ExecutionResult, PerformanceMetrics, TestCase, TestOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +59,13 @@ class CandidateEvaluator:
         record to score it). Its LM usage is what was spent since the previous attempt."""
         started = time.perf_counter()
         tests = record.tests
-        test_source = "\n\n\n".join(t.code for t in tests) or None
+        run_here = [t for t in tests if t.source != "requirement"]
+        test_source = "\n\n\n".join(t.code for t in run_here) or None
         result = self.executor(code, tests=test_source, entry_point=None, limits=self.limits)
-        counted = counted_tests(list(tests), [a.execution for a in record.attempts] + [result])
+        result = _with_requirements(result, code, [t for t in tests if t.source == "requirement"])
+        counted = counted_tests(
+            list(tests), [a.execution for a in record.attempts] + [result], record.consensus
+        )
         outcomes = {t.name: t.passed for t in result.tests}
         all_pass = bool(counted) and all(outcomes.get(name, False) for name in counted)
         attempt = Attempt(
@@ -110,3 +116,24 @@ class CandidateEvaluator:
                 "space_complexity": measured.space_complexity,
             }
         )
+
+
+def _with_requirements(
+    result: ExecutionResult, code: str, requirements: list[TestCase]
+) -> ExecutionResult:
+    """``result`` with one outcome per name the task calls for, decided from the source (a
+    missing name fails however the tests went; nothing of the candidate runs for it)."""
+    if not requirements:
+        return result
+    names = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements]
+    missing = set(missing_names(code, names))
+    outcomes = [
+        TestOutcome(
+            name=f"{REQUIREMENT_PREFIX}{name}",
+            passed=name not in missing,
+            message=requirement_message(name) if name in missing else "",
+        )
+        for name in names
+    ]
+    status = "failed" if missing and result.status == "passed" else result.status
+    return result.model_copy(update={"tests": [*result.tests, *outcomes], "status": status})

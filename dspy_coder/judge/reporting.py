@@ -11,34 +11,46 @@ from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 
+UNVERIFIED_NOTE = (
+    "UNVERIFIED: no test checked what this code does. It runs, but the task has no docstring "
+    "examples, and no generated test was confirmed by at least two independently written "
+    "candidates, so nothing here says it is right. Read it, or add examples (>>> f(x) then "
+    "the expected value) to the task and run again."
+)
+
+
+def _status(state: RunRecord, best, threshold: float) -> str:
+    """success only for checked code that passes everything; unverified for code that runs
+    and failed nothing that counts but that no test checked."""
+    if best is None or not best.code.strip():
+        return "failed"  # nothing to show for the run, whatever a score says
+    if state.passed_checks(best, threshold):
+        return "success"
+    broken = best.execution is None or best.execution.status not in ("passed", "failed")
+    if best.test_score is not None and best.test_score < 1.0:
+        return "partial" if best.test_score > 0 else "failed"
+    if broken:
+        return "failed"
+    return "partial" if best.checked else "unverified"
+
 
 def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
     """The best attempt (not the last), its tests and metrics, and the whole trail."""
     best = state.best()
-    tests = mark_vetted(state.tests, state.counted)
-    checked = any(t.vetted for t in tests)
+    tests = mark_vetted(list(state.tests), set(state.counted))
     has_code = best is not None and bool(best.code.strip())
-    if not has_code:  # nothing to show for the run, whatever a score says
-        status = "failed"
-    elif best.score >= threshold and best.test_score >= 1.0 and checked:
-        status = "success"
-    elif best.test_score > 0:
-        status = "partial"
-    else:
-        status = "failed"
+    status = _status(state, best, threshold)
     notes = list(state.notes)
     if best is not None and not has_code:
         notes.append("No attempt produced any code (see the error trail): the run failed.")
-    elif best is not None and not checked:
-        notes.append(
-            "No test checked the answer (the task has no docstring examples, and no generated "
-            "test was written or kept): it is unverified, so the status is at most partial."
-        )
+    elif status == "unverified":
+        notes.append(UNVERIFIED_NOTE)
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
-            f"{len(unvetted)} generated test(s) were never confirmed by a candidate that passes "
-            f"the docstring examples and did not count: {', '.join(unvetted)}."
+            f"{len(unvetted)} generated test(s) were never confirmed (by a candidate that "
+            "passes the docstring examples, or by agreeing candidates) and did not count: "
+            f"{', '.join(unvetted)}."
         )
     return DevelopmentReport(
         task=state.task,
@@ -50,7 +62,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=best.score if has_code else 0.0,
+        score=(best.score if best.checked else None) if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
         error_trail=list(state.errors),
@@ -63,7 +75,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
 def render_report(report: DevelopmentReport) -> str:
     """A short human-readable summary for the terminal."""
     lines = [
-        f"Status: {report.status.upper()}   score {report.score:.2f}   "
+        f"Status: {report.status.upper()}   score "
+        f"{'n/a (no test checked it)' if report.score is None else f'{report.score:.2f}'}   "
         f"(best of {len(report.attempts)} attempts, iteration {report.best_iteration}, "
         f"stopped: {report.stop_reason or 'n/a'})",
         f"Route: {report.route}   iterations used: {report.iterations_used}   "
@@ -98,6 +111,8 @@ def render_report(report: DevelopmentReport) -> str:
         lines.append("Remaining failures:\n  " + best.feedback.replace("\n", "\n  "))
     for error in report.error_trail[-3:]:
         lines.append(f"Error: {error}")
+    if report.status == "unverified":
+        lines.append(UNVERIFIED_NOTE)
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

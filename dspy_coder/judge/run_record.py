@@ -21,10 +21,11 @@ from dspy_coder.code.identity import program_identity
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
 from dspy_coder.judge.usage import usage_by_lm, usage_delta
-from dspy_coder.judge.vetting import counted_tests
-from dspy_coder.types import Attempt, LMUsage, Plan, Task, TestCase
+from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement
+from dspy_coder.types import Attempt, LMUsage, PerformanceTargets, Plan, Task, TestCase
 
 NO_CODE_FEEDBACK = "No code was produced."
+INDEPENDENT_STAGES = ("generate", "sample")  # written from the task alone, not from failures
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class RunRecord:
         self._scoring = scoring
         self._route = "complex"
         self._plan: Plan | None = None
+        self._stated_targets: PerformanceTargets | None = None
+        self._consensus: Consensus | None = None
         self._tests: list[TestCase] = []
         self._make_input: str | None = None
         self._attempts: list[Attempt] = []
@@ -74,6 +77,22 @@ class RunRecord:
         return frozenset(self._counted)
 
     @property
+    def consensus(self) -> Consensus | None:
+        """Without docstring examples: the generated tests independent candidates agree on."""
+        return self._consensus
+
+    @property
+    def targets(self) -> PerformanceTargets | None:
+        """What performance is scored against: the task's stated target over the plan's."""
+        planned = self._plan.performance if self._plan else None
+        if self._stated_targets is None:
+            return planned
+        if planned is None:
+            return self._stated_targets
+        stated = self._stated_targets.model_dump(exclude_defaults=True)
+        return planned.model_copy(update=stated)
+
+    @property
     def notes(self) -> tuple[str, ...]:
         return tuple(self._notes)
 
@@ -82,17 +101,44 @@ class RunRecord:
         return tuple(self._errors)
 
     def best(self) -> Attempt | None:
-        """Highest score; ties go to more tests passed, then to an attempt with code over one
-        without, then to the earlier attempt."""
+        """The attempt the evidence favours: checked over unchecked, then the higher score,
+        then more counted tests passed, code over none, a clean run over a broken one, the
+        program more independent candidates behave like, and only then the earlier one."""
         if not self._attempts:
             return None
+        agreement = self._behaviour_agreement()
         ranked = max(
             enumerate(self._attempts),
             key=lambda pair: (
-                pair[1].score, pair[1].test_score, bool(pair[1].code.strip()), -pair[0]
+                pair[1].checked,
+                pair[1].score,
+                pair[1].test_score or 0.0,
+                bool(pair[1].code.strip()),
+                _ran_cleanly(pair[1]),
+                agreement[pair[0]],
+                -pair[0],
             ),
         )
         return ranked[1]
+
+    def _behaviour_agreement(self) -> list[int]:
+        """For each attempt, how many independent candidates pass and fail exactly the same
+        generated tests (itself excluded): programs that behave alike vouch for each other."""
+        generated = [t.name for t in self._tests if t.source == "generated"]
+
+        def behaviour(attempt: Attempt) -> tuple[bool, ...] | None:
+            if attempt.execution is None or not attempt.code.strip():
+                return None
+            outcomes = {t.name: t.passed for t in attempt.execution.tests}
+            return tuple(outcomes.get(name, False) for name in generated)
+
+        independent = [behaviour(a) for a in self._attempts if a.stage in INDEPENDENT_STAGES]
+        counts = []
+        for attempt in self._attempts:
+            mine = behaviour(attempt)
+            alike = sum(1 for other in independent if mine is not None and other == mine)
+            counts.append(alike - (1 if attempt.stage in INDEPENDENT_STAGES and mine else 0))
+        return counts
 
     def iteration_bests(self) -> list[float]:
         """Best score reached by the end of each iteration (non-decreasing)."""
@@ -103,6 +149,13 @@ class RunRecord:
             best = max(best, *scores)
             history.append(round(best, 4))
         return history
+
+    def passed_checks(self, attempt: Attempt, threshold: float) -> bool:
+        """Whether ``attempt`` is a verified success: checked, every counted test passed,
+        and the score reaches ``threshold``."""
+        return attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
+            attempt.score >= threshold
+        )
 
     def tried_programs(self) -> set[str]:
         """The ``program_identity`` of every candidate run so far."""
@@ -123,6 +176,10 @@ class RunRecord:
     def set_plan(self, plan: Plan | None) -> None:
         self._plan = plan
 
+    def set_stated_targets(self, targets: PerformanceTargets | None) -> None:
+        """Performance the task itself asks for (e.g. "O(1) each"); it overrides the plan's."""
+        self._stated_targets = targets
+
     def set_tests(self, tests: Iterable[TestCase], make_input: str | None = None) -> None:
         """The run's tests (docstring tests first), fixed before the first attempt runs."""
         self._tests = list(tests)
@@ -141,30 +198,48 @@ class RunRecord:
         """Append ``attempt`` (its tests were the run's tests), update which tests count, and
         rescore every attempt; returns it scored."""
         self._attempts.append(attempt)
-        self._counted = counted_tests(self._tests, [a.execution for a in self._attempts])
-        self._rescore()
+        self._recount()
         return attempt
 
     def reject_tests(self, names: Collection[str], note: str) -> None:
         """Drop the generated tests ``names`` (they may no longer fail a candidate), rescore
         every attempt, and say why in the notes."""
         self._tests = [t for t in self._tests if t.name not in names]
-        self._counted = counted_tests(self._tests, [a.execution for a in self._attempts])
-        self._rescore()
+        self._recount()
         self._notes.append(note)
+
+    def _recount(self) -> None:
+        """Which tests count, given every run so far, then rescore every attempt."""
+        has_docstring = any(t.source == "docstring" for t in self._tests)
+        if not has_docstring:
+            independent = [
+                a.execution for a in self._attempts
+                if a.stage in INDEPENDENT_STAGES and a.code.strip()
+            ]
+            self._consensus = dual_agreement(self._tests, independent)
+        self._counted = counted_tests(
+            self._tests, [a.execution for a in self._attempts], self._consensus
+        )
+        self._rescore()
 
     def _rescore(self) -> None:
         """Re-apply the current counted set to every attempt so scores stay comparable.
 
         An attempt without code scores 0 whatever its run said: with no tests to fail, an
         empty module runs cleanly, and nothing must read that as a result."""
-        targets = self._plan.performance if self._plan else None
+        targets = self.targets
+        behaviour = self._counted & {
+            t.name for t in self._tests if t.source in ("docstring", "generated")
+        }
+        has_docstring = any(t.source == "docstring" for t in self._tests)
+        agreed = has_docstring or (self._consensus is not None and self._consensus.agreed)
         for attempt in self._attempts:
             if attempt.execution is None:
                 continue
             feedback = format_failures(attempt.execution, self._counted)
             if not attempt.code.strip():
                 attempt.score = attempt.test_score = attempt.performance_score = 0.0
+                attempt.checked = False
                 # the failing tests, if any; never "All tests passed." for no code
                 attempt.feedback = NO_CODE_FEEDBACK if feedback == ALL_PASSED else feedback
                 continue
@@ -178,4 +253,9 @@ class RunRecord:
             )
             attempt.score, attempt.test_score = score.score, score.test_score
             attempt.performance_score = score.performance_score
+            attempt.checked = bool(behaviour) and agreed
             attempt.feedback = feedback
+
+
+def _ran_cleanly(attempt: Attempt) -> bool:
+    return attempt.execution is not None and attempt.execution.status in ("passed", "failed")

@@ -1,5 +1,8 @@
 """ExecutionResult -> score: 0.7 x tests passed + 0.3 x performance (weights configurable).
 
+Code that no counted test checked has no test score (None) and a score of 0: running without
+an error is not evidence that it does what was asked.
+
 The performance score compares measured time, memory and complexity with the plan's targets.
 Speed of code that does not work is worth nothing: broken code (an error, timeout, memory
 blow-up or crash) scores 0 on performance, and the performance part counts in proportion to
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dspy_coder.types import (
     COMPLEXITY_ORDER,
@@ -36,18 +39,21 @@ class ScoreWeights(BaseModel):
 
 class Score(BaseModel):
     score: float
-    test_score: float
+    test_score: float | None = Field(
+        description="Fraction of counted tests passed; None when no test counted (unchecked)."
+    )
     performance_score: float
 
 
-def test_pass_rate(result: ExecutionResult, counted: set[str]) -> float:
-    """Fraction of counted tests passed; without counted tests, whether the code ran cleanly."""
+def test_pass_rate(result: ExecutionResult, counted: set[str]) -> float | None:
+    """Fraction of counted tests passed; None without counted tests: code that no test
+    checked has no test score (an import that did not fail is no evidence it works)."""
     outcomes = [t.passed for t in result.tests if t.name in counted]
     if outcomes:
         return sum(outcomes) / len(outcomes)
     if counted:  # expected tests never ran: module-level failure
         return 0.0
-    return 0.0 if result.status in BROKEN_STATUSES else 1.0
+    return None
 
 
 
@@ -113,6 +119,8 @@ def score_execution(
     )
     tests = test_pass_rate(result, counted)
     performance = performance_score(result, metrics, targets, timeout_s)
+    if tests is None:  # nothing checked it: no score to speak of
+        return Score(score=0.0, test_score=None, performance_score=round(performance, 4))
     total = (weights.tests * tests + weights.performance * performance * tests) / (
         weights.tests + weights.performance
     )

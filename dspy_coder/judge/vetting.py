@@ -8,13 +8,15 @@ Self-written tests can be wrong (a small model often miscomputes expected values
 - when the task has docstring examples, a generated test counts only once some candidate
   that passes every docstring example also passes it (agreement, as in CodeT); until then it
   is shown to the refiner as "unconfirmed" but does not lower the score;
+- a requirement the task states in prose (a name it calls for) always counts;
 - when the task has no docstring examples there is nothing to vet against, so valid generated
-  tests count from the start (and the report says so); but once at least
-  ``INDEPENDENT_QUORUM`` independently written candidates (the first draft and the samples of
-  a sampling round, not repairs aimed at the failures) have run, a generated test that fewer
-  than ``AGREEING_CANDIDATES`` of them pass is rejected: it is likelier wrong than they are.
-  Two agreeing candidates, not one, because a single wrong sample can agree with a wrong test
-  and replace a right answer.
+  tests count from the start; once at least ``INDEPENDENT_QUORUM`` independently written
+  candidates (the first draft and the samples of a sampling round, not repairs aimed at the
+  failures) have run, dual agreement decides (CodeT): the set of tests that the most
+  candidates pass together, weighted by its size, counts, and the rest do not; and only when
+  at least ``AGREEING_CANDIDATES`` independent candidates agree on it: one sample agreeing
+  with a test is no evidence that either is right (a wrong sample can agree with a wrong
+  test and replace a right answer). Code the counted tests check is *checked*.
 
 Example:
     >>> counted_tests([], []) == set()
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from dspy_coder.types import DocExample, ExecutionResult, TestCase
 
@@ -86,39 +89,69 @@ def _outcomes(result: ExecutionResult | None) -> dict[str, bool]:
     return {t.name: t.passed for t in result.tests} if result else {}
 
 
-def counted_tests(tests: list[TestCase], executions: Iterable[ExecutionResult | None]) -> set[str]:
-    """Names of tests that may fail a candidate, given every execution seen so far."""
-    docstring = {t.name for t in tests if t.source == "docstring"}
-    generated = [t for t in tests if t.source == "generated"]
-    if not docstring:
-        return {t.name for t in generated}
-    confirmed: set[str] = set()
-    for result in executions:
-        outcome = _outcomes(result)
-        if docstring and all(outcome.get(name, False) for name in docstring):
-            confirmed |= {t.name for t in generated if outcome.get(t.name, False)}
-    return docstring | confirmed
-
-
 INDEPENDENT_QUORUM = 3
 AGREEING_CANDIDATES = 2
 
 
-def rejected_without_agreement(
-    tests: list[TestCase], executions: Iterable[ExecutionResult | None]
-) -> set[str]:
-    """Generated tests that fewer than ``AGREEING_CANDIDATES`` of the independent candidates'
-    ``executions`` pass; empty until there are ``INDEPENDENT_QUORUM`` of them."""
-    results = [result for result in executions if result is not None]
+@dataclass(frozen=True)
+class Consensus:
+    """The generated tests the largest agreeing set of candidates pass, and its size."""
+
+    tests: frozenset[str] = frozenset()
+    candidates: int = 0
+
+    @property
+    def agreed(self) -> bool:
+        return bool(self.tests) and self.candidates >= AGREEING_CANDIDATES
+
+
+def dual_agreement(
+    tests: Iterable[TestCase], independent: Iterable[ExecutionResult | None]
+) -> Consensus | None:
+    """CodeT's dual agreement over the independently written candidates' runs: for each set
+    of generated tests some candidate passes, (candidates passing all of it) x (its size);
+    the best set wins, ties to more candidates. None below ``INDEPENDENT_QUORUM`` runs."""
+    results = [result for result in independent if result is not None]
     if len(results) < INDEPENDENT_QUORUM:
-        return set()
-    return {
-        test.name
-        for test in tests
-        if test.source == "generated"
-        and sum(_outcomes(result).get(test.name, False) for result in results)
-        < AGREEING_CANDIDATES
-    }
+        return None
+    generated = [t.name for t in tests if t.source == "generated"]
+    passed_sets = [
+        frozenset(name for name in generated if _outcomes(result).get(name, False))
+        for result in results
+    ]
+    best, best_key = Consensus(), (0, 0, 0, ())
+    for candidate_set in set(passed_sets):
+        if not candidate_set:
+            continue
+        agreeing = sum(1 for passed in passed_sets if candidate_set <= passed)
+        key = (agreeing * len(candidate_set), agreeing, len(candidate_set),
+               tuple(sorted(candidate_set)))
+        if key > best_key:
+            best, best_key = Consensus(candidate_set, agreeing), key
+    return best
+
+
+def counted_tests(
+    tests: Iterable[TestCase],
+    executions: Iterable[ExecutionResult | None],
+    consensus: Consensus | None = None,
+) -> set[str]:
+    """Names of tests that may fail a candidate, given every execution seen so far (and, for
+    a task without docstring examples, the candidates' ``consensus`` once there is one)."""
+    tests = list(tests)
+    ground = {t.name for t in tests if t.source in ("docstring", "requirement")}
+    docstring = {t.name for t in tests if t.source == "docstring"}
+    generated = [t for t in tests if t.source == "generated"]
+    if not docstring:
+        if consensus is not None:  # tests too few candidates agree on are likelier wrong
+            return ground | (set(consensus.tests) if consensus.agreed else set())
+        return ground | {t.name for t in generated}
+    confirmed: set[str] = set()
+    for result in executions:
+        outcome = _outcomes(result)
+        if all(outcome.get(name, False) for name in docstring):
+            confirmed |= {t.name for t in generated if outcome.get(t.name, False)}
+    return ground | confirmed
 
 
 def mark_vetted(tests: list[TestCase], counted: set[str]) -> list[TestCase]:

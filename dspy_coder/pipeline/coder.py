@@ -32,11 +32,7 @@ from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
-from dspy_coder.judge.vetting import (
-    AGREEING_CANDIDATES,
-    rejected_without_agreement,
-    screen_generated,
-)
+from dspy_coder.judge.vetting import AGREEING_CANDIDATES, screen_generated
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
@@ -48,6 +44,7 @@ from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
+from dspy_coder.task.requirements import requirement_tests, stated_requirements
 from dspy_coder.types import PerformanceTargets, Plan, Task
 
 logger = logging.getLogger(__name__)
@@ -226,6 +223,11 @@ class Coder(dspy.Module):
         if self.config.routing != "auto":
             return self.config.routing
         task = record.task
+        stated = stated_requirements(task.prompt, task.entry_point).time_complexity
+        if stated:
+            # a stated complexity is only met on the route that plans for it and measures it
+            record.note(f"Routed complex without an LM call: the task asks for {stated}.")
+            return "complex"
         if task.examples and len(task.prompt) <= self.config.simple_prompt_chars:
             # A short task whose docstring examples pin it down needs no LM to classify it.
             record.note(f"Routed simple without an LM call: a short task with "
@@ -244,13 +246,24 @@ class Coder(dspy.Module):
             approach=str(result.approach),
             steps=list(result.steps or [])[:6],
             edge_cases=list(result.edge_cases or [])[:6],
-            performance=PerformanceTargets(time_complexity=str(result.time_complexity)),
+            performance=PerformanceTargets(
+                # the user's own words over the planner's guess
+                time_complexity=stated_requirements(
+                    record.task.prompt, record.task.entry_point
+                ).time_complexity or str(result.time_complexity)
+            ),
         )
 
     def _tests(self, record: RunRecord, text: str, plan_text: str) -> None:
         task = record.task
-        tests = doc_example_tests(task.examples)
-        wants_generated = self.config.use_tests and (record.route == "complex" or not tests)
+        stated = stated_requirements(task.prompt, task.entry_point)
+        tests = doc_example_tests(task.examples) + requirement_tests(stated)
+        if stated.names:
+            record.note(f"The task calls for {', '.join(stated.names)}: a candidate that does "
+                        "not define each of them fails that requirement.")
+        wants_generated = self.config.use_tests and (
+            record.route == "complex" or not task.examples
+        )
         result = None
         if wants_generated:
             result = self._call(record, "tests", self.write_tests, task=text, plan=plan_text,
@@ -264,8 +277,9 @@ class Coder(dspy.Module):
             record.note(note)
         if not task.examples and kept:
             record.note(
-                "The task has no docstring examples; generated tests count "
-                "unvetted because there is nothing to vet them against."
+                "The task has no docstring examples: the generated tests count only once "
+                f"independently written candidates agree on them (at least {AGREEING_CANDIDATES}"
+                " pass the same tests)."
             )
 
     def _record(
@@ -299,22 +313,15 @@ class Coder(dspy.Module):
                    examples=task.examples)
         if len(record.attempts) == produced:
             record.error(f"iteration {iteration}: sampling produced no candidate")
-        if not task.examples:
-            self._reject_tests_without_agreement(record)
-
-    def _reject_tests_without_agreement(self, record: RunRecord) -> None:
-        """Without docstring examples, drop the generated tests that fewer than two of the
-        independently written candidates (first draft and samples) pass (see ``vetting``)."""
-        independent = [a for a in record.attempts if a.stage in ("generate", "sample")]
-        rejected = rejected_without_agreement(
-            list(record.tests), [a.execution for a in independent]
-        )
-        if rejected:
-            record.reject_tests(
-                rejected,
-                f"Rejected {', '.join(sorted(rejected))}: fewer than {AGREEING_CANDIDATES} of "
-                f"the {len(independent)} independently written candidates pass it, and the "
-                "task has no docstring examples to vet it against.",
+        consensus = record.consensus
+        if not task.examples and consensus is not None:
+            record.note(
+                f"Dual agreement: {consensus.candidates} independently written candidate(s) "
+                f"pass {', '.join(sorted(consensus.tests)) or 'no generated test'} together; "
+                "those tests count"
+                + ("." if consensus.agreed else
+                   f", but fewer than {AGREEING_CANDIDATES} candidates agree, so nothing is "
+                   "checked.")
             )
 
     def _refine_round(self, record: RunRecord, iteration: int, text: str) -> None:
@@ -360,6 +367,9 @@ class Coder(dspy.Module):
         config, task = self.config, record.task
         text = task_text(task)
         record.choose_route(self._route(record, text))
+        stated = stated_requirements(task.prompt, task.entry_point).time_complexity
+        if stated:
+            record.set_stated_targets(PerformanceTargets(time_complexity=stated))
         if record.route == "complex" and config.use_plan:
             record.set_plan(self._plan(record, text))
         plan_text = _render_plan(record.plan)
@@ -382,7 +392,7 @@ class Coder(dspy.Module):
         iteration, best_so_far, stalled_rounds = 1, record.best().score, 0
         while True:
             best = record.best()
-            if best.score >= config.threshold and best.test_score >= 1.0:
+            if record.passed_checks(best, config.threshold):
                 record.stop("threshold")
                 return
             if iteration >= config.max_iterations:

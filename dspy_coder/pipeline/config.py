@@ -27,9 +27,10 @@ from dspy_coder.errors import UsageError
 from dspy_coder.judge.scoring import ScoreWeights
 from dspy_coder.pipeline.choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
 
-# Output budgets per step (tokens): bounded so a rambling small model cannot stall a run.
+# Output budgets per step (tokens): bounded so a rambling small model cannot stall a run. The
+# assessor's was 96 until 2026-12-05, which cut its reply off before the route field.
 STEP_MAX_TOKENS: Mapping[str, int] = MappingProxyType(
-    {"assess": 96, "plan": 600, "generate": 900, "tests": 700, "refine": 1000, "rewrite": 900}
+    {"assess": 256, "plan": 600, "generate": 900, "tests": 700, "refine": 1000, "rewrite": 900}
 )
 
 

@@ -62,14 +62,27 @@ def test_performance_score_penalises_missed_complexity():
     assert complexity_rank("O(N log N)") == 3
 
 
-def test_a_generated_test_fewer_than_two_candidates_pass_is_rejected_only_at_quorum():
-    from dspy_coder.judge.vetting import INDEPENDENT_QUORUM, rejected_without_agreement
+def test_dual_agreement_counts_the_tests_most_candidates_pass_together_only_at_quorum():
+    from dspy_coder.judge.vetting import INDEPENDENT_QUORUM, Consensus, dual_agreement
 
     wrong = TestCase(name="test_generated_2", code="def test_generated_2():\n    assert 0\n")
-    tests = [DOC, GEN, wrong]
-    runs = [result(test_docstring_example_1=False, test_generated_1=i < 2,
-                   test_generated_2=i == 0) for i in range(INDEPENDENT_QUORUM)]
-    assert rejected_without_agreement(tests, runs[:-1]) == set()  # too few candidates yet
-    # one candidate agreeing is not enough (HumanEval/41); the docstring example is never
-    # rejected, even though every candidate fails it
-    assert rejected_without_agreement(tests, runs) == {"test_generated_2"}
+    req = TestCase(name="test_task_names_f", code="", source="requirement")
+    tests = [GEN, wrong, req]
+    runs = [result(test_generated_1=i < 2, test_generated_2=i == 0)
+            for i in range(INDEPENDENT_QUORUM)]
+    assert dual_agreement(tests, runs[:-1]) is None  # too few candidates yet
+    consensus = dual_agreement(tests, runs)
+    # {1, 2} is passed by one candidate (1 x 2); {1} by two (2 x 1): a tie goes to more
+    # candidates, and one candidate agreeing is not enough (HumanEval/41)
+    assert consensus == Consensus(frozenset({"test_generated_1"}), 2) and consensus.agreed
+    assert counted_tests(tests, runs, consensus) == {"test_generated_1", "test_task_names_f"}
+    lonely = dual_agreement(tests, [result(test_generated_2=i == 0, test_generated_1=False)
+                                    for i in range(INDEPENDENT_QUORUM)])
+    assert lonely == Consensus(frozenset({"test_generated_2"}), 1) and not lonely.agreed
+    assert counted_tests(tests, runs, lonely) == {"test_task_names_f"}
+
+
+def test_code_no_counted_test_checked_has_no_test_score():
+    clean = ExecutionResult(status="passed")
+    unchecked = score_execution(clean, set())
+    assert unchecked.test_score is None and unchecked.score == 0.0

@@ -19,10 +19,18 @@ CONFIG_BEFORE = dict(
 )
 
 
-def test_the_default_identity_is_what_fingerprints_always_hashed():
-    assert CoderConfig().identity() == CONFIG_BEFORE
-    assert CoderConfig(drafts=0).identity() == {**CONFIG_BEFORE, "drafts": 0}
-    assert CoderConfig() == IDENTITY_REFERENCE
+def test_the_reference_identity_is_what_fingerprints_always_hashed():
+    assert IDENTITY_REFERENCE.identity() == CONFIG_BEFORE
+    assert IDENTITY_REFERENCE.replace(drafts=0).identity() == {**CONFIG_BEFORE, "drafts": 0}
+
+
+def test_a_changed_default_changes_the_identity():
+    """The assessor's budget went from 96 to 256 tokens (its reply was cut off before the
+    route): the default pipeline is another pipeline now, and its fingerprint says so."""
+    assert CoderConfig().identity() == {
+        **CONFIG_BEFORE,
+        "step_max_tokens": {**IDENTITY_REFERENCE.step_max_tokens, "assess": 256},
+    }
 
 
 @pytest.mark.parametrize(
@@ -31,13 +39,13 @@ def test_the_default_identity_is_what_fingerprints_always_hashed():
         ({"timeout_s": 5.0}, {"timeout_s": 5.0}),
         ({"weights": ScoreWeights(tests=1.0, performance=0.0)},
          {"weights": {"tests": 1.0, "performance": 0.0}}),
-        ({"step_max_tokens": {"plan": 300}},
+        ({"step_max_tokens": {**IDENTITY_REFERENCE.step_max_tokens, "plan": 300}},
          {"step_max_tokens": {**IDENTITY_REFERENCE.step_max_tokens, "plan": 300}}),
         ({"generate_max_iters": 1}, {"generate_max_iters": 1}),
     ],
 )
 def test_a_setting_outside_the_old_config_joins_the_identity_when_it_differs(change, shown):
-    assert CoderConfig(**change).identity() == {**CONFIG_BEFORE, **shown}
+    assert IDENTITY_REFERENCE.replace(**change).identity() == {**CONFIG_BEFORE, **shown}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,139 @@
+"""Requirements a task states in prose, checked without running anything.
+
+A free-text task often names what it wants ("a validate_email(s) and a normalize_email(s)
+function", "class LRUCache(capacity) with get(key) and put(key, value)") and how fast ("O(1)
+each"). Those are requirements a candidate can miss however its tests went: a name the task
+calls for that the code does not define is a failed requirement the refiner is told about, and
+a stated complexity becomes the performance target the candidate is profiled against.
+
+Example:
+    >>> stated = stated_requirements(
+    ...     "Build validate_email(s) and normalize_email(s), O(n) time.", None)
+    >>> stated.names, stated.time_complexity
+    (('validate_email', 'normalize_email'), 'O(n)')
+    >>> missing_names("def validate_email(s):\\n    return True\\n", stated.names)
+    ['normalize_email']
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import keyword
+import re
+from dataclasses import dataclass
+
+from dspy_coder.types import TestCase
+
+# ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request.
+_CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
+_COMPLEXITY = re.compile(r"\bO\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\s*\)")
+# Words written before a parenthesis in ordinary prose, not names of code to write.
+_PROSE_WORDS = frozenset({"e", "i", "eg", "ie", "etc", "see", "note", "and", "or", "a", "an"})
+
+
+@dataclass(frozen=True)
+class StatedRequirements:
+    """What the prose of a task asks for: names to define, and a time-complexity target."""
+
+    names: tuple[str, ...] = ()
+    time_complexity: str | None = None
+
+
+def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequirements:
+    """The names a task's prose calls for and its complexity target, if it states one.
+
+    A prompt that is code (a signature with a docstring) states its names in its ``def``
+    lines, so only its docstrings are read, and for the complexity target only."""
+    prose = _prose_of(prompt)
+    names: list[str] = []
+    for match in _CALLED_NAME.finditer(prose):
+        name = match.group(1)
+        if (
+            name in names
+            or keyword.iskeyword(name)
+            or hasattr(builtins, name)
+            or name.lower() in _PROSE_WORDS
+            or len(name) < 2
+        ):
+            continue
+        names.append(name)
+    if _is_code(prompt):
+        names = []  # a code prompt states its names in its own ``def`` lines
+    found = _COMPLEXITY.search(prose)
+    complexity = f"O({found.group(1).strip()})" if found else None
+    return StatedRequirements(names=tuple(names), time_complexity=complexity)
+
+
+def _is_code(prompt: str) -> bool:
+    try:
+        tree = ast.parse(prompt)
+    except SyntaxError:
+        return False
+    return any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+               for n in tree.body)
+
+
+def _prose_of(prompt: str) -> str:
+    """A code prompt's docstrings, or the whole text when it is prose."""
+    try:
+        tree = ast.parse(prompt)
+    except SyntaxError:
+        return prompt
+    docs = [
+        ast.get_docstring(node) or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module)
+    ]
+    return "\n".join(doc for doc in docs if doc)
+
+
+def defined_names(code: str) -> set[str]:
+    """Every function, class and method name ``code`` defines, and its top-level variables."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def missing_names(code: str, required: tuple[str, ...] | list[str]) -> list[str]:
+    """The required names ``code`` does not define (a method of any class counts)."""
+    have = defined_names(code)
+    return [name for name in required if name not in have]
+
+
+REQUIREMENT_PREFIX = "test_task_names_"
+
+
+def requirement_tests(stated: StatedRequirements) -> list[TestCase]:
+    """One test per name the task calls for, runnable with plain pytest next to
+    ``solution.py``; the judge decides the same thing statically (``missing_names``)."""
+    return [
+        TestCase(
+            name=f"{REQUIREMENT_PREFIX}{name}",
+            code=(
+                f"def {REQUIREMENT_PREFIX}{name}():\n"
+                "    import ast as _ast, pathlib as _pathlib\n"
+                '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
+                "    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))\n"
+                "                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,\n"
+                "                                   _ast.ClassDef))}\n"
+                f"    assert {name!r} in _defined, {requirement_message(name)!r}\n"
+            ),
+            source="requirement",
+            vetted=True,
+        )
+        for name in stated.names
+    ]
+
+
+def requirement_message(name: str) -> str:
+    return f"The task asks for {name}(...), but the code does not define {name}."

@@ -1,0 +1,51 @@
+"""Requirements stated in prose: the names a task calls for and its complexity target."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dspy_coder.task.requirements import (
+    missing_names,
+    requirement_tests,
+    stated_requirements,
+)
+
+LRU = ("Implement an LRU cache class LRUCache(capacity) with get(key) and put(key, value), "
+       "O(1) each")
+EMAIL = ("Build an email validation module: a validate_email(s) and a normalize_email(s) "
+         "function, with tests")
+
+
+def test_the_names_and_complexity_a_free_text_task_asks_for():
+    assert stated_requirements(LRU, None).names == ("LRUCache", "get", "put")
+    assert stated_requirements(LRU, None).time_complexity == "O(1)"
+    assert stated_requirements(EMAIL, None).names == ("validate_email", "normalize_email")
+    assert stated_requirements(EMAIL, None).time_complexity is None
+
+
+def test_a_code_prompt_states_its_names_itself_but_may_state_a_complexity():
+    prompt = 'def f(xs):\n    """Sort xs with sorted(xs) in O(n log n), e.g. g(x)."""\n'
+    assert stated_requirements(prompt, "f").names == ()
+    assert stated_requirements(prompt, "f").time_complexity == "O(n log n)"
+
+
+def test_builtins_keywords_and_method_calls_on_other_objects_are_not_requirements():
+    text = "Write parse(s) that uses len(s), str.split(x) and print() if (x) is set."
+    assert stated_requirements(text, None).names == ("parse",)
+
+
+def test_a_method_of_a_class_counts_as_defined():
+    code = "class LRUCache:\n    def get(self, k):\n        pass\n"
+    assert missing_names(code, ("LRUCache", "get", "put")) == ["put"]
+    assert missing_names("def broken(:\n", ("x",)) == ["x"]
+
+
+def test_the_requirement_tests_run_under_plain_pytest_next_to_solution(tmp_path):
+    (tmp_path / "solution.py").write_text("def validate_email(s):\n    return '@' in s\n")
+    tests = requirement_tests(stated_requirements(EMAIL, None))
+    (tmp_path / "test_solution.py").write_text("\n\n".join(t.code for t in tests))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert "1 failed, 1 passed" in run.stdout
+    assert "asks for normalize_email(...), but the code does not define" in run.stdout
