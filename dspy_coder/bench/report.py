@@ -56,6 +56,24 @@ class VariantSummary(BaseModel):
     passed_task_ids: list[str] = Field(
         default_factory=list, description="Problems whose first sample passed."
     )
+    claimed_success: int = Field(
+        default=0, description="Answers the program itself called a success (report status)."
+    )
+    claimed_success_passed: int = Field(
+        default=0, description="Of those, the answers the hidden tests pass."
+    )
+    passed_answers: int = Field(default=0, description="Answers the hidden tests pass.")
+    verdicts: int = Field(default=0, description="Answers with a verdict of the program's own.")
+
+    @property
+    def verdict_precision(self) -> float | None:
+        """Of the answers the program called a success, the share the hidden tests pass."""
+        return self.claimed_success_passed / self.claimed_success if self.claimed_success else None
+
+    @property
+    def verdict_recall(self) -> float | None:
+        """Of the answers the hidden tests pass, the share the program called a success."""
+        return self.claimed_success_passed / self.passed_answers if self.passed_answers else None
 
     @property
     def pass_at_1(self) -> float:
@@ -111,11 +129,25 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
         total_wall_time_s=round(sum(r.cost.wall_time_s for r in records), 1),
         task_ids=sorted(per_problem),
         passed_task_ids=first_passed,
+        claimed_success=sum(r.report_status == "success" for r in records),
+        claimed_success_passed=sum(r.report_status == "success" and r.passed for r in records),
+        passed_answers=sum(r.passed for r in records),
+        verdicts=sum(bool(r.report_status) for r in records),
     )
 
 
 def _pct(value: float) -> str:
     return f"{100 * value:.1f}%"
+
+
+def _verdict(row: VariantSummary) -> str:
+    """How far the program's own "success" agrees with the hidden tests ('' for programs that
+    give no verdict, such as the single-shot baseline)."""
+    if not row.verdicts:
+        return ""
+    shown = [_pct(x) if x is not None else "n/a"
+             for x in (row.verdict_precision, row.verdict_recall)]
+    return f"{row.claimed_success} ({shown[0]} / {shown[1]})"
 
 
 def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> str:
@@ -124,7 +156,7 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
     head = (["run"] if run is not None else []) + ["variant", "LM", "problems", "samples"]
     head += [f"pass@{k}" for k in ks]
     head += ["LM calls", "prompt tok", "completion tok", "wall s", "iterations", "errors",
-             "cached"]
+             "cached", "own success (precision / recall)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         cells = ([run] if run is not None else []) + [
@@ -142,6 +174,7 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
             f"{row.mean_iterations:.2f}",
             str(row.program_errors),
             str(row.cached_answers),
+            _verdict(row),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

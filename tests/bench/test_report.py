@@ -168,3 +168,19 @@ def test_exact_mcnemar_p_values(gained: int, lost: int, expected: float):
     from dspy_coder.bench.paired import mcnemar_exact
 
     assert mcnemar_exact(gained, lost) == pytest.approx(expected)
+
+
+def test_the_programs_own_success_verdict_is_measured_against_the_hidden_tests():
+    """Precision: of the answers it called a success, how many pass; recall: of the answers
+    that pass, how many it called a success. A program without verdicts shows none."""
+    statuses = [("success", True), ("success", True), ("success", False), ("unverified", True),
+                ("partial", False)]
+    records = [rec(f"T/{i}", variant="coder", passed=passed).model_copy(
+        update={"report_status": status}) for i, (status, passed) in enumerate(statuses)]
+    [row] = summarise(records)
+    assert (row.claimed_success, row.claimed_success_passed, row.passed_answers) == (3, 2, 3)
+    assert row.verdict_precision == pytest.approx(2 / 3)
+    assert row.verdict_recall == pytest.approx(2 / 3)
+    assert "| 3 (66.7% / 66.7%) |" in markdown_table([row])
+    [baseline] = summarise([rec("T/0"), rec("T/1", passed=False)])
+    assert baseline.verdicts == 0 and markdown_table([baseline]).rstrip().endswith("|  |")
