@@ -14,7 +14,14 @@ from typing import Protocol
 
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
-from dspy_coder.task.requirements import REQUIREMENT_PREFIX, missing_names, requirement_message
+from dspy_coder.task.requirements import (
+    DEFINED_NAMES_TEST,
+    REQUIREMENT_PREFIX,
+    missing_names,
+    requirement_message,
+    undefined_message,
+    undefined_names,
+)
 from dspy_coder.types import Attempt, ExecutionResult, PerformanceMetrics, TestCase, TestOutcome
 
 logger = logging.getLogger(__name__)
@@ -125,15 +132,15 @@ def _with_requirements(
     missing name fails however the tests went; nothing of the candidate runs for it)."""
     if not requirements:
         return result
-    names = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements]
-    missing = set(missing_names(code, names))
-    outcomes = [
-        TestOutcome(
-            name=f"{REQUIREMENT_PREFIX}{name}",
-            passed=name not in missing,
-            message=requirement_message(name) if name in missing else "",
-        )
-        for name in names
-    ]
-    status = "failed" if missing and result.status == "passed" else result.status
+    outcomes = []
+    for test in requirements:
+        if test.name == DEFINED_NAMES_TEST:
+            undefined = undefined_names(code)
+            message = undefined_message(undefined) if undefined else ""
+        else:
+            name = test.name.removeprefix(REQUIREMENT_PREFIX)
+            message = requirement_message(name) if missing_names(code, [name]) else ""
+        outcomes.append(TestOutcome(name=test.name, passed=not message, message=message))
+    failed = any(not outcome.passed for outcome in outcomes)
+    status = "failed" if failed and result.status == "passed" else result.status
     return result.model_copy(update={"tests": [*result.tests, *outcomes], "status": status})

@@ -251,9 +251,11 @@ class RunRecord:
                 self._scoring.weights,
                 self._scoring.timeout_s,
             )
-            attempt.score, attempt.test_score = score.score, score.test_score
-            attempt.performance_score = score.performance_score
             attempt.checked = bool(behaviour) and agreed
+            # requirements alone (names defined) say nothing of behaviour: no score for it
+            attempt.score = score.score if attempt.checked else 0.0
+            attempt.test_score = score.test_score
+            attempt.performance_score = score.performance_score
             attempt.feedback = feedback
 
 

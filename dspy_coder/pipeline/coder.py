@@ -32,7 +32,7 @@ from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
-from dspy_coder.judge.vetting import AGREEING_CANDIDATES, screen_generated
+from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus, screen_generated
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
@@ -68,6 +68,17 @@ def _render_plan(plan: Plan | None) -> str:
     if plan.performance.time_complexity:
         parts.append(f"Target time complexity: {plan.performance.time_complexity}")
     return "\n".join(parts)
+
+
+def _describe_consensus(consensus: Consensus) -> str:
+    if not consensus.tests:
+        return ("Dual agreement: no generated test is passed by any independently written "
+                "candidate, so nothing is checked.")
+    told = (f"Dual agreement: {consensus.candidates} independently written candidate(s) pass "
+            f"{', '.join(sorted(consensus.tests))} together")
+    if consensus.agreed:
+        return told + "; those tests count."
+    return told + f", but fewer than {AGREEING_CANDIDATES} agree, so nothing is checked."
 
 
 class _RoundReward:
@@ -257,7 +268,11 @@ class Coder(dspy.Module):
     def _tests(self, record: RunRecord, text: str, plan_text: str) -> None:
         task = record.task
         stated = stated_requirements(task.prompt, task.entry_point)
-        tests = doc_example_tests(task.examples) + requirement_tests(stated)
+        # without examples nothing runs the code's every line: a name it never defines is
+        # caught from its source
+        tests = doc_example_tests(task.examples) + requirement_tests(
+            stated, defined_names_test=not task.examples
+        )
         if stated.names:
             record.note(f"The task calls for {', '.join(stated.names)}: a candidate that does "
                         "not define each of them fails that requirement.")
@@ -315,14 +330,7 @@ class Coder(dspy.Module):
             record.error(f"iteration {iteration}: sampling produced no candidate")
         consensus = record.consensus
         if not task.examples and consensus is not None:
-            record.note(
-                f"Dual agreement: {consensus.candidates} independently written candidate(s) "
-                f"pass {', '.join(sorted(consensus.tests)) or 'no generated test'} together; "
-                "those tests count"
-                + ("." if consensus.agreed else
-                   f", but fewer than {AGREEING_CANDIDATES} candidates agree, so nothing is "
-                   "checked.")
-            )
+            record.note(_describe_consensus(consensus))
 
     def _refine_round(self, record: RunRecord, iteration: int, text: str) -> None:
         best = record.best()

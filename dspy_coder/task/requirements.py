@@ -111,12 +111,65 @@ def missing_names(code: str, required: tuple[str, ...] | list[str]) -> list[str]
 
 
 REQUIREMENT_PREFIX = "test_task_names_"
+DEFINED_NAMES_TEST = "test_code_defines_every_name_it_uses"
 
 
-def requirement_tests(stated: StatedRequirements) -> list[TestCase]:
-    """One test per name the task calls for, runnable with plain pytest next to
-    ``solution.py``; the judge decides the same thing statically (``missing_names``)."""
-    return [
+def undefined_names(code: str) -> list[str]:
+    """Names ``code`` reads but never binds anywhere (not imported, assigned, defined, a
+    parameter, nor a builtin): each is a NameError when its line runs, e.g. a ``Node`` class
+    the model forgot. Conservative: a name bound anywhere counts as defined everywhere, and
+    code with a star import or a syntax error is not judged."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    bound: set[str] = set(dir(builtins)) | {"__name__", "__file__", "__doc__", "__builtins__"}
+    loaded: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            return []
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            bound |= set(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.append(node.id)
+            else:
+                bound.add(node.id)
+    return sorted({name for name in loaded if name not in bound})
+
+
+def requirement_tests(stated: StatedRequirements, defined_names_test: bool = False
+                      ) -> list[TestCase]:
+    """One test per name the task calls for (and, with ``defined_names_test``, one that the
+    code uses no name it never defines), runnable with pytest next to ``solution.py``; the
+    judge decides the same things statically (``missing_names``, ``undefined_names``)."""
+    extra = [
+        TestCase(
+            name=DEFINED_NAMES_TEST,
+            code=(
+                f"def {DEFINED_NAMES_TEST}():\n"
+                "    import pathlib as _pathlib\n"
+                "    import pytest as _pytest\n"
+                '    _check = _pytest.importorskip("dspy_coder.task.requirements")\n'
+                '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
+                "    _undefined = _check.undefined_names(_source)\n"
+                "    assert not _undefined, _check.undefined_message(_undefined)\n"
+            ),
+            source="requirement",
+            vetted=True,
+        )
+    ] if defined_names_test else []
+    return extra + [
         TestCase(
             name=f"{REQUIREMENT_PREFIX}{name}",
             code=(
@@ -133,6 +186,11 @@ def requirement_tests(stated: StatedRequirements) -> list[TestCase]:
         )
         for name in stated.names
     ]
+
+
+def undefined_message(names: list[str]) -> str:
+    return (f"The code uses {', '.join(names)} but never defines or imports it: a NameError "
+            "when that line runs.")
 
 
 def requirement_message(name: str) -> str:

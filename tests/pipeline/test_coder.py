@@ -590,7 +590,8 @@ def test_without_examples_the_tests_independent_candidates_agree_on_count():
     assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "sample"]
     assert report.status == "success" and report.code.strip() == GOOD.strip()
     assert [(t.name, t.vetted) for t in report.tests] == [
-        ("test_task_names_add", True), ("test_generated_1", True), ("test_generated_2", False)
+        ("test_code_defines_every_name_it_uses", True), ("test_task_names_add", True),
+        ("test_generated_1", True), ("test_generated_2", False)
     ]
     assert any(note.startswith("Dual agreement: 2 independently written candidate(s) pass "
                                "test_generated_1 together; those tests count.")
@@ -617,10 +618,11 @@ def test_without_examples_one_wrong_sample_agreeing_with_a_wrong_test_does_not_w
                  ).report
     assert report.code.strip() == GOOD.strip()
     assert [(t.name, t.vetted) for t in report.tests] == [
-        ("test_task_names_add", True), ("test_generated_1", False)
+        ("test_code_defines_every_name_it_uses", True), ("test_task_names_add", True),
+        ("test_generated_1", False)
     ]
     assert report.status == "unverified" and report.score is None
-    assert any("fewer than 2 candidates agree, so nothing is checked" in note
+    assert any("fewer than 2 agree, so nothing is checked" in note
                for note in report.notes)
 
 
@@ -688,7 +690,7 @@ def test_an_answer_no_test_checked_is_not_reported_as_a_success():
     report = run(lm, make_coder(FakeExecutor(passes_if_plus)),
                  prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
                  ).report
-    assert [t.source for t in report.tests] == ["requirement"]
+    assert [t.source for t in report.tests] == ["requirement", "requirement"]
     assert report.code.strip() == GOOD.strip()
     assert report.status == "unverified" and report.score is None
     assert any(note.startswith("UNVERIFIED: no test checked") for note in report.notes)
@@ -734,14 +736,28 @@ def test_a_task_no_test_can_check_ends_unverified_not_at_the_threshold():
     assert report.route == "complex"  # the stated O(1) is planned for and measured
     assert report.plan is not None and report.plan.performance.time_complexity == "O(1)"
     assert [t.name for t in report.tests] == [
+        "test_code_defines_every_name_it_uses",
         "test_task_names_LRUCache", "test_task_names_get", "test_task_names_put"]
-    assert report.stop_reason != "threshold"
-    assert report.status == "unverified" and report.score is None
+    first = report.attempts[0]  # it builds a Node it never defines
+    assert "uses Node but never defines or imports it" in first.feedback
+    assert report.status == "partial"  # a requirement failed: never a success
+    assert report.stop_reason != "threshold" and report.score is None
     assert not any(a.checked for a in report.attempts)
+
+
+LRU_RUNS = LRU_BROKEN.replace("Node()", "{}")
+
+
+def test_code_no_test_checked_is_unverified_in_words():
+    lm = scripted_lm({"generated_code": [LRU_RUNS] * 6, "fixed_code": [LRU_RUNS] * 6})
+    coder = make_coder(FakeExecutor(passes_if_plus), routing="auto", drafts=2, max_iterations=3)
+    report = run(lm, coder, prompt=LRU_TASK, entry_point=None).report
+    assert report.status == "unverified" and report.score is None
+    assert all(a.score == 0.0 and not a.checked for a in report.attempts)
     from dspy_coder.judge.reporting import render_report
 
-    assert "UNVERIFIED" in render_report(report) and "n/a (no test checked it)" in render_report(
-        report)
+    shown = render_report(report)
+    assert "UNVERIFIED" in shown and "n/a (no test checked it)" in shown
 
 
 EMAIL_TASK = ("Build an email validation module: a validate_email(s) and a normalize_email(s) "

@@ -49,3 +49,24 @@ def test_the_requirement_tests_run_under_plain_pytest_next_to_solution(tmp_path)
                           str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
     assert "1 failed, 1 passed" in run.stdout
     assert "asks for normalize_email(...), but the code does not define" in run.stdout
+
+
+def test_a_name_the_code_never_defines_is_found_without_running_it():
+    from dspy_coder.task.requirements import undefined_names
+
+    code = ("import re\nfrom x import y as z\n\nclass LRU:\n    def __init__(self, n):\n"
+            "        self.head = Node(n)\n        [k for k in range(n)]\n"
+            "        try:\n            pass\n        except ValueError as err:\n"
+            "            print(err, z, re)\n")
+    assert undefined_names(code) == ["Node"]
+    assert undefined_names("from m import *\nNode()\n") == []  # a star import: not judged
+    assert undefined_names("def f(:\n") == []
+
+
+def test_no_humaneval_reference_solution_uses_an_undefined_name():
+    from dspy_coder.datasets import load_problems
+    from dspy_coder.task.requirements import undefined_names
+
+    flagged = [p.task_id for p in load_problems("humaneval")
+               if undefined_names(p.prompt + p.canonical_solution)]
+    assert flagged == []
