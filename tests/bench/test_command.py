@@ -224,3 +224,76 @@ def test_bench_of_a_compiled_program_logs_to_mlflow(tmp_path: Path, dataset: Pat
     run = mlflow.MlflowClient(tracking_uri=uri).get_run(manifest["mlflow_run_id"])
     assert run.data.params["variant.baseline_mipro-baseline.kind"] == "baseline"
     assert any(key.startswith("baseline_mipro-baseline/") for key in run.data.metrics)
+
+
+def _with_doctests(problem):
+    """The toy problem with a doctest under an "Example:" header (its value does not matter)."""
+    head, tail = problem.prompt.rsplit('\n    """', 1)
+    example = f"\n\n    Example:\n    >>> {problem.entry_point}(1)\n    0"
+    return problem.model_copy(update={"prompt": head + example + '\n    """' + tail})
+
+
+def test_strip_examples_runs_stripped_prompts_in_a_folder_of_their_own(
+    tmp_path: Path, dummy_lm, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    from dspy_coder.bench import runner
+
+    path = tmp_path / "toy.jsonl"
+    path.write_text("".join(json.dumps(_with_doctests(p).model_dump()) + "\n" for p in PROBLEMS))
+    seen: list[str] = []
+    real_generate = runner.generate
+
+    def spy(job, lm, config):
+        seen.append(job.problem.to_task().prompt)
+        return real_generate(job, lm, config)
+
+    monkeypatch.setattr(runner, "generate", spy)
+    monkeypatch.chdir(tmp_path)
+    argv = ["bench", "--dataset", str(path), "--lm", "dummy/x", "--no-mlflow"]
+    assert cli.main([*argv, "--strip-examples"]) == 0
+    out = tmp_path / "benchmarks/results/toy-stripped-all-baseline-dummy_x"
+    assert len(seen) == 3 and not [p for p in seen if ">>>" in p or "Example" in p]
+    records = read_records(out / "results.jsonl")
+    assert sorted((r.task_id, r.passed) for r in records) == [
+        ("Toy/double", True), ("Toy/negate", True), ("Toy/square", False)
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["dataset"] == "toy-stripped"
+    assert "--strip-examples" in manifest["command"]
+    # the same problems with their examples: another folder, and never the stripped one
+    assert cli.main(argv) == 0
+    assert len(seen) == 6 and all(">>>" in p for p in seen[3:])
+    assert (tmp_path / "benchmarks/results/toy-all-baseline-dummy_x/results.jsonl").is_file()
+    assert cli.main([*argv, "--out", str(out)]) == 2
+    assert "not 'toy'" in caplog.text
+    assert len(read_records(out / "results.jsonl")) == 3
+
+
+def test_mbpp_runs_from_a_datasets_folder_and_refuses_strip_examples(
+    tmp_path: Path, dummy_lm, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    records = [
+        {"task_id": 1, "prompt": "Write a function to double a number.", "test_imports": [],
+         "code": "def double(x):\n    return 2 * x", "test_list": ["assert double(2) == 4"]},
+        {"task_id": 2, "prompt": "Write a function to square a number.", "test_imports": [],
+         "code": "def square(x):\n    return x * x", "test_list": ["assert square(3) == 9"]},
+    ]
+    folder = tmp_path / "datasets"
+    (folder / "mbpp").mkdir(parents=True)
+    (folder / "mbpp" / "sanitized-mbpp.json").write_text(json.dumps(records))
+    out = tmp_path / "run"
+    argv = ["bench", "--dataset", "mbpp", "--lm", "dummy/x", "--no-mlflow", "--out", str(out)]
+    monkeypatch.setenv("DSPY_CODER_DATASETS", str(tmp_path / "nowhere"))
+    assert cli.main(argv) == 2
+    assert f"MBPP not found at {tmp_path / 'nowhere' / 'mbpp' / 'sanitized-mbpp.json'}" in (
+        caplog.text
+    )
+    assert cli.main([*argv, "--datasets-dir", str(folder), "--strip-examples"]) == 2
+    assert "MBPP prompts bring no examples" in caplog.text
+    monkeypatch.setenv("DSPY_CODER_DATASETS", str(folder))
+    assert cli.main(argv) == 0
+    graded = sorted((r.task_id, r.passed) for r in read_records(out / "results.jsonl"))
+    assert graded == [("Mbpp/1", True), ("Mbpp/2", False)]  # the LM squares wrongly
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["dataset"] == "mbpp"
+    assert f"--datasets-dir {folder}" in manifest["command"]

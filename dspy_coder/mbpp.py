@@ -1,0 +1,141 @@
+"""MBPP (the sanitized set, 427 problems) as problems in HumanEval's shape.
+
+The program sees each problem as its task sentence and the function's signature only: a
+``def name(args):`` stub with the sentence as its docstring, the name and arguments taken from
+the reference ``code``'s function that the asserts call (12 references define helpers
+first). No assert reaches the prompt, so unlike the MBPP paper's
+prompt (which shows the model one assert) the task brings no example; the name and arguments
+are fixed by the stub instead.
+
+The hidden test is ``test_imports`` and every ``test_list`` assert (three for 397 problems, up
+to seven), one pytest-style function each, called by name: the answer passes when all of them
+pass, in the same sandbox run as HumanEval's ``check``. They are not wrapped in
+``check(candidate)`` because one entry point is itself called ``check`` (Mbpp/56).
+``canonical_solution`` is the reference ``code``, a whole program
+(``Problem.reference_code()`` returns it as it is).
+
+The data is read from ``../shared/datasets/mbpp/sanitized-mbpp.json`` next to the repository
+(see that folder's README); it is never copied into the repository.
+
+Example:
+    >>> print(mbpp_records()[0]["prompt"], end="")
+    def similar_elements(test_tup1, test_tup2):
+        \"\"\"Write a function to find the shared elements from the given two lists.\"\"\"
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+import textwrap
+import warnings
+from pathlib import Path
+from typing import Any
+
+from dspy_coder.errors import UsageError
+
+MBPP_FILE = Path("mbpp") / "sanitized-mbpp.json"
+# ../shared/datasets relative to the repository root (the folder that holds dspy_coder/)
+DEFAULT_DATASETS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+TASK_PREFIX = "Mbpp/"
+_WIDTH = 92  # docstring lines of long task sentences are wrapped at this width
+
+
+def mbpp_path(datasets_dir: Path | None = None) -> Path:
+    """Where the MBPP file is, or a ``UsageError`` naming the path that was tried."""
+    folder = Path(datasets_dir) if datasets_dir is not None else DEFAULT_DATASETS_DIR
+    path = folder / MBPP_FILE
+    if not path.is_file():
+        raise UsageError(
+            f"MBPP not found at {path}. Point --datasets-dir (or DSPY_CODER_DATASETS) at the "
+            f"folder that holds {MBPP_FILE} (the shared datasets folder, by default "
+            f"{DEFAULT_DATASETS_DIR})."
+        )
+    return path
+
+
+def mbpp_records(datasets_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The 427 sanitized MBPP problems as HumanEval-format records, in file order
+    (``datasets.load_problems("mbpp")`` makes them ``Problem``s)."""
+    path = mbpp_path(datasets_dir)
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not a readable JSON file ({exc}).") from exc
+    if not isinstance(records, list):
+        raise UsageError(f"{path} should hold a JSON list of MBPP records.")
+    problems = []
+    for record in records:
+        try:
+            problems.append(mbpp_problem(record))
+        except (KeyError, TypeError, ValueError, SyntaxError) as exc:
+            task = record.get("task_id", "?") if isinstance(record, dict) else "?"
+            raise UsageError(f"{path}: MBPP task {task} is malformed: {exc}") from exc
+    return problems
+
+
+def mbpp_problem(record: dict[str, Any]) -> dict[str, Any]:
+    """One MBPP record as the fields of a HumanEval-format problem."""
+    function = entry_function(record["code"], record["test_list"])
+    return {
+        "task_id": f"{TASK_PREFIX}{record['task_id']}",
+        "prompt": stub(function, record["prompt"]),
+        "entry_point": function.name,
+        "test": hidden_test(record.get("test_imports") or [], record["test_list"]),
+        "canonical_solution": record["code"],
+    }
+
+
+def entry_function(code: str, asserts: list[str]) -> ast.FunctionDef:
+    """The reference's top-level function that the asserts call (every one of them, if
+    several are called; then the one called first)."""
+    with warnings.catch_warnings():  # e.g. "\w" in a reference's regex: still Python
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        tree = ast.parse(code)
+    defined = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    called: list[list[str]] = []
+    for line in asserts:
+        names = [
+            node.func.id
+            for node in ast.walk(ast.parse(line))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        ]
+        called.append([name for name in names if name in defined])
+    everywhere = [name for name in called[0] if all(name in names for names in called)]
+    if not everywhere:
+        raise ValueError("no function of the reference code is called by every assert")
+    return defined[everywhere[0]]
+
+
+def stub(function: ast.FunctionDef, sentence: str) -> str:
+    """``def name(args):`` with ``sentence`` as the docstring (annotations dropped: the
+    reference's imports are not part of the prompt)."""
+    arguments = copy.deepcopy(function.args)
+    for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+        arg.annotation = None
+    for arg in (arguments.vararg, arguments.kwarg):
+        if arg is not None:
+            arg.annotation = None
+    text = " ".join(sentence.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text = text[:-1] + '\\"'
+    header = f"def {function.name}({ast.unparse(arguments)}):\n"
+    if len(text) + 10 <= _WIDTH:
+        return f'{header}    """{text}"""\n'
+    wrapped = textwrap.fill(
+        text, width=_WIDTH, initial_indent='    """', subsequent_indent="    ",
+        break_long_words=False, break_on_hyphens=False,
+    )
+    return f'{header}{wrapped}\n    """\n'
+
+
+def hidden_test(imports: list[str], asserts: list[str]) -> str:
+    """``test_imports`` then one test function per assert, as the grader runs them."""
+    parts = ["".join(f"{line}\n" for line in imports)] if imports else []
+    parts += [
+        f"def test_mbpp_assert_{number}():\n    {line.strip()}\n"
+        for number, line in enumerate(asserts, start=1)
+    ]
+    return "\n".join(parts)
