@@ -83,6 +83,7 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
                and not _imports_code_under_test(node, entry_point)]
     module = _support_candidates(tree)
     used: set[str] = set()
+    numbered = 0
     for piece in _pieces(tree, entry_point):
         if piece.dropped:
             result.dropped.append(DroppedTest(name=piece.label, reason=piece.dropped))
@@ -96,7 +97,9 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
             reason = f"over the limit of {limit} generated tests"
             result.dropped.append(DroppedTest(name=piece.label, reason=reason))
             continue
-        name = _unique(piece.name or f"test_generated_{len(result.tests) + 1}", used)
+        if piece.name is None:
+            numbered += 1
+        name = _unique(piece.name or f"test_generated_{numbered}", used)
         code = ast.unparse(plain_function(name, [*_needed(imports, body), *body]))
         result.tests.append(TestCase(name=name, code=code, source="generated", vetted=False))
     return result
