@@ -80,7 +80,8 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
     if tree is None:
         return result
     imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)
-               and not _imports_code_under_test(node, entry_point)]
+               and not _imports_code_under_test(node, entry_point)
+               and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")]
     module = _support_candidates(tree)
     used: set[str] = set()
     numbered = 0
@@ -97,12 +98,26 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
             reason = f"over the limit of {limit} generated tests"
             result.dropped.append(DroppedTest(name=piece.label, reason=reason))
             continue
-        if piece.name is None:
-            numbered += 1
-        name = _unique(piece.name or f"test_generated_{numbered}", used)
-        code = ast.unparse(plain_function(name, [*_needed(imports, body), *body]))
+        name = _unused(piece.name or f"test_generated_{numbered + 1}", used)
+        code, problem = _render(name, [*_needed(imports, body), *body])
+        if problem:
+            result.dropped.append(DroppedTest(name=piece.label, reason=problem))
+            continue
+        used.add(name)
+        numbered += piece.name is None
         result.tests.append(TestCase(name=name, code=code, source="generated", vetted=False))
     return result
+
+
+def _render(name: str, body: list[ast.stmt]) -> tuple[str, str]:
+    """The test function's source, or why it cannot be written as one (a test module with
+    a syntax error would fail every test in it)."""
+    try:
+        code = ast.unparse(plain_function(name, body))
+        compile(code, "<generated test>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return "", f"it cannot be rebuilt as a test function ({type(exc).__name__}: {exc})"
+    return code, ""
 
 
 def _parse_prefix(source: str, drops: list[DroppedTest]) -> ast.Module | None:
@@ -160,12 +175,12 @@ def _needed(imports: list[ast.stmt], body: list[ast.stmt]) -> list[ast.stmt]:
     return chosen
 
 
-def _unique(name: str, used: set[str]) -> str:
+def _unused(name: str, used: set[str]) -> str:
+    """``name``, or ``name_2``, ``name_3``... when a test already has it."""
     candidate, n = name, 1
     while candidate in used:
         n += 1
         candidate = f"{name}_{n}"
-    used.add(candidate)
     return candidate
 
 

@@ -70,6 +70,8 @@ def _parametrize_rows(decorator: ast.Call) -> list[Row] | None:
     if names is None or not isinstance(table, ast.List | ast.Tuple):
         return None
     rows: list[Row] = []
+    if any(isinstance(element, ast.Starred) for element in table.elts):
+        return None  # [*CASES]: the rows exist only at run time
     for element in table.elts:
         values = _row_values(element, len(names))
         if values is None:

@@ -343,5 +343,23 @@ def test_what_cannot_be_read_is_reported_not_silently_lost():
     assert _drops(over) == [("assert f(3)", "over the limit of 2 generated tests")]
 
 
+def test_a_future_import_stays_out_of_the_tests_it_would_break():
+    [test] = _read("from __future__ import annotations\nimport math\n\nassert f(math.pi)\n").tests
+    assert test.code == "def test_generated_1():\n    import math\n    assert f(math.pi)"
+
+
+def test_a_row_python_cannot_write_back_is_dropped_not_a_broken_test_module():
+    source = (
+        '@pytest.mark.parametrize("text", [\'"a\\\\"b"\'])\n'
+        'def test_quoted(text):\n    assert f(f"<{text}>")\n\n'
+        '@pytest.mark.parametrize("x", [*CASES])\ndef test_starred(x):\n    assert f(x)\n'
+    )
+    result = _read(source)
+    assert result.tests == []
+    [(quoted, why), starred] = _drops(result)
+    assert quoted == "test_quoted" and why.startswith("it cannot be rebuilt as a test function")
+    assert starred[0] == "test_starred" and "could not be expanded" in starred[1]
+
+
 def test_the_old_reader_returns_the_same_tests():
     assert parse_generated_tests(PYTEST_CLASS, "f") == _read(PYTEST_CLASS).tests
