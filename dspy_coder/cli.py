@@ -65,6 +65,14 @@ class Settings:
         return lm
 
 
+class _GivenOption(argparse.Action):
+    """Store the value and note that the flag was on the command line (``<dest>_given``)."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     env = os.environ
     group = parser.add_argument_group("language model")
@@ -85,8 +93,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tracking-uri",
         default=env.get("MLFLOW_TRACKING_URI", "sqlite:///mlflow.db"),
-        help="MLflow tracking URI (default sqlite:///mlflow.db in the current directory)",
+        action=_GivenOption,
+        help="MLflow tracking URI (default sqlite:///mlflow.db in the current directory; "
+        "solve logs to MLflow only when this flag is given)",
     )
+    parser.set_defaults(tracking_uri_given=False)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 

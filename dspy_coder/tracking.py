@@ -1,7 +1,8 @@
 """MLflow tracking helpers: the only module in dspy-coder that imports ``mlflow``.
 
-Benchmarks and optimizers open one MLflow run per command with :func:`tracking_run`, log
-numbers with :func:`log_metrics` and files with :func:`log_artifact` / :func:`log_artifacts`.
+Benchmarks, optimizers and ``solve`` open one MLflow run per command with
+:func:`tracking_run`, log numbers with :func:`log_metrics`, tags with :func:`set_tags` and
+files with :func:`log_artifact` / :func:`log_artifacts`.
 DSPy traces come from :func:`enable_dspy_autolog` (``mlflow.dspy.autolog``). The store is
 local by default (``sqlite:///mlflow.db``); open it with
 ``mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1``.
@@ -48,6 +49,9 @@ class TrackingRun:
     tracking_uri: str
     name: str
     params: dict[str, str] = field(default_factory=dict)
+    # how the run ends when its block returns: KILLED for a command stopped by a signal that
+    # still returned what it had (``solve``)
+    end_status: str = "FINISHED"
 
 
 def _mlflow():
@@ -103,7 +107,8 @@ def tracking_run(
     tracking_uri: str | None = None,
     experiment: str = DEFAULT_EXPERIMENT,
 ) -> Iterator[TrackingRun]:
-    """Open an MLflow run for the duration of the block; mark it FAILED if the block raises.
+    """Open an MLflow run for the duration of the block; mark it FAILED if the block raises
+    (KILLED on Ctrl-C), else with the handle's ``end_status`` (FINISHED unless changed).
 
     ``tracking_uri`` defaults to ``sqlite:///mlflow.db`` (relative to the working directory).
 
@@ -134,7 +139,7 @@ def tracking_run(
     )
     previous = getattr(_state, "run", None)
     _state.run, _state.tracking_uri = handle, uri
-    status = "FINISHED"
+    status = ""
     try:
         if flat:
             mlflow.log_params(flat)
@@ -146,6 +151,7 @@ def tracking_run(
         status = "KILLED" if _is_interrupt() else "FAILED"
         raise
     finally:
+        status = status or handle.end_status
         _flush_traces(mlflow)
         try:
             mlflow.end_run(status=status)
@@ -281,6 +287,18 @@ def log_metrics(
         batch = [Metric(k, v, now, step or 0) for k, v in clean.items()]
         _client(uri).log_batch(rid, metrics=batch)
     return clean
+
+
+def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
+    """Set ``tags`` (values as strings) on the run.
+
+    Example:
+        >>> set_tags({"status": "success"}, run_id="abc")   # doctest: +SKIP
+    """
+    rid, uri = _current_run_id(run_id)
+    client = _client(uri)
+    for key, value in tags.items():
+        client.set_tag(rid, key, str(value))
 
 
 def metric_name(name: str) -> str:

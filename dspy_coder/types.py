@@ -163,6 +163,21 @@ class TestCase(BaseModel):
     )
 
 
+class DroppedTest(BaseModel):
+    """A generated test the run did not use, and why: unreadable, unrelated to the task,
+    contradicting a docstring example, or rejected by the candidates' agreement."""
+
+    __test__ = False  # tests import it: without this pytest warns it cannot collect it
+
+    name: str = Field(description="The test's name as written, or an excerpt of its source.")
+    reason: str
+    code: str = Field(
+        default="",
+        description="The runnable test (TestCase.code) when it got that far; empty when it "
+        "was dropped while reading the test writer's output.",
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Attempts and the report
 # ---------------------------------------------------------------------------------------------
@@ -239,3 +254,9 @@ class DevelopmentReport(BaseModel):
     notes: list[str] = Field(default_factory=list)
     stop_reason: str = ""
     cost: Cost = Field(default_factory=Cost)
+    generated_tests_raw: str = Field(
+        default="", description="What the test writer answered, before any test was read."
+    )
+    dropped_tests: list[DroppedTest] = Field(
+        default_factory=list, description="Generated tests the run did not use, with reasons."
+    )

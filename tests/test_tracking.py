@@ -170,3 +170,12 @@ def test_an_interrupt_survives_a_store_that_cannot_end_the_run(store: str, monke
             monkeypatch.setattr(mlflow, "end_run", locked)
     monkeypatch.undo()
     mlflow.end_run()
+
+
+def test_a_block_that_returns_can_end_its_run_killed_and_set_tags(store: str):
+    with tracking.tracking_run("stopped", tracking_uri=store) as run:
+        tracking.set_tags({"status": "partial", "attempts": 3})
+        run.end_status = "KILLED"  # stopped by a signal, but returned what it had
+    data = _client(store).get_run(run.run_id)
+    assert data.info.status == "KILLED"
+    assert data.data.tags["status"] == "partial" and data.data.tags["attempts"] == "3"

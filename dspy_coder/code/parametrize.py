@@ -3,9 +3,10 @@
 Small models like to write one parametrized test with a table of cases. The sandbox runs
 plain, argument-free test functions, and one wrong row must not hide the others, so each row
 becomes its own test with the values written into the body. Stacked decorators give their
-cartesian product, as in pytest. A test this cannot expand (fixtures, argnames or values built
-at run time, a body that rebinds a parameter) is returned with its arguments and dropped by
-the caller.
+cartesian product, as in pytest. Arguments the table does not cover but the caller can supply
+(``self``, fixtures) are named in ``keep`` and stay. A test this cannot expand (argnames or
+values built at run time, a body that rebinds a parameter) is returned unchanged, its
+decorators included, and dropped by the caller.
 
 Example:
     >>> import ast
@@ -69,6 +70,8 @@ def _parametrize_rows(decorator: ast.Call) -> list[Row] | None:
     if names is None or not isinstance(table, ast.List | ast.Tuple):
         return None
     rows: list[Row] = []
+    if any(isinstance(element, ast.Starred) for element in table.elts):
+        return None  # [*CASES]: the rows exist only at run time
     for element in table.elts:
         values = _row_values(element, len(names))
         if values is None:
@@ -94,14 +97,21 @@ def _rebinds(test: ast.FunctionDef, names: set[str]) -> bool:
     )
 
 
-def expand_parametrized(test: ast.FunctionDef) -> list[ast.FunctionDef]:
-    """One argument-free copy of ``test`` per parameter set; ``[test]`` when not parametrized
-    or when it cannot be expanded."""
-    decorators = [
-        d
-        for d in test.decorator_list
-        if isinstance(d, ast.Call) and _call_name(d.func) == "parametrize"
-    ]
+def is_parametrized(test: ast.FunctionDef) -> bool:
+    """True when ``test`` carries a ``parametrize`` decorator (still, after expanding)."""
+    return any(_is_parametrize(d) for d in test.decorator_list)
+
+
+def _is_parametrize(decorator: ast.expr) -> bool:
+    return isinstance(decorator, ast.Call) and _call_name(decorator.func) == "parametrize"
+
+
+def expand_parametrized(
+    test: ast.FunctionDef, keep: frozenset[str] = frozenset()
+) -> list[ast.FunctionDef]:
+    """One copy of ``test`` per parameter set, its arguments reduced to those in ``keep``;
+    ``[test]`` when not parametrized or when it cannot be expanded."""
+    decorators = [d for d in test.decorator_list if _is_parametrize(d)]
     if not decorators:
         return [test]
     tables: list[list[Row]] = []
@@ -112,15 +122,16 @@ def expand_parametrized(test: ast.FunctionDef) -> list[ast.FunctionDef]:
         tables.append(rows)
     params = {arg.arg for arg in test.args.args}
     covered = {name for table in tables for name in table[0]}
-    if covered != params or _rebinds(test, params):
+    if not covered <= params or (params - covered) - keep or _rebinds(test, covered):
         return [test]
+    kept = [arg for arg in test.args.args if arg.arg not in covered]
     cases = []
     for combination in itertools.product(*tables):
         row: Row = {name: value for part in combination for name, value in part.items()}
         case = copy.deepcopy(test)
-        case.decorator_list = []
+        case.decorator_list = [d for d in case.decorator_list if not _is_parametrize(d)]
         case.args = ast.arguments(
-            posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]
+            posonlyargs=[], args=copy.deepcopy(kept), kwonlyargs=[], kw_defaults=[], defaults=[]
         )
         case.body = [_Substitute(row).visit(statement) for statement in case.body]
         cases.append(ast.fix_missing_locations(case))

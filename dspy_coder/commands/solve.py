@@ -1,17 +1,26 @@
 """``dspy-coder solve``: develop tested code for one task and write it to ``--out``.
 
+The result goes to stdout (the report's summary, the answer, where the files went); logs go
+to stderr. Ctrl-C or SIGTERM stop the run after the current step and the report so far is
+written (exit 130 / 143). With ``--tracking-uri`` the run is logged to MLflow (experiment
+``dspy-coder-solve``: settings as params, score, status and cost as metrics, the three files
+as artifacts, DSPy traces).
+
 Examples:
     dspy-coder solve "Write a function is_palindrome(s) that ignores case and spaces."
     dspy-coder solve --file task.py --out out/
     dspy-coder solve --humaneval HumanEval/12 --lm local:qwen2.5-coder-0.5b
-    dspy-coder solve --demo
+    dspy-coder solve --demo --tracking-uri sqlite:///mlflow.db
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
+import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
@@ -20,10 +29,13 @@ from dspy_coder.commands.pipeline_options import (
     pipeline_options,
     refuse_pipeline_flags,
 )
-from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.commands.solution_files import write_outputs
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
+
+EXPERIMENT = "dspy-coder-solve"
+STATUS_CODES = {"failed": 0, "partial": 1, "success": 2}  # the status as an MLflow metric
 
 DEMO_TASK = '''def merge_intervals(intervals: list[list[int]]) -> list[list[int]]:
     """Merge all overlapping closed intervals and return them sorted by start.
@@ -124,40 +136,20 @@ def _build_program(args: argparse.Namespace):
     return Coder(**options)
 
 
-def _solution_text(report) -> str:
-    """The code, or, when the run produced none, a note saying so (never an empty file that
-    could pass for an answer, or leave an earlier run's solution in place)."""
-    if report.code.strip():
-        return report.code
-    return (
-        f"# dspy-coder produced no code for this task (status {report.status}); "
-        "see report.json, error_trail.\n"
-    )
-
-
-def _write_outputs(out: Path, report) -> None:
-    tests = "\n\n\n".join(t.code for t in report.tests if t.vetted)
-    write_text_atomic(out / "solution.py", _solution_text(report))
-    write_text_atomic(
-        out / "test_solution.py", f"from solution import *  # noqa: F403\n\n\n{tests}\n"
-    )
-    write_text_atomic(out / "report.json", report.model_dump_json(indent=2))
-
-
 def run(args: argparse.Namespace, settings) -> int:
     prompt, entry_point, task_id, problem = _read_task(args)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
     program = _build_program(args)
     # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit
     # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
-    with stop_on_signals() as stops:
+    with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked:
         settings.configure()
         logger.info("Solving %s with %s", task_id or "the task", settings.lm)
         prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
         report = getattr(prediction, "report", None)
         if report is None:  # a compiled baseline: wrap its code in a minimal report
             report = _single_shot_report(prediction, prompt, entry_point, task_id)
-        return _finish(args, report, problem, stops)
+        return _finish(args, report, problem, stops, tracked)
 
 
 def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_id: str | None):
@@ -173,34 +165,109 @@ def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_i
     )
 
 
-def _finish(args: argparse.Namespace, report, problem, stops: Stops) -> int:
-    """Write and log the result; grade it with a HumanEval problem's hidden tests."""
+def _finish(args: argparse.Namespace, report, problem, stops: Stops, tracked) -> int:
+    """Write the files; the summary, the hidden tests' verdict (a HumanEval problem) and the
+    paths on stdout; log the run to MLflow when asked."""
     from dspy_coder.judge.reporting import render_report
 
-    _write_outputs(args.out, report)
-    logger.info("Result:\n%s", render_report(report))
+    files = write_outputs(args.out, report)
     interrupted = stops.signum is not None or report.stop_reason == "interrupted"
+    graded = None
+    if problem is not None and report.code.strip() and not interrupted:
+        graded = _grade(report.code, problem)
+    out = [render_report(report)]
+    if graded is not None:
+        out.append("Graded by the hidden HumanEval tests (after solving): "
+                   + ("PASSED" if graded.passed else f"FAILED ({graded.status})"))
+    out.append(f"Wrote {', '.join(str(f) for f in files[:-1])} and {files[-1]}")
+    if tracked is not None:
+        _log_run(tracked, report, files, graded, interrupted)
+        out.append(f"MLflow run {tracked.run_id}: mlflow ui --backend-store-uri "
+                   f"{tracked.tracking_uri} --host 127.0.0.1")
+    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.flush()
     if interrupted:
-        logger.warning("Interrupted: %s holds the attempts so far.", args.out / "report.json")
+        logger.warning("Interrupted: %s holds the attempts so far.", files[-1])
         return stops.exit_code
-    if problem is not None and report.code.strip():
-        from dspy_coder.sandbox import Limits
-        from dspy_coder.sandbox import run as sandbox_run
-
-        graded = sandbox_run(
-            report.code,
-            tests=problem.test,
-            entry_point=problem.entry_point,
-            limits=Limits(timeout_s=10),
-        )
-        logger.info(
-            "Graded by the hidden HumanEval tests (after solving): %s",
-            "PASSED" if graded.passed else f"FAILED ({graded.status})",
-        )
-    logger.info(
-        "Wrote %s, %s and %s",
-        args.out / "solution.py",
-        args.out / "test_solution.py",
-        args.out / "report.json",
-    )
     return 0 if report.status == "success" else 1
+
+
+def _grade(code: str, problem):
+    from dspy_coder.sandbox import Limits
+    from dspy_coder.sandbox import run as sandbox_run
+
+    return sandbox_run(
+        code, tests=problem.test, entry_point=problem.entry_point, limits=Limits(timeout_s=10)
+    )
+
+
+@contextmanager
+def _tracking(args: argparse.Namespace, settings, program, task_id: str | None):
+    """One MLflow run for this solve, with DSPy traces, only when ``--tracking-uri`` was given
+    (yields None otherwise). Opened before the LM loads, so a bad store fails fast."""
+    if not getattr(args, "tracking_uri_given", False):
+        yield None
+        return
+    from dspy_coder import tracking
+
+    with tracking.tracking_run(
+        f"solve-{task_id or 'task'}",
+        params=_params(args, settings, program, task_id),
+        tags={"command": "solve"},
+        tracking_uri=settings.tracking_uri,
+        experiment=EXPERIMENT,
+    ) as run:
+        tracking.enable_dspy_autolog(log_traces=True)
+        try:
+            yield run
+        finally:
+            tracking.disable_dspy_autolog()
+
+
+def _params(args: argparse.Namespace, settings, program, task_id: str | None) -> dict:
+    config = getattr(program, "config", None)
+    coder = ({f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+             if dataclasses.is_dataclass(config) else {})
+    return {
+        "task_id": task_id or "",
+        "program": str(args.program or "coder"),
+        "lm": settings.lm,
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "seed": settings.seed,
+        "coder": coder,
+    }
+
+
+def _log_run(tracked, report, files: list[Path], graded, interrupted: bool) -> None:
+    """Metrics (score, status, cost) and the written files; a tracking failure is a warning,
+    never a lost result (the files are written already)."""
+    from dspy_coder import tracking
+
+    cost = report.cost
+    metrics = {
+        "score": report.score,
+        "success": int(report.status == "success"),
+        "status_code": STATUS_CODES[report.status],
+        "iterations_used": report.iterations_used,
+        "attempts": len(report.attempts),
+        "tests_counted": sum(t.vetted for t in report.tests),
+        "tests_dropped": len(report.dropped_tests),
+        "lm_calls": cost.lm_calls,
+        "prompt_tokens": cost.prompt_tokens,
+        "completion_tokens": cost.completion_tokens,
+        "wall_time_s": cost.wall_time_s,
+    }
+    if graded is not None:
+        metrics["hidden_tests_passed"] = int(graded.passed)
+    try:
+        tracking.log_metrics(metrics, run_id=tracked.run_id)
+        tracking.set_tags({"status": report.status, "stop_reason": report.stop_reason},
+                          run_id=tracked.run_id)
+        for path in files:
+            tracking.log_artifact(path, run_id=tracked.run_id)
+    except Exception as exc:  # tracking must never lose a finished run
+        logger.warning("Could not log the run to MLflow (%s: %s); the files are in %s",
+                       type(exc).__name__, exc, files[0].parent)
+    if interrupted:
+        tracked.end_status = "KILLED"

@@ -29,7 +29,7 @@ import ast
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dspy_coder.types import DocExample, ExecutionResult, TestCase
+from dspy_coder.types import DocExample, DroppedTest, ExecutionResult, TestCase
 
 
 def _normalise(expression: str) -> str:
@@ -57,31 +57,50 @@ def _compared_pairs(test: TestCase) -> list[tuple[str, str]]:
     return pairs
 
 
-def contradicts_examples(test: TestCase, examples: list[DocExample]) -> bool:
-    """True when the test asserts a different value for a call the docstring pins down."""
+def contradiction(test: TestCase, examples: list[DocExample]) -> str:
+    """Why the test contradicts the docstring (``it asserts f(2) == 5, but the docstring
+    example gives 4``); empty when it does not."""
     truth = {_normalise(e.call): _normalise(e.expected) for e in examples}
     for call, expected in _compared_pairs(test):
         known = truth.get(_normalise(call))
-        if known is not None:
-            try:
-                if ast.literal_eval(known) != ast.literal_eval(expected):
-                    return True
-            except (ValueError, SyntaxError):
-                if known != _normalise(expected):
-                    return True
-    return False
+        if known is None:
+            continue
+        try:
+            differs = ast.literal_eval(known) != ast.literal_eval(expected)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            differs = known != _normalise(expected)
+        if differs:
+            return f"it asserts {call} == {expected}, but the docstring example gives {known}"
+    return ""
+
+
+def contradicts_examples(test: TestCase, examples: list[DocExample]) -> bool:
+    """True when the test asserts a different value for a call the docstring pins down."""
+    return bool(contradiction(test, examples))
+
+
+def screen_generated_tests(
+    tests: list[TestCase], examples: list[DocExample]
+) -> tuple[list[TestCase], list[DroppedTest]]:
+    """Split generated tests into those kept and those dropped for contradicting the
+    docstring (with the reason and the test's code)."""
+    kept, drops = [], []
+    for test in tests:
+        reason = contradiction(test, examples)
+        if reason:
+            drops.append(DroppedTest(name=test.name, reason=reason, code=test.code))
+        else:
+            kept.append(test)
+    return kept, drops
 
 
 def screen_generated(
     tests: list[TestCase], examples: list[DocExample]
 ) -> tuple[list[TestCase], list[str]]:
     """Drop generated tests that contradict the docstring. Returns (kept, notes)."""
-    kept, notes = [], []
-    for test in tests:
-        if contradicts_examples(test, examples):
-            notes.append(f"Rejected {test.name}: it contradicts a docstring example.")
-        else:
-            kept.append(test)
+    kept, drops = screen_generated_tests(tests, examples)
+    notes = [f"Rejected {d.name}: it contradicts a docstring example ({d.reason})."
+             for d in drops]
     return kept, notes
 
 

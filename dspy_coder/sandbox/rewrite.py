@@ -26,7 +26,8 @@ from types import CodeType
 
 CODE_FILE = "solution.py"
 TESTS_FILE = "tests.py"
-REC = "__dc_rec"          # __dc_rec(assert_id, slot, value) -> value
+REC = "__dc_rec__"        # __dc_rec__(assert_id, slot, value) -> value; a dunder, so an
+                          # assert in a class body is not name-mangled to _Class__dc_rec
 BEGIN = "__dc_begin"      # __dc_begin(step) before a check step
 END = "__dc_end"          # __dc_end(step, exc_or_None) after it
 REFS = "__dc_refs"        # (begin, end) handed to the check factory
@@ -80,7 +81,7 @@ def _is_literal(node: ast.AST) -> bool:
 
 
 class _AssertRewriter(ast.NodeTransformer):
-    """Wrap interesting sub-expressions of every assert test in ``__dc_rec(aid, slot, expr)``."""
+    """Wrap interesting sub-expressions of every assert test in ``__dc_rec__(aid, slot, expr)``."""
 
     def __init__(self, source: str, asserts: list[AssertInfo]) -> None:
         self.source = source

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import dspy
@@ -105,3 +107,136 @@ def test_solve_stopped_by_a_signal_exits_like_bench_and_keeps_the_partial_report
     assert signal.getsignal(signum) is previous  # the handler is put back
     report = (out / "report.json").read_text()
     assert '"stop_reason": "interrupted"' in report
+
+
+MERGE = '''def merge_intervals(intervals):
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+'''
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "MLFLOW_DISABLE_TELEMETRY": "true",
+       "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def _answering(monkeypatch: pytest.MonkeyPatch, code: str = MERGE) -> None:
+    """``solve`` configures a scripted LM whose first draft is ``code``."""
+    from tests.fakes.scripted_lm import scripted_lm
+
+    monkeypatch.setattr(cli, "COMMANDS", ("solve",))
+    lm = scripted_lm({"generated_code": [code]})
+    monkeypatch.setattr(
+        cli.Settings, "configure", lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm
+    )
+
+
+def test_solve_writes_the_result_on_stdout_and_its_logs_on_stderr(tmp_path: Path):
+    """Run as a command: stdout holds the summary, the answer and where the files went, and
+    nothing else; the log lines go to stderr. The written tests pass under plain pytest."""
+    out = tmp_path / "out"
+    script = (
+        "import sys, dspy\n"
+        "from dspy_coder import cli\n"
+        "from tests.fakes.scripted_lm import scripted_lm\n"
+        f"lm = scripted_lm({{'generated_code': [{MERGE!r}]}})\n"
+        "cli.Settings.configure = lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm\n"
+        f"sys.exit(cli.main(['solve', '--demo', '--out', {str(out)!r}]))\n"
+    )
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT)}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Status: SUCCESS   score 1.00")
+    assert "def merge_intervals(intervals):" in done.stdout
+    assert done.stdout.rstrip().endswith(
+        f"Wrote {out / 'solution.py'}, {out / 'test_solution.py'} and {out / 'report.json'}"
+    )
+    assert " INFO " not in done.stdout and "MLflow" not in done.stdout
+    assert "INFO dspy_coder.commands.solve: Solving demo/merge_intervals" in done.stderr
+    assert not (tmp_path / "mlflow.db").exists()  # no --tracking-uri: nothing logged
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "--rootdir", str(out), "test_solution.py"],
+                           cwd=out, capture_output=True, text=True, timeout=120, check=False)
+    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout
+
+
+def _solve_runs(store: str) -> list:
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=store)
+    experiment = client.get_experiment_by_name("dspy-coder-solve")
+    return client.search_runs([experiment.experiment_id]) if experiment else []
+
+
+def test_with_a_tracking_uri_solve_logs_one_mlflow_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    import mlflow
+
+    _answering(monkeypatch)
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    out = tmp_path / "out"
+    argv = ["solve", "--demo", "--lm", "dummy/x", "--max-iterations", "2",
+            "--tracking-uri", store, "--out", str(out)]
+    assert cli.main(argv) == 0
+
+    [run] = _solve_runs(store)
+    assert run.info.status == "FINISHED" and run.info.run_name == "solve-demo/merge_intervals"
+    params = run.data.params
+    assert params["lm"] == "dummy/x" and params["task_id"] == "demo/merge_intervals"
+    assert params["coder.max_iterations"] == "2" and params["coder.drafts"] == "4"
+    metrics = run.data.metrics
+    assert metrics["score"] == 1.0 and metrics["success"] == 1.0
+    assert metrics["status_code"] == 2.0 and metrics["lm_calls"] == 1.0
+    assert {"prompt_tokens", "completion_tokens", "wall_time_s"} <= set(metrics)
+    assert run.data.tags["status"] == "success" and run.data.tags["command"] == "solve"
+    client = mlflow.MlflowClient(tracking_uri=store)
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert artifacts == {"solution.py", "test_solution.py", "report.json"}
+    assert f"MLflow run {run.info.run_id}" in capsys.readouterr().out
+
+
+def test_without_a_tracking_uri_solve_opens_no_mlflow_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from dspy_coder import tracking
+
+    _answering(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'env.db'}")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("solve opened an MLflow run without --tracking-uri")
+
+    monkeypatch.setattr(tracking, "tracking_run", refuse)
+    assert cli.main(["solve", "--demo", "--out", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_solve_stopped_by_sigterm_keeps_its_files_and_marks_its_mlflow_run_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    monkeypatch.setattr(cli, "COMMANDS", ("solve",))
+    lm = _SignallingLM(signal.SIGTERM)
+    monkeypatch.setattr(
+        cli.Settings, "configure", lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm
+    )
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    out = tmp_path / "out"
+    argv = ["solve", "--demo", "--routing", "complex", "--tracking-uri", store,
+            "--out", str(out)]
+    assert cli.main(argv) == 143
+
+    assert sorted(p.name for p in out.iterdir()) == [
+        "report.json", "solution.py", "test_solution.py"
+    ]
+    assert "Status: FAILED" in capsys.readouterr().out
+    [run] = _solve_runs(store)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["stop_reason"] == "interrupted"

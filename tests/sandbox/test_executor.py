@@ -45,6 +45,21 @@ def test_pytest_style_reports_each_test():
     assert "add(2, 2) returned 4" in result.tests[1].message
 
 
+def test_an_assert_in_a_class_method_shows_its_values():
+    """Asserts are rewritten to record values; in a class body a ``__name`` would be
+    name-mangled, so the recorder's name must not be one."""
+    tests = (
+        "def test_in_a_class():\n"
+        "    class TestAdd:\n"
+        "        def check(self):\n"
+        "            assert add(2, 2) == 5\n"
+        "    TestAdd().check()\n"
+    )
+    result = run(ADD, tests)
+    assert result.status == "failed"
+    assert "add(2, 2) returned 4" in result.tests[0].message
+
+
 def test_check_style_reports_each_assert_with_the_returned_value():
     tests = (
         "def check(candidate):\n"

@@ -1,0 +1,126 @@
+"""The files ``solve`` writes to ``--out``: ``solution.py``, ``test_solution.py`` and
+``report.json``.
+
+``test_solution.py`` holds the tests that judged the answer, runnable with plain ``pytest``
+next to ``solution.py``: the counted tests (docstring examples, and generated tests a
+candidate confirmed) as they ran, then the generated tests that did not count, each marked
+``@pytest.mark.skip`` with the reason (unvetted, or rejected during the run) and how the
+answer did on it. Skip, not ``xfail``: nothing expects these tests to fail, they are simply
+not trusted, so ``pytest`` passes exactly when the counted tests pass; remove a marker to
+run one. A header says what the file holds, and when no test checked the answer, why.
+
+Example:
+    >>> from dspy_coder.types import DevelopmentReport, Task
+    >>> print(render_test_module(DevelopmentReport(task=Task(prompt="f"), status="partial")))
+    # Tests of solution.py, written by dspy-coder (status partial, score 0.00). Run: pytest
+    #
+    # No test checked this answer: the task has no docstring examples and no generated test was
+    # written. It is unverified, so its status is at most partial.
+    <BLANKLINE>
+    from solution import *  # noqa: F403
+    <BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.types import DevelopmentReport
+
+UNVETTED = (
+    "unvetted: no candidate that passes the docstring examples passed it, so it did not count"
+)
+
+
+def write_outputs(out: Path, report: DevelopmentReport) -> list[Path]:
+    """Write the three files (each atomically); returns their paths."""
+    files = [out / "solution.py", out / "test_solution.py", out / "report.json"]
+    write_text_atomic(files[0], solution_text(report))
+    write_text_atomic(files[1], render_test_module(report))
+    write_text_atomic(files[2], report.model_dump_json(indent=2))
+    return files
+
+
+def solution_text(report: DevelopmentReport) -> str:
+    """The code, or, when the run produced none, a note saying so (never an empty file that
+    could pass for an answer, or leave an earlier run's solution in place)."""
+    if report.code.strip():
+        return report.code
+    return (
+        f"# dspy-coder produced no code for this task (status {report.status}); "
+        "see report.json, error_trail.\n"
+    )
+
+
+def _answer_outcomes(report: DevelopmentReport) -> dict[str, bool]:
+    """How the returned answer did on each test it ran."""
+    best = next((a for a in report.attempts
+                 if a.iteration == report.best_iteration and a.code == report.code), None)
+    if best is None or best.execution is None:
+        return {}
+    return {t.name: t.passed for t in best.execution.tests}
+
+
+def _comment(text: str) -> list[str]:
+    lines = textwrap.wrap(text, width=90, break_on_hyphens=False, break_long_words=False)
+    return [f"# {line}" for line in lines] or ["#"]
+
+
+def _how_it_did(name: str, outcomes: dict[str, bool]) -> str:
+    if name not in outcomes:
+        return ""
+    return "; the answer passes it" if outcomes[name] else "; the answer fails it"
+
+
+def _skipped(code: str, reason: str) -> str:
+    return f"@pytest.mark.skip(reason={reason!r})\n{code.strip()}"
+
+
+def _why_unchecked(report: DevelopmentReport) -> str:
+    if any("single-shot program" in note for note in report.notes):
+        return "a single-shot program runs no tests"
+    if report.dropped_tests:
+        return ("the task has no docstring examples, and every test the test writer wrote "
+                "was dropped or rejected (the reasons are below)")
+    if report.generated_tests_raw.strip():
+        return ("the task has no docstring examples, and the test writer's answer held no "
+                "test that could be read (it is in report.json, generated_tests_raw)")
+    return "the task has no docstring examples and no generated test was written"
+
+
+def render_test_module(report: DevelopmentReport) -> str:
+    """The source of ``test_solution.py`` for ``report``."""
+    outcomes = _answer_outcomes(report)
+    counted = [t for t in report.tests if t.vetted]
+    unvetted = [t for t in report.tests if not t.vetted]
+    rejected = [d for d in report.dropped_tests if d.code]
+    unread = [d for d in report.dropped_tests if not d.code]
+    header = [f"# Tests of solution.py, written by dspy-coder (status {report.status}, score "
+              f"{report.score:.2f}). Run: pytest", "#"]
+    if counted:
+        passed = sum(outcomes.get(t.name, False) for t in counted)
+        header += _comment(
+            f"{len(counted)} test(s) judged the answer (docstring examples, and generated tests "
+            f"a candidate confirmed); the answer passed {passed} of them."
+        )
+    else:
+        header += _comment(f"No test checked this answer: {_why_unchecked(report)}. It is "
+                           "unverified, so its status is at most partial.")
+    if unvetted or rejected:
+        header += ["#", *_comment(
+            f"{len(unvetted) + len(rejected)} generated test(s) did not count and are marked "
+            "skip, with the reason; remove a marker to run that test."
+        )]
+    if unread:
+        header += ["#", *_comment("Dropped while reading the test writer's answer (the whole "
+                                  "answer is in report.json, generated_tests_raw):")]
+        header += [f"#   {d.name}: {d.reason}" for d in unread]
+    tests = [t.code.strip() for t in counted]
+    tests += [_skipped(t.code, UNVETTED + _how_it_did(t.name, outcomes)) for t in unvetted]
+    tests += [_skipped(d.code, f"rejected: {d.reason}" + _how_it_did(d.name, outcomes))
+              for d in rejected]
+    imports = ["import pytest", ""] if unvetted or rejected else []
+    module = [*header, "", *imports, "from solution import *  # noqa: F403"]
+    return "\n".join(module) + "".join(f"\n\n\n{test}" for test in tests) + "\n"
