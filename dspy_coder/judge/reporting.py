@@ -52,7 +52,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
             "passes the docstring examples, or by agreeing candidates) and did not count: "
             f"{', '.join(unvetted)}."
         )
-    return DevelopmentReport(
+    report = DevelopmentReport(
         task=state.task,
         status=status,
         code=best.code if best else "",
@@ -70,6 +70,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         stop_reason=state.stop_reason,
         cost=cost,
     )
+    return state.test_audit.attach(report) if state.test_audit else report
 
 
 def render_report(report: DevelopmentReport) -> str:

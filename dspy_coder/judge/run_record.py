@@ -19,6 +19,7 @@ from dspy.utils.usage_tracker import UsageTracker
 
 from dspy_coder.code.identity import program_identity
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
+from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
 from dspy_coder.judge.usage import usage_by_lm, usage_delta
 from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement
@@ -47,6 +48,7 @@ class RunRecord:
         self._plan: Plan | None = None
         self._stated_targets: PerformanceTargets | None = None
         self._consensus: Consensus | None = None
+        self._test_audit: GeneratedTestAudit | None = None
         self._tests: list[TestCase] = []
         self._make_input: str | None = None
         self._attempts: list[Attempt] = []
@@ -80,6 +82,11 @@ class RunRecord:
     def consensus(self) -> Consensus | None:
         """Without docstring examples: the generated tests independent candidates agree on."""
         return self._consensus
+
+    @property
+    def test_audit(self) -> GeneratedTestAudit | None:
+        """The test writer's raw answer and the tests dropped while reading it."""
+        return self._test_audit
 
     @property
     def targets(self) -> PerformanceTargets | None:
@@ -175,6 +182,9 @@ class RunRecord:
 
     def set_plan(self, plan: Plan | None) -> None:
         self._plan = plan
+
+    def set_test_audit(self, audit: GeneratedTestAudit) -> None:
+        self._test_audit = audit
 
     def set_stated_targets(self, targets: PerformanceTargets | None) -> None:
         """Performance the task itself asks for (e.g. "O(1) each"); it overrides the plan's."""

@@ -29,10 +29,11 @@ from dspy_coder.code.identity import program_identity
 from dspy_coder.errors import LMRejectedError, LMUnavailableError
 from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
 from dspy_coder.judge.feedback import format_history, format_metrics
+from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
-from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus, screen_generated
+from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
@@ -286,7 +287,9 @@ class Coder(dspy.Module):
         if result is None:
             record.set_tests(tests)
             return
-        kept, notes = screen_generated(result.tests, task.examples)
+        audit = GeneratedTestAudit()
+        kept, notes = audit.screen(result.raw, result.tests, task.entry_point, task.examples)
+        record.set_test_audit(audit)
         record.set_tests(tests + kept, result.make_input)
         for note in notes:
             record.note(note)

@@ -789,3 +789,4 @@ def test_a_named_function_the_code_lacks_fails_and_agreeing_samples_decide():
     assert "asks for normalize_email(...), but the code does not define" in first.feedback
     assert report.status == "success" and report.code.strip() == BOTH.strip()
     assert report.attempts[0].checked and report.attempts[0].test_score < 1.0
+    assert report.generated_tests_raw.startswith("def test_valid():")  # kept as written
