@@ -31,7 +31,10 @@ def test_a_resume_marks_the_killed_sessions_run_killed(tmp_path: Path):
     config = BenchConfig(
         variants=[resolve_variant("baseline")], problems=PROBLEMS, lm_label="dummy/slow"
     )
-    result = run_session(config, answers_lm(RIGHT), out, tracking_uri=uri, grader=exec_grader)
+    # the killed session ran `bench --dataset toy.jsonl`: the resume is on the same dataset
+    result = run_session(
+        config, answers_lm(RIGHT), out, dataset="toy", tracking_uri=uri, grader=exec_grader
+    )
     assert client.get_run(stale_id).info.status == "KILLED"
     assert client.get_run(result.mlflow_run_id).info.status == "FINISHED"
     assert result.complete and len(read_records(out / "results.jsonl")) == 3
