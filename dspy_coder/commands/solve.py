@@ -35,7 +35,7 @@ from dspy_coder.errors import UsageError
 logger = logging.getLogger(__name__)
 
 EXPERIMENT = "dspy-coder-solve"
-STATUS_CODES = {"failed": 0, "partial": 1, "success": 2}  # the status as an MLflow metric
+STATUS_CODES = {"failed": 0, "unverified": 1, "partial": 2, "success": 3}  # as an MLflow metric
 
 DEMO_TASK = '''def merge_intervals(intervals: list[list[int]]) -> list[list[int]]:
     """Merge all overlapping closed intervals and return them sorted by start.
@@ -246,7 +246,6 @@ def _log_run(tracked, report, files: list[Path], graded, interrupted: bool) -> N
 
     cost = report.cost
     metrics = {
-        "score": report.score,
         "success": int(report.status == "success"),
         "status_code": STATUS_CODES[report.status],
         "iterations_used": report.iterations_used,
@@ -258,6 +257,8 @@ def _log_run(tracked, report, files: list[Path], graded, interrupted: bool) -> N
         "completion_tokens": cost.completion_tokens,
         "wall_time_s": cost.wall_time_s,
     }
+    if report.score is not None:  # an unverified answer has no score to log
+        metrics["score"] = report.score
     if graded is not None:
         metrics["hidden_tests_passed"] = int(graded.passed)
     try:

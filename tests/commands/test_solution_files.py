@@ -124,3 +124,15 @@ def test_without_any_test_the_file_is_the_import_and_the_reason():
         "generated_tests_raw": "", "notes": ["single-shot program: no tests were run"]})
     assert "a single-shot program runs no tests" in " ".join(
         render_test_module(single_shot).replace("#", " ").split())
+
+
+def test_an_unverified_answer_is_written_with_its_score_said_as_unknown(tmp_path: Path):
+    """An unverified report has no score (None): the files are still written (a crash here
+    once lost the whole report of a real run)."""
+    unverified = DevelopmentReport(task=Task(prompt="add"), status="unverified", code=RIGHT,
+                                   score=None)
+    write_outputs(tmp_path, unverified)
+    module = (tmp_path / "test_solution.py").read_text()
+    assert module.startswith("# Tests of solution.py, written by dspy-coder (status "
+                             "unverified, score n/a, no test checked it). Run: pytest")
+    assert (tmp_path / "report.json").is_file() and (tmp_path / "solution.py").is_file()

@@ -193,7 +193,7 @@ def test_with_a_tracking_uri_solve_logs_one_mlflow_run(
     assert params["coder.max_iterations"] == "2" and params["coder.drafts"] == "4"
     metrics = run.data.metrics
     assert metrics["score"] == 1.0 and metrics["success"] == 1.0
-    assert metrics["status_code"] == 2.0 and metrics["lm_calls"] == 1.0
+    assert metrics["status_code"] == 3.0 and metrics["lm_calls"] == 1.0
     assert {"prompt_tokens", "completion_tokens", "wall_time_s"} <= set(metrics)
     assert run.data.tags["status"] == "success" and run.data.tags["command"] == "solve"
     client = mlflow.MlflowClient(tracking_uri=store)
