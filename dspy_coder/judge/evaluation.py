@@ -132,6 +132,9 @@ def _with_requirements(
     missing name fails however the tests went; nothing of the candidate runs for it)."""
     if not requirements:
         return result
+    named = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements
+             if t.name != DEFINED_NAMES_TEST]
+    missing = set(missing_names(code, named))  # one parse of the source for every name
     outcomes = []
     for test in requirements:
         if test.name == DEFINED_NAMES_TEST:
@@ -139,7 +142,7 @@ def _with_requirements(
             message = undefined_message(undefined) if undefined else ""
         else:
             name = test.name.removeprefix(REQUIREMENT_PREFIX)
-            message = requirement_message(name) if missing_names(code, [name]) else ""
+            message = requirement_message(name) if name in missing else ""
         outcomes.append(TestOutcome(name=test.name, passed=not message, message=message))
     failed = any(not outcome.passed for outcome in outcomes)
     status = "failed" if failed and result.status == "passed" else result.status

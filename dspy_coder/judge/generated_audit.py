@@ -4,8 +4,8 @@ did not use, with the reason, for the ``DevelopmentReport``.
 Tests are dropped at three points: while reading the answer (unparsable, marked skip, a
 fixture nobody supplies, not using the function, over the limit: ``read_generated_tests``),
 when they contradict a docstring example (``screen_generated_tests``), and during the run,
-when the independently written candidates disagree with them (``RunRecord.reject_tests``,
-whose note gives the reason).
+for a test that ran but the report no longer holds (the reason from a "Rejected ..." note;
+dual agreement now keeps unconfirmed tests in the report, marked unvetted, instead).
 
 Example:
     >>> from dspy_coder.types import DevelopmentReport, Task

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dspy.utils.usage_tracker import UsageTracker
@@ -210,13 +210,6 @@ class RunRecord:
         self._attempts.append(attempt)
         self._recount()
         return attempt
-
-    def reject_tests(self, names: Collection[str], note: str) -> None:
-        """Drop the generated tests ``names`` (they may no longer fail a candidate), rescore
-        every attempt, and say why in the notes."""
-        self._tests = [t for t in self._tests if t.name not in names]
-        self._recount()
-        self._notes.append(note)
 
     def _recount(self) -> None:
         """Which tests count, given every run so far, then rescore every attempt."""

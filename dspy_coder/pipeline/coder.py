@@ -45,7 +45,11 @@ from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
-from dspy_coder.task.requirements import requirement_tests, stated_requirements
+from dspy_coder.task.requirements import (
+    StatedRequirements,
+    requirement_tests,
+    stated_requirements,
+)
 from dspy_coder.types import PerformanceTargets, Plan, Task
 
 logger = logging.getLogger(__name__)
@@ -231,14 +235,14 @@ class Coder(dspy.Module):
                 ) from exc
         return None
 
-    def _route(self, record: RunRecord, text: str) -> str:
+    def _route(self, record: RunRecord, text: str, stated: StatedRequirements) -> str:
         if self.config.routing != "auto":
             return self.config.routing
         task = record.task
-        stated = stated_requirements(task.prompt, task.entry_point).time_complexity
-        if stated:
+        if stated.time_complexity:
             # a stated complexity is only met on the route that plans for it and measures it
-            record.note(f"Routed complex without an LM call: the task asks for {stated}.")
+            record.note("Routed complex without an LM call: the task asks for "
+                        f"{stated.time_complexity}.")
             return "complex"
         if task.examples and len(task.prompt) <= self.config.simple_prompt_chars:
             # A short task whose docstring examples pin it down needs no LM to classify it.
@@ -249,7 +253,7 @@ class Coder(dspy.Module):
         route = getattr(decision, "route", None)  # None when the step gave no answer
         return route if route in ("simple", "complex") else "complex"
 
-    def _plan(self, record: RunRecord, text: str) -> Plan | None:
+    def _plan(self, record: RunRecord, text: str, stated: StatedRequirements) -> Plan | None:
         with dspy.context(adapter=salvaging_adapter(required=("approach",))):
             result = self._call(record, "plan", self.planner, task=text)
         if result is None:
@@ -260,15 +264,14 @@ class Coder(dspy.Module):
             edge_cases=list(result.edge_cases or [])[:6],
             performance=PerformanceTargets(
                 # the user's own words over the planner's guess
-                time_complexity=stated_requirements(
-                    record.task.prompt, record.task.entry_point
-                ).time_complexity or str(result.time_complexity)
+                time_complexity=stated.time_complexity or str(result.time_complexity)
             ),
         )
 
-    def _tests(self, record: RunRecord, text: str, plan_text: str) -> None:
+    def _tests(
+        self, record: RunRecord, text: str, plan_text: str, stated: StatedRequirements
+    ) -> None:
         task = record.task
-        stated = stated_requirements(task.prompt, task.entry_point)
         # without examples nothing runs the code's every line: a name it never defines is
         # caught from its source
         tests = doc_example_tests(task.examples) + requirement_tests(
@@ -377,12 +380,12 @@ class Coder(dspy.Module):
     def _develop(self, record: RunRecord) -> None:
         config, task = self.config, record.task
         text = task_text(task)
-        record.choose_route(self._route(record, text))
-        stated = stated_requirements(task.prompt, task.entry_point).time_complexity
-        if stated:
-            record.set_stated_targets(PerformanceTargets(time_complexity=stated))
+        stated = stated_requirements(task.prompt, task.entry_point)
+        record.choose_route(self._route(record, text, stated))
+        if stated.time_complexity:
+            record.set_stated_targets(PerformanceTargets(time_complexity=stated.time_complexity))
         if record.route == "complex" and config.use_plan:
-            record.set_plan(self._plan(record, text))
+            record.set_plan(self._plan(record, text, stated))
         plan_text = _render_plan(record.plan)
         generated = self._call(
             record,
@@ -394,7 +397,7 @@ class Coder(dspy.Module):
             entry_point=task.entry_point,
             examples=task.examples,
         )
-        self._tests(record, text, plan_text)
+        self._tests(record, text, plan_text, stated)
         if generated is None:
             self._record(record, "", 1, "generate", error="no code produced")
         else:
