@@ -246,7 +246,9 @@ class DevelopmentReport(BaseModel):
     iterations_used: int = 0
     best_iteration: int | None = None
     score: float | None = Field(
-        default=0.0, description="The best attempt's score; None when no test checked it."
+        default=0.0,
+        description="The best attempt's score; None when unverified (no test checked it, or "
+        "its checks are disputed).",
     )
     score_history: list[float] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)

@@ -53,6 +53,7 @@ from dspy_coder.code.pieces import (
     statement,
 )
 from dspy_coder.code.script_tests import Script, has_assert, is_main_guard, support, unswallow
+from dspy_coder.code.truncated_table import close_truncated_table
 from dspy_coder.types import DroppedTest, TestCase
 
 FRAMEWORKS = {"pytest", "unittest"}
@@ -76,7 +77,16 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
     """Up to ``limit`` tests from the test writer's answer ``raw``, and every piece dropped,
     with the reason."""
     result = GeneratedTests()
-    tree = _parse_prefix(extract_code(raw or ""), result.dropped)
+    source = extract_code(raw or "")
+    closed = close_truncated_table(source, entry_point)
+    if closed is not None:
+        result.dropped.append(DroppedTest(
+            name="the unfinished parametrize table",
+            reason="the answer ended inside it; its complete rows were read and the test "
+                   f"function it announced was written: `{closed.splitlines()[-1].strip()}`",
+        ))
+        source = closed
+    tree = _parse_prefix(source, result.dropped)
     if tree is None:
         return result
     imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)

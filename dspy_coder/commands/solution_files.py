@@ -97,7 +97,7 @@ def render_test_module(report: DevelopmentReport) -> str:
     unvetted = [t for t in report.tests if not t.vetted]
     rejected = [d for d in report.dropped_tests if d.code]
     unread = [d for d in report.dropped_tests if not d.code]
-    score = "n/a, no test checked it" if report.score is None else f"{report.score:.2f}"
+    score = "n/a, unverified" if report.score is None else f"{report.score:.2f}"
     header = [f"# Tests of solution.py, written by dspy-coder (status {report.status}, score "
               f"{score}). Run: pytest", "#"]
     if counted:

@@ -18,6 +18,19 @@ UNVERIFIED_NOTE = (
     "the expected value) to the task and run again."
 )
 
+DISPUTED_NOTE = (
+    "UNVERIFIED: the independently written candidates disagree on what the task asks: the "
+    "tests this code passes are agreed by fewer than half of them, so passing them proves "
+    "little. Read it, or add examples (>>> f(x) then the expected value) to the task and run "
+    "again."
+)
+
+
+def unverified_note(disputed: bool) -> str:
+    """What an unverified status means for this run: nothing checked it, or the checks are
+    disputed."""
+    return DISPUTED_NOTE if disputed else UNVERIFIED_NOTE
+
 
 def _status(state: RunRecord, best, threshold: float) -> str:
     """success only for checked code that passes everything; unverified for code that runs
@@ -31,7 +44,7 @@ def _status(state: RunRecord, best, threshold: float) -> str:
         return "partial" if best.test_score > 0 else "failed"
     if broken:
         return "failed"
-    return "partial" if best.checked else "unverified"
+    return "partial" if best.checked and not state.disputed else "unverified"
 
 
 def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
@@ -44,7 +57,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     if best is not None and not has_code:
         notes.append("No attempt produced any code (see the error trail): the run failed.")
     elif status == "unverified":
-        notes.append(UNVERIFIED_NOTE)
+        notes.append(unverified_note(state.disputed))
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
@@ -62,7 +75,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=(best.score if best.checked else None) if has_code else 0.0,
+        score=(best.score if best.checked and not state.disputed else None) if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
         error_trail=list(state.errors),
@@ -75,9 +88,11 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
 
 def render_report(report: DevelopmentReport) -> str:
     """A short human-readable summary for the terminal."""
+    disputed = DISPUTED_NOTE in report.notes
+    no_score = "n/a (its checks are disputed)" if disputed else "n/a (no test checked it)"
     lines = [
         f"Status: {report.status.upper()}   score "
-        f"{'n/a (no test checked it)' if report.score is None else f'{report.score:.2f}'}   "
+        f"{no_score if report.score is None else f'{report.score:.2f}'}   "
         f"(best of {len(report.attempts)} attempts, iteration {report.best_iteration}, "
         f"stopped: {report.stop_reason or 'n/a'})",
         f"Route: {report.route}   iterations used: {report.iterations_used}   "
@@ -113,7 +128,7 @@ def render_report(report: DevelopmentReport) -> str:
     for error in report.error_trail[-3:]:
         lines.append(f"Error: {error}")
     if report.status == "unverified":
-        lines.append(UNVERIFIED_NOTE)
+        lines.append(unverified_note(disputed))
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

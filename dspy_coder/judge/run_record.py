@@ -159,9 +159,19 @@ class RunRecord:
 
     def passed_checks(self, attempt: Attempt, threshold: float) -> bool:
         """Whether ``attempt`` is a verified success: checked, every counted test passed,
-        and the score reaches ``threshold``."""
+        the score reaches ``threshold``, and (without docstring examples) most independent
+        candidates agree on the tests that checked it."""
         return attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
             attempt.score >= threshold
+        ) and not self.disputed
+
+    @property
+    def disputed(self) -> bool:
+        """Without docstring examples: the counted tests rest on a minority of independent
+        candidates, so passing them is no verdict."""
+        has_docstring = any(t.source == "docstring" for t in self._tests)
+        return not has_docstring and self._consensus is not None and (
+            self._consensus.agreed and not self._consensus.decisive
         )
 
     def tried_programs(self) -> set[str]:

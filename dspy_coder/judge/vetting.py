@@ -16,7 +16,8 @@ Self-written tests can be wrong (a small model often miscomputes expected values
   candidates pass together, weighted by its size, counts, and the rest do not; and only when
   at least ``AGREEING_CANDIDATES`` independent candidates agree on it: one sample agreeing
   with a test is no evidence that either is right (a wrong sample can agree with a wrong
-  test and replace a right answer). Code the counted tests check is *checked*.
+  test and replace a right answer). Code the counted tests check is *checked*. Checked code
+  is a success only when the agreement is *decisive*: most independent candidates are in it.
 
 Example:
     >>> counted_tests([], []) == set()
@@ -114,14 +115,24 @@ AGREEING_CANDIDATES = 2
 
 @dataclass(frozen=True)
 class Consensus:
-    """The generated tests the largest agreeing set of candidates pass, and its size."""
+    """The generated tests the largest agreeing set of candidates pass, its size, and how
+    many independent candidates ran that meet the task's stated requirements."""
 
     tests: frozenset[str] = frozenset()
     candidates: int = 0
+    independent: int = 0
 
     @property
     def agreed(self) -> bool:
+        """Enough agreement for the tests to count (and steer refinement)."""
         return bool(self.tests) and self.candidates >= AGREEING_CANDIDATES
+
+    @property
+    def decisive(self) -> bool:
+        """Enough agreement to call code that passes the tests a success: most independent
+        candidates agree. A minority consensus (2 of 5) with the rest split is a disputed
+        reading of the task, right as often as not."""
+        return self.agreed and 2 * self.candidates > self.independent
 
 
 def dual_agreement(
@@ -133,12 +144,18 @@ def dual_agreement(
     results = [result for result in independent if result is not None]
     if len(results) < INDEPENDENT_QUORUM:
         return None
+    tests = list(tests)
     generated = [t.name for t in tests if t.source == "generated"]
+    required = [t.name for t in tests if t.source == "requirement"]
+    # a candidate that fails a stated requirement (a name the task asks for) is known wrong:
+    # it has no vote on what the task means
+    voters = sum(1 for result in results
+                 if all(_outcomes(result).get(name, False) for name in required))
     passed_sets = [
         frozenset(name for name in generated if _outcomes(result).get(name, False))
         for result in results
     ]
-    best, best_key = Consensus(), (0, 0, 0, ())
+    best, best_key = Consensus(independent=voters), (0, 0, 0, ())
     for candidate_set in set(passed_sets):
         if not candidate_set:
             continue
@@ -146,7 +163,7 @@ def dual_agreement(
         key = (agreeing * len(candidate_set), agreeing, len(candidate_set),
                tuple(sorted(candidate_set)))
         if key > best_key:
-            best, best_key = Consensus(candidate_set, agreeing), key
+            best, best_key = Consensus(candidate_set, agreeing, voters), key
     return best
 
 

@@ -81,8 +81,11 @@ def _describe_consensus(consensus: Consensus) -> str:
                 "candidate, so nothing is checked.")
     told = (f"Dual agreement: {consensus.candidates} independently written candidate(s) pass "
             f"{', '.join(sorted(consensus.tests))} together")
+    if consensus.decisive:
+        return told + f" ({consensus.candidates} of {consensus.independent}); those tests count."
     if consensus.agreed:
-        return told + "; those tests count."
+        return told + (f"; those tests count, but only {consensus.candidates} of "
+                       f"{consensus.independent} candidates agree, so passing them is no verdict.")
     return told + f", but fewer than {AGREEING_CANDIDATES} agree, so nothing is checked."
 
 

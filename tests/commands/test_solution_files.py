@@ -134,5 +134,5 @@ def test_an_unverified_answer_is_written_with_its_score_said_as_unknown(tmp_path
     write_outputs(tmp_path, unverified)
     module = (tmp_path / "test_solution.py").read_text()
     assert module.startswith("# Tests of solution.py, written by dspy-coder (status "
-                             "unverified, score n/a, no test checked it). Run: pytest")
+                             "unverified, score n/a, unverified). Run: pytest")
     assert (tmp_path / "report.json").is_file() and (tmp_path / "solution.py").is_file()

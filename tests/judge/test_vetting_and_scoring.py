@@ -68,17 +68,19 @@ def test_dual_agreement_counts_the_tests_most_candidates_pass_together_only_at_q
     wrong = TestCase(name="test_generated_2", code="def test_generated_2():\n    assert 0\n")
     req = TestCase(name="test_task_names_f", code="", source="requirement")
     tests = [GEN, wrong, req]
-    runs = [result(test_generated_1=i < 2, test_generated_2=i == 0)
+    runs = [result(test_generated_1=i < 2, test_generated_2=i == 0, test_task_names_f=True)
             for i in range(INDEPENDENT_QUORUM)]
     assert dual_agreement(tests, runs[:-1]) is None  # too few candidates yet
     consensus = dual_agreement(tests, runs)
     # {1, 2} is passed by one candidate (1 x 2); {1} by two (2 x 1): a tie goes to more
     # candidates, and one candidate agreeing is not enough (HumanEval/41)
-    assert consensus == Consensus(frozenset({"test_generated_1"}), 2) and consensus.agreed
+    assert consensus == Consensus(frozenset({"test_generated_1"}), 2, 3) and consensus.agreed
+    assert consensus.decisive  # 2 of 3 candidates: a majority
     assert counted_tests(tests, runs, consensus) == {"test_generated_1", "test_task_names_f"}
-    lonely = dual_agreement(tests, [result(test_generated_2=i == 0, test_generated_1=False)
+    lonely = dual_agreement(tests, [result(test_generated_2=i == 0, test_generated_1=False,
+                                           test_task_names_f=True)
                                     for i in range(INDEPENDENT_QUORUM)])
-    assert lonely == Consensus(frozenset({"test_generated_2"}), 1) and not lonely.agreed
+    assert lonely == Consensus(frozenset({"test_generated_2"}), 1, 3) and not lonely.agreed
     assert counted_tests(tests, runs, lonely) == {"test_task_names_f"}
 
 
@@ -86,3 +88,25 @@ def test_code_no_counted_test_checked_has_no_test_score():
     clean = ExecutionResult(status="passed")
     unchecked = score_execution(clean, set())
     assert unchecked.test_score is None and unchecked.score == 0.0
+
+
+def test_a_consensus_of_a_minority_counts_its_tests_but_decides_nothing():
+    """HumanEval/88 stripped: 2 of 5 candidates agreed; the answer was wrong."""
+    from dspy_coder.judge.vetting import dual_agreement
+
+    runs = [result(test_generated_1=i < 2) for i in range(5)]
+    consensus = dual_agreement([GEN], runs)
+    assert consensus.agreed and not consensus.decisive
+    runs = [result(test_generated_1=i < 3) for i in range(5)]
+    assert dual_agreement([GEN], runs).decisive
+
+
+def test_a_candidate_missing_a_required_name_has_no_vote():
+    """Issue #20's email module: two of four candidates lacked normalize_email; the two that
+    defined both functions agree, and are all the candidates that meet the task."""
+    from dspy_coder.judge.vetting import dual_agreement
+
+    req = TestCase(name="test_task_names_f", code="", source="requirement")
+    runs = [result(test_generated_1=i < 2, test_task_names_f=i < 2) for i in range(4)]
+    consensus = dual_agreement([GEN, req], runs)
+    assert (consensus.candidates, consensus.independent) == (2, 2) and consensus.decisive

@@ -580,7 +580,7 @@ def test_without_examples_the_tests_independent_candidates_agree_on_count():
     executor = FakeExecutor(right_test_needs_plus)
     tests = "def test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(2, 2) == 5\n"
     lm = scripted_lm({
-        "generated_code": [bad("first"), GOOD, bad("sample 2"), GOOD],
+        "generated_code": [bad("first"), GOOD, GOOD, GOOD],
         "test_code": [{"test_code": tests, "make_input": ""}],
         "fixed_code": [bad("a repair chasing the wrong test")],
     })
@@ -593,9 +593,41 @@ def test_without_examples_the_tests_independent_candidates_agree_on_count():
         ("test_code_defines_every_name_it_uses", True), ("test_task_names_add", True),
         ("test_generated_1", True), ("test_generated_2", False)
     ]
-    assert any(note.startswith("Dual agreement: 2 independently written candidate(s) pass "
-                               "test_generated_1 together; those tests count.")
+    assert any(note.startswith("Dual agreement: 3 independently written candidate(s) pass "
+                               "test_generated_1 together (3 of 4); those tests count.")
                for note in report.notes)
+
+
+def test_without_examples_a_minority_agreement_is_no_success():
+    """HumanEval/88 stripped: 2 of 5 candidates agreed on 5 tests, the rest each behaved
+    otherwise, and the run stopped at the threshold with "success" for a wrong answer. The
+    agreed tests still steer the run, but passing them is no verdict."""
+
+    def right_test_needs_plus(code: str, name: str) -> tuple[bool, str]:
+        if name == "test_generated_2":
+            return False, "add(2, 2) returned 4, expected 5"
+        return passes_if_plus(code, name)
+
+    tests = "def test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(2, 2) == 5\n"
+    lm = scripted_lm({
+        "generated_code": [bad("first"), GOOD, bad("sample 2"), GOOD] * 3,
+        "test_code": [{"test_code": tests, "make_input": ""}],
+        "fixed_code": [GOOD] * 4,
+    })
+    report = run(lm, make_coder(FakeExecutor(right_test_needs_plus), drafts=3, max_iterations=3,
+                                patience=1),
+                 prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
+                 ).report
+    assert report.code.strip() == GOOD.strip()  # the agreed tests still choose the answer
+    assert ("test_generated_1", True) in [(t.name, t.vetted) for t in report.tests]
+    assert report.status == "unverified" and report.score is None
+    assert report.stop_reason != "threshold"
+    assert any("only 2 of 4 candidates agree, so passing them is no verdict" in note
+               for note in report.notes)
+    from dspy_coder.judge.reporting import DISPUTED_NOTE, render_report
+
+    assert DISPUTED_NOTE in report.notes
+    assert "n/a (its checks are disputed)" in render_report(report)
 
 
 def test_without_examples_one_wrong_sample_agreeing_with_a_wrong_test_does_not_win():
