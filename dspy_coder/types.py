@@ -144,12 +144,13 @@ class Plan(BaseModel):
     performance: PerformanceTargets = Field(default_factory=PerformanceTargets)
 
 
-TestSource = Literal["docstring", "generated", "requirement"]
+TestSource = Literal["docstring", "generated", "requirement", "property"]
 
 
 class TestCase(BaseModel):
-    """One test the program runs: a docstring example, a generated test, or a requirement the
-    task states in prose (a name it calls for; judged from the source, not run)."""
+    """One test the program runs: a docstring example, a generated test, a requirement the
+    task states in prose (a name it calls for; judged from the source, not run), or a property
+    it states (a round trip, idempotence, an unchanged input; run on the tests' inputs)."""
 
     __test__ = False  # tests import it: without this pytest warns it cannot collect it
 

@@ -8,7 +8,8 @@ Self-written tests can be wrong (a small model often miscomputes expected values
 - when the task has docstring examples, a generated test counts only once some candidate
   that passes every docstring example also passes it (agreement, as in CodeT); until then it
   is shown to the refiner as "unconfirmed" but does not lower the score;
-- a requirement the task states in prose (a name it calls for) always counts;
+- a requirement the task states in prose (a name it calls for) and a property it states (a
+  round trip, idempotence, an unchanged input) always count;
 - when the task has no docstring examples there is nothing to vet against, so valid generated
   tests count from the start; once at least ``INDEPENDENT_QUORUM`` independently written
   candidates (the first draft and the samples of a sampling round, not repairs aimed at the
@@ -146,7 +147,7 @@ def dual_agreement(
         return None
     tests = list(tests)
     generated = [t.name for t in tests if t.source == "generated"]
-    required = [t.name for t in tests if t.source == "requirement"]
+    required = [t.name for t in tests if t.source in ("requirement", "property")]
     # a candidate that fails a stated requirement (a name the task asks for) is known wrong:
     # it has no vote on what the task means
     voters = sum(1 for result in results
@@ -175,7 +176,7 @@ def counted_tests(
     """Names of tests that may fail a candidate, given every execution seen so far (and, for
     a task without docstring examples, the candidates' ``consensus`` once there is one)."""
     tests = list(tests)
-    ground = {t.name for t in tests if t.source in ("docstring", "requirement")}
+    ground = {t.name for t in tests if t.source in ("docstring", "requirement", "property")}
     docstring = {t.name for t in tests if t.source == "docstring"}
     generated = [t for t in tests if t.source == "generated"]
     if not docstring:

@@ -45,6 +45,7 @@ from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
+from dspy_coder.task.properties import describe, property_tests, stated_properties
 from dspy_coder.task.requirements import (
     StatedRequirements,
     requirement_tests,
@@ -296,7 +297,12 @@ class Coder(dspy.Module):
         audit = GeneratedTestAudit()
         kept, notes = audit.screen(result.raw, result.tests, task.entry_point, task.examples)
         record.set_test_audit(audit)
-        record.set_tests(tests + kept, result.make_input)
+        stated_props = stated_properties(task.prompt, task.entry_point)
+        properties = property_tests(stated_props, [t.code for t in [*tests, *kept]])
+        if properties:
+            record.note("The task states properties every answer must keep, checked on the "
+                        f"generated tests' inputs: {describe(stated_props, properties)}.")
+        record.set_tests(tests + properties + kept, result.make_input)
         for note in notes:
             record.note(note)
         if not task.examples and kept:

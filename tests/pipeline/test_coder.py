@@ -822,3 +822,9 @@ def test_a_named_function_the_code_lacks_fails_and_agreeing_samples_decide():
     assert report.status == "success" and report.code.strip() == BOTH.strip()
     assert report.attempts[0].checked and report.attempts[0].test_score < 1.0
     assert report.generated_tests_raw.startswith("def test_valid():")  # kept as written
+    # "normalize" states a property: normalising twice changes nothing, on the tests' inputs
+    prop = next(t for t in report.tests if t.source == "property")
+    assert prop.name == "test_property_idempotent_normalize_email" and prop.vetted
+    assert "[(' A@B.C ',)]" in prop.code
+    assert any("normalize_email(normalize_email(x)) == normalize_email(x)" in note
+               for note in report.notes)
