@@ -76,6 +76,10 @@ def _render_plan(plan: Plan | None) -> str:
     return "\n".join(parts)
 
 
+ASSESSOR_ROUTED = "Routed {route} by the assessor"
+ASSESSOR_FAILED = "The assessor gave no usable route, so the run took the complex one."
+
+
 def _describe_consensus(consensus: Consensus) -> str:
     if not consensus.tests:
         return ("Dual agreement: no generated test is passed by any independently written "
@@ -255,7 +259,12 @@ class Coder(dspy.Module):
             return "simple"
         decision = self._call(record, "assess", self.assess, task=text)
         route = getattr(decision, "route", None)  # None when the step gave no answer
-        return route if route in ("simple", "complex") else "complex"
+        if route in ("simple", "complex"):
+            reason = " ".join(str(getattr(decision, "reason", "") or "").split())
+            record.note(f"{ASSESSOR_ROUTED.format(route=route)}: {reason or 'no reason given'}")
+            return route
+        record.note(ASSESSOR_FAILED)
+        return "complex"
 
     def _plan(self, record: RunRecord, text: str, stated: StatedRequirements) -> Plan | None:
         with dspy.context(adapter=salvaging_adapter(required=("approach",))):

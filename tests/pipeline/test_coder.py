@@ -828,3 +828,19 @@ def test_a_named_function_the_code_lacks_fails_and_agreeing_samples_decide():
     assert "[(' A@B.C ',)]" in prop.code
     assert any("normalize_email(normalize_email(x)) == normalize_email(x)" in note
                for note in report.notes)
+
+
+def test_the_router_notes_how_it_decided_so_its_decisions_can_be_measured():
+    """benchmarks/route_decisions.py reads these notes (issue #20: measure the router)."""
+    from dspy_coder.pipeline.coder import ASSESSOR_FAILED
+
+    task = "Write add(a, b) returning the sum of two numbers."
+    lm = scripted_lm({"generated_code": [GOOD] * 6,
+                      "route": [{"route": "simple", "reason": "one  line\nof arithmetic"}]})
+    coder = make_coder(FakeExecutor(passes_if_plus), routing="auto", max_iterations=1)
+    report = run(lm, coder, prompt=task, entry_point="add").report
+    assert report.route == "simple"
+    assert "Routed simple by the assessor: one line of arithmetic" in report.notes
+    lm = scripted_lm({"generated_code": [GOOD] * 6, "route": [{"route": "medium"}]})
+    report = run(lm, coder, prompt=task, entry_point="add").report
+    assert report.route == "complex" and ASSESSOR_FAILED in report.notes

@@ -31,7 +31,8 @@ def test_what_a_task_states_is_found_and_nothing_else():
     email = "Build an email validation module: a validate_email(s) and a normalize_email(s)"
     assert [(p.kind, p.functions) for p in stated_properties(email, None)] == [
         ("idempotent", ("normalize_email",))]
-    sort = 'def sort_array(array):\n    """Sort it.\n    * don\'t change the given array.\n    """\n'
+    sort = ('def sort_array(array):\n    """Sort it.\n    * don\'t change the given array.\n'
+            '    """\n')
     assert [p.kind for p in stated_properties(sort, "sort_array")] == ["keeps_input"]
     assert stated_properties("def add(a, b):\n    '''Add a and b.'''\n", "add") == []
 
