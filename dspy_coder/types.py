@@ -226,6 +226,11 @@ class Attempt(BaseModel):
         "tests that independent candidates agree on. Unchecked code is never a success.",
     )
     feedback: str = ""
+    outputs: list[str] | None = Field(
+        default=None,
+        description="Differential testing (a task without examples): what the code returned on "
+        "the run's probe inputs, in order; None when it was not probed or returned nothing.",
+    )
     usage: LMUsage = Field(default_factory=LMUsage)
     duration_s: float = 0.0
     error: str = ""

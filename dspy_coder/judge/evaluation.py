@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from dspy_coder.judge.differential import outputs_of
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
 from dspy_coder.task.requirements import (
@@ -75,6 +76,11 @@ class CandidateEvaluator:
         )
         outcomes = {t.name: t.passed for t in result.tests}
         all_pass = bool(counted) and all(outcomes.get(name, False) for name in counted)
+        outputs = None
+        if record.probe and code.strip() and result.status in ("passed", "failed"):
+            probed = outputs_of(self.executor(code, tests=record.probe, entry_point=None,
+                                              limits=self.limits))
+            outputs = list(probed) if probed else None
         attempt = Attempt(
             iteration=iteration,
             stage=stage,
@@ -84,6 +90,7 @@ class CandidateEvaluator:
             execution=result,
             metrics=self._metrics(record, code, result, all_pass or not tests),
             error=error,
+            outputs=outputs,
             usage=record.take_usage(),
             duration_s=round(time.perf_counter() - started, 3),
         )

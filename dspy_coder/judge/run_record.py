@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ class RunRecord:
         self._test_audit: GeneratedTestAudit | None = None
         self._tests: list[TestCase] = []
         self._make_input: str | None = None
+        self._probe: str | None = None
         self._attempts: list[Attempt] = []
         self._counted: set[str] = set()
         self._notes: list[str] = []
@@ -63,6 +65,7 @@ class RunRecord:
     route = property(lambda self: self._route)
     plan = property(lambda self: self._plan)
     make_input = property(lambda self: self._make_input)
+    probe = property(lambda self: self._probe)  # differential testing's probe test, if any
     stop_reason = property(lambda self: self._stop_reason)
 
     @property
@@ -129,13 +132,17 @@ class RunRecord:
         return ranked[1]
 
     def _behaviour_agreement(self) -> list[int]:
-        """For each attempt, how many independent candidates pass and fail exactly the same
-        generated tests (itself excluded): programs that behave alike vouch for each other."""
+        """For each attempt, how many independent candidates behave exactly alike (itself
+        excluded): the same outputs on the probe inputs when the run has a probe (differential
+        testing), else the same generated tests passed and failed. Programs that behave alike
+        vouch for each other."""
         generated = [t.name for t in self._tests if t.source == "generated"]
 
-        def behaviour(attempt: Attempt) -> tuple[bool, ...] | None:
+        def behaviour(attempt: Attempt) -> tuple | None:
             if attempt.execution is None or not attempt.code.strip():
                 return None
+            if self._probe is not None:
+                return tuple(attempt.outputs) if attempt.outputs else None
             outcomes = {t.name: t.passed for t in attempt.execution.tests}
             return tuple(outcomes.get(name, False) for name in generated)
 
@@ -146,6 +153,15 @@ class RunRecord:
             alike = sum(1 for other in independent if mine is not None and other == mine)
             counts.append(alike - (1 if attempt.stage in INDEPENDENT_STAGES and mine else 0))
         return counts
+
+    def behaviour_groups(self) -> list[int]:
+        """Sizes of the groups of independent candidates that return the same outputs on the
+        probe inputs, largest first (empty without a probe)."""
+        if self._probe is None:
+            return []
+        outputs = [tuple(a.outputs) for a in self._attempts
+                   if a.stage in INDEPENDENT_STAGES and a.outputs]
+        return sorted(Counter(outputs).values(), reverse=True)
 
     def iteration_bests(self) -> list[float]:
         """Best score reached by the end of each iteration (non-decreasing)."""
@@ -200,10 +216,14 @@ class RunRecord:
         """Performance the task itself asks for (e.g. "O(1) each"); it overrides the plan's."""
         self._stated_targets = targets
 
-    def set_tests(self, tests: Iterable[TestCase], make_input: str | None = None) -> None:
-        """The run's tests (docstring tests first), fixed before the first attempt runs."""
+    def set_tests(
+        self, tests: Iterable[TestCase], make_input: str | None = None, probe: str | None = None
+    ) -> None:
+        """The run's tests (docstring tests first), fixed before the first attempt runs, and
+        the probe every candidate's outputs are compared on (``judge.differential``)."""
         self._tests = list(tests)
         self._make_input = make_input
+        self._probe = probe
 
     def note(self, text: str) -> None:
         self._notes.append(text)

@@ -26,7 +26,9 @@ from dspy.primitives.code_interpreter import CodeInterpreter
 
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.code.identity import program_identity
+from dspy_coder.code.literal_calls import literal_calls
 from dspy_coder.errors import LMRejectedError, LMUnavailableError
+from dspy_coder.judge.differential import probe_source
 from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
 from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
@@ -51,7 +53,7 @@ from dspy_coder.task.requirements import (
     requirement_tests,
     stated_requirements,
 )
-from dspy_coder.types import PerformanceTargets, Plan, Task
+from dspy_coder.types import PerformanceTargets, Plan, Task, TestCase
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +78,7 @@ def _render_plan(plan: Plan | None) -> str:
     return "\n".join(parts)
 
 
+PROBE_INPUTS = 8  # generated tests' inputs differential testing compares candidates on
 ASSESSOR_ROUTED = "Routed {route} by the assessor"
 ASSESSOR_FAILED = "The assessor gave no usable route, so the run took the complex one."
 
@@ -311,7 +314,8 @@ class Coder(dspy.Module):
         if properties:
             record.note("The task states properties every answer must keep, checked on the "
                         f"generated tests' inputs: {describe(stated_props, properties)}.")
-        record.set_tests(tests + properties + kept, result.make_input)
+        record.set_tests(tests + properties + kept, result.make_input,
+                         self._probe(task, kept, result.make_input))
         for note in notes:
             record.note(note)
         if not task.examples and kept:
@@ -355,6 +359,11 @@ class Coder(dspy.Module):
         consensus = record.consensus
         if not task.examples and consensus is not None:
             record.note(_describe_consensus(consensus))
+        groups = record.behaviour_groups()
+        if groups:
+            record.note(f"Differential testing: the {sum(groups)} independent candidates that "
+                        "ran the probe inputs return the same outputs in groups of "
+                        f"{', '.join(map(str, groups))}.")
 
     def _refine_round(self, record: RunRecord, iteration: int, text: str) -> None:
         best = record.best()
@@ -392,6 +401,17 @@ class Coder(dspy.Module):
         if strategy == "rewrite" or iteration % 2 == 0:
             return self.rewrite_step
         return self.refine_step
+
+    @staticmethod
+    def _probe(task: Task, generated: list[TestCase], make_input: str | None) -> str | None:
+        """Without examples, the probe that differential testing runs every candidate with:
+        the generated tests' literal inputs and ``make_input``'s."""
+        if task.examples or not task.entry_point:
+            return None
+        inputs = literal_calls([t.code for t in generated], (task.entry_point,), PROBE_INPUTS)
+        if not inputs and not make_input:
+            return None
+        return probe_source(task.entry_point, inputs, make_input)
 
     # -- the loop ------------------------------------------------------------------------------
 

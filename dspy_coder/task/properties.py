@@ -24,6 +24,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from dspy_coder.code.literal_calls import literal_calls
 from dspy_coder.task.requirements import stated_requirements
 from dspy_coder.types import TestCase
 
@@ -95,28 +96,6 @@ def stated_properties(prompt: str, entry_point: str | None) -> list[StatedProper
     return found
 
 
-def _literal_calls(test_sources: list[str], functions: tuple[str, ...]) -> list[tuple]:
-    """Argument tuples of calls to ``functions`` in the tests whose arguments are all
-    literals, first seen first, at most ``MAX_INPUTS``."""
-    seen: list[tuple] = []
-    for source in test_sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id in functions and not node.keywords):
-                continue
-            try:
-                args = tuple(ast.literal_eval(arg) for arg in node.args)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                continue
-            if args and args not in seen:
-                seen.append(args)
-    return seen[:MAX_INPUTS]
-
-
 def _render(prop: StatedProperty, inputs: list[tuple]) -> str:
     name, first = prop.test_name, prop.functions[0]
     lines = [f"def {name}():", f"    for _args in {inputs!r}:"]
@@ -163,10 +142,10 @@ def property_tests(properties: list[StatedProperty], test_sources: list[str]) ->
     tests = []
     for prop in properties:
         arity = (1,) if prop.kind != "keeps_input" else None
-        inputs = [args for args in _literal_calls(test_sources, prop.functions)
+        inputs = [args for args in literal_calls(test_sources, prop.functions, MAX_INPUTS)
                   if arity is None or len(args) in arity]
         if prop.kind == "round_trip":  # inputs of the decoder are encoded values: not inputs
-            inputs = [args for args in _literal_calls(test_sources, prop.functions[:1])
+            inputs = [args for args in literal_calls(test_sources, prop.functions[:1], MAX_INPUTS)
                       if len(args) == 1] or inputs
         if not inputs:
             continue

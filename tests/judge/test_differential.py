@@ -1,0 +1,60 @@
+"""Differential testing through the real sandbox: outputs read, compared, and used to choose."""
+
+import dspy
+
+from dspy_coder.judge.differential import outputs_of, probe_source, read_outputs
+from dspy_coder.pipeline.coder import Coder
+from dspy_coder.sandbox import Limits
+from dspy_coder.sandbox import run as sandbox_run
+from tests.fakes.executors import FakeInterpreter, no_profiler
+from tests.fakes.scripted_lm import scripted_lm
+
+MAKE_INPUT = ("import random\ndef make_input(n):\n"
+              "    return ([random.randint(0, 9) for _ in range(n)],)\n")
+
+
+def _outputs(code: str, limits: Limits | None = None):
+    return outputs_of(sandbox_run(code, tests=probe_source("f", [([3, 1, 2],), ([],)],
+                                                           MAKE_INPUT), limits=limits))
+
+
+def test_candidates_are_compared_on_the_same_inputs_whatever_they_print():
+    ascending = _outputs("def f(xs):\n    print('noise')\n    return sorted(xs)\n")
+    assert ascending[:2] == ("[1, 2, 3]", "[]") and len(ascending) == 6  # 2 + make_input's 4
+    assert _outputs("def f(xs):\n    return sorted(xs)\n") == ascending  # seeded: same inputs
+    assert _outputs("def f(xs):\n    return sorted(xs, reverse=True)\n") != ascending
+    raising = _outputs("def f(xs):\n    return xs[0]\n")
+    assert raising[1] == "raises IndexError"
+    floats = _outputs("def f(xs):\n    return 0.1 + 0.2 + len(xs)\n")
+    assert floats[1] == "0.3"  # 0.30000000000000004 normalised
+
+
+def test_a_candidate_that_hangs_or_breaks_has_no_outputs():
+    assert _outputs("def f(xs):\n    while True:\n        pass\n", Limits(timeout_s=1.0)) is None
+    assert _outputs("def f(xs) return xs\n") is None
+    assert read_outputs("no marker here\n") is None
+
+
+WRONG_TESTS = "def test_a():\n    assert f(2) == 5\n\ndef test_b():\n    assert f(3) == 7\n"
+
+
+def test_without_agreed_tests_the_behaviour_most_candidates_share_is_chosen():
+    """No generated test is right, so nothing is checked; the first draft (x * 3) used to be
+    returned as the earliest of equals. Two samples return the same outputs (x * 2)."""
+    lm = scripted_lm({
+        "generated_code": ["def f(x):\n    return x * 3\n", "def f(x):\n    return x + 1\n",
+                           "def f(x):\n    return x * 2\n", "def f(x):\n    return x + x\n"],
+        "test_code": [{"test_code": WRONG_TESTS, "make_input": "def make_input(n):\n"
+                                                               "    return (n,)\n"}],
+    })
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=2)
+    with dspy.context(lm=lm):
+        report = coder(prompt="def f(x):\n    '''Double x.'''\n", entry_point="f").report
+    assert report.status == "unverified"
+    assert report.code.strip() in ("def f(x):\n    return x * 2", "def f(x):\n    return x + x")
+    first = report.attempts[0]
+    assert first.outputs == ["6", "9", "3", "6", "9", "15"]  # f(2), f(3), make_input 1, 2, 3, 5
+    assert ("Differential testing: the 4 independent candidates that ran the probe inputs "
+            "return the same outputs in groups of 2, 1, 1.") in report.notes
