@@ -96,16 +96,6 @@ def screen_generated_tests(
     return kept, drops
 
 
-def screen_generated(
-    tests: list[TestCase], examples: list[DocExample]
-) -> tuple[list[TestCase], list[str]]:
-    """Drop generated tests that contradict the docstring. Returns (kept, notes)."""
-    kept, drops = screen_generated_tests(tests, examples)
-    notes = [f"Rejected {d.name}: it contradicts a docstring example ({d.reason})."
-             for d in drops]
-    return kept, notes
-
-
 def _outcomes(result: ExecutionResult | None) -> dict[str, bool]:
     return {t.name: t.passed for t in result.tests} if result else {}
 
