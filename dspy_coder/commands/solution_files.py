@@ -32,6 +32,9 @@ from dspy_coder.types import DevelopmentReport
 UNVETTED = (
     "unvetted: no candidate that passes the docstring examples passed it, so it did not count"
 )
+UNAGREED = (
+    "unvetted: the independently written candidates did not agree on it, so it did not count"
+)
 
 
 def write_outputs(out: Path, report: DevelopmentReport) -> list[Path]:
@@ -119,7 +122,8 @@ def render_test_module(report: DevelopmentReport) -> str:
                                   "answer is in report.json, generated_tests_raw):")]
         header += [f"#   {d.name}: {d.reason}" for d in unread]
     tests = [t.code.strip() for t in counted]
-    tests += [_skipped(t.code, UNVETTED + _how_it_did(t.name, outcomes)) for t in unvetted]
+    why = UNVETTED if report.task.examples else UNAGREED
+    tests += [_skipped(t.code, why + _how_it_did(t.name, outcomes)) for t in unvetted]
     tests += [_skipped(d.code, f"rejected: {d.reason}" + _how_it_did(d.name, outcomes))
               for d in rejected]
     imports = ["import pytest", ""] if unvetted or rejected else []

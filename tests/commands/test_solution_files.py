@@ -47,7 +47,8 @@ def _report(code: str, unvetted: set[str], rejected: set[str]) -> DevelopmentRep
         for t in ran if t.name in rejected
     ]
     return DevelopmentReport(
-        task=Task(prompt="add", entry_point="add"),
+        task=Task(prompt="add", entry_point="add",
+                  examples=[DocExample(call="add(1, 2)", expected="3")]),
         status="success",
         code=code,
         tests=kept,
@@ -136,3 +137,28 @@ def test_an_unverified_answer_is_written_with_its_score_said_as_unknown(tmp_path
     assert module.startswith("# Tests of solution.py, written by dspy-coder (status "
                              "unverified, score n/a, unverified). Run: pytest")
     assert (tmp_path / "report.json").is_file() and (tmp_path / "solution.py").is_file()
+
+
+def test_without_examples_the_skip_reason_is_disagreement_and_properties_run(tmp_path: Path):
+    """A task without examples: unconfirmed tests are those the candidates did not agree on,
+    and a stated property (idempotence) runs under plain pytest like any counted test."""
+    from dspy_coder.task.properties import property_tests, stated_properties
+
+    code = "def normalize(s):\n    return s.strip().lower()\n"
+    generated = read_generated_tests(
+        "def test_a():\n    assert normalize(' A ') == 'a'\n\n"
+        "def test_b():\n    assert normalize('B') == 'B'\n", "normalize").tests
+    ran = property_tests(stated_properties("Write normalize(s).", None),
+                         [t.code for t in generated]) + generated
+    execution = run(code, tests="\n\n\n".join(t.code for t in ran))
+    report = DevelopmentReport(
+        task=Task(prompt="Write normalize(s).", entry_point="normalize"), status="unverified",
+        code=code, score=None, best_iteration=1,
+        tests=[t.model_copy(update={"vetted": t.name != "test_generated_2"}) for t in ran],
+        attempts=[Attempt(iteration=1, code=code, tests=ran, execution=execution)])
+    write_outputs(tmp_path, report)
+    result = _pytest(tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "2 passed, 1 skipped" in result.stdout
+    assert "the independently written candidates did not agree on it" in result.stdout
+    assert "test_property_idempotent_normalize" in (tmp_path / "test_solution.py").read_text()
