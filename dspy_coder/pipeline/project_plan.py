@@ -1,0 +1,159 @@
+"""Project mode's plan: the modules to write, what each depends on, the tests, and the checks a
+plan must pass before any code is written.
+
+A plan from a small model can name a dependency it never plans, loop (``a`` needs ``b`` needs
+``a``), promise a module too big for one generate-test-refine loop, or put the same public name
+in two modules. ``plan_problems`` says each of these in words the planner can act on (they go
+back to it as feedback), and ``build_order`` gives the modules in dependency order, the order
+they are written in.
+
+Example:
+    >>> plan = ProjectPlan(package="mail", modules=[
+    ...     ModuleSpec(name="cli", purpose="command line", interface=["def main(argv)"],
+    ...                depends_on=["validator"]),
+    ...     ModuleSpec(name="validator", purpose="checks", interface=["def validate(s)"])])
+    >>> plan_problems(plan), build_order(plan)
+    ([], ['validator', 'cli'])
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from pydantic import BaseModel, Field
+
+MAX_MODULE_LINES = 100
+_PUBLIC_NAME = re.compile(
+    r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)|^\s*([A-Za-z_]\w*)\s*[(:=]"
+)
+
+
+class ModuleSpec(BaseModel):
+    """One module of the package: its name, purpose, public interface and dependencies."""
+
+    name: str = Field(description="A Python module name, snake_case, e.g. 'validator'.")
+    purpose: str = Field(description="What the module is for, in a sentence.")
+    interface: list[str] = Field(
+        default_factory=list,
+        description="Its public functions and classes as signatures, e.g. "
+        "'def validate_email(s: str) -> bool' or 'class Cache(capacity: int)'.",
+    )
+    depends_on: list[str] = Field(
+        default_factory=list, description="Names of the other modules of the plan it imports."
+    )
+    max_lines: int = Field(
+        default=MAX_MODULE_LINES, description=f"Its size budget, at most {MAX_MODULE_LINES} lines."
+    )
+
+
+class ProjectPlan(BaseModel):
+    """The plan a ``ProjectPlanner`` writes, validated by ``plan_problems``."""
+
+    package: str = Field(description="The package's import name, snake_case.")
+    modules: list[ModuleSpec]
+    unit_tests: dict[str, list[str]] = Field(
+        default_factory=dict, description="Per module name, the behaviours its unit tests check."
+    )
+    integration_tests: list[str] = Field(
+        default_factory=list, description="Behaviours that need several modules together."
+    )
+    performance: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per public function where it matters, its target time complexity.",
+    )
+
+
+def public_name(signature: str) -> str | None:
+    """The name a signature declares: ``'def f(x) -> int'`` -> ``'f'``."""
+    match = _PUBLIC_NAME.match(signature)
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def _identifier_problem(kind: str, name: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        return f"{kind} {name!r} is not a valid Python name: use snake_case letters and digits"
+    return ""
+
+
+def _cycle(plan: ProjectPlan) -> list[str]:
+    """One dependency cycle as a path (``['a', 'b', 'a']``), or ``[]``."""
+    graph = {m.name: [d for d in m.depends_on if d != m.name] for m in plan.modules}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        state[node] = 1
+        for dep in graph.get(node, []):
+            if state.get(dep) == 1:
+                return path[path.index(dep):] + [dep]  # on the current path: a loop
+            if dep in graph and state.get(dep) is None:
+                found = visit(dep, path + [dep])
+                if found:
+                    return found
+        state[node] = 2
+        return []
+
+    for module in plan.modules:
+        if state.get(module.name) is None:
+            found = visit(module.name, [module.name])
+            if found:
+                return found
+    return []
+
+
+def plan_problems(plan: ProjectPlan) -> list[str]:
+    """Everything that must be fixed before code is written, each as an instruction-like
+    sentence; empty when the plan can be built."""
+    problems = [p for p in [_identifier_problem("The package name", plan.package)] if p]
+    if not plan.modules:
+        return problems + ["The plan has no modules: list at least one."]
+    names = [m.name for m in plan.modules]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(f"Module {name!r} is planned twice: give each module one entry.")
+    owners: dict[str, str] = {}
+    for module in plan.modules:
+        problems += [p for p in [_identifier_problem("Module", module.name)] if p]
+        if module.max_lines > MAX_MODULE_LINES:
+            problems.append(
+                f"Module {module.name!r} is budgeted at {module.max_lines} lines, over the "
+                f"limit of {MAX_MODULE_LINES}: split it into smaller modules.")
+        for dep in module.depends_on:
+            if dep == module.name:
+                problems.append(f"Module {module.name!r} depends on itself: remove that.")
+            elif dep not in names:
+                problems.append(
+                    f"Module {module.name!r} depends on {dep!r}, which the plan does not "
+                    f"have: add {dep!r} as a module or remove the dependency.")
+        if not module.interface:
+            problems.append(f"Module {module.name!r} has no public interface: list the "
+                            "functions or classes other modules and tests may use.")
+        for signature in module.interface:
+            name = public_name(signature)
+            if name is None:
+                problems.append(f"Module {module.name!r}: {signature!r} is not a signature "
+                                "(write 'def name(args)' or 'class Name(args)').")
+            elif name in owners and owners[name] != module.name:
+                problems.append(
+                    f"{name!r} is in the interface of both {owners[name]!r} and "
+                    f"{module.name!r}: give it one home, or rename one of them.")
+            else:
+                owners.setdefault(name, module.name)
+    cycle = _cycle(plan)
+    if cycle:
+        problems.append("The dependencies loop: " + " -> ".join(cycle)
+                        + ". Move what both need into a module neither depends on.")
+    return problems
+
+
+def build_order(plan: ProjectPlan) -> list[str]:
+    """The module names in dependency order (each after what it depends on), ties in the
+    plan's order. Call it on a plan without problems."""
+    order: list[str] = []
+    pending = list(plan.modules)
+    while pending:
+        ready = [m for m in pending if all(d in order or d == m.name for d in m.depends_on)]
+        if not ready:
+            raise ValueError("the plan's dependencies loop; check plan_problems first")
+        order.append(ready[0].name)
+        pending.remove(ready[0])
+    return order

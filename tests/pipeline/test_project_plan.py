@@ -1,0 +1,75 @@
+"""A project plan is checked before any code is written, and built in dependency order."""
+
+import pytest
+
+from dspy_coder.pipeline.project_plan import (
+    ModuleSpec,
+    ProjectPlan,
+    build_order,
+    plan_problems,
+    public_name,
+)
+
+
+def module(name: str, *depends_on: str, interface: tuple[str, ...] = (), lines: int = 80
+           ) -> ModuleSpec:
+    return ModuleSpec(name=name, purpose=f"the {name}", depends_on=list(depends_on),
+                      interface=list(interface) or [f"def {name}_api(x)"], max_lines=lines)
+
+
+def plan(*modules: ModuleSpec) -> ProjectPlan:
+    return ProjectPlan(package="cache_layer", modules=list(modules))
+
+
+def test_a_sound_plan_has_no_problems_and_builds_dependencies_first():
+    sound = plan(module("api", "store", "stats"), module("stats"), module("store", "stats"))
+    assert plan_problems(sound) == []
+    assert build_order(sound) == ["stats", "store", "api"]
+
+
+def test_a_cycle_is_named_as_a_path():
+    looping = plan(module("a", "b"), module("b", "c"), module("c", "a"))
+    problems = plan_problems(looping)
+    assert problems == ["The dependencies loop: a -> b -> c -> a. Move what both need into a "
+                        "module neither depends on."]
+    with pytest.raises(ValueError, match="loop"):
+        build_order(looping)
+
+
+def test_an_unknown_dependency_an_oversized_module_and_a_self_dependency():
+    problems = plan_problems(plan(module("api", "db", "api"), module("core", lines=250)))
+    assert ("Module 'api' depends on 'db', which the plan does not have: add 'db' as a module "
+            "or remove the dependency.") in problems
+    assert "Module 'api' depends on itself: remove that." in problems
+    assert ("Module 'core' is budgeted at 250 lines, over the limit of 100: split it into "
+            "smaller modules.") in problems
+    assert len(problems) == 3
+
+
+def test_an_interface_name_in_two_modules_clashes():
+    clash = plan(module("validator", interface=("def validate(s: str) -> bool",)),
+                 module("normaliser", interface=("def validate(s)", "def normalize(s)")))
+    assert plan_problems(clash) == [
+        "'validate' is in the interface of both 'validator' and 'normaliser': give it one "
+        "home, or rename one of them."]
+
+
+def test_names_that_are_not_python_and_an_empty_plan():
+    problems = plan_problems(ProjectPlan(package="my-pkg", modules=[
+        module("class", interface=("validate it",)), module("class")]))
+    assert problems[0].startswith("The package name 'my-pkg' is not a valid Python name")
+    assert "Module 'class' is planned twice: give each module one entry." in problems
+    assert any("'validate it' is not a signature" in p for p in problems)
+    assert plan_problems(ProjectPlan(package="p", modules=[])) == [
+        "The plan has no modules: list at least one."]
+
+
+@pytest.mark.parametrize(("signature", "name"), [
+    ("def validate_email(s: str) -> bool", "validate_email"),
+    ("async def fetch(url)", "fetch"),
+    ("class LRUCache(capacity: int)", "LRUCache"),
+    ("get(key) -> value", "get"),
+    ("a sentence about it", None),
+])
+def test_public_names_are_read_from_signatures(signature: str, name: str | None):
+    assert public_name(signature) == name
