@@ -128,6 +128,11 @@ class Task(BaseModel):
     entry_point: str | None = None
     task_id: str | None = None
     examples: list[DocExample] = Field(default_factory=list)
+    context_code: str = Field(
+        default="",
+        description="Code the answer builds on (a project's modules it depends on): shown to "
+        "the model, run before the answer, never part of it.",
+    )
 
 
 class PerformanceTargets(BaseModel):

@@ -15,6 +15,7 @@ from typing import Protocol
 from dspy_coder.judge.differential import outputs_of
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
+from dspy_coder.task.build import runnable_code
 from dspy_coder.task.requirements import (
     DEFINED_NAMES_TEST,
     REQUIREMENT_PREFIX,
@@ -69,8 +70,10 @@ class CandidateEvaluator:
         tests = record.tests
         run_here = [t for t in tests if t.source != "requirement"]
         test_source = "\n\n\n".join(t.code for t in run_here) or None
-        result = self.executor(code, tests=test_source, entry_point=None, limits=self.limits)
-        result = _with_requirements(result, code, [t for t in tests if t.source == "requirement"])
+        runnable = runnable_code(record.task, code)
+        result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
+        result = _with_requirements(result, code, runnable,
+                                    [t for t in tests if t.source == "requirement"])
         counted = counted_tests(
             list(tests), [a.execution for a in record.attempts] + [result], record.consensus
         )
@@ -78,7 +81,7 @@ class CandidateEvaluator:
         all_pass = bool(counted) and all(outcomes.get(name, False) for name in counted)
         outputs = None
         if record.probe and code.strip() and result.status in ("passed", "failed"):
-            probed = outputs_of(self.executor(code, tests=record.probe, entry_point=None,
+            probed = outputs_of(self.executor(runnable, tests=record.probe, entry_point=None,
                                               limits=self.limits))
             outputs = list(probed) if probed else None
         attempt = Attempt(
@@ -88,7 +91,7 @@ class CandidateEvaluator:
             reasoning=reasoning or "",
             tests=list(tests),
             execution=result,
-            metrics=self._metrics(record, code, result, all_pass or not tests),
+            metrics=self._metrics(record, runnable, result, all_pass or not tests),
             error=error,
             outputs=outputs,
             usage=record.take_usage(),
@@ -133,10 +136,12 @@ class CandidateEvaluator:
 
 
 def _with_requirements(
-    result: ExecutionResult, code: str, requirements: list[TestCase]
+    result: ExecutionResult, code: str, runnable: str, requirements: list[TestCase]
 ) -> ExecutionResult:
     """``result`` with one outcome per name the task calls for, decided from the source (a
-    missing name fails however the tests went; nothing of the candidate runs for it)."""
+    missing name fails however the tests went; nothing of the candidate runs for it). The
+    names must be in ``code``; a name it uses may be defined in the context it runs after
+    (``runnable``)."""
     if not requirements:
         return result
     named = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements
@@ -145,7 +150,7 @@ def _with_requirements(
     outcomes = []
     for test in requirements:
         if test.name == DEFINED_NAMES_TEST:
-            undefined = undefined_names(code)
+            undefined = undefined_names(runnable)
             message = undefined_message(undefined) if undefined else ""
         else:
             name = test.name.removeprefix(REQUIREMENT_PREFIX)

@@ -24,8 +24,12 @@ def detect_entry_point(prompt: str) -> str | None:
     return names[-1] if names else None
 
 
-def build_task(prompt: str, entry_point: str | None = None, task_id: str | None = None) -> Task:
-    """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable."""
+def build_task(
+    prompt: str, entry_point: str | None = None, task_id: str | None = None,
+    context_code: str = "",
+) -> Task:
+    """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable.
+    ``context_code`` is code the answer builds on (``Task.context_code``)."""
     if prompt is None or not str(prompt).strip():
         raise UsageError(
             "The task is empty. Pass a function signature with a docstring, or a sentence "
@@ -46,11 +50,27 @@ def build_task(prompt: str, entry_point: str | None = None, task_id: str | None 
         entry_point=entry_point,
         task_id=task_id,
         examples=extract_doc_examples(prompt, entry_point),
+        context_code=context_code,
     )
 
 
+CONTEXT_HEADER = ("This code is already defined and runs before yours: use its names directly, "
+                  "do not define or import them again.")
+
+
 def task_text(task: Task) -> str:
-    """How the task is shown to the LM: the prompt, plus the function name for free text."""
+    """How the task is shown to the LM: the prompt, plus the function name for free text, and
+    the code it builds on (``context_code``) when there is some."""
+    text = task.prompt
     if task.entry_point and f"def {task.entry_point}" not in task.prompt:
-        return f"{task.prompt.strip()}\n\nName the function `{task.entry_point}`."
-    return task.prompt
+        text = f"{task.prompt.strip()}\n\nName the function `{task.entry_point}`."
+    if task.context_code.strip():
+        text = f"{text.rstrip()}\n\n{CONTEXT_HEADER}\n```python\n{task.context_code.strip()}\n```"
+    return text
+
+
+def runnable_code(task: Task, code: str) -> str:
+    """What runs for a candidate: the task's ``context_code``, then the candidate."""
+    if not task.context_code.strip():
+        return code
+    return f"{task.context_code.rstrip()}\n\n\n{code}"

@@ -1,0 +1,38 @@
+"""A task can build on code it does not write (a project's earlier modules): the model sees
+it, it runs before each candidate, and it never becomes part of the answer."""
+
+import dspy
+
+from dspy_coder.pipeline.coder import Coder
+from dspy_coder.sandbox import run as sandbox_run
+from dspy_coder.task.build import CONTEXT_HEADER, runnable_code, task_text
+from dspy_coder.types import Task
+from tests.fakes.executors import FakeInterpreter, no_profiler
+from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
+
+CONTEXT = "def is_valid(s):\n    return '@' in s\n"
+ANSWER = "def count_valid(items):\n    return sum(1 for s in items if is_valid(s))\n"
+TESTS = "def test_a():\n    assert count_valid(['a@b', 'x']) == 1\n"
+
+
+def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
+    task = Task(prompt="Write count_valid(items), counting the valid addresses.",
+                context_code=CONTEXT)
+    assert CONTEXT_HEADER in task_text(task) and "def is_valid(s):" in task_text(task)
+    assert runnable_code(task, ANSWER).startswith(CONTEXT)
+    lm = scripted_lm({"generated_code": [ANSWER] * 4,
+                      "test_code": [{"test_code": TESTS, "make_input": ""}]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=2)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = coder(prompt=task.prompt, context_code=CONTEXT).report
+    assert "def is_valid(s):" in all_prompts(lm_calls_since(mark))
+    assert report.code.strip() == ANSWER.strip()  # the context is not part of the answer
+    first = report.attempts[0]
+    assert first.execution.tests_passed == first.execution.tests_total  # is_valid was there
+    assert "never defines or imports" not in first.feedback
+    # the task names count_valid, not is_valid: only its own names are required of it
+    assert [t.name for t in report.tests if t.source == "requirement"] == [
+        "test_code_defines_every_name_it_uses", "test_task_names_count_valid"]
