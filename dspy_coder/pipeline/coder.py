@@ -26,7 +26,6 @@ from dspy.primitives.code_interpreter import CodeInterpreter
 
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.code.identity import program_identity
-from dspy_coder.code.literal_calls import literal_calls
 from dspy_coder.errors import LMRejectedError, LMUnavailableError
 from dspy_coder.judge.differential import probe_source
 from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
@@ -47,6 +46,7 @@ from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
+from dspy_coder.task.literal_calls import literal_calls
 from dspy_coder.task.properties import describe, property_tests, stated_properties
 from dspy_coder.task.requirements import (
     StatedRequirements,

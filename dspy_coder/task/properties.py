@@ -24,7 +24,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from dspy_coder.code.literal_calls import literal_calls
+from dspy_coder.task.literal_calls import literal_calls
 from dspy_coder.task.requirements import stated_requirements
 from dspy_coder.types import TestCase
 

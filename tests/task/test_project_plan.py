@@ -2,7 +2,7 @@
 
 import pytest
 
-from dspy_coder.pipeline.project_plan import (
+from dspy_coder.task.project_plan import (
     ModuleSpec,
     ProjectPlan,
     build_order,

@@ -45,6 +45,9 @@ class ModuleSpec(BaseModel):
     max_lines: int = Field(
         default=MAX_MODULE_LINES, description=f"Its size budget, at most {MAX_MODULE_LINES} lines."
     )
+    unit_tests: list[str] = Field(
+        default_factory=list, description="Behaviours its unit tests should check."
+    )
 
 
 class ProjectPlan(BaseModel):
@@ -52,9 +55,6 @@ class ProjectPlan(BaseModel):
 
     package: str = Field(description="The package's import name, snake_case.")
     modules: list[ModuleSpec]
-    unit_tests: dict[str, list[str]] = Field(
-        default_factory=dict, description="Per module name, the behaviours its unit tests check."
-    )
     integration_tests: list[str] = Field(
         default_factory=list, description="Behaviours that need several modules together."
     )
@@ -62,6 +62,28 @@ class ProjectPlan(BaseModel):
         default_factory=dict,
         description="Per public function where it matters, its target time complexity.",
     )
+
+
+def module_named(plan: ProjectPlan, name: str) -> ModuleSpec:
+    """The plan's module called ``name``."""
+    return next(m for m in plan.modules if m.name == name)
+
+
+def public_names(module: ModuleSpec) -> list[str]:
+    """The names a module's interface declares, in order."""
+    return [n for n in (public_name(s) for s in module.interface) if n]
+
+
+def depends_on_all(plan: ProjectPlan, name: str) -> list[str]:
+    """Every module ``name`` needs, directly or through others, in build order."""
+    needed: set[str] = set()
+    pending = list(module_named(plan, name).depends_on)
+    while pending:
+        dep = pending.pop()
+        if dep not in needed and dep != name:
+            needed.add(dep)
+            pending += module_named(plan, dep).depends_on
+    return [n for n in build_order(plan) if n in needed]
 
 
 def public_name(signature: str) -> str | None:

@@ -1,0 +1,105 @@
+"""Project mode's report: the plan, each module's ``DevelopmentReport``, the integration tests
+and every round of fixing them, the cost, and a status in words.
+
+A project is a ``success`` only when every module is and every integration test passes; a
+module nothing checked makes it ``unverified``; a plan that never passed its checks, or a
+module without code, makes it ``failed``.
+
+Example:
+    >>> print(render_project_report(report))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from dspy_coder.task.project_plan import ProjectPlan
+from dspy_coder.task.project_requirements import Requirements
+from dspy_coder.types import Cost, DevelopmentReport, ReportStatus, TestCase, TestOutcome
+
+
+class IntegrationRound(BaseModel):
+    """One run of the integration tests, and the modules sent back because of it."""
+
+    passed: int
+    total: int
+    blamed: dict[str, list[str]] = Field(
+        default_factory=dict, description="Failed test -> the module(s) it points at."
+    )
+    refined: list[str] = Field(default_factory=list, description="Modules rewritten after it.")
+
+
+class ProjectReport(BaseModel):
+    requirements: Requirements
+    status: ReportStatus
+    plan: ProjectPlan | None = None
+    plan_problems: list[list[str]] = Field(
+        default_factory=list, description="The problems of each rejected plan, in order."
+    )
+    build_order: list[str] = Field(default_factory=list)
+    modules: dict[str, DevelopmentReport] = Field(default_factory=dict)
+    integration_tests: list[TestCase] = Field(default_factory=list)
+    integration_results: list[TestOutcome] = Field(default_factory=list)
+    integration_rounds: list[IntegrationRound] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    cost: Cost = Field(default_factory=Cost)
+
+
+def add_costs(*costs: Cost) -> Cost:
+    """The sum of several costs (the project's own calls and each module's run)."""
+    total = Cost()
+    for cost in costs:
+        total.lm_calls += cost.lm_calls
+        total.prompt_tokens += cost.prompt_tokens
+        total.completion_tokens += cost.completion_tokens
+        total.wall_time_s = round(total.wall_time_s + cost.wall_time_s, 3)
+        for lm, usage in cost.per_lm.items():
+            mine = total.per_lm.setdefault(lm, usage.model_copy(update={
+                "calls": 0, "prompt_tokens": 0, "completion_tokens": 0}))
+            mine.calls += usage.calls
+            mine.prompt_tokens += usage.prompt_tokens
+            mine.completion_tokens += usage.completion_tokens
+    return total
+
+
+def project_status(plan: ProjectPlan | None, modules: dict[str, DevelopmentReport],
+                   results: list[TestOutcome]) -> ReportStatus:
+    """See the module docstring."""
+    if plan is None or not modules or any(not r.code.strip() for r in modules.values()):
+        return "failed"
+    integration_ok = all(outcome.passed for outcome in results)
+    statuses = {r.status for r in modules.values()}
+    if statuses == {"success"} and integration_ok:
+        return "success"
+    if statuses <= {"success", "unverified"} and integration_ok:
+        return "unverified"
+    return "partial"
+
+
+def render_project_report(report: ProjectReport) -> str:
+    """A short summary for a terminal."""
+    lines = [f"Project: {report.status.upper()}   package "
+             f"{report.plan.package if report.plan else '(no plan)'}"]
+    for problems in report.plan_problems:
+        lines.append("Plan rejected: " + " ".join(problems))
+    for name in report.build_order:
+        module = report.modules.get(name)
+        if module is None:
+            lines.append(f"  {name}: not written")
+            continue
+        score = "n/a" if module.score is None else f"{module.score:.2f}"
+        lines.append(f"  {name}: {module.status} (score {score}, {len(module.attempts)} "
+                     f"attempts, {module.cost.lm_calls} LM calls)")
+    if report.integration_tests:
+        passed = sum(outcome.passed for outcome in report.integration_results)
+        lines.append(f"Integration tests: {passed}/{len(report.integration_results)} passed "
+                     f"after {len(report.integration_rounds)} round(s)")
+        for outcome in report.integration_results:
+            if not outcome.passed:
+                lines.append(f"  FAILED {outcome.name}: {outcome.message.splitlines()[0]}"
+                             if outcome.message else f"  FAILED {outcome.name}")
+    cost = report.cost
+    lines.append(f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
+                 f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall")
+    lines += [f"Note: {note}" for note in report.notes]
+    return "\n".join(lines)
