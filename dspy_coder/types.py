@@ -133,6 +133,11 @@ class Task(BaseModel):
         description="Code the answer builds on (a project's modules it depends on): shown to "
         "the model, run before the answer, never part of it.",
     )
+    feedback: str = Field(
+        default="",
+        description="What an earlier answer to this task got wrong (e.g. a failing integration "
+        "test): shown to the model, never read as requirements or examples.",
+    )
 
 
 class PerformanceTargets(BaseModel):

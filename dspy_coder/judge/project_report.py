@@ -45,23 +45,6 @@ class ProjectReport(BaseModel):
     cost: Cost = Field(default_factory=Cost)
 
 
-def add_costs(*costs: Cost) -> Cost:
-    """The sum of several costs (the project's own calls and each module's run)."""
-    total = Cost()
-    for cost in costs:
-        total.lm_calls += cost.lm_calls
-        total.prompt_tokens += cost.prompt_tokens
-        total.completion_tokens += cost.completion_tokens
-        total.wall_time_s = round(total.wall_time_s + cost.wall_time_s, 3)
-        for lm, usage in cost.per_lm.items():
-            mine = total.per_lm.setdefault(lm, usage.model_copy(update={
-                "calls": 0, "prompt_tokens": 0, "completion_tokens": 0}))
-            mine.calls += usage.calls
-            mine.prompt_tokens += usage.prompt_tokens
-            mine.completion_tokens += usage.completion_tokens
-    return total
-
-
 def project_status(plan: ProjectPlan | None, modules: dict[str, DevelopmentReport],
                    results: list[TestOutcome]) -> ReportStatus:
     """See the module docstring."""

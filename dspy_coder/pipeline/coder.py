@@ -472,14 +472,15 @@ class Coder(dspy.Module):
         task_id: str | None = None,
         task: Task | str | None = None,
         context_code: str = "",
+        feedback: str = "",
     ) -> dspy.Prediction:
         """Develop code for ``prompt`` (or ``task``); returns ``Prediction(code, report)``.
-        ``context_code`` is code the answer builds on (see ``Task.context_code``)."""
+        ``context_code`` and ``feedback``: see ``Task``."""
         if isinstance(task, Task):
             the_task = task
         else:
             the_task = build_task(task if task is not None else prompt, entry_point, task_id,
-                                  context_code)
+                                  context_code, feedback)
         started = time.perf_counter()
         with dspy.track_usage() as tracker:
             record = RunRecord(the_task, tracker, self.scoring)

@@ -27,9 +27,10 @@ def detect_entry_point(prompt: str) -> str | None:
 def build_task(
     prompt: str, entry_point: str | None = None, task_id: str | None = None,
     context_code: str = "",
+    feedback: str = "",
 ) -> Task:
     """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable.
-    ``context_code`` is code the answer builds on (``Task.context_code``)."""
+    ``context_code`` and ``feedback``: see ``Task``."""
     if prompt is None or not str(prompt).strip():
         raise UsageError(
             "The task is empty. Pass a function signature with a docstring, or a sentence "
@@ -51,11 +52,15 @@ def build_task(
         task_id=task_id,
         examples=extract_doc_examples(prompt, entry_point),
         context_code=context_code,
+        feedback=feedback,
     )
 
 
 CONTEXT_HEADER = ("This code is already defined and runs before yours: use its names directly, "
                   "do not define or import them again.")
+
+
+FEEDBACK_HEADER = "An earlier answer to this task failed like this; avoid it:"
 
 
 def task_text(task: Task) -> str:
@@ -66,6 +71,8 @@ def task_text(task: Task) -> str:
         text = f"{task.prompt.strip()}\n\nName the function `{task.entry_point}`."
     if task.context_code.strip():
         text = f"{text.rstrip()}\n\n{CONTEXT_HEADER}\n```python\n{task.context_code.strip()}\n```"
+    if task.feedback.strip():
+        text = f"{text.rstrip()}\n\n{FEEDBACK_HEADER}\n{task.feedback.strip()}"
     return text
 
 

@@ -37,4 +37,6 @@ class IntegrationTestWriter(dspy.Signature):
     requirements: str = dspy.InputField(desc="What the package is for")
     interfaces: str = dspy.InputField(desc="Each module's import path and public signatures")
     behaviours: list[str] = dspy.InputField(desc="What the integration tests should check")
-    test_code: str = dspy.OutputField(desc="Python source: pytest functions def test_*()")
+    integration_test_code: str = dspy.OutputField(
+        desc="Python source: pytest functions def test_*()"
+    )

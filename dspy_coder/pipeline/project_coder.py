@@ -1,0 +1,244 @@
+"""``ProjectCoder``: requirements -> a checked plan -> modules in dependency order, each through
+the ``Coder`` loop -> integration tests, with failing modules sent back -> a package.
+
+The plan is checked before any code is written (``plan_problems``); a rejected plan goes back
+to the planner with its problems, at most ``max_replans`` times. Each module is an ordinary
+``Coder`` task whose ``context_code`` is the code of the modules it depends on, so it runs,
+is tested, scored and refined like a single function. Integration tests run on the package
+flattened into one module; a failing one is blamed on a module, which is written again with
+the failure in its task, for at most ``integration_rounds`` rounds, and kept only if the
+package then passes at least as many integration tests.
+
+Example:
+    >>> project = ProjectCoder(Coder())                                         # doctest: +SKIP
+    >>> result = project(requirements="an email library: validate and normalise")  # doctest: +SKIP
+    >>> result.report.status, sorted(result.files)                              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+import dspy
+from pydantic import ValidationError
+
+from dspy_coder.code.generated_tests import read_generated_tests
+from dspy_coder.judge.integration import Flattened, blame, flatten, strip_package_imports
+from dspy_coder.judge.project_report import (
+    IntegrationRound,
+    ProjectReport,
+    project_status,
+)
+from dspy_coder.judge.usage import cost_from
+from dspy_coder.pipeline.coder import Coder
+from dspy_coder.pipeline.project_files import package_files
+from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
+from dspy_coder.task.project_plan import (
+    ModuleSpec,
+    ProjectPlan,
+    build_order,
+    depends_on_all,
+    module_named,
+    plan_problems,
+    public_name,
+    public_names,
+)
+from dspy_coder.task.project_requirements import Requirements, requirements_from_flags
+from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase
+
+logger = logging.getLogger(__name__)
+
+Executor = Callable[..., ExecutionResult]
+
+
+def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec) -> str:
+    """The ``Coder`` task for one module (its interface lines name what it must define)."""
+    lines = [f"Write the module `{plan.package}/{spec.name}.py` of the Python package "
+             f"`{plan.package}`: {spec.purpose}",
+             "It must define this public interface:"]
+    lines += [f"    {signature}" for signature in spec.interface]
+    if spec.unit_tests:
+        lines.append("Its behaviour, which its tests check:")
+        lines += [f"- {behaviour}" for behaviour in spec.unit_tests]
+    targets = [f"{name}: {plan.performance[name]}" for name in public_names(spec)
+               if name in plan.performance]
+    if targets:
+        lines.append("Target time complexity: " + "; ".join(targets))
+    lines.append(f"Keep it under {spec.max_lines} lines. The package as a whole: "
+                 f"{requirements.goal}")
+    return "\n".join(lines)
+
+
+def _only_function(spec: ModuleSpec) -> str | None:
+    """The entry point of a module whose interface is one function."""
+    functions = [public_name(s) for s in spec.interface if s.lstrip().startswith("def ")]
+    return functions[0] if len(spec.interface) == 1 and functions else None
+
+
+def _renamed(test: TestCase, name: str) -> TestCase:
+    """``test`` as a function called ``name``."""
+    code = test.code.replace(f"def {test.name}(", f"def {name}(", 1)
+    return test.model_copy(update={"name": name, "code": code})
+
+
+class ProjectCoder(dspy.Module):
+    """See the module docstring. ``coder`` writes each module; ``executor`` runs the
+    integration tests (default: the sandbox)."""
+
+    def __init__(
+        self,
+        coder: Coder | None = None,
+        *,
+        max_replans: int = 2,
+        integration_rounds: int = 1,
+        executor: Executor | None = None,
+        integration_timeout_s: float = 20.0,
+    ) -> None:
+        super().__init__()
+        self.planner = dspy.Predict(ProjectPlanner)
+        self.write_integration = dspy.Predict(IntegrationTestWriter)
+        self.coder = coder if coder is not None else Coder()
+        self.max_replans = max_replans
+        self.integration_rounds = integration_rounds
+        self.integration_timeout_s = integration_timeout_s
+        if executor is None:
+            from dspy_coder.sandbox import run as executor
+        self.executor = executor
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def _plan(self, requirements: Requirements, rejected: list[list[str]]) -> ProjectPlan | None:
+        feedback = ""
+        for _ in range(self.max_replans + 1):
+            try:
+                answer = self.planner(requirements=requirements.render(), feedback=feedback)
+                plan = ProjectPlan(package=str(answer.package).strip(),
+                                   modules=list(answer.modules or []),
+                                   integration_tests=list(answer.integration_tests or []),
+                                   performance=dict(answer.performance or {}))
+                problems = plan_problems(plan)
+            except (ValidationError, ValueError) as exc:  # includes DSPy's AdapterParseError
+                plan, problems = None, [f"The answer could not be read as a plan "
+                                        f"({type(exc).__name__}: {str(exc)[:300]}); answer "
+                                        "every field in the requested format."]
+            if not problems:
+                return plan
+            logger.info("plan rejected: %s", " ".join(problems))
+            rejected.append(problems)
+            feedback = "\n".join(problems)
+        return None
+
+    # -- modules -------------------------------------------------------------------------------
+
+    def _context(self, plan: ProjectPlan, name: str, code: dict[str, str]) -> str:
+        names = {m.name for m in plan.modules}
+        return "\n\n\n".join(
+            strip_package_imports(code[dep], plan.package, names).strip()
+            for dep in depends_on_all(plan, name) if code.get(dep, "").strip())
+
+    def _write_module(self, requirements: Requirements, plan: ProjectPlan, name: str,
+                      code: dict[str, str], failure: str = "") -> DevelopmentReport:
+        """One module through the ``Coder`` loop."""
+        spec = module_named(plan, name)
+        logger.info("module %s: writing%s", name, " again" if failure else "")
+        if failure:
+            failure = ("An integration test of the package failed because of this module; "
+                       f"fix it and keep the interface:\n{failure}")
+        report = self.coder(prompt=module_task(requirements, plan, spec),
+                            entry_point=_only_function(spec),
+                            context_code=self._context(plan, name, code),
+                            feedback=failure).report
+        return report
+
+    # -- integration ---------------------------------------------------------------------------
+
+    def _integration_tests(self, requirements: Requirements, plan: ProjectPlan
+                           ) -> list[TestCase]:
+        interfaces = "\n".join(f"{plan.package}.{m.name}: " + "; ".join(m.interface)
+                               for m in plan.modules)
+        behaviours = plan.integration_tests or [
+            f"{requirements.goal}: the modules used together give the expected results"]
+        answer = self.write_integration(requirements=requirements.render(),
+                                        interfaces=interfaces, behaviours=behaviours)
+        raw = strip_package_imports(str(answer.integration_test_code or ""), plan.package,
+                                    {m.name for m in plan.modules})
+        return [_renamed(t, t.name.replace("test_generated_", "test_integration_"))
+                for t in read_generated_tests(raw, None).tests]
+
+    def _run_integration(self, plan: ProjectPlan, order: list[str], code: dict[str, str],
+                         tests: list[TestCase]) -> tuple[Flattened, ExecutionResult]:
+        from dspy_coder.sandbox import Limits
+
+        flat = flatten(plan.package, [(name, code[name]) for name in order])
+        result = self.executor(flat.source, tests="\n\n\n".join(t.code for t in tests),
+                               entry_point=None,
+                               limits=Limits(timeout_s=self.integration_timeout_s))
+        return flat, result
+
+    def _integrate(self, requirements: Requirements, plan: ProjectPlan, order: list[str],
+                   code: dict[str, str], modules: dict[str, DevelopmentReport],
+                   report: ProjectReport) -> None:
+        tests = self._integration_tests(requirements, plan)
+        report.integration_tests = tests
+        if not tests:
+            report.notes.append("The integration test writer wrote no test that could be "
+                                "read; the modules were not tested together.")
+            return
+        owners = {name: m.name for m in plan.modules for name in public_names(m)}
+        by_name = {t.name: t for t in tests}
+        for round_number in range(self.integration_rounds + 1):
+            flat, result = self._run_integration(plan, order, code, tests)
+            failed = [o for o in result.tests if not o.passed]
+            this_round = IntegrationRound(
+                passed=result.tests_passed, total=len(tests),
+                blamed={o.name: blame(o, by_name[o.name], flat, owners)
+                        for o in failed if o.name in by_name})
+            report.integration_rounds.append(this_round)
+            report.integration_results = list(result.tests)
+            if not failed or round_number == self.integration_rounds:
+                return
+            for name in sorted({m for blamed in this_round.blamed.values() for m in blamed}):
+                failures = "\n".join(
+                    f"{by_name[o.name].code.strip()}\n# {o.message.strip()}" for o in failed
+                    if name in this_round.blamed.get(o.name, []))
+                rewrite = self._write_module(requirements, plan, name, code, failures)
+                if not rewrite.code.strip():
+                    continue
+                trial = {**code, name: rewrite.code}
+                _, retried = self._run_integration(plan, order, trial, tests)
+                if retried.tests_passed >= result.tests_passed:
+                    code[name], modules[name] = rewrite.code, rewrite
+                    this_round.refined.append(name)
+
+    # -- the whole run -------------------------------------------------------------------------
+
+    def forward(self, requirements: Requirements | str) -> dspy.Prediction:
+        """Build the package; returns ``Prediction(files, report)`` (``files``: path ->
+        text, see ``package_files``)."""
+        if isinstance(requirements, str):
+            requirements = requirements_from_flags(requirements)
+        started = time.perf_counter()
+        report = ProjectReport(requirements=requirements, status="failed")
+        modules: dict[str, DevelopmentReport] = {}
+        with dspy.track_usage() as tracker:
+            plan = self._plan(requirements, report.plan_problems)
+            report.plan = plan
+            if plan is None:
+                report.notes.append(f"No plan passed its checks after {self.max_replans + 1} "
+                                    "tries; no code was written (see plan_problems).")
+            else:
+                order = build_order(plan)
+                report.build_order = order
+                code: dict[str, str] = {}
+                for name in order:
+                    modules[name] = self._write_module(requirements, plan, name, code)
+                    code[name] = modules[name].code
+                if len(order) > 1 and all(c.strip() for c in code.values()):
+                    self._integrate(requirements, plan, order, code, modules, report)
+        report.modules = modules
+        report.status = project_status(plan, modules, report.integration_results)
+        # the run's tracker sees every call, the modules' own included
+        report.cost = cost_from(tracker, time.perf_counter() - started)
+        return dspy.Prediction(files=package_files(report), report=report)

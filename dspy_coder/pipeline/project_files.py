@@ -1,0 +1,137 @@
+"""The files of a built project: a package a person can use and test with plain pytest.
+
+``src/<package>/`` holds one file per module, each importing from its sibling modules the names
+it uses (while it was written they were simply defined before it); ``tests/`` holds each
+module's counted tests and the integration tests; ``pyproject.toml`` puts ``src`` on pytest's
+path, so ``pytest`` runs from the project folder with nothing installed. Integration tests that
+failed in the run are kept, marked skip with the failure (remove the marker to run one), so
+``pytest`` passes exactly when what the run vouched for passes. ``README.md`` says what was
+built and how well; ``project_report.json`` is the whole report.
+
+Example:
+    >>> sorted(package_files(report))  # doctest: +SKIP
+    ['README.md', 'project_report.json', 'pyproject.toml', 'src/mail/__init__.py', ...]
+"""
+
+from __future__ import annotations
+
+import ast
+
+from dspy_coder.judge.integration import strip_package_imports
+from dspy_coder.judge.project_report import ProjectReport
+from dspy_coder.task.project_plan import ProjectPlan, depends_on_all, module_named, public_names
+
+RUN_TESTS = "pytest"
+
+
+def _used_names(code: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return set()
+
+
+def _sibling_imports(plan: ProjectPlan, name: str, code: str) -> list[str]:
+    """``from <package>.<dep> import a, b`` for the names of the modules ``name`` builds on
+    that ``code`` uses."""
+    used = _used_names(code)
+    lines = []
+    for dep in depends_on_all(plan, name):
+        wanted = [n for n in public_names(module_named(plan, dep)) if n in used]
+        if wanted:
+            lines.append(f"from {plan.package}.{dep} import {', '.join(wanted)}")
+    return lines
+
+
+def _module_file(plan: ProjectPlan, name: str, code: str) -> str:
+    spec = module_named(plan, name)
+    body = strip_package_imports(code, plan.package, {m.name for m in plan.modules}).strip()
+    imports = _sibling_imports(plan, name, body)
+    head = [f'"""{spec.purpose.strip()}"""', ""]
+    return "\n".join(head + imports + ([""] if imports else []) + [body, ""])
+
+
+def _unit_test_file(report: ProjectReport, name: str) -> str | None:
+    module = report.modules[name]
+    tests = [t for t in module.tests if t.vetted and t.source != "requirement"]
+    if not tests:
+        return None
+    plan = report.plan
+    assert plan is not None
+    imports = [f"from {plan.package}.{name} import *  # noqa: F403",
+               *[f"from {plan.package}.{dep} import *  # noqa: F403"
+                 for dep in depends_on_all(plan, name)]]
+    header = f'"""Unit tests of {plan.package}.{name} that judged it in dspy-coder\'s run."""'
+    return "\n\n\n".join([header + "\n\n" + "\n".join(imports),
+                          *(t.code.strip() for t in tests)]) + "\n"
+
+
+def _integration_file(report: ProjectReport) -> str | None:
+    if not report.integration_tests or report.plan is None:
+        return None
+    plan = report.plan
+    outcomes = {o.name: o for o in report.integration_results}
+    imports = ["import pytest", "", *[f"from {plan.package}.{m.name} import *  # noqa: F403"
+                                      for m in plan.modules]]
+    parts = ['"""Integration tests: the modules together. Those that failed in dspy-coder\'s '
+             'run are skipped with the failure; remove a marker to run one."""\n\n'
+             + "\n".join(imports)]
+    for test in report.integration_tests:
+        outcome = outcomes.get(test.name)
+        if outcome is not None and not outcome.passed:
+            reason = "failed in the run: " + (outcome.message.splitlines() or ["?"])[0][:160]
+            parts.append(f"@pytest.mark.skip(reason={reason!r})\n{test.code.strip()}")
+        else:
+            parts.append(test.code.strip())
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _pyproject(report: ProjectReport) -> str:
+    plan = report.plan
+    assert plan is not None
+    deps = ", ".join(f'"{lib.name}"' for lib in report.requirements.libraries)
+    return (f'[project]\nname = "{plan.package}"\nversion = "0.1.0"\n'
+            f'requires-python = ">=3.10"\ndependencies = [{deps}]\n\n'
+            '[tool.pytest.ini_options]\npythonpath = ["src"]\ntestpaths = ["tests"]\n')
+
+
+def _readme(report: ProjectReport) -> str:
+    plan = report.plan
+    assert plan is not None
+    lines = [f"# {plan.package}", "", report.requirements.goal, "",
+             f"Built by dspy-coder: status **{report.status}**. Run the tests with "
+             f"`{RUN_TESTS}` in this folder.", "", "## Modules", ""]
+    for name in report.build_order:
+        spec, module = module_named(plan, name), report.modules.get(name)
+        status = module.status if module else "not written"
+        lines.append(f"- `{plan.package}.{name}` ({status}): {spec.purpose}")
+        lines += [f"  - `{signature}`" for signature in spec.interface]
+    if report.integration_results:
+        passed = sum(o.passed for o in report.integration_results)
+        lines += ["", f"Integration tests: {passed} of {len(report.integration_results)} "
+                  "passed in the run."]
+    return "\n".join(lines) + "\n"
+
+
+def package_files(report: ProjectReport) -> dict[str, str]:
+    """Relative path -> text for every file of the project (just the report when there is
+    no plan)."""
+    files = {"project_report.json": report.model_dump_json(indent=2)}
+    plan = report.plan
+    if plan is None:
+        return files
+    files["pyproject.toml"] = _pyproject(report)
+    files["README.md"] = _readme(report)
+    files[f"src/{plan.package}/__init__.py"] = f'"""{report.requirements.goal}"""\n'
+    for name in report.build_order:
+        module = report.modules.get(name)
+        if module is None or not module.code.strip():
+            continue
+        files[f"src/{plan.package}/{name}.py"] = _module_file(plan, name, module.code)
+        unit = _unit_test_file(report, name)
+        if unit:
+            files[f"tests/test_{name}.py"] = unit
+    integration = _integration_file(report)
+    if integration:
+        files["tests/test_integration.py"] = integration
+    return files

@@ -1,0 +1,106 @@
+"""ProjectCoder end to end with a scripted LM and the real sandbox: a rejected plan goes back
+to the planner, modules are written in dependency order on their dependencies' code, a
+failing integration test sends its module back, and the package's tests pass under plain
+pytest outside dspy-coder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import dspy
+
+from dspy_coder.pipeline.coder import Coder
+from dspy_coder.pipeline.project_coder import ProjectCoder
+from dspy_coder.sandbox import run as sandbox_run
+from tests.fakes.executors import FakeInterpreter, no_profiler
+from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
+
+VALIDATOR = {"name": "validator", "purpose": "Check that a string is an email address.",
+             "interface": ["def validate_email(s: str) -> bool"], "depends_on": [],
+             "unit_tests": ["a@b.co is valid", "no at sign is invalid"]}
+NORMALISER = {"name": "normaliser", "purpose": "Normalise a valid email address.",
+              "interface": ["def normalize_email(s: str) -> str"],
+              "depends_on": ["validator"], "unit_tests": ["strips and lowercases"]}
+LOOPING = {**VALIDATOR, "depends_on": ["normaliser"]}
+
+
+def plan(*modules: dict) -> dict:
+    return {"reasoning": "r", "package": "mailkit", "modules": json.dumps(list(modules)),
+            "integration_tests": json.dumps(["normalising then validating works"]),
+            "performance": json.dumps({})}
+
+
+VALIDATE = "def validate_email(s):\n    return s.count('@') == 1 and '.' in s.split('@')[1]\n"
+NORMALISE_BUG = ("def normalize_email(s):\n    if not validate_email(s):\n"
+                 "        raise ValueError(s)\n    return s.lower()\n")
+NORMALISE = NORMALISE_BUG.replace("s.lower()", "s.strip().lower()").replace(
+    "validate_email(s)", "validate_email(s.strip())")
+UNIT = {"validator": "def test_ok():\n    assert validate_email('a@b.co')\n",
+        "normaliser": "def test_lower():\n    assert normalize_email('A@B.CO') == 'a@b.co'\n"}
+INTEGRATION = ("from mailkit.normaliser import normalize_email\n"
+               "from mailkit.validator import validate_email\n\n"
+               "def test_round():\n    assert validate_email(normalize_email(' A@B.CO '))\n\n"
+               "def test_padded():\n    assert normalize_email(' A@B.CO ') == 'a@b.co'\n")
+
+
+def test_a_two_module_package_is_planned_built_integrated_and_passes_plain_pytest(tmp_path):
+    lm = scripted_lm({
+        "modules": [plan(LOOPING, NORMALISER), plan(VALIDATOR, NORMALISER)],
+        "generated_code": [VALIDATE, NORMALISE_BUG, NORMALISE],
+        "test_code": [{"test_code": UNIT["validator"], "make_input": ""},
+                      {"test_code": UNIT["normaliser"], "make_input": ""},
+                      {"test_code": UNIT["normaliser"], "make_input": ""}],
+        "integration_test_code": [INTEGRATION],
+    })
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=0,
+                  max_iterations=1)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        result = ProjectCoder(coder)(requirements="an email library: validate and normalise")
+    report = result.report
+    prompts = all_prompts(lm_calls_since(mark))
+
+    assert report.plan_problems == [[
+        "The dependencies loop: validator -> normaliser -> validator. Move what both need "
+        "into a module neither depends on."]]
+    assert "The dependencies loop" in prompts  # the problems went back to the planner
+    assert report.build_order == ["validator", "normaliser"]
+    assert "def validate_email(s):" in prompts  # the normaliser was written on its code
+    first_round = report.integration_rounds[0]
+    assert first_round.passed == 1 and first_round.blamed == {
+        "test_integration_2": ["normaliser"]}  # normalize_email(' A@B.CO ') returned ' a@b.co '
+    assert "returned ' a@b.co '" in prompts  # the failure went into the module's new task
+    assert first_round.refined == ["normaliser"]
+    assert [o.passed for o in report.integration_results] == [True, True]
+    assert report.modules["normaliser"].code.strip() == NORMALISE.strip()
+    assert report.status == "unverified"  # no module test was confirmed (no samples drawn)
+    assert report.cost.lm_calls == len(lm_calls_since(mark))
+
+    for path, text in result.files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    module = (tmp_path / "src/mailkit/normaliser.py").read_text()
+    assert "from mailkit.validator import validate_email" in module
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # each module's unit test, the normaliser's idempotence property, the two integration tests
+    assert "5 passed" in run.stdout
+    assert sorted(p for p in result.files if p.startswith("tests/")) == [
+        "tests/test_integration.py", "tests/test_normaliser.py", "tests/test_validator.py"]
+    assert json.loads((tmp_path / "project_report.json").read_text())["status"] == "unverified"
+
+
+def test_a_plan_that_never_passes_its_checks_fails_without_writing_code():
+    lm = scripted_lm({"modules": [plan(LOOPING, NORMALISER)] * 3})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0)
+    with dspy.context(lm=lm):
+        result = ProjectCoder(coder, max_replans=2)(requirements="an email library")
+    assert result.report.status == "failed" and len(result.report.plan_problems) == 3
+    assert result.report.modules == {} and list(result.files) == ["project_report.json"]
+    assert "No plan passed its checks after 3 tries" in result.report.notes[0]
