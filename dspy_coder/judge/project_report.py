@@ -42,6 +42,7 @@ class ProjectReport(BaseModel):
     integration_results: list[TestOutcome] = Field(default_factory=list)
     integration_rounds: list[IntegrationRound] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    stopped_early: bool = Field(default=False, description="Ctrl-C or a signal ended the run.")
     cost: Cost = Field(default_factory=Cost)
 
 

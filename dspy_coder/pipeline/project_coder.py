@@ -214,6 +214,30 @@ class ProjectCoder(dspy.Module):
 
     # -- the whole run -------------------------------------------------------------------------
 
+    def _build(self, requirements: Requirements, report: ProjectReport,
+               modules: dict[str, DevelopmentReport]) -> ProjectPlan | None:
+        """Plan, write the modules, integrate; fills ``report`` and ``modules`` as it goes."""
+        plan = self._plan(requirements, report.plan_problems)
+        report.plan = plan
+        if plan is None:
+            report.notes.append(f"No plan passed its checks after {self.max_replans + 1} "
+                                "tries; no code was written (see plan_problems).")
+            return None
+        order = build_order(plan)
+        report.build_order = order
+        code: dict[str, str] = {}
+        for name in order:
+            modules[name] = self._write_module(requirements, plan, name, code)
+            code[name] = modules[name].code
+            if modules[name].stop_reason in ("interrupted", "lm_unavailable", "lm_rejected"):
+                report.stopped_early = modules[name].stop_reason == "interrupted"
+                report.notes.append(f"Module {name} stopped ({modules[name].stop_reason}); the "
+                                    "modules after it were not written.")
+                return plan
+        if len(order) > 1 and all(c.strip() for c in code.values()):
+            self._integrate(requirements, plan, order, code, modules, report)
+        return plan
+
     def forward(self, requirements: Requirements | str) -> dspy.Prediction:
         """Build the package; returns ``Prediction(files, report)`` (``files``: path ->
         text, see ``package_files``)."""
@@ -222,21 +246,14 @@ class ProjectCoder(dspy.Module):
         started = time.perf_counter()
         report = ProjectReport(requirements=requirements, status="failed")
         modules: dict[str, DevelopmentReport] = {}
+        plan = None
         with dspy.track_usage() as tracker:
-            plan = self._plan(requirements, report.plan_problems)
-            report.plan = plan
-            if plan is None:
-                report.notes.append(f"No plan passed its checks after {self.max_replans + 1} "
-                                    "tries; no code was written (see plan_problems).")
-            else:
-                order = build_order(plan)
-                report.build_order = order
-                code: dict[str, str] = {}
-                for name in order:
-                    modules[name] = self._write_module(requirements, plan, name, code)
-                    code[name] = modules[name].code
-                if len(order) > 1 and all(c.strip() for c in code.values()):
-                    self._integrate(requirements, plan, order, code, modules, report)
+            try:
+                plan = self._build(requirements, report, modules)
+            except KeyboardInterrupt:
+                report.stopped_early = True
+            if report.stopped_early:
+                report.notes.append("Interrupted: the report holds what was built so far.")
         report.modules = modules
         report.status = project_status(plan, modules, report.integration_results)
         # the run's tracker sees every call, the modules' own included

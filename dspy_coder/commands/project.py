@@ -1,0 +1,111 @@
+"""``dspy-coder project``: build a small multi-module package from requirements.
+
+The requirements come from flags, a TOML file (``--requirements``) or five questions
+(``--interactive``). The plan is checked, the modules are written in dependency order through
+the ``solve`` pipeline (its flags apply to every module), the modules are tested together, and
+the package goes to ``--out``: ``src/<package>/``, ``tests/`` (run them with plain ``pytest``
+there), ``pyproject.toml``, ``README.md`` and ``project_report.json``. The summary goes to
+stdout, logs to stderr. Ctrl-C or SIGTERM stop after the current step and what was built so far
+is written (exit 130 / 143).
+
+Examples:
+    dspy-coder project "an email library: a validator and a normaliser" --tech CLI
+    dspy-coder project "a TTL + LRU cache" --lib cachetools:TTLCache --out out/cache
+    dspy-coder project --requirements req.toml --lm local:qwen2.5-coder-1.5b
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
+from dspy_coder.commands.solve import check_out_dir
+from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "project",
+        help="build a small multi-module package from requirements",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("goal", nargs="?", help="what the package should do")
+    source.add_argument("--requirements", type=Path, metavar="FILE.toml",
+                        help="read the requirements from a TOML file")
+    source.add_argument("--interactive", action="store_true",
+                        help="answer five questions in the terminal")
+    parser.add_argument("--approach", default="", help="the algorithmic approach")
+    parser.add_argument("--tech", action="append", metavar="TECH",
+                        help="a technology (repeat or comma-separate)")
+    parser.add_argument("--lib", action="append", metavar="NAME[:FEATURE,...]",
+                        help="a library and the features to use (repeat)")
+    parser.add_argument("--doc", action="append", metavar="REF",
+                        help="a documentation reference (repeat)")
+    parser.add_argument("--context", default="", help="anything else the builder should know")
+    parser.add_argument("--max-replans", type=int, default=2, metavar="N",
+                        help="plans sent back to the planner before giving up (default 2)")
+    parser.add_argument("--integration-rounds", type=int, default=1, metavar="N",
+                        help="rounds of fixing modules an integration test blames (default 1)")
+    add_pipeline_options(parser.add_argument_group("pipeline (for every module)"))
+    parser.add_argument("--out", type=Path, default=Path("out/project"),
+                        help="output directory (default out/project)")
+    return parser
+
+
+def read_requirements(args: argparse.Namespace):
+    """The ``Requirements`` from whichever source the flags chose."""
+    from dspy_coder.task.project_requirements import (
+        requirements_from_flags,
+        requirements_from_toml,
+        requirements_interactively,
+    )
+
+    if args.requirements:
+        return requirements_from_toml(args.requirements)
+    if args.interactive:
+        return requirements_interactively(input, sys.stdin.isatty())
+    return requirements_from_flags(args.goal, args.approach, args.tech, args.lib, args.doc,
+                                   args.context)
+
+
+def write_files(out: Path, files: dict[str, str]) -> list[Path]:
+    """Write every file under ``out`` (each atomically); returns their paths."""
+    written = []
+    for relative, text in sorted(files.items()):
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        written.append(write_text_atomic(path, text))
+    return written
+
+
+def run(args: argparse.Namespace, settings) -> int:
+    if args.max_replans < 0 or args.integration_rounds < 0:
+        raise UsageError("--max-replans and --integration-rounds must be 0 or more.")
+    requirements = read_requirements(args)
+    check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
+    from dspy_coder.judge.project_report import render_project_report
+    from dspy_coder.pipeline.coder import Coder
+    from dspy_coder.pipeline.project_coder import ProjectCoder
+
+    project = ProjectCoder(Coder(**pipeline_options(args)), max_replans=args.max_replans,
+                           integration_rounds=args.integration_rounds)
+    with stop_on_signals() as stops:
+        settings.configure()
+        logger.info("Building %r with %s", requirements.goal, settings.lm)
+        result = project(requirements=requirements)
+    written = write_files(args.out, result.files)
+    sys.stdout.write(render_project_report(result.report)
+                     + f"\nWrote {len(written)} files to {args.out}\n")
+    sys.stdout.flush()
+    if stops.signum is not None or result.report.stopped_early:
+        return stops.exit_code
+    return 0 if result.report.status == "success" else 1

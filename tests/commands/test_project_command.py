@@ -1,0 +1,62 @@
+"""``dspy-coder project``: bad requirements are refused before any LM call; a run stopped by a
+signal writes what it built and exits like ``solve``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import dspy
+import pytest
+
+from dspy_coder import cli
+
+
+@pytest.fixture()
+def no_lm(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    built: list[str] = []
+    monkeypatch.setattr(cli, "COMMANDS", ("project",))
+    monkeypatch.setattr(
+        cli.Settings, "configure", lambda self, spec=None, **kw: built.append(spec or self.lm)
+    )
+    return built
+
+
+@pytest.mark.parametrize("argv", [
+    ["an email library", "--lib", "bad name!"],
+    ["   "],
+    ["--interactive"],  # stdin is not a terminal under pytest
+    ["--requirements", "missing.toml"],
+    ["an email library", "--max-replans", "-1"],
+], ids=["bad-lib", "empty-goal", "interactive-without-terminal", "missing-file", "negative"])
+def test_bad_requirements_are_usage_errors_before_the_lm(
+    argv: list[str], tmp_path: Path, no_lm: list[str], caplog, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["project", *argv, "--out", str(tmp_path / "out")]) == 2
+    assert no_lm == []
+    assert caplog.records[-1].levelname == "ERROR" and caplog.records[-1].getMessage()
+
+
+class _SignallingLM(dspy.utils.DummyLM):
+    def forward(self, prompt=None, messages=None, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("the signal did not interrupt the call")
+
+
+def test_a_project_stopped_by_a_signal_writes_its_report_and_exits_143(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(cli, "COMMANDS", ("project",))
+    lm = _SignallingLM([])
+    monkeypatch.setattr(
+        cli.Settings, "configure", lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm
+    )
+    out = tmp_path / "out"
+    assert cli.main(["project", "an email library: validate and normalise",
+                     "--out", str(out)]) == 143
+    report = json.loads((out / "project_report.json").read_text())
+    assert report["stopped_early"] is True and report["status"] == "failed"
+    assert "Interrupted" in report["notes"][-1]
