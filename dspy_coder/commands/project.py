@@ -91,6 +91,9 @@ def run(args: argparse.Namespace, settings) -> int:
     if args.max_replans < 0 or args.integration_rounds < 0:
         raise UsageError("--max-replans and --integration-rounds must be 0 or more.")
     requirements = read_requirements(args)
+    from dspy_coder.task.library_check import require_libraries
+
+    require_libraries(requirements.libraries)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
     from dspy_coder.judge.project_report import render_project_report
     from dspy_coder.pipeline.coder import Coder

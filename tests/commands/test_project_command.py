@@ -60,3 +60,13 @@ def test_a_project_stopped_by_a_signal_writes_its_report_and_exits_143(
     report = json.loads((out / "project_report.json").read_text())
     assert report["stopped_early"] is True and report["status"] == "failed"
     assert "Interrupted" in report["notes"][-1]
+
+
+def test_a_library_that_is_not_installed_stops_the_run_with_the_install_command(
+    tmp_path: Path, no_lm: list[str], caplog
+):
+    assert cli.main(["project", "a web API", "--lib", "no-such-dist-xyz:routes",
+                     "--out", str(tmp_path / "out")]) == 3
+    assert no_lm == []
+    message = caplog.records[-1].getMessage()
+    assert "no-such-dist-xyz" in message and "-m pip install no-such-dist-xyz" in message
