@@ -113,6 +113,10 @@ class DocExample(BaseModel):
 
     call: str = Field(description="The expression, e.g. 'add(1, 2)'.")
     expected: str = Field(description="The expected value as Python source, e.g. '3'.")
+    setup: str = Field(
+        default="", description="Statements run before the call, e.g. 's = Stack()' (a class's "
+        "method examples); empty for a function's."
+    )
 
 
 class Task(BaseModel):

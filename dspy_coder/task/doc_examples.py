@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 
+from dspy_coder.task.class_examples import class_doc_examples
 from dspy_coder.task.example_forms import (
     PromptSignature,
     block_examples,
@@ -59,9 +60,11 @@ def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExampl
         if example:
             examples.append(example)
         index += 1
-    unique: dict[tuple[str, str], DocExample] = {}
+    if entry_point and not examples:  # a class skeleton: its methods' sessions
+        examples = class_doc_examples(prompt, entry_point)
+    unique: dict[tuple[str, str, str], DocExample] = {}
     for example in examples:
-        unique.setdefault((example.call, example.expected), example)
+        unique.setdefault((example.setup, example.call, example.expected), example)
     logger.debug("%d docstring example(s) for %s", len(unique), entry_point)
     return list(unique.values())
 
@@ -73,8 +76,10 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
     so both judge an example alike. Reports record their source: keep it byte for byte."""
     tests = []
     for number, example in enumerate(examples, start=1):
+        setup = "".join(f"    {line}\n" for line in example.setup.splitlines())
         code = (
             f"def test_docstring_example_{number}():\n"
+            f"{setup}"
             f"    _call = {example.call!r}\n"
             f"    _result = {example.call}\n"
             f"    _expected = {example.expected}\n"

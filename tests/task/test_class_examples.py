@@ -1,0 +1,71 @@
+"""A class skeleton's method sessions become ground-truth examples, run with their setup."""
+
+from dspy_coder.sandbox import run as sandbox_run
+from dspy_coder.task.build import build_task
+from dspy_coder.task.doc_examples import doc_example_tests
+
+SKELETON = '''import math
+
+
+class Stack:
+    """A stack.
+
+    >>> stack = Stack()
+    """
+
+    def __init__(self):
+        self.items = []
+
+    def push(self, item):
+        """Put item on top.
+        >>> s = Stack()
+        >>> s.push(1)
+        >>> s.push(2)
+        >>> s.size()
+        2
+        >>> s.peek()
+        2
+        >>> print(s.peek())
+        2
+        """
+
+    def pop(self):
+        """Take the top off. Uses an instance this docstring never makes:
+        >>> stack.pop()
+        1
+        """
+
+    def area(self):
+        """>>> Stack().area(2)
+        12.566370614359172
+        >>> math.floor(Stack().area(1))
+        3
+        >>> Stack()
+        <Stack object>
+        """
+'''
+RIGHT = ('import math\n\nclass Stack:\n    def __init__(self):\n        self.items = []\n'
+         '    def push(self, item):\n        self.items.append(item)\n'
+         '    def size(self):\n        return len(self.items)\n'
+         '    def peek(self):\n        return self.items[-1]\n'
+         '    def pop(self):\n        return self.items.pop()\n'
+         '    def area(self, r):\n        return math.pi * r * r\n')
+
+
+def test_each_expected_value_becomes_an_example_with_the_session_before_it():
+    task = build_task(SKELETON, "Stack")
+    assert [(e.setup, e.call, e.expected) for e in task.examples] == [
+        ("s = Stack()\ns.push(1)\ns.push(2)", "s.size()", "2"),
+        ("s = Stack()\ns.push(1)\ns.push(2)\ns.size()", "s.peek()", "2"),
+        ("", "Stack().area(2)", "12.566370614359172"),
+        ("Stack().area(2)", "math.floor(Stack().area(1))", "3"),
+    ]  # no print output, no undefined instance, no object repr
+
+
+def test_the_examples_run_with_their_setup_and_fail_a_wrong_class():
+    tests = "\n\n\n".join(t.code for t in doc_example_tests(build_task(SKELETON, "Stack").examples))
+    assert sandbox_run(RIGHT, tests=tests).passed
+    wrong = sandbox_run(RIGHT.replace("return len(self.items)", "return 0"), tests=tests)
+    failed = [t for t in wrong.tests if not t.passed]
+    assert [t.name for t in failed] == ["test_docstring_example_1"]
+    assert "s.size() returned 0, expected 2" in failed[0].message
