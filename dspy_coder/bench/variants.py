@@ -55,6 +55,7 @@ LABEL_REFERENCE: dict[str, Any] = {
     "use_plan": True,
     "use_tests": True,
     "use_refine": True,
+    "class_strategy": "whole",
 }
 
 # Label part for a pipeline option that differs from the reference, e.g. ``it2``, ``th0.9``.
@@ -65,6 +66,7 @@ _LABEL_PREFIXES = {
     "refine_attempts": "ra",
     "refine_strategy": "refine-",
     "drafts": "drafts",
+    "class_strategy": "class-",
 }
 
 NAMED_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dspy_coder.errors import UsageError
-from dspy_coder.pipeline.choices import REFINE_STRATEGIES, ROUTINGS
+from dspy_coder.pipeline.choices import CLASS_STRATEGIES, REFINE_STRATEGIES, ROUTINGS
 from dspy_coder.pipeline.config import FLAG_FIELDS, PIPELINE_DEFAULTS, check_settings
 
 # (argparse dest, command-line flag, Coder keyword): valued flags, then ``--no-x`` switches
@@ -66,7 +66,8 @@ def add_pipeline_options(
 
 
 def _choices(name: str) -> tuple[str, ...] | None:
-    return {"routing": ROUTINGS, "refine_strategy": REFINE_STRATEGIES}.get(name)
+    return {"routing": ROUTINGS, "refine_strategy": REFINE_STRATEGIES,
+            "class_strategy": CLASS_STRATEGIES}.get(name)
 
 
 def pipeline_options(args: argparse.Namespace) -> dict[str, Any]:

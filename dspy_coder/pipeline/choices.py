@@ -15,6 +15,8 @@ from typing import Literal, get_args
 
 Routing = Literal["auto", "simple", "complex"]
 RefineStrategy = Literal["alternate", "repair", "rewrite"]
+ClassStrategy = Literal["whole", "per_method"]
 
 ROUTINGS: tuple[str, ...] = get_args(Routing)
 REFINE_STRATEGIES: tuple[str, ...] = get_args(RefineStrategy)
+CLASS_STRATEGIES: tuple[str, ...] = get_args(ClassStrategy)

@@ -35,6 +35,7 @@ from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
+from dspy_coder.pipeline.class_draft import ClassDrafter
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
@@ -197,9 +198,11 @@ class Coder(dspy.Module):
         budget = config.step_max_tokens
         self.assess = dspy.Predict(ComplexityAssessor, max_tokens=budget["assess"])
         self.planner = dspy.Predict(CodePlanner, max_tokens=budget["plan"])
+        drafter = (ClassDrafter(max_tokens=budget["generate"])
+                   if config.class_strategy == "per_method" else None)
         self.generate = GenerateCode(interpreter_factory, max_iters=config.generate_max_iters,
                                      max_tokens=budget["generate"],
-                                     reason_first=config.reason_first)
+                                     reason_first=config.reason_first, class_drafter=drafter)
         self.write_tests = GenerateTests(max_tokens=budget["tests"])
         self.refine_step = RefineStep(max_tokens=budget["refine"])
         self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])

@@ -25,7 +25,14 @@ from typing import Any
 
 from dspy_coder.errors import UsageError
 from dspy_coder.judge.scoring import ScoreWeights
-from dspy_coder.pipeline.choices import REFINE_STRATEGIES, ROUTINGS, RefineStrategy, Routing
+from dspy_coder.pipeline.choices import (
+    CLASS_STRATEGIES,
+    REFINE_STRATEGIES,
+    ROUTINGS,
+    ClassStrategy,
+    RefineStrategy,
+    Routing,
+)
 
 # Output budgets per step (tokens): bounded so a rambling small model cannot stall a run. The
 # assessor's was 96 until 2026-12-05, which cut its reply off before the route field.
@@ -76,6 +83,11 @@ class CoderConfig:
     drafts: int = _setting(
         4, "when the first answer fails its tests, sample up to N fresh drafts of it at "
         "temperature 1.0 before refining (0: refine only)", flag="--drafts", metavar="N")
+    class_strategy: ClassStrategy = _setting(
+        "whole",
+        "a class skeleton's first draft: whole writes the class in one answer; per_method "
+        "writes its methods one at a time, each seeing those before (ClassEval's incremental "
+        "generation)", flag="--class-strategy")
     weights: ScoreWeights = _setting(
         None, "score = tests x weight + performance x weight", factory=ScoreWeights)
     timeout_s: float = _setting(10.0, "wall-clock limit of one sandbox run, seconds")
@@ -159,6 +171,8 @@ def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str)
         ("refine_strategy", lambda v: v in REFINE_STRATEGIES,
          f"must be one of {', '.join(REFINE_STRATEGIES)}"),
         ("drafts", lambda v: v >= 0, "must be 0 or more"),
+        ("class_strategy", lambda v: v in CLASS_STRATEGIES,
+         f"must be one of {', '.join(CLASS_STRATEGIES)}"),
         ("timeout_s", lambda v: v > 0, "must be more than 0"),
         ("memory_mb", lambda v: v > 0, "must be more than 0"),
         ("simple_prompt_chars", lambda v: v >= 0, "must be 0 or more"),
@@ -180,7 +194,7 @@ def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str)
 IDENTITY_REFERENCE = CoderConfig(
     max_iterations=4, threshold=0.95, patience=2, routing="auto", use_plan=True,
     use_tests=True, use_refine=True, refine_attempts=1, generate_max_iters=3,
-    reason_first=False, refine_strategy="repair", drafts=4,
+    reason_first=False, refine_strategy="repair", drafts=4, class_strategy="whole",
     weights=ScoreWeights(tests=0.7, performance=0.3), timeout_s=10.0, memory_mb=1024,
     simple_prompt_chars=1200, lm_retries=3, retry_backoff_s=2.0,
     step_max_tokens={"assess": 96, "plan": 600, "generate": 900, "tests": 700,

@@ -34,6 +34,7 @@ from dspy.primitives import CodeExecutionError, CodeInterpreter, CodeInterpreter
 from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.judge.feedback import mask_addresses
+from dspy_coder.pipeline.class_draft import is_class_task
 from dspy_coder.pipeline.program_of_thought import InterpreterFactory, ProgramOfThoughtLoop
 from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
 from dspy_coder.pipeline.signatures.generator import CodeGenerator
@@ -82,6 +83,7 @@ class GenerateCode(ProgramOfThoughtLoop):
         max_iters: int = 3,
         max_tokens: int | None = None,
         reason_first: bool = False,
+        class_drafter: dspy.Module | None = None,
     ) -> None:
         super().__init__(
             CodeGenerator,
@@ -95,6 +97,10 @@ class GenerateCode(ProgramOfThoughtLoop):
         self.reason_first = reason_first
         # The first draft of a task without a plan: the single-shot baseline's call, verbatim.
         self.first_draft = dspy.Predict(FunctionWriter)
+        # A class skeleton's first draft method by method (class_strategy="per_method" only,
+        # so the default program's predictors, and its fingerprint, are unchanged).
+        if class_drafter is not None:
+            self.class_drafter = class_drafter
 
     def draft(self, task: str, plan: str) -> tuple[str, str]:
         """The first draft's raw code and reasoning: the single-shot baseline's call, whether
@@ -163,7 +169,11 @@ class GenerateCode(ProgramOfThoughtLoop):
         assemble = partial(assemble_solution, prompt=prompt, entry_point=entry_point)
         with self.interpreter() as interpreter:
             check = partial(self._check, interpreter, entry_point=entry_point, examples=examples)
-            raw, reasoning = self.draft(task, plan)
+            if getattr(self, "class_drafter", None) is not None and is_class_task(
+                    prompt, entry_point):
+                raw, reasoning = self.class_drafter(prompt=prompt, class_name=entry_point).code, ""
+            else:
+                raw, reasoning = self.draft(task, plan)
             code = assemble(raw)
             try:
                 error = check(code)

@@ -24,6 +24,7 @@ COMMANDS = {
     "solve": ["solve", "--demo"],
     "bench": ["bench"],
     "optimize": ["optimize", "--out", "unused"],
+    "project": ["project", "a goal"],
 }
 FLAGS = [
     "--max-iterations",
@@ -38,6 +39,8 @@ FLAGS = [
     "rewrite",
     "--drafts",
     "3",
+    "--class-strategy",
+    "per_method",
     "--no-plan",
     "--no-tests",
     "--no-refine",
@@ -49,6 +52,7 @@ OPTIONS = {
     "refine_attempts": 3,
     "refine_strategy": "rewrite",
     "drafts": 3,
+    "class_strategy": "per_method",
     "use_plan": False,
     "use_tests": False,
     "use_refine": False,
