@@ -3,7 +3,9 @@
 The program run in the sandbox is built as ClassEval's own evaluator builds it: the task's
 import statements (``Problem.grading_prelude``), the answer, the hidden test module; then
 ``class_runner`` runs each of ``Problem.test_classes`` with ``unittest`` on its own, with a
-time limit per class, and prints one marked line per class. The verdict:
+time limit per class, and prints one marked line per class. The address-space limit is
+raised for these runs (``CLASS_MEMORY_MB``: the libraries the tasks import map far more than
+they use). The verdict:
 
 - ``passed`` (class level): every test class ran its tests and none failed or raised;
 - ``test_classes_passed`` of ``test_classes_total`` (method level: ClassEval has about one
@@ -46,6 +48,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PER_CLASS_S = 10.0  # ClassEval's evaluator allows 5 s per class; 2 shared cores
 STARTUP_S = 30.0  # importing nltk or gensim takes seconds on a busy machine
+# The sandbox caps address space (RLIMIT_AS), not resident memory. Importing nltk maps about
+# 600 MB (200 MB resident) and pandas, nltk, gensim and bs4 together about 650 MB: under the
+# default 512 MB the latter always fails and ClassEval_52's reference failed once in eight.
+CLASS_MEMORY_MB = 1536
 _ERROR_CHARS = 600
 _FUTURE = re.compile(r"^from\s+__future__\s+import\b.*$", re.M)
 _NLTK_RESOURCE = re.compile(
@@ -129,7 +135,7 @@ def grade_class_answer(
     from dspy_coder.sandbox import Limits, run
 
     nonce = secrets.token_hex(8)
-    limits = Limits(timeout_s=STARTUP_S + per_class_s * total)
+    limits = Limits(timeout_s=STARTUP_S + per_class_s * total, memory_mb=CLASS_MEMORY_MB)
     started = time.perf_counter()
     result = run(grading_program(problem, code, nonce, per_class_s), limits=limits)
     elapsed = time.perf_counter() - started

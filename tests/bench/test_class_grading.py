@@ -110,6 +110,24 @@ def test_nltks_resource_not_found_error_is_recognised_in_either_format(quote, un
     assert grade_answer(problem, wrong).status == "failed"
 
 
+def test_the_libraries_the_tasks_import_load_together_under_the_class_level_limits():
+    """pandas, nltk, gensim and bs4 map about 650 MB of address space: more than the
+    sandbox's default allows, within what class-level grading allows."""
+    tests = TOY_TESTS.replace("Words().lemma('cats'), 'cat'", "Words().lemma('cats'), 'cats'")
+    problem = Problem(
+        task_id="Toy_1", prompt="class Words:\n    pass\n", entry_point="Words",
+        test=tests, test_classes=["WordsTestLemma", "WordsTestCount"],
+        grading_prelude="import pandas\nimport nltk\nimport gensim\n"
+        "from bs4 import BeautifulSoup\n",
+    )
+    answer = (
+        "class Words:\n    def lemma(self, word):\n        return str(pandas.Series([word])[0])\n"
+        "    def count(self, text):\n        return len(nltk.tokenize.wordpunct_tokenize(text))\n"
+    )
+    grade = grade_answer(problem, answer)
+    assert grade.passed, grade.error
+
+
 def test_a_hanging_test_class_costs_only_its_own_verdict(gateway: Problem):
     hangs = gateway.reference_code().replace(
         "def is_start_with(self, request_uri):",
