@@ -8,6 +8,11 @@ prints one marked line per class: ``MARK nonce {"class": ..., "run": n, "failure
 "errors": n, "problems": [...], "missing_data": [...]}``. A class whose line is missing (the
 program stopped or timed out first) counts as failed.
 
+Python's ``random`` is seeded (``RANDOM_SEED``) before each class, so a verdict is the same on
+every run and does not depend on the classes run before it. ClassEval's evaluator does not
+seed: there the reference of ClassEval_58 (MinesweeperGame) fails its main test about one run
+in nine (two mines drawn on the same cell), and so would a right answer.
+
 Each class has a time limit (an interval timer; unittest records the interrupt as an error of
 the test that was running and the class stops there), so one class that loops forever costs
 only its own verdict. Errors that name an NLTK resource that is not installed
@@ -31,6 +36,7 @@ import inspect
 MARK = "@@classeval-test-class"
 RUNNER_NAME = "_classeval_run_test_classes"
 STDOUT_NAME = "_classeval_stdout"
+RANDOM_SEED = 0
 _PROBLEMS_KEPT = 2  # failing tests described per class
 _PROBLEM_CHARS = 400
 
@@ -39,6 +45,7 @@ def run_test_classes(names, nonce, per_class_s, out):
     """Run each ``unittest.TestCase`` class in ``names`` (module globals) on its own and write
     one ``MARK nonce {json}`` line per class to ``out``."""
     import json
+    import random
     import re
     import signal
     import unittest
@@ -87,6 +94,7 @@ def run_test_classes(names, nonce, per_class_s, out):
                 if not (isinstance(case, type) and issubclass(case, unittest.TestCase)):
                     raise LookupError(f"no unittest.TestCase class named {name}")
                 suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+                random.seed(RANDOM_SEED)
                 if previous is not None:
                     signal.setitimer(signal.ITIMER_REAL, per_class_s)
                 suite.run(result)
@@ -118,6 +126,7 @@ def runner_source() -> str:
     source = inspect.getsource(run_test_classes)
     source = source.replace("def run_test_classes(", f"def {RUNNER_NAME}(", 1)
     source = source.replace("{MARK}", MARK, 1)
+    source = source.replace("RANDOM_SEED", str(RANDOM_SEED))
     source = source.replace("_PROBLEMS_KEPT", str(_PROBLEMS_KEPT))
     return source.replace("_PROBLEM_CHARS", str(_PROBLEM_CHARS))
 

@@ -128,6 +128,23 @@ def test_the_libraries_the_tasks_import_load_together_under_the_class_level_limi
     assert grade.passed, grade.error
 
 
+def test_random_is_seeded_before_each_test_class_so_verdicts_repeat():
+    """ClassEval_58's reference fails one run in nine unseeded; here each class starts from
+    the same seed, whatever ran before it."""
+    draw = "self.assertEqual(Dice().roll(), random.Random(0).randint(1, 10**6))"
+    tests = (
+        "import unittest\nimport random\n\n"
+        f"class DiceTestA(unittest.TestCase):\n    def test_a(self):\n        {draw}\n\n"
+        f"class DiceTestB(unittest.TestCase):\n    def test_b(self):\n        {draw}\n"
+    )
+    problem = Problem(task_id="Toy_2", prompt="class Dice:\n    pass\n", entry_point="Dice",
+                      test=tests, test_classes=["DiceTestA", "DiceTestB"],
+                      grading_prelude="import random\n")
+    answer = "class Dice:\n    def roll(self):\n        return random.randint(1, 10**6)\n"
+    grade = grade_answer(problem, answer)
+    assert grade.passed, grade.error
+
+
 def test_a_hanging_test_class_costs_only_its_own_verdict(gateway: Problem):
     hangs = gateway.reference_code().replace(
         "def is_start_with(self, request_uri):",
