@@ -3,7 +3,7 @@
 The program run in the sandbox is built as ClassEval's own evaluator builds it: the task's
 import statements (``Problem.grading_prelude``), the answer, the hidden test module; then
 ``class_runner`` runs each of ``Problem.test_classes`` with ``unittest`` on its own, with a
-time limit per class, and prints one marked line per class. The address-space limit is
+CPU-time limit per class, and prints one marked line per class. The address-space limit is
 raised for these runs (``CLASS_MEMORY_MB``: the libraries the tasks import map far more than
 they use). The verdict:
 
@@ -46,7 +46,7 @@ from dspy_coder.sandbox.exception_text import MAX_REPR
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PER_CLASS_S = 10.0  # ClassEval's evaluator allows 5 s per class; 2 shared cores
+DEFAULT_PER_CLASS_S = 10.0  # CPU s; ClassEval's evaluator allows 5 s (wall clock) per class
 STARTUP_S = 30.0  # importing nltk or gensim takes seconds on a busy machine
 # The sandbox caps address space (RLIMIT_AS), not resident memory. Importing nltk maps about
 # 600 MB (200 MB resident) and pandas, nltk, gensim and bs4 together about 650 MB: under the

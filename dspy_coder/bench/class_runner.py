@@ -13,7 +13,9 @@ every run and does not depend on the classes run before it. ClassEval's evaluato
 seed: there the reference of ClassEval_58 (MinesweeperGame) fails its main test about one run
 in nine (two mines drawn on the same cell), and so would a right answer.
 
-Each class has a time limit (an interval timer; unittest records the interrupt as an error of
+Each class has a CPU-time limit (``ITIMER_PROF``: CPU time, so that a busy machine does not
+fail a slow but correct class; a class that waits without computing is stopped by the run's
+wall-clock limit instead; unittest records the interrupt as an error of
 the test that was running and the class stops there), so one class that loops forever costs
 only its own verdict. Errors that name an NLTK resource that is not installed
 (``Resource wordnet not found``) are reported in ``missing_data``: such a class could not be
@@ -77,10 +79,10 @@ def run_test_classes(names, nonce, per_class_s, out):
     def on_alarm(signum, frame):
         if current["result"] is not None:
             current["result"].stop()
-        raise ClassTimeout(f"the test class ran over its {per_class_s:g} s limit")
+        raise ClassTimeout(f"the test class used more than its {per_class_s:g} s of CPU time")
 
     try:
-        previous = signal.signal(signal.SIGALRM, on_alarm)
+        previous = signal.signal(signal.SIGPROF, on_alarm)
     except (ValueError, OSError):
         previous = None
     for name in names:
@@ -96,11 +98,11 @@ def run_test_classes(names, nonce, per_class_s, out):
                 suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
                 random.seed(RANDOM_SEED)
                 if previous is not None:
-                    signal.setitimer(signal.ITIMER_REAL, per_class_s)
+                    signal.setitimer(signal.ITIMER_PROF, per_class_s)
                 suite.run(result)
             finally:
                 if previous is not None:
-                    signal.setitimer(signal.ITIMER_REAL, 0)
+                    signal.setitimer(signal.ITIMER_PROF, 0)
         except BaseException as exc:  # the class fails; the next one still runs
             record["errors"] += 1
             record["problems"].append(f"{name}: {type(exc).__name__}: {exc}"[:_PROBLEM_CHARS])
@@ -117,7 +119,7 @@ def run_test_classes(names, nonce, per_class_s, out):
         out.write(f"{MARK} {nonce} {json.dumps(record)}\n")
         out.flush()
     if previous is not None:
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def runner_source() -> str:
