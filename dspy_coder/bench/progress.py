@@ -58,6 +58,8 @@ class Progress:
     def line(self, record: ResultRecord) -> str:
         """One log line for a finished unit."""
         verdict = "PASS" if record.passed else f"fail ({record.grade_status})"
+        if record.test_classes_total is not None:
+            verdict += f" {record.test_classes_passed}/{record.test_classes_total} test classes"
         per_unit = self.seconds_per_unit
         timing = f"{per_unit:.1f} s/unit | ETA {self.eta}" if per_unit is not None else ""
         return (

@@ -5,6 +5,11 @@ over problems; cost figures are means per answer (one sample of one problem), ta
 answers whose LM calls all ran (a DSPy cache hit costs nothing and would flatter the mean);
 ``cached_answers`` says how many answers were left out for that reason.
 
+Class-level problem sets (ClassEval) get ClassEval's two measures: pass@k is class level (an
+answer passes when every test class of its task passes), and ``method_level`` counts test
+classes over all answers (method-level pass@1); answers that need data this machine lacks are
+counted and named. Rows of other sets are written exactly as before.
+
 Example:
     >>> rows = summarise(read_records(Path("benchmarks/results/x/results.jsonl")))  # doctest: +SKIP
     >>> print(markdown_table(rows))                                                 # doctest: +SKIP
@@ -18,11 +23,30 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from dspy_coder.bench.passk import feasible_ks, mean_pass_at_k
-from dspy_coder.bench.store import ResultRecord
+from dspy_coder.bench.store import MISSING_DATA_STATUS, ResultRecord
 from dspy_coder.durable_files import write_text_atomic
+
+
+class MethodLevel(BaseModel):
+    """ClassEval's method-level measure over one row's answers to class-level problems."""
+
+    test_classes_passed: int
+    test_classes_total: int
+    missing_data_answers: int = Field(
+        default=0,
+        description="Answers that could not be graded here: their tests need NLTK data that "
+        "is not installed (counted as not passed).",
+    )
+    missing_data_task_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def pass_at_1(self) -> float:
+        """Test classes passed over all test classes of every answer."""
+        total = self.test_classes_total
+        return self.test_classes_passed / total if total else 0.0
 
 
 class VariantSummary(BaseModel):
@@ -64,6 +88,17 @@ class VariantSummary(BaseModel):
     )
     passed_answers: int = Field(default=0, description="Answers the hidden tests pass.")
     verdicts: int = Field(default=0, description="Answers with a verdict of the program's own.")
+    method_level: MethodLevel | None = Field(
+        default=None, description="Class-level problems only: test classes passed (ClassEval)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unused_method_level(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Summaries of function-level problem sets stay as they were."""
+        data = handler(self)
+        if data.get("method_level", 0) is None:
+            del data["method_level"]
+        return data
 
     @property
     def verdict_precision(self) -> float | None:
@@ -133,6 +168,21 @@ def _summarise_group(key: tuple[str, str, str], records: list[ResultRecord]) -> 
         claimed_success_passed=sum(r.report_status == "success" and r.passed for r in records),
         passed_answers=sum(r.passed for r in records),
         verdicts=sum(bool(r.report_status) for r in records),
+        method_level=_method_level(records),
+    )
+
+
+def _method_level(records: list[ResultRecord]) -> MethodLevel | None:
+    """Test classes over the answers to class-level problems; None if there are none."""
+    graded = [r for r in records if r.test_classes_total is not None]
+    if not graded:
+        return None
+    missing = [r for r in graded if r.grade_status == MISSING_DATA_STATUS]
+    return MethodLevel(
+        test_classes_passed=sum(r.test_classes_passed or 0 for r in graded),
+        test_classes_total=sum(r.test_classes_total or 0 for r in graded),
+        missing_data_answers=len(missing),
+        missing_data_task_ids=sorted({r.task_id for r in missing}),
     )
 
 
@@ -153,8 +203,10 @@ def _verdict(row: VariantSummary) -> str:
 def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> str:
     """A Markdown table: one line per variant, pass@k columns for every k any row has."""
     ks = sorted({int(k) for row in rows for k in row.pass_at}) or [1]
+    class_level = any(row.method_level is not None for row in rows)
     head = (["run"] if run is not None else []) + ["variant", "LM", "problems", "samples"]
-    head += [f"pass@{k}" for k in ks]
+    head += [f"class-level pass@{k}" if class_level else f"pass@{k}" for k in ks]
+    head += ["method-level pass@1"] if class_level else []
     head += ["LM calls", "prompt tok", "completion tok", "wall s", "iterations", "errors",
              "cached", "own success (precision / recall)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -166,6 +218,7 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
             str(row.samples_per_problem),
         ]
         cells += [_pct(row.pass_at[str(k)]) if str(k) in row.pass_at else "" for k in ks]
+        cells += [_method_cell(row.method_level)] if class_level else []
         cells += [
             f"{row.mean_lm_calls:.1f}",
             f"{row.mean_prompt_tokens:.0f}",
@@ -178,6 +231,12 @@ def markdown_table(rows: Sequence[VariantSummary], run: str | None = None) -> st
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _method_cell(level: MethodLevel | None) -> str:
+    if level is None:
+        return ""
+    return f"{_pct(level.pass_at_1)} ({level.test_classes_passed}/{level.test_classes_total})"
 
 
 def write_summary(
@@ -203,9 +262,34 @@ def write_summary(
     write_text_atomic(summary_path, json.dumps(payload, indent=2) + "\n")
     table = markdown_table(rows)
     header = _table_header(manifest or {}, complete, answers, expected_units, harness_errors)
+    header += _class_level_notes(rows)
     table_path = out_dir / "table.md"
     write_text_atomic(table_path, header + table)
     return summary_path, table_path
+
+
+def _class_level_notes(rows: Sequence[VariantSummary]) -> str:
+    """For class-level problem sets: what the two measures are, and which answers could not be
+    graded here ('' for other sets)."""
+    levels = [row.method_level for row in rows if row.method_level is not None]
+    if not levels:
+        return ""
+    lines = [
+        "Class-level pass@k: every hidden test class of the task passes. Method-level pass@1: "
+        "hidden test",
+        "classes passed over all test classes of every answer (about one class per method). "
+        "Both are ClassEval's measures.",
+    ]
+    missing = sum(level.missing_data_answers for level in levels)
+    if missing:
+        ids = sorted({task for level in levels for task in level.missing_data_task_ids})
+        lines += [
+            "",
+            f"Missing data: {missing} answer(s) could not be graded on this machine "
+            f"({', '.join(ids)}): their tests need NLTK data that is not installed and cannot "
+            "be downloaded here; counted as not passed.",
+        ]
+    return "\n".join(lines) + "\n\n"
 
 
 def _table_header(

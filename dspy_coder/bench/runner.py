@@ -193,9 +193,19 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
     return out
 
 
+def class_counts(problem: Problem, grade: Grade) -> tuple[int | None, int | None]:
+    """Test classes passed and in all, for a class-level problem (an answer that was not
+    graded, for want of code or of a working sandbox, passed none); (None, None) otherwise."""
+    if not problem.test_classes:
+        return None, None
+    total = grade.test_classes_total or len(problem.test_classes)
+    return grade.test_classes_passed or 0, total
+
+
 def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> ResultRecord:
     job, report = generated.job, generated.report
     cost = generated.cost.model_copy(update={"grade_time_s": round(grade.duration_s, 3)})
+    classes_passed, classes_total = class_counts(job.problem, grade)
     return ResultRecord(
         task_id=job.problem.task_id,
         variant=job.label,
@@ -216,6 +226,8 @@ def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> Result
         best_iteration=getattr(report, "best_iteration", None),
         score=getattr(report, "score", None),
         score_history=list(getattr(report, "score_history", []) or []),
+        test_classes_passed=classes_passed,
+        test_classes_total=classes_total,
     )
 
 

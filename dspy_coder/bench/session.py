@@ -231,6 +231,9 @@ def _log_to_mlflow(result: SessionResult, run_id: str, out_dir: Path) -> None:
                 f"{prefix}/harness_errors": row.harness_errors,
             }
         )
+        if row.method_level is not None:
+            metrics[f"{prefix}/method_level_pass_at_1"] = row.method_level.pass_at_1
+            metrics[f"{prefix}/missing_data_answers"] = row.method_level.missing_data_answers
     try:
         tracking.log_metrics(metrics, run_id=run_id)
         for path in [out_dir / RESULTS_FILE, out_dir / "manifest.json", *result.artifacts]:

@@ -25,13 +25,22 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
 
 from dspy_coder.durable_files import fsync_directory
 
 logger = logging.getLogger(__name__)
 
 ResultKey = tuple[str, str, str, str, int]
+CLASS_COUNT_FIELDS = ("test_classes_passed", "test_classes_total")
+# grade_status of an answer whose class-level tests need NLTK data this machine lacks
+MISSING_DATA_STATUS = "missing_data"
 
 
 class RecordCost(BaseModel):
@@ -60,7 +69,8 @@ class ResultRecord(BaseModel):
     sample: int = 0
     passed: bool
     grade_status: str = Field(
-        description="Sandbox status of the hidden-test run, 'no_code', or 'harness_error'."
+        description="Sandbox status of the hidden-test run, 'no_code', 'harness_error', or "
+        "'missing_data' (class-level tests that need NLTK data not installed here)."
     )
     grade_error: str = Field(default="", description="First lines of the grading failure.")
     program_error: str = Field(default="", description="Exception the program raised, if any.")
@@ -78,6 +88,23 @@ class ResultRecord(BaseModel):
     score: float | None = None
     score_history: list[float] = Field(default_factory=list)
     finished_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat("T", "seconds"))
+    test_classes_passed: int | None = Field(
+        default=None,
+        description="Class-level problems (ClassEval): the hidden test classes the answer passed "
+        "(0 when it was not graded). Left out of the row for other problems.",
+    )
+    test_classes_total: int | None = Field(
+        default=None, description="Class-level problems: how many hidden test classes there are."
+    )
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unused_class_counts(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Rows of function-level problems stay as they were before class-level ones existed."""
+        data = handler(self)
+        for name in CLASS_COUNT_FIELDS:
+            if data.get(name, 0) is None:
+                del data[name]
+        return data
 
     @property
     def key(self) -> ResultKey:

@@ -55,7 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--dataset",
         default="humaneval",
         help="'humaneval' (default), 'mbpp' (the 427 sanitized problems as task sentence + "
-        "signature) or a JSONL file in HumanEval format",
+        "signature), 'classeval' (70 class-level tasks: a class skeleton to complete, graded by "
+        "unittest classes; needs pip install -e '.[classeval]') or a JSONL file in HumanEval "
+        "format",
     )
     data.add_argument(
         "--strip-examples",
@@ -67,8 +69,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--datasets-dir",
         type=Path,
         default=os.environ.get("DSPY_CODER_DATASETS"),
-        help="folder holding mbpp/sanitized-mbpp.json (env DSPY_CODER_DATASETS; default "
-        "../shared/datasets next to the repository)",
+        help="folder holding mbpp/sanitized-mbpp.json and classeval/ClassEval_0-69.json (env "
+        "DSPY_CODER_DATASETS; default ../shared/datasets next to the repository)",
     )
     data.add_argument(
         "--ids",
@@ -126,7 +128,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="parallel generations (for remote LMs; keep 1 for local models)",
     )
     run.add_argument(
-        "--grade-timeout", type=float, default=10.0, help="seconds per hidden-test run (default 10)"
+        "--grade-timeout",
+        type=float,
+        default=10.0,
+        help="seconds per hidden-test run (default 10); for ClassEval, per test class",
     )
     run.add_argument(
         "--out",
@@ -179,14 +184,14 @@ def slug(text: str) -> str:
 
 def dataset_name(args: argparse.Namespace) -> str:
     """The problem set's name in results (manifest, MLflow, default folder): ``humaneval``,
-    ``mbpp`` or the JSONL file's stem, with ``-stripped`` when the examples are removed, so
-    that runs on the same task ids with other prompts never share a results folder.
+    ``mbpp``, ``classeval`` or the JSONL file's stem, with ``-stripped`` when the examples are
+    removed, so that runs on the same task ids with other prompts never share a results folder.
 
     Example:
         >>> dataset_name(argparse.Namespace(dataset="HumanEval", strip_examples=True))
         'humaneval-stripped'
     """
-    known = args.dataset.lower() in ("humaneval", "mbpp")
+    known = args.dataset.lower() in ("humaneval", "mbpp", "classeval")
     name = args.dataset.lower() if known else slug(args.dataset)
     return f"{name}-stripped" if args.strip_examples else name
 
@@ -373,6 +378,11 @@ def _select_problems(args: argparse.Namespace) -> list:
         raise UsageError(
             "--strip-examples: MBPP prompts bring no examples to strip (the task sentence and "
             "the signature only); run --dataset mbpp without it."
+        )
+    if args.strip_examples and args.dataset.lower() == "classeval":
+        raise UsageError(
+            "--strip-examples removes the examples of one function; ClassEval's are spread over "
+            "a class's methods and are not stripped. Run --dataset classeval without it."
         )
     problems = load_problems(args.dataset, datasets_dir=args.datasets_dir)
     if args.strip_examples:

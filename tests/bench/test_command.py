@@ -297,3 +297,48 @@ def test_mbpp_runs_from_a_datasets_folder_and_refuses_strip_examples(
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["dataset"] == "mbpp"
     assert f"--datasets-dir {folder}" in manifest["command"]
+
+
+def test_classeval_runs_from_a_datasets_folder_with_class_and_method_level_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    from dspy.utils import DummyLM
+
+    tests = (
+        "import unittest\n\n"
+        "class DoublerTestDouble(unittest.TestCase):\n"
+        "    def test_double(self):\n        self.assertEqual(Doubler().double(2), 4)\n\n"
+        "class DoublerTestHalf(unittest.TestCase):\n"
+        "    def test_half(self):\n        self.assertEqual(Doubler().half(4), 2)\n"
+    )
+    record = {
+        "task_id": "ClassEval_0", "class_name": "Doubler", "import_statement": ["import math"],
+        "skeleton": 'class Doubler:\n    def double(self, x):\n        """Return 2 * x."""\n\n'
+        '    def half(self, x):\n        """Return x / 2."""\n',
+        "test": tests, "test_classes": ["DoublerTestDouble", "DoublerTestHalf"],
+        "solution_code": "class Doubler:\n    def double(self, x):\n        return 2 * x\n"
+        "    def half(self, x):\n        return x // 2\n",
+    }
+    folder = tmp_path / "datasets"
+    (folder / "classeval").mkdir(parents=True)
+    (folder / "classeval" / "ClassEval_0-69.json").write_text(json.dumps([record]))
+    half_right = (  # math comes from the task's import statements, as ClassEval grades
+        "class Doubler:\n    def double(self, x):\n        return 2 * x\n"
+        "    def half(self, x):\n        return math.floor(x / 3)\n"
+    )
+    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
+    monkeypatch.setattr(cli.Settings, "make_lm", lambda self, spec=None, **kw: DummyLM(
+        {"class Doubler": {"code": half_right}}))
+    out = tmp_path / "run"
+    argv = ["bench", "--dataset", "classeval", "--datasets-dir", str(folder), "--lm", "dummy/x",
+            "--no-mlflow", "--out", str(out)]
+    assert cli.main([*argv, "--strip-examples"]) == 2
+    assert "Run --dataset classeval without it" in caplog.text
+    assert cli.main(argv) == 0
+    [row] = read_records(out / "results.jsonl")
+    assert (row.task_id, row.passed, row.grade_status) == ("ClassEval_0", False, "failed")
+    assert (row.test_classes_passed, row.test_classes_total) == (1, 2)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["dataset"] == "classeval"
+    table = (out / "table.md").read_text()
+    assert "| 0.0% | 50.0% (1/2) |" in table and "method-level pass@1" in table

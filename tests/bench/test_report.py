@@ -184,3 +184,53 @@ def test_the_programs_own_success_verdict_is_measured_against_the_hidden_tests()
     assert "| 3 (66.7% / 66.7%) |" in markdown_table([row])
     [baseline] = summarise([rec("T/0"), rec("T/1", passed=False)])
     assert baseline.verdicts == 0 and markdown_table([baseline]).rstrip().endswith("|  |")
+
+
+def class_rec(task: str, passed: int, total: int, status: str = "", sample: int = 0):
+    """A ClassEval-style row: ``passed`` of ``total`` test classes."""
+    record = rec(task, passed=passed == total, sample=sample)
+    return record.model_copy(update={
+        "test_classes_passed": passed,
+        "test_classes_total": total,
+        "grade_status": status or ("passed" if passed == total else "failed"),
+    })
+
+
+def test_class_level_tables_show_class_and_method_level_pass_at_1(tmp_path: Path):
+    records = [
+        class_rec("ClassEval_0", 4, 4),
+        class_rec("ClassEval_1", 5, 6),
+        class_rec("ClassEval_2", 0, 5, status="no_code"),
+        class_rec("ClassEval_52", 1, 4, status="missing_data"),
+    ]
+    [row] = summarise(records)
+    assert row.pass_at == {"1": 0.25}  # class level: one task of four
+    assert row.method_level.test_classes_passed == 10
+    assert row.method_level.test_classes_total == 19
+    assert row.method_level.missing_data_task_ids == ["ClassEval_52"]
+    table = markdown_table([row])
+    head = table.splitlines()[0]
+    assert "| class-level pass@1 | method-level pass@1 |" in head
+    assert "| pass@1 |" not in head
+    assert "| 25.0% | 52.6% (10/19) |" in table
+    summary, md = write_summary([row], tmp_path, manifest={"name": "classeval"})
+    data = json.loads(summary.read_text())
+    assert data["variants"][0]["method_level"]["test_classes_total"] == 19
+    text = md.read_text()
+    assert "Method-level pass@1: hidden test" in text
+    assert "Missing data: 1 answer(s) could not be graded on this machine (ClassEval_52)" in text
+
+
+def test_function_level_rows_tables_and_summaries_have_no_class_level_parts(tmp_path: Path):
+    records = [rec("T/0"), rec("T/1", passed=False)]
+    store = ResultsStore(tmp_path / "results.jsonl")
+    for record in records:
+        store.append(record)
+    assert "test_classes" not in (tmp_path / "results.jsonl").read_text()
+    rows = summarise(records)
+    assert rows[0].method_level is None
+    table = markdown_table(rows)
+    assert "class-level" not in table and "method-level" not in table
+    summary, md = write_summary(rows, tmp_path, manifest={"name": "x"})
+    assert "method_level" not in summary.read_text()
+    assert "Method-level" not in md.read_text() and "Missing data" not in md.read_text()

@@ -318,3 +318,53 @@ def test_variants_take_turns_problem_by_problem():
     order = [(job.problem.task_id, job.label) for job in jobs]
     ids = [p.task_id for p in PROBLEMS]
     assert order == [(task, label) for task in ids for label in ("a", "b")]
+
+
+COUNTER_TESTS = (
+    "import unittest\n\n"
+    "class CounterTestAdd(unittest.TestCase):\n"
+    "    def test_add(self):\n        c = Counter()\n        c.add(2)\n"
+    "        self.assertEqual(c.total, 2)\n\n"
+    "class CounterTestReset(unittest.TestCase):\n"
+    "    def test_reset(self):\n        c = Counter()\n        c.add(2)\n        c.reset()\n"
+    "        self.assertEqual(c.total, 0)\n"
+)
+COUNTER = (
+    "class Counter:\n    def __init__(self):\n        self.total = 0\n"
+    "    def add(self, n):\n        self.total += n\n"
+    "    def reset(self):\n        self.total = {reset}\n"
+)
+
+
+def test_class_level_answers_keep_their_test_class_counts(tmp_path: Path):
+    """Through the real sandbox: a right answer 2/2, a half-right one 1/2, and an answer the
+    program never gave counts 0 of its 2 test classes (method level), all not passed."""
+    from dspy_coder.bench.grading import grade_answer
+    from dspy_coder.bench.report import summarise
+    from dspy_coder.datasets import Problem
+
+    problems = [
+        Problem(task_id=f"Toy_{name}", prompt=f"class {name}:\n    pass\n", entry_point=name,
+                test=COUNTER_TESTS.replace("Counter", name),
+                test_classes=[f"{name}TestAdd", f"{name}TestReset"])
+        for name in ("Counter", "Tally", "Meter")
+    ]
+    program = SpyProgram(
+        {"Counter": COUNTER.format(reset=0),
+         "Tally": COUNTER.format(reset=1).replace("Counter", "Tally")},
+        fail_on={"Meter"},
+    )
+    config = BenchConfig(variants=[spy_variant(program)], problems=problems, lm_label="dummy")
+    outcome = run_benchmark(config, dspy.utils.DummyLM([]), tmp_path, grader=grade_answer)
+    rows = {r.task_id: r for r in read_records(tmp_path / RESULTS_FILE)}
+    counts = {t: (r.passed, r.test_classes_passed, r.test_classes_total) for t, r in rows.items()}
+    assert counts == {
+        "Toy_Counter": (True, 2, 2), "Toy_Tally": (False, 1, 2), "Toy_Meter": (False, 0, 2),
+    }
+    assert rows["Toy_Meter"].grade_status == "no_code"
+    [summary] = summarise(outcome.records)
+    assert summary.pass_at_1 == round(1 / 3, 4)
+    level = summary.method_level
+    assert (level.test_classes_passed, level.test_classes_total) == (3, 6)
+    # no answer carried a hidden test class name into the program
+    assert all("TestAdd" not in str(call) for call in program.calls)
