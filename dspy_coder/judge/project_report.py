@@ -36,6 +36,9 @@ class ProjectReport(BaseModel):
     plan_problems: list[list[str]] = Field(
         default_factory=list, description="The problems of each rejected plan, in order."
     )
+    rejected_plans: list[ProjectPlan | None] = Field(
+        default_factory=list, description="Each rejected plan (None: the answer was unreadable)."
+    )
     build_order: list[str] = Field(default_factory=list)
     modules: dict[str, DevelopmentReport] = Field(default_factory=dict)
     integration_tests: list[TestCase] = Field(default_factory=list)

@@ -44,6 +44,7 @@ from dspy_coder.task.project_plan import (
     plan_problems,
     public_name,
     public_names,
+    tidy_plan,
 )
 from dspy_coder.task.project_requirements import Requirements, requirements_from_flags
 from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase
@@ -109,25 +110,34 @@ class ProjectCoder(dspy.Module):
 
     # -- planning ------------------------------------------------------------------------------
 
-    def _plan(self, requirements: Requirements, rejected: list[list[str]]) -> ProjectPlan | None:
+    def _plan(self, requirements: Requirements, report: ProjectReport) -> ProjectPlan | None:
+        """A plan without problems, or None after ``max_replans`` rejections. A rejected plan
+        goes back with its problems and its own JSON, so the planner edits it (and the prompt
+        differs from try to try, so a cached answer is never simply repeated)."""
         feedback = ""
-        for _ in range(self.max_replans + 1):
+        tries = self.max_replans + 1
+        for number in range(1, tries + 1):
+            plan = None
             try:
                 answer = self.planner(requirements=requirements.render(), feedback=feedback)
-                plan = ProjectPlan(package=str(answer.package).strip(),
-                                   modules=list(answer.modules or []),
-                                   integration_tests=list(answer.integration_tests or []),
-                                   performance=dict(answer.performance or {}))
+                plan, fixed = tidy_plan(ProjectPlan(
+                    package=str(answer.package).strip(), modules=list(answer.modules or []),
+                    integration_tests=list(answer.integration_tests or []),
+                    performance=dict(answer.performance or {})))
+                report.notes.extend(fixed)
                 problems = plan_problems(plan)
             except (ValidationError, ValueError) as exc:  # includes DSPy's AdapterParseError
-                plan, problems = None, [f"The answer could not be read as a plan "
-                                        f"({type(exc).__name__}: {str(exc)[:300]}); answer "
-                                        "every field in the requested format."]
+                problems = [f"The answer could not be read as a plan ({type(exc).__name__}: "
+                            f"{str(exc)[:300]}); answer every field in the requested format."]
             if not problems:
                 return plan
-            logger.info("plan rejected: %s", " ".join(problems))
-            rejected.append(problems)
-            feedback = "\n".join(problems)
+            logger.info("plan %d of %d rejected: %s", number, tries, " ".join(problems))
+            report.plan_problems.append(problems)
+            report.rejected_plans.append(plan)
+            feedback = (f"Try {number + 1} of {tries}. Your previous plan was rejected:\n"
+                        + "\n".join(f"- {p}" for p in problems))
+            if plan is not None:
+                feedback += f"\nThe rejected plan: {plan.model_dump_json()}"
         return None
 
     # -- modules -------------------------------------------------------------------------------
@@ -217,7 +227,7 @@ class ProjectCoder(dspy.Module):
     def _build(self, requirements: Requirements, report: ProjectReport,
                modules: dict[str, DevelopmentReport]) -> ProjectPlan | None:
         """Plan, write the modules, integrate; fills ``report`` and ``modules`` as it goes."""
-        plan = self._plan(requirements, report.plan_problems)
+        plan = self._plan(requirements, report)
         report.plan = plan
         if plan is None:
             report.notes.append(f"No plan passed its checks after {self.max_replans + 1} "

@@ -123,6 +123,20 @@ def _cycle(plan: ProjectPlan) -> list[str]:
     return []
 
 
+def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
+    """``plan`` with what needs no planner fixed (a module listed as its own dependency, a
+    dependency listed twice, blanks around names), and a note for each fix."""
+    notes, modules = [], []
+    for module in plan.modules:
+        name = module.name.strip()
+        deps = list(dict.fromkeys(d.strip() for d in module.depends_on if d.strip()))
+        if name in deps:
+            deps.remove(name)
+            notes.append(f"Plan: module {name!r} listed itself as a dependency; dropped.")
+        modules.append(module.model_copy(update={"name": name, "depends_on": deps}))
+    return plan.model_copy(update={"package": plan.package.strip(), "modules": modules}), notes
+
+
 def plan_problems(plan: ProjectPlan) -> list[str]:
     """Everything that must be fixed before code is written, each as an instruction-like
     sentence; empty when the plan can be built."""

@@ -67,6 +67,8 @@ def test_a_two_module_package_is_planned_built_integrated_and_passes_plain_pytes
         "The dependencies loop: validator -> normaliser -> validator. Move what both need "
         "into a module neither depends on."]]
     assert "The dependencies loop" in prompts  # the problems went back to the planner
+    assert "Try 2 of 3" in prompts and "The rejected plan: {" in prompts  # with the plan itself
+    assert [p.package for p in report.rejected_plans] == ["mailkit"]
     assert report.build_order == ["validator", "normaliser"]
     assert "def validate_email(s):" in prompts  # the normaliser was written on its code
     first_round = report.integration_rounds[0]

@@ -8,6 +8,7 @@ from dspy_coder.task.project_plan import (
     build_order,
     plan_problems,
     public_name,
+    tidy_plan,
 )
 
 
@@ -73,3 +74,11 @@ def test_names_that_are_not_python_and_an_empty_plan():
 ])
 def test_public_names_are_read_from_signatures(signature: str, name: str | None):
     assert public_name(signature) == name
+
+
+def test_what_needs_no_planner_is_fixed_with_a_note():
+    """The 0.5B planner listed every module as its own dependency, three times running."""
+    tidied, notes = tidy_plan(plan(module(" api ", "api", "store", "store"), module("store")))
+    assert tidied.modules[0].name == "api" and tidied.modules[0].depends_on == ["store"]
+    assert notes == ["Plan: module 'api' listed itself as a dependency; dropped."]
+    assert plan_problems(tidied) == []
