@@ -131,20 +131,22 @@ def dual_agreement(
 ) -> Consensus | None:
     """CodeT's dual agreement over the independently written candidates' runs: for each set
     of generated tests some candidate passes, (candidates passing all of it) x (its size);
-    the best set wins, ties to more candidates. None below ``INDEPENDENT_QUORUM`` runs."""
+    the best set wins, ties to more candidates. Only candidates that meet the task's stated
+    requirements and properties take part. None below ``INDEPENDENT_QUORUM`` runs."""
     results = [result for result in independent if result is not None]
     if len(results) < INDEPENDENT_QUORUM:
         return None
     tests = list(tests)
     generated = [t.name for t in tests if t.source == "generated"]
     required = [t.name for t in tests if t.source in ("requirement", "property")]
-    # a candidate that fails a stated requirement (a name the task asks for) is known wrong:
-    # it has no vote on what the task means
-    voters = sum(1 for result in results
-                 if all(_outcomes(result).get(name, False) for name in required))
+    # a candidate that fails a stated requirement (a name the task asks for, a property) is
+    # known wrong: it has no vote on what the task means, nor on which tests are right
+    voting = [result for result in results
+              if all(_outcomes(result).get(name, False) for name in required)]
+    voters = len(voting)
     passed_sets = [
         frozenset(name for name in generated if _outcomes(result).get(name, False))
-        for result in results
+        for result in voting
     ]
     best, best_key = Consensus(independent=voters), (0, 0, 0, ())
     for candidate_set in set(passed_sets):

@@ -110,3 +110,8 @@ def test_a_candidate_missing_a_required_name_has_no_vote():
     runs = [result(test_generated_1=i < 2, test_task_names_f=i < 2) for i in range(4)]
     consensus = dual_agreement([GEN, req], runs)
     assert (consensus.candidates, consensus.independent) == (2, 2) and consensus.decisive
+    # nor does it agree with anyone: one candidate that meets the task is no agreement (the
+    # 0.5B's email run said "2 of 1": a candidate without normalize_email was counted)
+    runs = [result(test_generated_1=True, test_task_names_f=i == 0) for i in range(4)]
+    lonely = dual_agreement([GEN, req], runs)
+    assert (lonely.candidates, lonely.independent) == (1, 1) and not lonely.agreed
