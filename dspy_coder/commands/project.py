@@ -23,7 +23,7 @@ from pathlib import Path
 
 from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
-from dspy_coder.commands.solve import check_out_dir
+from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
 
@@ -58,6 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_pipeline_options(parser.add_argument_group("pipeline (for every module)"))
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
+    parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
+                        help="append the run's live events to this file, one JSON line each "
+                        "(watch it with tail -f)")
     return parser
 
 
@@ -104,7 +107,8 @@ def run(args: argparse.Namespace, settings) -> int:
     with stop_on_signals() as stops:
         settings.configure()
         logger.info("Building %r with %s", requirements.goal, settings.lm)
-        result = project(requirements=requirements)
+        with events_to(args.events):
+            result = project(requirements=requirements)
     written = write_files(args.out, result.files)
     sys.stdout.write(render_project_report(result.report)
                      + f"\nWrote {len(written)} files to {args.out}\n")

@@ -67,6 +67,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
     add_pipeline_options(parser.add_argument_group("pipeline"))
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
+                        help="append the run's live events to this file, one JSON line each "
+                        "(watch it with tail -f)")
     return parser
 
 
@@ -145,11 +148,29 @@ def run(args: argparse.Namespace, settings) -> int:
     with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked:
         settings.configure()
         logger.info("Solving %s with %s", task_id or "the task", settings.lm)
-        prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
+        with events_to(args.events):
+            prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
         report = getattr(prediction, "report", None)
         if report is None:  # a compiled baseline: wrap its code in a minimal report
             report = _single_shot_report(prediction, prompt, entry_point, task_id)
         return _finish(args, report, problem, stops, tracked)
+
+
+@contextmanager
+def events_to(path: Path | None):
+    """Within the block, runs append their events to ``path`` (nothing without one)."""
+    if path is None:
+        yield
+        return
+    from dspy_coder.pipeline.events import JsonlEvents, watching
+
+    try:
+        sink = JsonlEvents(path)
+    except OSError as exc:
+        raise UsageError(f"Cannot write the events to {path} ({exc.strerror or exc}); pass a "
+                         "file path you can write.") from exc
+    with sink, watching(sink):
+        yield
 
 
 def _single_shot_report(prediction, prompt: str, entry_point: str | None, task_id: str | None):

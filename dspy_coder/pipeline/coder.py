@@ -38,6 +38,7 @@ from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.class_draft import ClassDrafter
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
+from dspy_coder.pipeline.events import emit
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
@@ -222,6 +223,22 @@ class Coder(dspy.Module):
         unusable answer (unparseable output, a prompt over the context window) is recorded
         and gives None. Any other exception is a bug and propagates."""
         logger.info("%s: %s ...", record.task.task_id or "task", step)
+        emit("step_started", "INFO", f"{step} ...", task_id=record.task.task_id, step=step)
+        started = time.perf_counter()
+        result = self._call_with_retries(record, step, module, on_retry, **kwargs)
+        emit("step_finished", "INFO", f"{step} done", task_id=record.task.task_id, step=step,
+             data={"duration_s": round(time.perf_counter() - started, 3),
+                   "answered": result is not None})
+        return result
+
+    def _call_with_retries(
+        self,
+        record: RunRecord,
+        step: str,
+        module: Callable[..., Any],
+        on_retry: Callable[[], None] | None,
+        **kwargs: Any,
+    ) -> Any:
         tries = self.config.lm_retries
         for attempt in range(1, tries + 1):
             try:
@@ -337,6 +354,16 @@ class Coder(dspy.Module):
             self.evaluator.evaluate(record, code, iteration, stage, reasoning, error=error)
         )
         logger.info("iteration %d (%s): score %.2f", iteration, stage, attempt.score)
+        execution = attempt.execution
+        emit("attempt_scored", "PROGRESS",
+             f"iteration {iteration} ({stage}): score {attempt.score:.2f}"
+             + ("" if attempt.checked else " (unchecked)"),
+             task_id=record.task.task_id, step=stage, iteration=iteration,
+             progress=round(min(1.0, iteration / self.config.max_iterations), 3),
+             data={"score": attempt.score, "test_score": attempt.test_score,
+                   "checked": attempt.checked,
+                   "tests_passed": execution.tests_passed if execution else 0,
+                   "tests_total": execution.tests_total if execution else 0})
         return attempt
 
     def _sample_round(self, record: RunRecord, iteration: int, text: str,
@@ -485,6 +512,8 @@ class Coder(dspy.Module):
             the_task = build_task(task if task is not None else prompt, entry_point, task_id,
                                   context_code, feedback)
         started = time.perf_counter()
+        emit("run_started", "INFO", f"developing {the_task.task_id or 'the task'}",
+             task_id=the_task.task_id, data={"max_iterations": self.config.max_iterations})
         with dspy.track_usage() as tracker:
             record = RunRecord(the_task, tracker, self.scoring)
             try:
@@ -501,6 +530,12 @@ class Coder(dspy.Module):
             report = build_report(
                 record, self.config.threshold, cost_from(tracker, time.perf_counter() - started)
             )
+        emit("run_finished", "ERROR" if report.status == "failed" else "INFO",
+             f"{report.status} (stopped: {report.stop_reason or 'n/a'})",
+             task_id=the_task.task_id, progress=1.0,
+             data={"status": report.status, "score": report.score,
+                   "stop_reason": report.stop_reason, "errors": len(report.error_trail),
+                   "lm_calls": report.cost.lm_calls})
         return dspy.Prediction(code=report.code, report=report)
 
 

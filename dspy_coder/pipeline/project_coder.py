@@ -33,6 +33,7 @@ from dspy_coder.judge.project_report import (
 )
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.pipeline.coder import Coder
+from dspy_coder.pipeline.events import emit
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
 from dspy_coder.task.project_plan import (
@@ -132,6 +133,8 @@ class ProjectCoder(dspy.Module):
             if not problems:
                 return plan
             logger.info("plan %d of %d rejected: %s", number, tries, " ".join(problems))
+            emit("note", "WARN", f"plan {number} of {tries} rejected: {' '.join(problems)}",
+                 step="plan")
             report.plan_problems.append(problems)
             report.rejected_plans.append(plan)
             feedback = (f"Try {number + 1} of {tries}. Your previous plan was rejected:\n"
@@ -153,6 +156,8 @@ class ProjectCoder(dspy.Module):
         """One module through the ``Coder`` loop."""
         spec = module_named(plan, name)
         logger.info("module %s: writing%s", name, " again" if failure else "")
+        emit("note", "INFO", f"module {name}: writing{' again' if failure else ''}",
+             step=f"module:{name}")
         if failure:
             failure = ("An integration test of the package failed because of this module; "
                        f"fix it and keep the interface:\n{failure}")
