@@ -147,6 +147,7 @@ def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_
         "refine_attempts": 2,
         "refine_strategy": "repair",
         "drafts": 2,
+        "class_strategy": "whole",
         "use_plan": True,
         "use_tests": False,
         "use_refine": True,
