@@ -125,14 +125,26 @@ def _cycle(plan: ProjectPlan) -> list[str]:
 
 def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
     """``plan`` with what needs no planner fixed (a module listed as its own dependency, a
-    dependency listed twice, blanks around names), and a note for each fix."""
+    function named where its module is meant, a dependency listed twice, blanks around
+    names), and a note for each fix."""
     notes, modules = [], []
+    owners = {public: m.name.strip() for m in plan.modules for public in public_names(m)}
+    names = {m.name.strip() for m in plan.modules}
     for module in plan.modules:
         name = module.name.strip()
-        deps = list(dict.fromkeys(d.strip() for d in module.depends_on if d.strip()))
-        if name in deps:
-            deps.remove(name)
-            notes.append(f"Plan: module {name!r} listed itself as a dependency; dropped.")
+        deps = []
+        for dep in (d.strip() for d in module.depends_on if d.strip()):
+            owner = owners.get(dep) if dep not in names else None  # a function, not a module
+            if dep == name or owner == name:
+                notes.append(f"Plan: module {name!r} listed {dep!r}, its own, as a "
+                             "dependency; dropped.")
+                continue
+            if owner is not None:
+                notes.append(f"Plan: module {name!r} named {dep!r} as a dependency; it is in "
+                             f"module {owner!r}, so that is the dependency.")
+                dep = owner
+            if dep not in deps:
+                deps.append(dep)
         modules.append(module.model_copy(update={"name": name, "depends_on": deps}))
     return plan.model_copy(update={"package": plan.package.strip(), "modules": modules}), notes
 

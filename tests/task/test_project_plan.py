@@ -80,5 +80,14 @@ def test_what_needs_no_planner_is_fixed_with_a_note():
     """The 0.5B planner listed every module as its own dependency, three times running."""
     tidied, notes = tidy_plan(plan(module(" api ", "api", "store", "store"), module("store")))
     assert tidied.modules[0].name == "api" and tidied.modules[0].depends_on == ["store"]
-    assert notes == ["Plan: module 'api' listed itself as a dependency; dropped."]
+    assert notes == ["Plan: module 'api' listed 'api', its own, as a dependency; dropped."]
     assert plan_problems(tidied) == []
+
+
+def test_a_function_named_as_a_dependency_means_its_module():
+    """The 0.5B planner listed each module's own functions (and the others') as dependencies."""
+    named = plan(module("conversions", "to_f", interface=("def to_f(c)",)),
+                 module("stats", "mean_f", "to_f", interface=("def mean_f(values)",)))
+    tidied, notes = tidy_plan(named)
+    assert [m.depends_on for m in tidied.modules] == [[], ["conversions"]]
+    assert len(notes) == 3 and plan_problems(tidied) == []
