@@ -42,6 +42,7 @@ class ProjectReport(BaseModel):
     build_order: list[str] = Field(default_factory=list)
     modules: dict[str, DevelopmentReport] = Field(default_factory=dict)
     integration_tests: list[TestCase] = Field(default_factory=list)
+    integration_tests_raw: str = Field(default="", description="The writer's whole answer.")
     integration_results: list[TestOutcome] = Field(default_factory=list)
     integration_rounds: list[IntegrationRound] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -40,12 +41,12 @@ from dspy_coder.task.project_plan import (
     ModuleSpec,
     ProjectPlan,
     build_order,
-    depends_on_all,
     module_named,
     plan_problems,
     public_name,
     public_names,
     tidy_plan,
+    written_before,
 )
 from dspy_coder.task.project_requirements import Requirements, requirements_from_flags
 from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase
@@ -55,21 +56,31 @@ logger = logging.getLogger(__name__)
 Executor = Callable[..., ExecutionResult]
 
 
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\(([^()]*)\)")
+
+
+def _without_other_calls(text: str, mine: set[str]) -> str:
+    """``text`` with ``name(args)`` written as ``name`` for names this module does not define:
+    the task's prose states what the module must define, and only its interface may."""
+    return _CALL.sub(lambda m: m.group(0) if m.group(1) in mine else m.group(1), text)
+
+
 def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec) -> str:
     """The ``Coder`` task for one module (its interface lines name what it must define)."""
+    mine = set(public_names(spec))
     lines = [f"Write the module `{plan.package}/{spec.name}.py` of the Python package "
-             f"`{plan.package}`: {spec.purpose}",
+             f"`{plan.package}`: {_without_other_calls(spec.purpose, mine)}",
              "It must define this public interface:"]
     lines += [f"    {signature}" for signature in spec.interface]
     if spec.unit_tests:
         lines.append("Its behaviour, which its tests check:")
-        lines += [f"- {behaviour}" for behaviour in spec.unit_tests]
+        lines += [f"- {_without_other_calls(behaviour, mine)}" for behaviour in spec.unit_tests]
     targets = [f"{name}: {plan.performance[name]}" for name in public_names(spec)
                if name in plan.performance]
     if targets:
         lines.append("Target time complexity: " + "; ".join(targets))
     lines.append(f"Keep it under {spec.max_lines} lines. The package as a whole: "
-                 f"{requirements.goal}")
+                 f"{_without_other_calls(requirements.goal, mine)}")
     return "\n".join(lines)
 
 
@@ -149,7 +160,7 @@ class ProjectCoder(dspy.Module):
         names = {m.name for m in plan.modules}
         return "\n\n\n".join(
             strip_package_imports(code[dep], plan.package, names).strip()
-            for dep in depends_on_all(plan, name) if code.get(dep, "").strip())
+            for dep in written_before(plan, name) if code.get(dep, "").strip())
 
     def _write_module(self, requirements: Requirements, plan: ProjectPlan, name: str,
                       code: dict[str, str], failure: str = "") -> DevelopmentReport:
@@ -169,15 +180,16 @@ class ProjectCoder(dspy.Module):
 
     # -- integration ---------------------------------------------------------------------------
 
-    def _integration_tests(self, requirements: Requirements, plan: ProjectPlan
-                           ) -> list[TestCase]:
+    def _integration_tests(self, requirements: Requirements, plan: ProjectPlan,
+                           report: ProjectReport) -> list[TestCase]:
         interfaces = "\n".join(f"{plan.package}.{m.name}: " + "; ".join(m.interface)
                                for m in plan.modules)
         behaviours = plan.integration_tests or [
             f"{requirements.goal}: the modules used together give the expected results"]
         answer = self.write_integration(requirements=requirements.render(),
                                         interfaces=interfaces, behaviours=behaviours)
-        raw = strip_package_imports(str(answer.integration_test_code or ""), plan.package,
+        report.integration_tests_raw = str(answer.integration_test_code or "")
+        raw = strip_package_imports(report.integration_tests_raw, plan.package,
                                     {m.name for m in plan.modules})
         return [_renamed(t, t.name.replace("test_generated_", "test_integration_"))
                 for t in read_generated_tests(raw, None).tests]
@@ -195,7 +207,7 @@ class ProjectCoder(dspy.Module):
     def _integrate(self, requirements: Requirements, plan: ProjectPlan, order: list[str],
                    code: dict[str, str], modules: dict[str, DevelopmentReport],
                    report: ProjectReport) -> None:
-        tests = self._integration_tests(requirements, plan)
+        tests = self._integration_tests(requirements, plan, report)
         report.integration_tests = tests
         if not tests:
             report.notes.append("The integration test writer wrote no test that could be "

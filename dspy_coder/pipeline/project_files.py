@@ -19,7 +19,7 @@ import ast
 
 from dspy_coder.judge.integration import strip_package_imports
 from dspy_coder.judge.project_report import ProjectReport
-from dspy_coder.task.project_plan import ProjectPlan, depends_on_all, module_named, public_names
+from dspy_coder.task.project_plan import ProjectPlan, module_named, public_names, written_before
 
 RUN_TESTS = "pytest"
 
@@ -32,11 +32,11 @@ def _used_names(code: str) -> set[str]:
 
 
 def _sibling_imports(plan: ProjectPlan, name: str, code: str) -> list[str]:
-    """``from <package>.<dep> import a, b`` for the names of the modules ``name`` builds on
-    that ``code`` uses."""
+    """``from <package>.<dep> import a, b`` for the names of the modules written before
+    ``name`` that ``code`` uses."""
     used = _used_names(code)
     lines = []
-    for dep in depends_on_all(plan, name):
+    for dep in written_before(plan, name):
         wanted = [n for n in public_names(module_named(plan, dep)) if n in used]
         if wanted:
             lines.append(f"from {plan.package}.{dep} import {', '.join(wanted)}")
@@ -60,7 +60,7 @@ def _unit_test_file(report: ProjectReport, name: str) -> str | None:
     assert plan is not None
     imports = [f"from {plan.package}.{name} import *  # noqa: F403",
                *[f"from {plan.package}.{dep} import *  # noqa: F403"
-                 for dep in depends_on_all(plan, name)]]
+                 for dep in written_before(plan, name)]]
     header = f'"""Unit tests of {plan.package}.{name} that judged it in dspy-coder\'s run."""'
     return "\n\n\n".join([header + "\n\n" + "\n".join(imports),
                           *(t.code.strip() for t in tests)]) + "\n"

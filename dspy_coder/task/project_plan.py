@@ -74,16 +74,11 @@ def public_names(module: ModuleSpec) -> list[str]:
     return [n for n in (public_name(s) for s in module.interface) if n]
 
 
-def depends_on_all(plan: ProjectPlan, name: str) -> list[str]:
-    """Every module ``name`` needs, directly or through others, in build order."""
-    needed: set[str] = set()
-    pending = list(module_named(plan, name).depends_on)
-    while pending:
-        dep = pending.pop()
-        if dep not in needed and dep != name:
-            needed.add(dep)
-            pending += module_named(plan, dep).depends_on
-    return [n for n in build_order(plan) if n in needed]
+def written_before(plan: ProjectPlan, name: str) -> list[str]:
+    """The modules built before ``name``: what it may use, declared or not (a small planner
+    often leaves a dependency out; an earlier module can never close a loop)."""
+    order = build_order(plan)
+    return order[:order.index(name)]
 
 
 def public_name(signature: str) -> str | None:

@@ -105,3 +105,21 @@ def test_a_plan_that_never_passes_its_checks_fails_without_writing_code():
     assert result.report.status == "failed" and len(result.report.plan_problems) == 3
     assert result.report.modules == {} and list(result.files) == ["project_report.json"]
     assert "No plan passed its checks after 3 tries" in result.report.notes[0]
+
+
+def test_a_module_is_asked_only_for_its_own_interface():
+    """The 0.5B planner copied the whole request into each module's purpose, so the
+    conversions module was required to define the stats module's mean_fahrenheit too."""
+    from dspy_coder.pipeline.project_coder import module_task
+    from dspy_coder.task.project_plan import ModuleSpec, ProjectPlan
+    from dspy_coder.task.project_requirements import requirements_from_flags
+    from dspy_coder.task.requirements import stated_requirements
+
+    request = ("conversions with celsius_to_fahrenheit(c), and stats with "
+               "mean_fahrenheit(values)")
+    spec = ModuleSpec(name="conversions", purpose=request,
+                      interface=["def celsius_to_fahrenheit(c) -> float"])
+    task = module_task(requirements_from_flags(request),
+                       ProjectPlan(package="temperature", modules=[spec]), spec)
+    assert stated_requirements(task, None).names == ("celsius_to_fahrenheit",)
+    assert "stats with mean_fahrenheit" in task  # still said, no longer asked for
