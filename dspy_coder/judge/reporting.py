@@ -19,10 +19,10 @@ UNVERIFIED_NOTE = (
 )
 
 DISPUTED_NOTE = (
-    "UNVERIFIED: the independently written candidates disagree on what the task asks: the "
-    "tests this code passes are agreed by fewer than half of them, so passing them proves "
-    "little. Read it, or add examples (>>> f(x) then the expected value) to the task and run "
-    "again."
+    "UNVERIFIED: the independently written candidates disagree on what the task asks: fewer "
+    "than half of them agree on the tests this code passes, or on what it returns for the "
+    "same inputs, so passing those tests proves little. Read it, or add examples (>>> f(x) "
+    "then the expected value) to the task and run again."
 )
 
 
@@ -44,7 +44,13 @@ def _status(state: RunRecord, best, threshold: float) -> str:
         return "partial" if best.test_score > 0 else "failed"
     if broken:
         return "failed"
-    return "partial" if best.checked and not state.disputed else "unverified"
+    return "partial" if best.checked and not _disputed(state, best) else "unverified"
+
+
+def _disputed(state: RunRecord, best) -> bool:
+    """The checks of ``best`` are no verdict: a minority agreement, or candidates that pass
+    the same tests but behave differently (differential testing)."""
+    return state.disputed or not state.behaviour_backed(best)
 
 
 def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
@@ -57,7 +63,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     if best is not None and not has_code:
         notes.append("No attempt produced any code (see the error trail): the run failed.")
     elif status == "unverified":
-        notes.append(unverified_note(state.disputed))
+        notes.append(unverified_note(_disputed(state, best)))
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
@@ -75,7 +81,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=(best.score if best.checked and not state.disputed else None) if has_code else 0.0,
+        score=(best.score if best.checked and not _disputed(state, best) else None)
+        if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
         error_trail=list(state.errors),

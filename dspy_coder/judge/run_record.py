@@ -179,7 +179,7 @@ class RunRecord:
         candidates agree on the tests that checked it."""
         return attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
             attempt.score >= threshold
-        ) and not self.disputed
+        ) and not self.disputed and self.behaviour_backed(attempt)
 
     @property
     def disputed(self) -> bool:
@@ -189,6 +189,28 @@ class RunRecord:
         return not has_docstring and self._consensus is not None and (
             self._consensus.agreed and not self._consensus.decisive
         )
+
+    def behaviour_backed(self, attempt: Attempt) -> bool:
+        """With a probe (differential testing): ``attempt`` returns what most independent
+        candidates that meet the stated requirements return on the probe inputs. Tests a few
+        candidates agree on can be too weak to pin the behaviour down (HumanEval/88 stripped:
+        4 of 5 candidates passed the same 3 tests, and all 5 behaved differently). True
+        without a probe, or when no candidate's outputs were read: nothing to compare."""
+        if self._probe is None:
+            return True
+        voting = [tuple(a.outputs) for a in self._attempts
+                  if a.stage in INDEPENDENT_STAGES and a.outputs and self._meets_stated(a)]
+        if not voting:
+            return True  # the probe told nothing of anyone
+        alike = sum(1 for outputs in voting if outputs == tuple(attempt.outputs or ()))
+        return 2 * alike > len(voting)
+
+    def _meets_stated(self, attempt: Attempt) -> bool:
+        """Whether ``attempt`` passed every requirement and property test it ran."""
+        stated = {t.name for t in self._tests if t.source in ("requirement", "property")}
+        outcomes = {t.name: t.passed for t in attempt.execution.tests} if attempt.execution \
+            else {}
+        return all(outcomes.get(name, False) for name in stated)
 
     def tried_programs(self) -> set[str]:
         """The ``program_identity`` of every candidate run so far."""

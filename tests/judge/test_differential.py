@@ -58,3 +58,35 @@ def test_without_agreed_tests_the_behaviour_most_candidates_share_is_chosen():
     assert first.outputs == ["6", "9", "3", "6", "9", "15"]  # f(2), f(3), make_input 1, 2, 3, 5
     assert ("Differential testing: the 4 independent candidates that ran the probe inputs "
             "return the same outputs in groups of 2, 1, 1.") in report.notes
+
+
+WEAK_TEST = "def test_zero():\n    assert f(0) == 0\n"
+
+
+def _run_weakly_tested(codes: list[str]):
+    lm = scripted_lm({
+        "generated_code": [f"def f(x):\n    return {body}\n" for body in codes],
+        "test_code": [{"test_code": WEAK_TEST, "make_input": "def make_input(n):\n"
+                                                            "    return (n,)\n"}],
+    })
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=2)
+    with dspy.context(lm=lm):
+        return coder(prompt="def f(x):\n    '''Scale x.'''\n", entry_point="f").report
+
+
+def test_candidates_that_pass_the_same_weak_test_but_behave_differently_are_no_success():
+    """HumanEval/88 stripped: 4 of 5 candidates passed the same 3 weak tests and all 5
+    returned different values on the probe inputs; the answer was called a success."""
+    report = _run_weakly_tested(["x * 2", "x * 3", "x * 4", "x * 5"])
+    assert report.status == "unverified" and report.score is None
+    assert any("groups of 1, 1, 1, 1" in note for note in report.notes)
+    from dspy_coder.judge.reporting import DISPUTED_NOTE
+
+    assert DISPUTED_NOTE in report.notes
+
+
+def test_most_candidates_returning_the_same_values_back_the_answer():
+    report = _run_weakly_tested(["x * 3", "x * 2", "x + x", "2 * x"])
+    assert report.status == "success" and "x * 3" not in report.code
