@@ -38,13 +38,11 @@ Example:
 from __future__ import annotations
 
 import ast
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from dspy_coder.errors import UsageError
-from dspy_coder.mbpp import DEFAULT_DATASETS_DIR
+from dspy_coder.shared_datasets import converted_records, dataset_file
 
 logger = logging.getLogger(__name__)
 
@@ -58,36 +56,15 @@ _MEMBER_START = ("    def ", "    @", "    async def ")
 
 def classeval_path(datasets_dir: Path | None = None) -> Path:
     """Where the ClassEval file is, or a ``UsageError`` naming the path that was tried."""
-    folder = Path(datasets_dir) if datasets_dir is not None else DEFAULT_DATASETS_DIR
-    path = folder / CLASSEVAL_FILE
-    if not path.is_file():
-        raise UsageError(
-            f"ClassEval not found at {path}. Point --datasets-dir (or DSPY_CODER_DATASETS) at "
-            f"the folder that holds {CLASSEVAL_FILE} (the shared datasets folder, by default "
-            f"{DEFAULT_DATASETS_DIR})."
-        )
-    return path
+    return dataset_file("ClassEval", CLASSEVAL_FILE, datasets_dir)
 
 
 def classeval_records(datasets_dir: Path | None = None) -> list[dict[str, Any]]:
     """The 70 ClassEval tasks as HumanEval-format records with ``test_classes`` and
     ``grading_prelude``, in file order (``datasets.load_problems("classeval")`` makes them
     ``Problem``s)."""
-    path = classeval_path(datasets_dir)
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path} is not a readable JSON file ({exc}).") from exc
-    if not isinstance(records, list):
-        raise UsageError(f"{path} should hold a JSON list of ClassEval tasks.")
-    problems = []
-    for record in records:
-        try:
-            problems.append(classeval_problem(record))
-        except (KeyError, TypeError, ValueError, SyntaxError) as exc:
-            task = record.get("task_id", "?") if isinstance(record, dict) else "?"
-            raise UsageError(f"{path}: ClassEval task {task} is malformed: {exc}") from exc
-    return problems
+    return converted_records(classeval_path(datasets_dir), "ClassEval", "ClassEval tasks",
+                             classeval_problem)
 
 
 def classeval_problem(record: dict[str, Any]) -> dict[str, Any]:

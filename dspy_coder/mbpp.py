@@ -27,52 +27,28 @@ from __future__ import annotations
 
 import ast
 import copy
-import json
 import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
 
-from dspy_coder.errors import UsageError
+from dspy_coder.shared_datasets import converted_records, dataset_file
 
 MBPP_FILE = Path("mbpp") / "sanitized-mbpp.json"
 # ../shared/datasets relative to the repository root (the folder that holds dspy_coder/)
-DEFAULT_DATASETS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 TASK_PREFIX = "Mbpp/"
 _WIDTH = 92  # docstring lines of long task sentences are wrapped at this width
 
 
 def mbpp_path(datasets_dir: Path | None = None) -> Path:
     """Where the MBPP file is, or a ``UsageError`` naming the path that was tried."""
-    folder = Path(datasets_dir) if datasets_dir is not None else DEFAULT_DATASETS_DIR
-    path = folder / MBPP_FILE
-    if not path.is_file():
-        raise UsageError(
-            f"MBPP not found at {path}. Point --datasets-dir (or DSPY_CODER_DATASETS) at the "
-            f"folder that holds {MBPP_FILE} (the shared datasets folder, by default "
-            f"{DEFAULT_DATASETS_DIR})."
-        )
-    return path
+    return dataset_file("MBPP", MBPP_FILE, datasets_dir)
 
 
 def mbpp_records(datasets_dir: Path | None = None) -> list[dict[str, Any]]:
     """The 427 sanitized MBPP problems as HumanEval-format records, in file order
     (``datasets.load_problems("mbpp")`` makes them ``Problem``s)."""
-    path = mbpp_path(datasets_dir)
-    try:
-        records = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{path} is not a readable JSON file ({exc}).") from exc
-    if not isinstance(records, list):
-        raise UsageError(f"{path} should hold a JSON list of MBPP records.")
-    problems = []
-    for record in records:
-        try:
-            problems.append(mbpp_problem(record))
-        except (KeyError, TypeError, ValueError, SyntaxError) as exc:
-            task = record.get("task_id", "?") if isinstance(record, dict) else "?"
-            raise UsageError(f"{path}: MBPP task {task} is malformed: {exc}") from exc
-    return problems
+    return converted_records(mbpp_path(datasets_dir), "MBPP", "MBPP records", mbpp_problem)
 
 
 def mbpp_problem(record: dict[str, Any]) -> dict[str, Any]:

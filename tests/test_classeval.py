@@ -19,7 +19,7 @@ from dspy_coder.classeval import (
 )
 from dspy_coder.datasets import Problem, load_problems, prompt_syntax_error, select_problems
 from dspy_coder.errors import UsageError
-from dspy_coder.mbpp import DEFAULT_DATASETS_DIR
+from dspy_coder.shared_datasets import DEFAULT_DATASETS_DIR
 
 DATA = DEFAULT_DATASETS_DIR / CLASSEVAL_FILE
 

@@ -14,7 +14,7 @@ from dspy_coder.bench.grading import grade_answer
 from dspy_coder.bench.store import MISSING_DATA_STATUS
 from dspy_coder.classeval import CLASSEVAL_FILE
 from dspy_coder.datasets import Problem, load_problems
-from dspy_coder.mbpp import DEFAULT_DATASETS_DIR
+from dspy_coder.shared_datasets import DEFAULT_DATASETS_DIR
 
 DATA = DEFAULT_DATASETS_DIR / CLASSEVAL_FILE
 
