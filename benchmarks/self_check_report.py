@@ -40,13 +40,22 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def _meets_stated(attempt: dict, stated: set[str]) -> bool:
+    outcomes = {t["name"]: t["passed"] for t in (attempt.get("execution") or {}).get("tests", [])}
+    return all(outcomes.get(name, False) for name in stated)
+
+
 def behaviour_majority(report: dict) -> bool | None:
     """Whether the answer returns the outputs a strict majority of the independent candidates
-    return; None when the run did not probe them."""
+    that meet the stated requirements return (the pipeline's rule since 8d08f08); None when
+    the run did not probe them."""
+    stated = {t["name"] for t in report.get("tests", [])
+              if t.get("source") in ("requirement", "property")}
     answer = next((a for a in report.get("attempts", [])
                    if a.get("code") == report.get("code") and a.get("outputs")), None)
     independent = [tuple(a["outputs"]) for a in report.get("attempts", [])
-                   if a.get("stage") in ("generate", "sample") and a.get("outputs")]
+                   if a.get("stage") in ("generate", "sample") and a.get("outputs")
+                   and _meets_stated(a, stated)]
     if answer is None or not independent:
         return None
     alike = sum(1 for outputs in independent if outputs == tuple(answer["outputs"]))
