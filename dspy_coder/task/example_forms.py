@@ -8,7 +8,7 @@ keeps has a closed call (see ``example_calls``) and a literal expected value
 Example:
     >>> sig = PromptSignature.from_prompt("def f(arr, k):\\n    pass\\n", "f")
     >>> block_examples(["Input: arr = [1, 2], k = 1", "Output: [2]"], 0, sig)
-    ([DocExample(call='f([1, 2], 1)', expected='[2]')], 2)
+    ([DocExample(call='f([1, 2], 1)', expected='[2]', setup='')], 2)
 """
 
 from __future__ import annotations
