@@ -65,7 +65,7 @@ def unwritten_methods(source: str, class_name: str) -> list[str]:
 def _method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The method ``name`` in the model's answer (alone, indented, or inside a class)."""
     code = extract_code(answer or "")
-    for candidate in (code, _dedent_method(code)):
+    for candidate in (code, textwrap.dedent(code)):
         try:
             tree = ast.parse(candidate)
         except SyntaxError:
@@ -76,16 +76,12 @@ def _method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionD
     return None
 
 
-def _dedent_method(code: str) -> str:
-    return textwrap.dedent(code)
-
-
 def splice_method(source: str, class_name: str, method_code: str) -> str:
     """``source`` with the class's method of the same name replaced by ``method_code``;
     unchanged when either cannot be read."""
     try:
         tree = ast.parse(source)
-        first = next(iter(ast.parse(_dedent_method(method_code)).body), None)
+        first = next(iter(ast.parse(textwrap.dedent(method_code)).body), None)
     except SyntaxError:
         return source
     node = _class_node(tree, class_name)

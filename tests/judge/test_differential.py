@@ -38,20 +38,24 @@ def test_a_candidate_that_hangs_or_breaks_has_no_outputs():
 WRONG_TESTS = "def test_a():\n    assert f(2) == 5\n\ndef test_b():\n    assert f(3) == 7\n"
 
 
-def test_without_agreed_tests_the_behaviour_most_candidates_share_is_chosen():
-    """No generated test is right, so nothing is checked; the first draft (x * 3) used to be
-    returned as the earliest of equals. Two samples return the same outputs (x * 2)."""
+def _run(bodies: list[str], tests: str):
+    """A Coder run on ``def f(x)`` whose first draft and three samples return ``bodies``."""
     lm = scripted_lm({
-        "generated_code": ["def f(x):\n    return x * 3\n", "def f(x):\n    return x + 1\n",
-                           "def f(x):\n    return x * 2\n", "def f(x):\n    return x + x\n"],
-        "test_code": [{"test_code": WRONG_TESTS, "make_input": "def make_input(n):\n"
-                                                               "    return (n,)\n"}],
+        "generated_code": [f"def f(x):\n    return {body}\n" for body in bodies],
+        "test_code": [{"test_code": tests, "make_input": "def make_input(n):\n"
+                                                         "    return (n,)\n"}],
     })
     coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
                   profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
                   max_iterations=2)
     with dspy.context(lm=lm):
-        report = coder(prompt="def f(x):\n    '''Double x.'''\n", entry_point="f").report
+        return coder(prompt='def f(x):\n    """Scale x."""\n', entry_point="f").report
+
+
+def test_without_agreed_tests_the_behaviour_most_candidates_share_is_chosen():
+    """No generated test is right, so nothing is checked; the first draft (x * 3) used to be
+    returned as the earliest of equals. Two samples return the same outputs (x * 2)."""
+    report = _run(["x * 3", "x + 1", "x * 2", "x + x"], WRONG_TESTS)
     assert report.status == "unverified"
     assert report.code.strip() in ("def f(x):\n    return x * 2", "def f(x):\n    return x + x")
     first = report.attempts[0]
@@ -63,23 +67,10 @@ def test_without_agreed_tests_the_behaviour_most_candidates_share_is_chosen():
 WEAK_TEST = "def test_zero():\n    assert f(0) == 0\n"
 
 
-def _run_weakly_tested(codes: list[str]):
-    lm = scripted_lm({
-        "generated_code": [f"def f(x):\n    return {body}\n" for body in codes],
-        "test_code": [{"test_code": WEAK_TEST, "make_input": "def make_input(n):\n"
-                                                            "    return (n,)\n"}],
-    })
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
-                  max_iterations=2)
-    with dspy.context(lm=lm):
-        return coder(prompt="def f(x):\n    '''Scale x.'''\n", entry_point="f").report
-
-
 def test_candidates_that_pass_the_same_weak_test_but_behave_differently_are_no_success():
     """HumanEval/88 stripped: 4 of 5 candidates passed the same 3 weak tests and all 5
     returned different values on the probe inputs; the answer was called a success."""
-    report = _run_weakly_tested(["x * 2", "x * 3", "x * 4", "x * 5"])
+    report = _run(["x * 2", "x * 3", "x * 4", "x * 5"], WEAK_TEST)
     assert report.status == "unverified" and report.score is None
     assert any("groups of 1, 1, 1, 1" in note for note in report.notes)
     from dspy_coder.judge.reporting import DISPUTED_NOTE
@@ -88,5 +79,5 @@ def test_candidates_that_pass_the_same_weak_test_but_behave_differently_are_no_s
 
 
 def test_most_candidates_returning_the_same_values_back_the_answer():
-    report = _run_weakly_tested(["x * 3", "x * 2", "x + x", "2 * x"])
+    report = _run(["x * 3", "x * 2", "x + x", "2 * x"], WEAK_TEST)
     assert report.status == "success" and "x * 3" not in report.code
