@@ -23,7 +23,7 @@ from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
 from dspy_coder.judge.usage import usage_by_lm, usage_delta
-from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement
+from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement, meets_stated
 from dspy_coder.types import Attempt, LMUsage, PerformanceTargets, Plan, Task, TestCase
 
 NO_CODE_FEEDBACK = "No code was produced."
@@ -199,18 +199,12 @@ class RunRecord:
         if self._probe is None:
             return True
         voting = [tuple(a.outputs) for a in self._attempts
-                  if a.stage in INDEPENDENT_STAGES and a.outputs and self._meets_stated(a)]
+                  if a.stage in INDEPENDENT_STAGES and a.outputs
+                  and meets_stated(self._tests, a.execution)]
         if not voting:
             return True  # the probe told nothing of anyone
         alike = sum(1 for outputs in voting if outputs == tuple(attempt.outputs or ()))
         return 2 * alike > len(voting)
-
-    def _meets_stated(self, attempt: Attempt) -> bool:
-        """Whether ``attempt`` passed every requirement and property test it ran."""
-        stated = {t.name for t in self._tests if t.source in ("requirement", "property")}
-        outcomes = {t.name: t.passed for t in attempt.execution.tests} if attempt.execution \
-            else {}
-        return all(outcomes.get(name, False) for name in stated)
 
     def tried_programs(self) -> set[str]:
         """The ``program_identity`` of every candidate run so far."""

@@ -100,6 +100,14 @@ def _outcomes(result: ExecutionResult | None) -> dict[str, bool]:
     return {t.name: t.passed for t in result.tests} if result else {}
 
 
+def meets_stated(tests: Iterable[TestCase], result: ExecutionResult | None) -> bool:
+    """Whether a run passed every test of what the task states (its requirements and
+    properties): a candidate that did not is known wrong."""
+    outcomes = _outcomes(result)
+    return all(outcomes.get(t.name, False) for t in tests
+               if t.source in ("requirement", "property"))
+
+
 INDEPENDENT_QUORUM = 3
 AGREEING_CANDIDATES = 2
 
@@ -138,11 +146,9 @@ def dual_agreement(
         return None
     tests = list(tests)
     generated = [t.name for t in tests if t.source == "generated"]
-    required = [t.name for t in tests if t.source in ("requirement", "property")]
     # a candidate that fails a stated requirement (a name the task asks for, a property) is
     # known wrong: it has no vote on what the task means, nor on which tests are right
-    voting = [result for result in results
-              if all(_outcomes(result).get(name, False) for name in required)]
+    voting = [result for result in results if meets_stated(tests, result)]
     voters = len(voting)
     passed_sets = [
         frozenset(name for name in generated if _outcomes(result).get(name, False))
