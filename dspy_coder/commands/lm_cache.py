@@ -1,4 +1,5 @@
-"""The ``--lm-cache`` flag of the commands that report LM costs (``bench``, ``optimize``).
+"""The ``--lm-cache`` flag of the commands that report LM costs (``bench``, ``optimize``,
+``solve``, ``project``).
 
 DSPy answers a repeated prompt from its disk cache for free, so a cached run's call counts,
 tokens and seconds are not what the run costs. These commands therefore call the model for

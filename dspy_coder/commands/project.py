@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
@@ -58,6 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_pipeline_options(parser.add_argument_group("pipeline (for every module)"))
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
+    add_lm_cache_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace, settings) -> int:
     project = ProjectCoder(Coder(**pipeline_options(args)), max_replans=args.max_replans,
                            integration_rounds=args.integration_rounds)
     with stop_on_signals() as stops:
-        settings.configure()
+        settings.configure(cache=args.lm_cache)
         logger.info("Building %r with %s", requirements.goal, settings.lm)
         with events_to(args.events):
             result = project(requirements=requirements)

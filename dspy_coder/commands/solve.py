@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
+from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_options,
@@ -67,6 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
     add_pipeline_options(parser.add_argument_group("pipeline"))
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    add_lm_cache_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -146,7 +148,7 @@ def run(args: argparse.Namespace, settings) -> int:
     # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit
     # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
     with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked:
-        settings.configure()
+        settings.configure(cache=args.lm_cache)
         logger.info("Solving %s with %s", task_id or "the task", settings.lm)
         with events_to(args.events):
             prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
