@@ -223,7 +223,9 @@ class Attempt(BaseModel):
     """One iteration's candidate, kept forever in the audit trail."""
 
     iteration: int
-    stage: Literal["generate", "refine", "rewrite", "sample"] = "generate"
+    stage: Literal["generate", "refine", "rewrite", "sample", "edit"] = Field(
+        default="generate", description="How it was written; 'edit' is a person's edit at the "
+        "final approval gate.")
     code: str
     reasoning: str = ""
     tests: list[TestCase] = Field(default_factory=list)
@@ -248,6 +250,22 @@ class Attempt(BaseModel):
     usage: LMUsage = Field(default_factory=LMUsage)
     duration_s: float = 0.0
     error: str = ""
+    rejected: str = Field(
+        default="", description="Why a person rejected it at the final approval gate; a "
+        "rejected attempt is never the answer while another is left.")
+
+
+class ApprovalRecord(BaseModel):
+    """Who answered an approval gate, when, how and why."""
+
+    gate: Literal["plan", "final"]
+    round: int
+    verdict: Literal["approve", "reject", "edit"]
+    reason: str = ""
+    edited: bool = False
+    by: str = Field(description="The approval source: terminal:USER, command:..., file:...")
+    at: str = Field(description="When, ISO 8601 UTC.")
+    iteration: int | None = Field(default=None, description="The result's iteration (final).")
 
 
 ReportStatus = Literal["success", "partial", "unverified", "failed"]
@@ -282,3 +300,5 @@ class DevelopmentReport(BaseModel):
     dropped_tests: list[DroppedTest] = Field(
         default_factory=list, description="Generated tests the run did not use, with reasons."
     )
+    approvals: list[ApprovalRecord] = Field(
+        default_factory=list, description="Every answer a person gave at an approval gate.")

@@ -17,10 +17,12 @@ Examples:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
 
+from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
@@ -57,6 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--integration-rounds", type=int, default=1, metavar="N",
                         help="rounds of fixing modules an integration test blames (default 1)")
     add_pipeline_options(parser.add_argument_group("pipeline (for every module)"))
+    add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
     add_lm_cache_option(parser)
@@ -100,12 +103,17 @@ def run(args: argparse.Namespace, settings) -> int:
 
     require_libraries(requirements.libraries)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
+    approval = approval_from_args(args)
     from dspy_coder.judge.project_report import render_project_report
     from dspy_coder.pipeline.coder import Coder
     from dspy_coder.pipeline.project_coder import ProjectCoder
 
-    project = ProjectCoder(Coder(**pipeline_options(args)), max_replans=args.max_replans,
-                           integration_rounds=args.integration_rounds)
+    # the project's plan is reviewed once; each module's result at its own final gate
+    module_approval = (dataclasses.replace(approval, gates=("final",))
+                       if approval is not None and approval.asks("final") else None)
+    project = ProjectCoder(Coder(approval=module_approval, **pipeline_options(args)),
+                           max_replans=args.max_replans,
+                           integration_rounds=args.integration_rounds, approval=approval)
     with stop_on_signals() as stops:
         settings.configure(cache=args.lm_cache)
         logger.info("Building %r with %s", requirements.goal, settings.lm)

@@ -23,6 +23,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
@@ -67,6 +68,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--entry-point", help="function name (default: detected from the task)")
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
     add_pipeline_options(parser.add_argument_group("pipeline"))
+    add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     add_lm_cache_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
@@ -129,16 +131,23 @@ def _build_program(args: argparse.Namespace):
     """The Coder with the pipeline flags, or a compiled program (pipeline flags override the
     options it was compiled with, as in ``bench``)."""
     options = pipeline_options(args)
+    approval = approval_from_args(args)
     if args.program:
         from dspy_coder.optimizers import load_program, read_sidecar
+        from dspy_coder.pipeline.review_gates import ReviewGates
 
         kind = read_sidecar(args.program).get("program") if options else "coder"
         if kind != "coder":
             refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
-        return load_program(args.program, **options)
+        program = load_program(args.program, **options)
+        if approval is not None:
+            if not hasattr(program, "gates"):
+                raise UsageError(f"--approve needs a coder program; {args.program} is not one.")
+            program.gates = ReviewGates(approval)
+        return program
     from dspy_coder.pipeline.coder import Coder
 
-    return Coder(**options)
+    return Coder(approval=approval, **options)
 
 
 def run(args: argparse.Namespace, settings) -> int:

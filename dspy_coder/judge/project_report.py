@@ -15,7 +15,14 @@ from pydantic import BaseModel, Field
 
 from dspy_coder.task.project_plan import ProjectPlan
 from dspy_coder.task.project_requirements import Requirements
-from dspy_coder.types import Cost, DevelopmentReport, ReportStatus, TestCase, TestOutcome
+from dspy_coder.types import (
+    ApprovalRecord,
+    Cost,
+    DevelopmentReport,
+    ReportStatus,
+    TestCase,
+    TestOutcome,
+)
 
 
 class IntegrationRound(BaseModel):
@@ -47,6 +54,8 @@ class ProjectReport(BaseModel):
     integration_rounds: list[IntegrationRound] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     stopped_early: bool = Field(default=False, description="Ctrl-C or a signal ended the run.")
+    approvals: list[ApprovalRecord] = Field(
+        default_factory=list, description="The person's answers at the plan gate.")
     cost: Cost = Field(default_factory=Cost)
 
 

@@ -39,6 +39,8 @@ def _status(state: RunRecord, best, threshold: float) -> str:
         return "failed"  # nothing to show for the run, whatever a score says
     if state.passed_checks(best, threshold):
         return "success"
+    if best.rejected:
+        return "unverified"  # a person said no, whatever the tests say
     broken = best.execution is None or best.execution.status not in ("passed", "failed")
     if best.test_score is not None and best.test_score < 1.0:
         return "partial" if best.test_score > 0 else "failed"
@@ -62,6 +64,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     notes = list(state.notes)
     if best is not None and not has_code:
         notes.append("No attempt produced any code (see the error trail): the run failed.")
+    elif best is not None and best.rejected:
+        notes.append(f"The reviewer rejected this answer: {best.rejected}")
     elif status == "unverified":
         notes.append(unverified_note(_disputed(state, best)))
     unvetted = [t.name for t in tests if not t.vetted]
@@ -89,6 +93,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         notes=notes,
         stop_reason=state.stop_reason,
         cost=cost,
+        approvals=list(state.approvals),
     )
     return state.test_audit.attach(report) if state.test_audit else report
 
@@ -130,6 +135,10 @@ def render_report(report: DevelopmentReport) -> str:
         f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
         f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall"
     )
+    for approval in report.approvals:
+        lines.append(f"Approval: {approval.gate} round {approval.round}: {approval.verdict}"
+                     + (f" ({approval.reason})" if approval.reason else "")
+                     + f" by {approval.by} at {approval.at}")
     if best and best.feedback and best.feedback != ALL_PASSED:
         lines.append("Remaining failures:\n  " + best.feedback.replace("\n", "\n  "))
     for error in report.error_trail[-3:]:

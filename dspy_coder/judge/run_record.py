@@ -24,7 +24,15 @@ from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
 from dspy_coder.judge.usage import usage_by_lm, usage_delta
 from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement, meets_stated
-from dspy_coder.types import Attempt, LMUsage, PerformanceTargets, Plan, Task, TestCase
+from dspy_coder.types import (
+    ApprovalRecord,
+    Attempt,
+    LMUsage,
+    PerformanceTargets,
+    Plan,
+    Task,
+    TestCase,
+)
 
 NO_CODE_FEEDBACK = "No code was produced."
 INDEPENDENT_STAGES = ("generate", "sample")  # written from the task alone, not from failures
@@ -58,6 +66,7 @@ class RunRecord:
         self._notes: list[str] = []
         self._errors: list[str] = []
         self._stop_reason = ""
+        self._approvals: list[ApprovalRecord] = []
         self._usage_snapshot: dict[str, LMUsage] = {}
 
     # -- reading -------------------------------------------------------------------------------
@@ -110,8 +119,14 @@ class RunRecord:
     def errors(self) -> tuple[str, ...]:
         return tuple(self._errors)
 
+    @property
+    def approvals(self) -> tuple[ApprovalRecord, ...]:
+        """Every answer a person gave at an approval gate, in order."""
+        return tuple(self._approvals)
+
     def best(self) -> Attempt | None:
-        """The attempt the evidence favours: checked over unchecked, then the higher score,
+        """The attempt the evidence favours: one no reviewer rejected, a reviewer's own edit,
+        then checked over unchecked, then the higher score,
         then more counted tests passed, code over none, a clean run over a broken one, the
         program more independent candidates behave like, and only then the earlier one."""
         if not self._attempts:
@@ -120,6 +135,8 @@ class RunRecord:
         ranked = max(
             enumerate(self._attempts),
             key=lambda pair: (
+                not pair[1].rejected,
+                pair[1].stage == "edit",
                 pair[1].checked,
                 pair[1].score,
                 pair[1].test_score or 0.0,
@@ -176,8 +193,8 @@ class RunRecord:
     def passed_checks(self, attempt: Attempt, threshold: float) -> bool:
         """Whether ``attempt`` is a verified success: checked, every counted test passed,
         the score reaches ``threshold``, and (without docstring examples) most independent
-        candidates agree on the tests that checked it."""
-        return attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
+        candidates agree on the tests that checked it; never one a reviewer rejected."""
+        return not attempt.rejected and attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
             attempt.score >= threshold
         ) and not self.disputed and self.behaviour_backed(attempt)
 
@@ -249,6 +266,16 @@ class RunRecord:
 
     def stop(self, reason: str) -> None:
         self._stop_reason = reason
+
+    def add_approval(self, approval: ApprovalRecord) -> None:
+        self._approvals.append(approval)
+
+    def reject(self, attempt: Attempt, reason: str) -> None:
+        """A reviewer rejected ``attempt`` (one of this record's): it is kept, never chosen
+        while another is left."""
+        if not any(a is attempt for a in self._attempts):
+            raise ValueError("reject() takes an attempt of this record")
+        attempt.rejected = reason
 
     def add_attempt(self, attempt: Attempt) -> Attempt:
         """Append ``attempt`` (its tests were the run's tests), update which tests count, and

@@ -35,6 +35,7 @@ from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
+from dspy_coder.pipeline.approval import Approval, ApprovalSourceError, rejected_code_feedback
 from dspy_coder.pipeline.class_draft import ClassDrafter
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
@@ -43,6 +44,7 @@ from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
 from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
+from dspy_coder.pipeline.review_gates import ReviewGates
 from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
 from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
@@ -55,7 +57,7 @@ from dspy_coder.task.requirements import (
     requirement_tests,
     stated_requirements,
 )
-from dspy_coder.types import PerformanceTargets, Plan, Task, TestCase
+from dspy_coder.types import Attempt, PerformanceTargets, Plan, Task, TestCase
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +172,9 @@ class Coder(dspy.Module):
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
+        approval: ask a person at the plan and/or before the result is accepted
+            (``pipeline.approval``); a rejection comes back as a re-plan or a refinement round
+            with the reason. None (the default) accepts automatically.
     """
 
     def __init__(
@@ -179,9 +184,11 @@ class Coder(dspy.Module):
         executor: Executor | None = None,
         interpreter_factory: Callable[[], CodeInterpreter] | None = None,
         profiler: Profiler | None = None,
+        approval: Approval | None = None,
         **settings: Any,
     ) -> None:
         super().__init__()
+        self.gates = ReviewGates(approval)
         self.config = (config or CoderConfig()).replace(**settings)
         if executor is None:
             from dspy_coder.sandbox import run as executor  # starts the fork server lazily
@@ -395,8 +402,10 @@ class Coder(dspy.Module):
                         "ran the probe inputs return the same outputs in groups of "
                         f"{', '.join(map(str, groups))}.")
 
-    def _refine_round(self, record: RunRecord, iteration: int, text: str) -> None:
-        best = record.best()
+    def _refine_round(self, record: RunRecord, iteration: int, text: str,
+                      base: Attempt | None = None, review: str = "") -> None:
+        """Refine the best attempt (or ``base``, which a reviewer rejected for ``review``)."""
+        best = base or record.best()
         produced = len(record.attempts)
         step = self._refine_module(iteration)
         rejection = candidate_rejection(
@@ -416,7 +425,7 @@ class Coder(dspy.Module):
             on_retry=reward.restart,
             task=text,
             code=best.code,
-            failures=best.feedback,
+            failures=rejected_code_feedback(review, best.feedback) if base else best.feedback,
             metrics=format_metrics(best),
             history=format_history(list(record.attempts)),
         )
@@ -452,8 +461,13 @@ class Coder(dspy.Module):
         record.choose_route(self._route(record, text, stated))
         if stated.time_complexity:
             record.set_stated_targets(PerformanceTargets(time_complexity=stated.time_complexity))
-        if record.route == "complex" and config.use_plan:
-            record.set_plan(self._plan(record, text, stated))
+        if config.use_plan and (record.route == "complex" or self.gates.asks("plan")):
+            plan = self.gates.review_plan(
+                record, self._plan(record, text, stated), _render_plan,
+                lambda feedback: self._plan(record, f"{text}\n\n{feedback}", stated))
+            record.set_plan(plan)
+            if record.stop_reason:
+                return
         plan_text = _render_plan(record.plan)
         generated = self._call(
             record,
@@ -464,6 +478,7 @@ class Coder(dspy.Module):
             prompt=task.prompt,
             entry_point=task.entry_point,
             examples=task.examples,
+            follow_plan=self.gates.asks("plan") and bool(plan_text),
         )
         self._tests(record, text, plan_text, stated)
         if generated is None:
@@ -473,19 +488,18 @@ class Coder(dspy.Module):
                          error="; ".join(generated.errors))
         iteration, best_so_far, stalled_rounds = 1, record.best().score, 0
         while True:
-            best = record.best()
-            if record.passed_checks(best, config.threshold):
-                record.stop("threshold")
-                return
-            if iteration >= config.max_iterations:
-                record.stop("max_iterations")
-                return
-            if stalled_rounds >= config.patience:
-                record.stop("stalled")
-                return
-            if not config.use_refine:
-                record.stop("refinement disabled")
-                return
+            stop = self._stop_reason(record, iteration, stalled_rounds)
+            if stop:
+                review = self.gates.review_result(record, stop)
+                if review is None or review.out_of_rounds:
+                    record.stop("rejected" if review else stop)
+                    return
+                iteration += 1
+                if review.edited:
+                    self._record(record, review.edited, iteration, "edit")
+                else:
+                    self._refine_round(record, iteration, text, review.attempt, review.reason)
+                continue
             iteration += 1
             if iteration == 2 and config.drafts:
                 self._sample_round(record, iteration, text, plan_text)
@@ -494,6 +508,19 @@ class Coder(dspy.Module):
             new_best = record.best().score
             stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
             best_so_far = max(best_so_far, new_best)
+
+    def _stop_reason(self, record: RunRecord, iteration: int, stalled_rounds: int) -> str:
+        """Why the loop stops now, or "" to go on."""
+        config = self.config
+        if record.passed_checks(record.best(), config.threshold):
+            return "threshold"
+        if iteration >= config.max_iterations:
+            return "max_iterations"
+        if stalled_rounds >= config.patience:
+            return "stalled"
+        if not config.use_refine:
+            return "refinement disabled"
+        return ""
 
     def forward(
         self,
@@ -526,6 +553,9 @@ class Coder(dspy.Module):
                 record.error(str(exc))
             except LMRejectedError as exc:
                 record.stop("lm_rejected")
+                record.error(str(exc))
+            except ApprovalSourceError as exc:
+                record.stop("approval_failed")
                 record.error(str(exc))
             report = build_report(
                 record, self.config.threshold, cost_from(tracker, time.perf_counter() - started)

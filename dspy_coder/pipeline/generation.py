@@ -165,13 +165,18 @@ class GenerateCode(ProgramOfThoughtLoop):
         prompt: str,
         entry_point: str | None,
         examples: list[DocExample],
+        follow_plan: bool = False,
     ) -> dspy.Prediction:
+        """``follow_plan``: write the first draft from the plan (a person approved or wrote
+        it) instead of the single-shot call."""
         assemble = partial(assemble_solution, prompt=prompt, entry_point=entry_point)
         with self.interpreter() as interpreter:
             check = partial(self._check, interpreter, entry_point=entry_point, examples=examples)
             if getattr(self, "class_drafter", None) is not None and is_class_task(
                     prompt, entry_point):
                 raw, reasoning = self.class_drafter(prompt=prompt, class_name=entry_point).code, ""
+            elif follow_plan and plan.strip():
+                raw, reasoning = self._from_plan(task, plan)
             else:
                 raw, reasoning = self.draft(task, plan)
             code = assemble(raw)

@@ -33,8 +33,10 @@ from dspy_coder.judge.project_report import (
     project_status,
 )
 from dspy_coder.judge.usage import cost_from
+from dspy_coder.pipeline.approval import Approval, ApprovalRequest, ApprovalSourceError
 from dspy_coder.pipeline.coder import Coder
 from dspy_coder.pipeline.events import emit
+from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
 from dspy_coder.task.project_plan import (
@@ -108,8 +110,10 @@ class ProjectCoder(dspy.Module):
         integration_rounds: int = 1,
         executor: Executor | None = None,
         integration_timeout_s: float = 20.0,
+        approval: Approval | None = None,
     ) -> None:
         super().__init__()
+        self.approval = approval  # only its plan gate is asked here; modules use the coder's
         self.planner = dspy.Predict(ProjectPlanner)
         self.write_integration = dspy.Predict(IntegrationTestWriter)
         self.coder = coder if coder is not None else Coder()
@@ -138,9 +142,11 @@ class ProjectCoder(dspy.Module):
                     performance=dict(answer.performance or {})))
                 report.notes.extend(fixed)
                 problems = plan_problems(plan)
-            except (ValidationError, ValueError) as exc:  # includes DSPy's AdapterParseError
+            except (ValidationError, ValueError, *UNUSABLE_ANSWER_ERRORS) as exc:
                 problems = [f"The answer could not be read as a plan ({type(exc).__name__}: "
                             f"{str(exc)[:300]}); answer every field in the requested format."]
+            if not problems:
+                plan, problems = self._reviewed(plan, report, number)
             if not problems:
                 return plan
             logger.info("plan %d of %d rejected: %s", number, tries, " ".join(problems))
@@ -153,6 +159,29 @@ class ProjectCoder(dspy.Module):
             if plan is not None:
                 feedback += f"\nThe rejected plan: {plan.model_dump_json()}"
         return None
+
+    def _reviewed(self, plan: ProjectPlan, report: ProjectReport,
+                  number: int) -> tuple[ProjectPlan, list[str]]:
+        """The checked plan after the person's answer at the plan gate: approved, edited (as
+        the plan's JSON, checked like the planner's), or rejected (the reason is a problem,
+        so the planner gets it)."""
+        if self.approval is None or not self.approval.asks("plan"):
+            return plan, []
+        decision, answered = self.approval.ask(ApprovalRequest(
+            gate="plan", task_id=plan.package, round=number,
+            text=plan.model_dump_json(indent=2)))
+        report.approvals.append(answered)
+        if decision.verdict == "approve":
+            return plan, []
+        if decision.verdict == "reject":
+            return plan, [f"A reviewer rejected the plan: {decision.reason or 'no reason given'}"]
+        try:
+            edited, fixed = tidy_plan(ProjectPlan.model_validate_json(decision.edited))
+        except ValidationError as exc:
+            return plan, [f"The reviewer's edit is not a plan's JSON ({exc.errors()[0]['msg']})"]
+        report.notes.extend(fixed)
+        report.notes.append("The plan is the reviewer's edit.")
+        return edited, plan_problems(edited)
 
     # -- modules -------------------------------------------------------------------------------
 
@@ -186,8 +215,13 @@ class ProjectCoder(dspy.Module):
                                for m in plan.modules)
         behaviours = plan.integration_tests or [
             f"{requirements.goal}: the modules used together give the expected results"]
-        answer = self.write_integration(requirements=requirements.render(),
-                                        interfaces=interfaces, behaviours=behaviours)
+        try:
+            answer = self.write_integration(requirements=requirements.render(),
+                                            interfaces=interfaces, behaviours=behaviours)
+        except UNUSABLE_ANSWER_ERRORS as exc:  # an answer DSPy could not read
+            report.notes.append(f"The integration test writer's answer could not be read "
+                                f"({type(exc).__name__}).")
+            return []
         report.integration_tests_raw = str(answer.integration_test_code or "")
         raw = strip_package_imports(report.integration_tests_raw, plan.package,
                                     {m.name for m in plan.modules})
@@ -279,6 +313,8 @@ class ProjectCoder(dspy.Module):
                 plan = self._build(requirements, report, modules)
             except KeyboardInterrupt:
                 report.stopped_early = True
+            except ApprovalSourceError as exc:
+                report.notes.append(f"Stopped: {exc}")
             if report.stopped_early:
                 report.notes.append("Interrupted: the report holds what was built so far.")
         report.modules = modules

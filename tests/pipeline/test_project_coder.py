@@ -123,3 +123,31 @@ def test_a_module_is_asked_only_for_its_own_interface():
                        ProjectPlan(package="temperature", modules=[spec]), spec)
     assert stated_requirements(task, None).names == ("celsius_to_fahrenheit",)
     assert "stats with mean_fahrenheit" in task  # still said, no longer asked for
+
+
+def test_a_reviewer_rejects_the_plan_with_a_reason_then_approves_the_next():
+    from dspy_coder.pipeline.approval import Approval, Decision
+
+    answers = [Decision(verdict="reject", reason="put the normaliser first"),
+               Decision(verdict="approve")]
+    shown = []
+
+    def person(request):
+        shown.append(request)
+        return answers.pop(0)
+
+    lm = scripted_lm({"modules": [plan(VALIDATOR), plan(VALIDATOR, NORMALISER)],
+                      "generated_code": [VALIDATE, NORMALISE]})  # no integration test answer
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=0,
+                  max_iterations=1)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = ProjectCoder(coder, approval=Approval(person, ("plan",), by="test"))(
+            requirements="an email library: validate and normalise").report
+    assert "A reviewer rejected the plan: put the normaliser first" in all_prompts(
+        lm_calls_since(mark))
+    assert [a.verdict for a in report.approvals] == ["reject", "approve"]
+    assert '"validator"' in shown[0].text and shown[0].gate == "plan"
+    assert report.build_order == ["validator", "normaliser"]
+    assert "The integration test writer's answer could not be read" in report.notes[-2]
