@@ -24,7 +24,7 @@ from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
 
 logger = logging.getLogger("dspy_coder")
 
-COMMANDS = ("solve", "project", "bench", "optimize", "models")
+COMMANDS = ("solve", "project", "resume", "bench", "optimize", "models")
 DEFAULT_LM = "local:qwen2.5-coder-1.5b"
 
 
@@ -131,7 +131,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv  # kept in a run directory, so `resume` can start the run again
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

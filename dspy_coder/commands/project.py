@@ -26,6 +26,7 @@ from dspy_coder.commands.approval_options import add_approval_options, approval_
 from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
+from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
@@ -63,6 +64,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
     add_lm_cache_option(parser)
+    add_run_dir_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -114,11 +116,14 @@ def run(args: argparse.Namespace, settings) -> int:
     project = ProjectCoder(Coder(approval=module_approval, **pipeline_options(args)),
                            max_replans=args.max_replans,
                            integration_rounds=args.integration_rounds, approval=approval)
-    with stop_on_signals() as stops:
-        settings.configure(cache=args.lm_cache)
-        logger.info("Building %r with %s", requirements.goal, settings.lm)
+    with stop_on_signals() as stops, kept_run(args) as run_dir:
+        settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
+                    run_dir.path)
         with events_to(args.events):
             result = project(requirements=requirements)
+        run_dir.end_and_tell(stops.signum is None and not result.report.stopped_early,
+                    result.report.status)
     written = write_files(args.out, result.files)
     sys.stdout.write(render_project_report(result.report)
                      + f"\nWrote {len(written)} files to {args.out}\n")

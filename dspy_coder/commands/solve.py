@@ -26,6 +26,7 @@ from pathlib import Path
 from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
+from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_options,
@@ -71,6 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     add_lm_cache_option(parser)
+    add_run_dir_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -156,15 +158,19 @@ def run(args: argparse.Namespace, settings) -> int:
     program = _build_program(args)
     # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit
     # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
-    with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked:
-        settings.configure(cache=args.lm_cache)
-        logger.info("Solving %s with %s", task_id or "the task", settings.lm)
+    with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked, \
+            kept_run(args) as run_dir:
+        settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        logger.info("Solving %s with %s (run kept in %s)", task_id or "the task", settings.lm,
+                    run_dir.path)
         with events_to(args.events):
             prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
         report = getattr(prediction, "report", None)
         if report is None:  # a compiled baseline: wrap its code in a minimal report
             report = _single_shot_report(prediction, prompt, entry_point, task_id)
-        return _finish(args, report, problem, stops, tracked)
+        code = _finish(args, report, problem, stops, tracked)
+        run_dir.end_and_tell(stops.signum is None and report.stop_reason != "interrupted", report.status)
+        return code
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -234,9 +235,11 @@ def test_a_solve_stopped_by_sigterm_keeps_its_files_and_marks_its_mlflow_run_kil
     assert cli.main(argv) == 143
 
     assert sorted(p.name for p in out.iterdir()) == [
-        "report.json", "solution.py", "test_solution.py"
+        "report.json", "run", "solution.py", "test_solution.py"
     ]
     assert "Status: FAILED" in capsys.readouterr().out
+    kept = json.loads((out / "run" / "run.json").read_text())
+    assert (kept["status"], kept["argv"]) == ("stopped", argv)  # `dspy-coder resume` can go on
     [run] = _solve_runs(store)
     assert run.info.status == "KILLED"
     assert run.data.tags["stop_reason"] == "interrupted"

@@ -1,0 +1,137 @@
+"""A run directory: what a ``solve`` or ``project`` run keeps as it goes, so
+``dspy-coder resume RUN_DIR`` can continue it after Ctrl-C, a signal or kill -9.
+
+- ``run.json``: the command line, where it ran and the run's state (``running``,
+  ``stopped``, ``finished``), rewritten atomically at each change;
+- ``lm_journal/``: every LM answer of the run (DSPy's response cache, scoped to this run and
+  written to SQLite as each answer arrives). A resumed run goes the same way and is answered
+  from the journal up to where it stopped: no LM call is paid twice. The sandbox runs of
+  that stretch are repeated (they are cheap and leave nothing behind);
+- ``events.jsonl``: the run's events (``pipeline.events``), a line each, flushed at once.
+
+A new run in the same directory starts a new journal.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.errors import UsageError
+
+logger = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+JOURNAL = "lm_journal"
+EVENTS = "events.jsonl"
+JOURNAL_LIMIT_BYTES = 4 * 1024**3  # DSPy's default (10 MB) would evict a long run's answers
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class RunDir:
+    """One run's directory (see the module docstring)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state: dict = {}
+
+    def start(self, argv: list[str]) -> None:
+        """Begin a new run here: the command line is kept; an older run's journal goes."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"Cannot create the run directory {self.path} "
+                             f"({exc.strerror or exc}); pass --run-dir a writable path.") from exc
+        shutil.rmtree(self.path / JOURNAL, ignore_errors=True)
+        (self.path / EVENTS).unlink(missing_ok=True)
+        self.state = {"argv": list(argv), "cwd": os.getcwd(), "status": "running",
+                      "started": _now(), "resumed": []}
+        self._save()
+
+    def reopen(self) -> None:
+        """Continue the run kept here."""
+        self.state = read_run(self.path)
+        self.state["status"] = "running"
+        self.state["resumed"].append(_now())
+        self._save()
+
+    def end(self, finished: bool, status: str) -> None:
+        """``finished``: the run ended by itself (``status`` is its report's); otherwise it
+        was stopped and can be resumed."""
+        self.state.update(status="finished" if finished else "stopped", result=status,
+                          ended=_now())
+        self._save()
+
+    def end_and_tell(self, finished: bool, status: str) -> None:
+        """``end``, and say how to resume a run that did not finish."""
+        self.end(finished, status)
+        if not finished:
+            logger.warning("Stopped; continue with: dspy-coder resume %s", self.path)
+
+    def _save(self) -> None:
+        write_text_atomic(self.path / RUN_FILE, json.dumps(self.state, indent=2) + "\n")
+
+    @contextmanager
+    def journal(self) -> Iterator[None]:
+        """Within the block DSPy answers repeated requests from this run's journal."""
+        import dspy
+        from dspy.clients.cache import Cache
+
+        previous = dspy.cache
+        dspy.cache = Cache(enable_disk_cache=True, enable_memory_cache=True,
+                           disk_cache_dir=str(self.path / JOURNAL),
+                           disk_size_limit_bytes=JOURNAL_LIMIT_BYTES)
+        try:
+            yield
+        finally:
+            dspy.cache = previous
+
+
+def read_run(path: Path) -> dict:
+    """The ``run.json`` of ``path``; a usage error when it is not a run directory."""
+    file = path / RUN_FILE
+    if not file.is_file():
+        raise UsageError(f"{path} is not a run directory (no {RUN_FILE}); pass the directory "
+                         "a solve or project run kept (default: <--out>/run).")
+    try:
+        state = json.loads(file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{file} cannot be read ({exc}); the run cannot be resumed.") from exc
+    if not isinstance(state, dict) or not isinstance(state.get("argv"), list):
+        raise UsageError(f"{file} holds no command line; the run cannot be resumed.")
+    state.setdefault("resumed", [])
+    return state
+
+
+def add_run_dir_option(parser) -> None:
+    parser.add_argument("--run-dir", type=Path, metavar="DIR",
+                        help="keep the run's state here as it goes, for `dspy-coder resume DIR` "
+                        "(default: <--out>/run)")
+
+
+@contextmanager
+def kept_run(args) -> Iterator[RunDir]:
+    """The run's directory, started (or reopened by ``resume``) with its events and, unless
+    ``--lm-cache`` chose DSPy's shared cache, its own LM journal in force."""
+    from contextlib import nullcontext
+
+    from dspy_coder.pipeline.events import JsonlEvents, watching
+
+    run_dir = RunDir(Path(args.run_dir) if args.run_dir else args.out / "run")
+    if getattr(args, "resuming", False):
+        run_dir.reopen()
+    else:
+        run_dir.start(getattr(args, "argv", None) or [])
+    sink = JsonlEvents(run_dir.path / EVENTS)
+    with sink, watching(sink), (nullcontext() if args.lm_cache else run_dir.journal()):
+        yield run_dir
