@@ -26,12 +26,12 @@ from pathlib import Path
 from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
-from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     pipeline_options,
     refuse_pipeline_flags,
 )
+from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
 from dspy_coder.commands.solution_files import write_outputs
 from dspy_coder.errors import UsageError
 
@@ -169,7 +169,8 @@ def run(args: argparse.Namespace, settings) -> int:
         if report is None:  # a compiled baseline: wrap its code in a minimal report
             report = _single_shot_report(prediction, prompt, entry_point, task_id)
         code = _finish(args, report, problem, stops, tracked)
-        run_dir.end_and_tell(stops.signum is None and report.stop_reason != "interrupted", report.status)
+        finished = stops.signum is None and report.stop_reason != "interrupted"
+        run_dir.end_and_tell(finished, report.status)
         return code
 
 
