@@ -253,6 +253,31 @@ class Attempt(BaseModel):
     rejected: str = Field(
         default="", description="Why a person rejected it at the final approval gate; a "
         "rejected attempt is never the answer while another is left.")
+    tier: Literal["junior", "senior"] = Field(
+        default="junior", description="Who wrote it: the senior after an escalation.")
+
+
+class Checkpoint(BaseModel):
+    """A senior review of the junior's failed attempts (progressive disclosure)."""
+
+    number: int
+    iteration: int = Field(description="The last iteration the senior saw.")
+    disclosed: list[str] = Field(description="What it gave: debugging, strategy, tests.")
+    guidance: str = Field(description="The review as the junior reads it.")
+    tests: list[str] = Field(default_factory=list,
+                             description="Names of the tests it proposed (vetted as generated).")
+
+
+class TierCost(BaseModel):
+    """What one tier (junior or senior) cost in a run."""
+
+    lm: str
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    wall_time_s: float = 0.0
+    cost_usd: float | None = Field(
+        default=None, description="From LiteLLM's cost map; None when it has no price (local).")
 
 
 class ApprovalRecord(BaseModel):
@@ -302,3 +327,8 @@ class DevelopmentReport(BaseModel):
     )
     approvals: list[ApprovalRecord] = Field(
         default_factory=list, description="Every answer a person gave at an approval gate.")
+    spec: str = Field(default="", description="The senior's minimal spec the junior started from.")
+    checkpoints: list[Checkpoint] = Field(default_factory=list)
+    escalated: bool = Field(default=False, description="The senior took the task over.")
+    tiers: dict[str, TierCost] = Field(
+        default_factory=dict, description="Cost per tier when a senior took part.")

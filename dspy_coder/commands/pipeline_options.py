@@ -114,3 +114,11 @@ def refuse_pipeline_flags(args: argparse.Namespace, program: str) -> None:
             f"{', '.join(flags)} {verb} to the coder pipeline only, and {program} is not the "
             f"pipeline; drop {them}."
         )
+
+
+def add_senior_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--senior-lm", metavar="LM",
+        help="a stronger model that writes the junior's minimal spec, reviews its failed "
+        "attempts at checkpoints (--checkpoint-interval) and may take the task over "
+        "(--no-escalate keeps it out); any --lm value, e.g. local:qwen2.5-coder-1.5b")

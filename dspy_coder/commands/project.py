@@ -25,7 +25,11 @@ from pathlib import Path
 from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
-from dspy_coder.commands.pipeline_options import add_pipeline_options, pipeline_options
+from dspy_coder.commands.pipeline_options import (
+    add_pipeline_options,
+    add_senior_option,
+    pipeline_options,
+)
 from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
@@ -59,7 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="plans sent back to the planner before giving up (default 2)")
     parser.add_argument("--integration-rounds", type=int, default=1, metavar="N",
                         help="rounds of fixing modules an integration test blames (default 1)")
-    add_pipeline_options(parser.add_argument_group("pipeline (for every module)"))
+    pipeline = parser.add_argument_group("pipeline (for every module)")
+    add_pipeline_options(pipeline)
+    add_senior_option(pipeline)
     add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
@@ -113,7 +119,9 @@ def run(args: argparse.Namespace, settings) -> int:
     # the project's plan is reviewed once; each module's result at its own final gate
     module_approval = (dataclasses.replace(approval, gates=("final",))
                        if approval is not None and approval.asks("final") else None)
-    project = ProjectCoder(Coder(approval=module_approval, **pipeline_options(args)),
+    senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
+    project = ProjectCoder(Coder(approval=module_approval, senior=senior,
+                                 **pipeline_options(args)),
                            max_replans=args.max_replans,
                            integration_rounds=args.integration_rounds, approval=approval)
     with stop_on_signals() as stops, kept_run(args) as run_dir:

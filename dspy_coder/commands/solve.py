@@ -28,6 +28,7 @@ from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
+    add_senior_option,
     pipeline_options,
     refuse_pipeline_flags,
 )
@@ -68,7 +69,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     source.add_argument("--demo", action="store_true", help="solve the built-in demo task")
     parser.add_argument("--entry-point", help="function name (default: detected from the task)")
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
-    add_pipeline_options(parser.add_argument_group("pipeline"))
+    pipeline = parser.add_argument_group("pipeline")
+    add_pipeline_options(pipeline)
+    add_senior_option(pipeline)
     add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     add_lm_cache_option(parser)
@@ -129,33 +132,38 @@ def check_out_dir(out: Path) -> None:
         ) from exc
 
 
-def _build_program(args: argparse.Namespace):
+def _build_program(args: argparse.Namespace, settings):
     """The Coder with the pipeline flags, or a compiled program (pipeline flags override the
     options it was compiled with, as in ``bench``)."""
     options = pipeline_options(args)
     approval = approval_from_args(args)
+    senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
     if args.program:
         from dspy_coder.optimizers import load_program, read_sidecar
         from dspy_coder.pipeline.review_gates import ReviewGates
+        from dspy_coder.pipeline.senior import Senior
 
         kind = read_sidecar(args.program).get("program") if options else "coder"
         if kind != "coder":
             refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
         program = load_program(args.program, **options)
-        if approval is not None:
+        if approval is not None or senior is not None:
             if not hasattr(program, "gates"):
-                raise UsageError(f"--approve needs a coder program; {args.program} is not one.")
+                raise UsageError(f"--approve and --senior-lm need a coder program; "
+                                 f"{args.program} is not one.")
             program.gates = ReviewGates(approval)
+            if senior is not None:
+                program.senior = Senior(senior)
         return program
     from dspy_coder.pipeline.coder import Coder
 
-    return Coder(approval=approval, **options)
+    return Coder(approval=approval, senior=senior, **options)
 
 
 def run(args: argparse.Namespace, settings) -> int:
     prompt, entry_point, task_id, problem = _read_task(args)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
-    program = _build_program(args)
+    program = _build_program(args, settings)
     # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit
     # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
     with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked, \

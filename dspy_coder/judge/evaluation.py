@@ -68,12 +68,8 @@ class CandidateEvaluator:
         record to score it). Its LM usage is what was spent since the previous attempt."""
         started = time.perf_counter()
         tests = record.tests
-        run_here = [t for t in tests if t.source != "requirement"]
-        test_source = "\n\n\n".join(t.code for t in run_here) or None
         runnable = runnable_code(record.task, code)
-        result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
-        result = _with_requirements(result, code, runnable,
-                                    [t for t in tests if t.source == "requirement"])
+        result = self.run_tests(record, code)
         counted = counted_tests(
             list(tests), [a.execution for a in record.attempts] + [result], record.consensus
         )
@@ -102,6 +98,16 @@ class CandidateEvaluator:
             iteration, stage, result.tests_passed, result.tests_total,
         )
         return attempt
+
+    def run_tests(self, record: RunRecord, code: str) -> ExecutionResult:
+        """Run ``code`` against the record's tests (requirements checked on its source)."""
+        tests = record.tests
+        run_here = [t for t in tests if t.source != "requirement"]
+        test_source = "\n\n\n".join(t.code for t in run_here) or None
+        runnable = runnable_code(record.task, code)
+        result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
+        return _with_requirements(result, code, runnable,
+                                  [t for t in tests if t.source == "requirement"])
 
     def _metrics(
         self, record: RunRecord, code: str, result: ExecutionResult, all_counted_pass: bool

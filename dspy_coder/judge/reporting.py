@@ -94,6 +94,9 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         stop_reason=state.stop_reason,
         cost=cost,
         approvals=list(state.approvals),
+        spec=state.spec,
+        checkpoints=list(state.checkpoints),
+        escalated=state.escalated,
     )
     return state.test_audit.attach(report) if state.test_audit else report
 
@@ -135,6 +138,13 @@ def render_report(report: DevelopmentReport) -> str:
         f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
         f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall"
     )
+    if report.tiers:
+        lines.append(f"Senior: {len(report.checkpoints)} checkpoint(s), "
+                     f"{'escalated' if report.escalated else 'no escalation'}; " + "; ".join(
+                         f"{tier} {c.lm}: {c.calls} calls, "
+                         f"{c.prompt_tokens + c.completion_tokens} tokens, {c.wall_time_s:.1f}s"
+                         + (f", ${c.cost_usd:.4f}" if c.cost_usd else "")
+                         for tier, c in report.tiers.items()))
     for approval in report.approvals:
         lines.append(f"Approval: {approval.gate} round {approval.round}: {approval.verdict}"
                      + (f" ({approval.reason})" if approval.reason else "")

@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from dspy.utils.usage_tracker import UsageTracker
@@ -22,11 +22,13 @@ from dspy_coder.code.identity import program_identity
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
-from dspy_coder.judge.usage import usage_by_lm, usage_delta
+from dspy_coder.judge.usage import total_usage, usage_by_lm, usage_delta
 from dspy_coder.judge.vetting import Consensus, counted_tests, dual_agreement, meets_stated
 from dspy_coder.types import (
     ApprovalRecord,
     Attempt,
+    Checkpoint,
+    ExecutionResult,
     LMUsage,
     PerformanceTargets,
     Plan,
@@ -67,6 +69,11 @@ class RunRecord:
         self._errors: list[str] = []
         self._stop_reason = ""
         self._approvals: list[ApprovalRecord] = []
+        self._spec = ""
+        self._checkpoints: list[Checkpoint] = []
+        self._escalated = False
+        self._senior_seconds = 0.0
+        self._senior_usage = LMUsage()
         self._usage_snapshot: dict[str, LMUsage] = {}
 
     # -- reading -------------------------------------------------------------------------------
@@ -76,6 +83,14 @@ class RunRecord:
     make_input = property(lambda self: self._make_input)
     probe = property(lambda self: self._probe)  # differential testing's probe test, if any
     stop_reason = property(lambda self: self._stop_reason)
+    spec = property(lambda self: self._spec)  # the senior's minimal spec, if any
+    escalated = property(lambda self: self._escalated)
+    senior_seconds = property(lambda self: self._senior_seconds)  # wall time in the senior
+    senior_usage = property(lambda self: self._senior_usage)  # its calls and tokens
+
+    @property
+    def checkpoints(self) -> tuple[Checkpoint, ...]:
+        return tuple(self._checkpoints)
 
     @property
     def tests(self) -> tuple[TestCase, ...]:
@@ -266,6 +281,36 @@ class RunRecord:
 
     def stop(self, reason: str) -> None:
         self._stop_reason = reason
+
+    def set_spec(self, spec: str) -> None:
+        self._spec = spec
+
+    def add_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._checkpoints.append(checkpoint)
+
+    def usage_total(self) -> LMUsage:
+        """Every LM call of the run so far, summed."""
+        return total_usage(usage_by_lm(self._tracker))
+
+    def spend_senior(self, seconds: float, usage: LMUsage) -> None:
+        """Time and LM usage spent in the senior (measured around its calls)."""
+        self._senior_seconds += seconds
+        self._senior_usage = self._senior_usage.add(usage)
+
+    def escalate(self) -> None:
+        """The senior takes the task over."""
+        self._escalated = True
+
+    def add_tests(self, tests: Iterable[TestCase],
+                  retest: Callable[[Attempt], ExecutionResult]) -> None:
+        """Tests that arrive mid-run (a senior's criteria): every attempt so far runs them
+        too (``retest``), so scores stay comparable, and every attempt is rescored."""
+        self._tests.extend(tests)
+        for attempt in self._attempts:
+            if attempt.code.strip() and attempt.execution is not None:
+                attempt.execution = retest(attempt)
+            attempt.tests = list(self._tests)
+        self._recount()
 
     def add_approval(self, approval: ApprovalRecord) -> None:
         self._approvals.append(approval)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import dspy
@@ -46,6 +47,15 @@ from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, Rewri
 from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
 from dspy_coder.pipeline.review_gates import ReviewGates
 from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
+from dspy_coder.pipeline.senior import (
+    Senior,
+    attempts_summary,
+    criteria_tests,
+    disclosed_at,
+    guidance_text,
+    spec_text,
+    tier_costs,
+)
 from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
@@ -57,7 +67,7 @@ from dspy_coder.task.requirements import (
     requirement_tests,
     stated_requirements,
 )
-from dspy_coder.types import Attempt, PerformanceTargets, Plan, Task, TestCase
+from dspy_coder.types import Attempt, Checkpoint, LMUsage, PerformanceTargets, Plan, Task, TestCase
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +182,9 @@ class Coder(dspy.Module):
         executor: runs code with tests (default: ``dspy_coder.sandbox.run``).
         interpreter_factory: the CodeInterpreter for ProgramOfThought (default: the sandbox's).
         profiler: measures complexity for the complex route (default: the sandbox profiler).
+        senior: a stronger LM (or LM string) that writes the junior's minimal spec, reviews
+            its failed attempts every ``checkpoint_interval`` unsuccessful iterations and,
+            with ``escalate``, takes the task over when the junior runs out (``senior``).
         approval: ask a person at the plan and/or before the result is accepted
             (``pipeline.approval``); a rejection comes back as a re-plan or a refinement round
             with the reason. None (the default) accepts automatically.
@@ -185,10 +198,13 @@ class Coder(dspy.Module):
         interpreter_factory: Callable[[], CodeInterpreter] | None = None,
         profiler: Profiler | None = None,
         approval: Approval | None = None,
+        senior: dspy.LM | str | None = None,
         **settings: Any,
     ) -> None:
         super().__init__()
         self.gates = ReviewGates(approval)
+        if senior is not None:
+            self.senior = Senior(senior)
         self.config = (config or CoderConfig()).replace(**settings)
         if executor is None:
             from dspy_coder.sandbox import run as executor  # starts the fork server lazily
@@ -357,9 +373,9 @@ class Coder(dspy.Module):
         error: str = "",
     ):
         """Run ``code`` in the sandbox and add the scored attempt to the record."""
-        attempt = record.add_attempt(
-            self.evaluator.evaluate(record, code, iteration, stage, reasoning, error=error)
-        )
+        attempt = self.evaluator.evaluate(record, code, iteration, stage, reasoning, error=error)
+        attempt.tier = "senior" if record.escalated else "junior"
+        attempt = record.add_attempt(attempt)
         logger.info("iteration %d (%s): score %.2f", iteration, stage, attempt.score)
         execution = attempt.execution
         emit("attempt_scored", "PROGRESS",
@@ -403,9 +419,13 @@ class Coder(dspy.Module):
                         f"{', '.join(map(str, groups))}.")
 
     def _refine_round(self, record: RunRecord, iteration: int, text: str,
-                      base: Attempt | None = None, review: str = "") -> None:
-        """Refine the best attempt (or ``base``, which a reviewer rejected for ``review``)."""
+                      base: Attempt | None = None, review: str = "", guidance: str = "") -> None:
+        """Refine the best attempt (or ``base``, which a reviewer rejected for ``review``);
+        ``guidance``: the latest senior checkpoint's review."""
         best = base or record.best()
+        failures = rejected_code_feedback(review, best.feedback) if base else best.feedback
+        if guidance:
+            failures = f"{guidance}\n\n{failures}"
         produced = len(record.attempts)
         step = self._refine_module(iteration)
         rejection = candidate_rejection(
@@ -425,7 +445,7 @@ class Coder(dspy.Module):
             on_retry=reward.restart,
             task=text,
             code=best.code,
-            failures=rejected_code_feedback(review, best.feedback) if base else best.feedback,
+            failures=failures,
             metrics=format_metrics(best),
             history=format_history(list(record.attempts)),
         )
@@ -459,6 +479,12 @@ class Coder(dspy.Module):
         text = task_text(task)
         stated = stated_requirements(task.prompt, task.entry_point)
         record.choose_route(self._route(record, text, stated))
+        if self._senior() is not None:
+            spec = spec_text(self._senior_call(record, "spec", self._senior().write_spec,
+                                               task=text))
+            record.set_spec(spec)
+            if spec:
+                text = f"{text}\n\nA senior developer's specification:\n{spec}"
         if stated.time_complexity:
             record.set_stated_targets(PerformanceTargets(time_complexity=stated.time_complexity))
         if config.use_plan and (record.route == "complex" or self.gates.asks("plan")):
@@ -487,8 +513,12 @@ class Coder(dspy.Module):
             self._record(record, generated.code, 1, "generate", generated.reasoning,
                          error="; ".join(generated.errors))
         iteration, best_so_far, stalled_rounds = 1, record.best().score, 0
+        guidance = ""
         while True:
             stop = self._stop_reason(record, iteration, stalled_rounds)
+            if stop in ("max_iterations", "stalled") and self._escalates(record):
+                self._escalate(record, stop)
+                stop, stalled_rounds = "", 0
             if stop:
                 review = self.gates.review_result(record, stop)
                 if review is None or review.out_of_rounds:
@@ -500,21 +530,100 @@ class Coder(dspy.Module):
                 else:
                     self._refine_round(record, iteration, text, review.attempt, review.reason)
                 continue
+            if self._senior() is not None and not record.escalated and (
+                    iteration % config.checkpoint_interval == 0):
+                guidance = self._checkpoint(record, iteration, text) or guidance
             iteration += 1
-            if iteration == 2 and config.drafts:
-                self._sample_round(record, iteration, text, plan_text)
-            else:
-                self._refine_round(record, iteration, text)
+            with self._tier(record):
+                if iteration == 2 and config.drafts:
+                    self._sample_round(record, iteration, text,
+                                       f"{plan_text}\n\n{guidance}".strip())
+                else:
+                    self._refine_round(record, iteration, text, guidance=guidance)
             new_best = record.best().score
             stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
             best_so_far = max(best_so_far, new_best)
+
+    # -- the senior ----------------------------------------------------------------------------
+
+    def _senior(self) -> Senior | None:
+        return getattr(self, "senior", None)
+
+    def _senior_call(self, record: RunRecord, step: str, module: Callable[..., Any],
+                     **kwargs: Any) -> Any:
+        with self._as_senior(record):
+            return self._call(record, f"senior {step}", module, **kwargs)
+
+    @contextmanager
+    def _as_senior(self, record: RunRecord) -> Iterator[None]:
+        """Calls in the block are the senior's: its LM; its time and usage are counted."""
+        started, before = time.perf_counter(), record.usage_total()
+        try:
+            with dspy.context(lm=self._senior().lm):
+                yield
+        finally:
+            after = record.usage_total()
+            record.spend_senior(time.perf_counter() - started, LMUsage(
+                calls=after.calls - before.calls,
+                prompt_tokens=after.prompt_tokens - before.prompt_tokens,
+                completion_tokens=after.completion_tokens - before.completion_tokens))
+
+    @contextmanager
+    def _tier(self, record: RunRecord) -> Iterator[None]:
+        """Rounds after an escalation are the senior's: its LM, its wall time."""
+        if not record.escalated:
+            yield
+            return
+        with self._as_senior(record):
+            yield
+
+    def _escalates(self, record: RunRecord) -> bool:
+        return (self._senior() is not None and self.config.escalate
+                and self.config.senior_iterations > 0 and not record.escalated)
+
+    def _escalate(self, record: RunRecord, why: str) -> None:
+        record.escalate()
+        junior = "ran out of iterations" if why == "max_iterations" else "stalled"
+        told = (f"Escalated: the junior {junior}; the senior takes the task over for up to "
+                f"{self.config.senior_iterations} iteration(s).")
+        record.note(told)
+        emit("escalated", "WARN", told, task_id=record.task.task_id)
+
+    def _checkpoint(self, record: RunRecord, iteration: int, text: str) -> str:
+        """A senior review of the failed attempts so far; returns its guidance text."""
+        senior, task = self._senior(), record.task
+        number = len(record.checkpoints) + 1
+        disclosed = disclosed_at(number)
+        summary = attempts_summary(list(record.attempts))
+        debug = self._senior_call(record, "debug", senior.debug, task=text, attempts=summary)
+        strategy = (self._senior_call(record, "strategy", senior.strategy, task=text,
+                                      attempts=summary) if "strategy" in disclosed else None)
+        tests = []
+        if "tests" in disclosed and task.entry_point:
+            answer = self._senior_call(record, "tests", senior.criteria, task=text,
+                                       attempts=summary, entry_point=task.entry_point)
+            tests = criteria_tests(getattr(answer, "asserts", None), task.entry_point, number)
+            if tests:
+                record.add_tests(tests, lambda attempt: self.evaluator.run_tests(
+                    record, attempt.code))
+        if debug is None and strategy is None and not tests:
+            record.note(f"Checkpoint {number}: the senior gave no usable review.")
+            return ""
+        guidance = guidance_text(number, debug, strategy, tests)
+        record.add_checkpoint(Checkpoint(number=number, iteration=iteration,
+                                         disclosed=list(disclosed), guidance=guidance,
+                                         tests=[t.name for t in tests]))
+        emit("checkpoint", "INFO", f"checkpoint {number} after iteration {iteration}: "
+             f"{', '.join(disclosed)}", task_id=task.task_id, iteration=iteration)
+        return guidance
 
     def _stop_reason(self, record: RunRecord, iteration: int, stalled_rounds: int) -> str:
         """Why the loop stops now, or "" to go on."""
         config = self.config
         if record.passed_checks(record.best(), config.threshold):
             return "threshold"
-        if iteration >= config.max_iterations:
+        limit = config.max_iterations + (config.senior_iterations if record.escalated else 0)
+        if iteration >= limit:
             return "max_iterations"
         if stalled_rounds >= config.patience:
             return "stalled"
@@ -560,6 +669,9 @@ class Coder(dspy.Module):
             report = build_report(
                 record, self.config.threshold, cost_from(tracker, time.perf_counter() - started)
             )
+            if self._senior() is not None:
+                report.tiers = tier_costs(report.cost, self._senior().name,
+                                          record.senior_usage, record.senior_seconds)
         emit("run_finished", "ERROR" if report.status == "failed" else "INFO",
              f"{report.status} (stopped: {report.stop_reason or 'n/a'})",
              task_id=the_task.task_id, progress=1.0,

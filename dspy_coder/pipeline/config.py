@@ -88,6 +88,14 @@ class CoderConfig:
         "a class skeleton's first draft: whole writes the class in one answer; per_method "
         "writes its methods one at a time, each seeing those before (ClassEval's incremental "
         "generation)", flag="--class-strategy")
+    checkpoint_interval: int = _setting(
+        2, "with a senior LM: it reviews the junior's failed attempts after every N "
+        "unsuccessful iterations", flag="--checkpoint-interval", metavar="N")
+    escalate: bool = _setting(
+        True, "with a senior LM: never let the senior take the task over when the junior "
+        "runs out of iterations or stalls", switch="--no-escalate")
+    senior_iterations: int = _setting(
+        2, "with a senior LM: iterations the senior gets when it takes the task over")
     weights: ScoreWeights = _setting(
         None, "score = tests x weight + performance x weight", factory=ScoreWeights)
     timeout_s: float = _setting(10.0, "wall-clock limit of one sandbox run, seconds")
@@ -173,6 +181,8 @@ def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str)
         ("drafts", lambda v: v >= 0, "must be 0 or more"),
         ("class_strategy", lambda v: v in CLASS_STRATEGIES,
          f"must be one of {', '.join(CLASS_STRATEGIES)}"),
+        ("checkpoint_interval", lambda v: v >= 1, "must be at least 1"),
+        ("senior_iterations", lambda v: v >= 0, "must be 0 or more"),
         ("timeout_s", lambda v: v > 0, "must be more than 0"),
         ("memory_mb", lambda v: v > 0, "must be more than 0"),
         ("simple_prompt_chars", lambda v: v >= 0, "must be 0 or more"),
@@ -195,6 +205,7 @@ IDENTITY_REFERENCE = CoderConfig(
     max_iterations=4, threshold=0.95, patience=2, routing="auto", use_plan=True,
     use_tests=True, use_refine=True, refine_attempts=1, generate_max_iters=3,
     reason_first=False, refine_strategy="repair", drafts=4, class_strategy="whole",
+    checkpoint_interval=2, escalate=True, senior_iterations=2,
     weights=ScoreWeights(tests=0.7, performance=0.3), timeout_s=10.0, memory_mb=1024,
     simple_prompt_chars=1200, lm_retries=3, retry_backoff_s=2.0,
     step_max_tokens={"assess": 96, "plan": 600, "generate": 900, "tests": 700,

@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field
 logger = logging.getLogger(__name__)
 
 EventKind = Literal["run_started", "step_started", "step_finished", "attempt_scored",
+                    "checkpoint", "escalated", "approval_requested", "approval_answered",
                     "note", "error", "run_finished"]
 EventLevel = Literal["DEBUG", "INFO", "WARN", "ERROR", "PROGRESS"]
 

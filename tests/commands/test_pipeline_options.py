@@ -41,9 +41,12 @@ FLAGS = [
     "3",
     "--class-strategy",
     "per_method",
+    "--checkpoint-interval",
+    "3",
     "--no-plan",
     "--no-tests",
     "--no-refine",
+    "--no-escalate",
 ]
 OPTIONS = {
     "max_iterations": 2,
@@ -53,9 +56,11 @@ OPTIONS = {
     "refine_strategy": "rewrite",
     "drafts": 3,
     "class_strategy": "per_method",
+    "checkpoint_interval": 3,
     "use_plan": False,
     "use_tests": False,
     "use_refine": False,
+    "escalate": False,
 }
 
 
@@ -145,10 +150,10 @@ def test_flags_for_another_program_are_refused_with_their_names():
 
 def test_solve_builds_the_coder_with_the_flags_and_its_own_defaults_otherwise():
     parser = cli.build_parser()
-    default = solve._build_program(parser.parse_args(["solve", "--demo"]))
+    default = solve._build_program(parser.parse_args(["solve", "--demo"]), None)
     assert default.config.threshold == 0.95 and default.config.max_iterations == 4
     assert default.config.routing == "auto" and default.config.use_tests is True
-    coder = solve._build_program(parser.parse_args(["solve", "--demo", *FLAGS]))
+    coder = solve._build_program(parser.parse_args(["solve", "--demo", *FLAGS]), None)
     assert {key: getattr(coder.config, key) for key in OPTIONS} == OPTIONS
 
 
@@ -168,6 +173,6 @@ def test_solve_refuses_pipeline_flags_for_a_compiled_baseline(tmp_path: Path):
     parser = cli.build_parser()
     args = parser.parse_args(["solve", "--demo", "--program", str(tmp_path), "--no-tests"])
     with pytest.raises(UsageError, match="--no-tests applies to the coder pipeline only"):
-        solve._build_program(args)
+        solve._build_program(args, None)
     plain = parser.parse_args(["solve", "--demo", "--program", str(tmp_path)])
-    assert type(solve._build_program(plain)).__name__ == "SingleShot"
+    assert type(solve._build_program(plain, None)).__name__ == "SingleShot"

@@ -18,6 +18,7 @@ from dspy_coder.pipeline.approval_sources import (
     approval_from_options,
     parse_gates,
 )
+from dspy_coder.pipeline.events import watching
 from tests.fakes.executors import FakeExecutor
 from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
 from tests.pipeline.test_coder import GOOD, bad, make_coder, passes_if_plus, run
@@ -47,8 +48,13 @@ def test_a_rejected_result_goes_back_as_a_refinement_round_with_the_reason():
     mark = history_mark()
     coder = make_coder(FakeExecutor(lambda code, name: (True, "")),
                        approval=approving(person))
-    report = run(lm, coder).report
+    events = []
+    with watching(events.append):
+        report = run(lm, coder).report
     assert "use sum() for clarity" in all_prompts(lm_calls_since(mark))
+    assert [e.message for e in events if e.kind.startswith("approval")] == [
+        "final approval asked (round 1)", "final: reject", "final approval asked (round 2)",
+        "final: approve"]
     assert [a.verdict for a in report.approvals] == ["reject", "approve"]
     assert report.approvals[0].iteration == 1 and report.approvals[0].by == "test"
     assert report.code == OTHER_GOOD and report.status == "success"
