@@ -4,7 +4,7 @@ Example:
     >>> progress = Progress(total=4)
     >>> progress.add(record)                      # doctest: +SKIP
     >>> progress.line(record)                     # doctest: +SKIP
-    '[1/4] HumanEval/0 baseline s0 PASS | passed 1/1 (100.0%) | 3.2 s/unit | ETA 0:00:10'
+    '[#####...............] [1/4] HumanEval/0 baseline s0 PASS | passed 1/1 (100.0%) | ...'
 """
 
 from __future__ import annotations
@@ -63,8 +63,19 @@ class Progress:
         per_unit = self.seconds_per_unit
         timing = f"{per_unit:.1f} s/unit | ETA {self.eta}" if per_unit is not None else ""
         return (
-            f"[{self.done}/{self.total}] {record.task_id} {record.variant} s{record.sample} "
+            f"{bar(self.done, self.total)} [{self.done}/{self.total}] {record.task_id} "
+            f"{record.variant} s{record.sample} "
             f"{verdict} | passed {self.passed}/{self.done} ({100 * self.pass_rate:.1f}%) | "
             f"{record.cost.lm_calls} calls, {record.cost.tokens} tok, "
             f"{record.cost.wall_time_s:.1f} s | {timing}"
         )
+
+
+def bar(done: int, total: int, width: int = 20) -> str:
+    """A text progress bar, e.g. ``[#####...............]`` for 1 of 4.
+
+    >>> bar(1, 4)
+    '[#####...............]'
+    """
+    filled = round(width * done / total) if total else width
+    return "[" + "#" * filled + "." * (width - filled) + "]"

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.live_view import add_view_option, choose_view, viewing
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
@@ -71,6 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="output directory (default out/project)")
     add_lm_cache_option(parser)
     add_run_dir_option(parser)
+    add_view_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -128,7 +130,8 @@ def run(args: argparse.Namespace, settings) -> int:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
         logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
                     run_dir.path)
-        with events_to(args.events):
+        with events_to(args.events), viewing(choose_view(args.view),
+                                             f"dspy-coder project · {settings.lm}"):
             result = project(requirements=requirements)
         run_dir.end_and_tell(stops.signum is None and not result.report.stopped_early,
                     result.report.status)

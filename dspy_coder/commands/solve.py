@@ -25,6 +25,7 @@ from pathlib import Path
 
 from dspy_coder.commands.approval_options import add_approval_options, approval_from_args
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
+from dspy_coder.commands.live_view import add_view_option, choose_view, viewing
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
@@ -76,6 +77,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     add_lm_cache_option(parser)
     add_run_dir_option(parser)
+    add_view_option(parser)
     parser.add_argument("--events", type=Path, metavar="FILE.jsonl",
                         help="append the run's live events to this file, one JSON line each "
                         "(watch it with tail -f)")
@@ -171,7 +173,8 @@ def run(args: argparse.Namespace, settings) -> int:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
         logger.info("Solving %s with %s (run kept in %s)", task_id or "the task", settings.lm,
                     run_dir.path)
-        with events_to(args.events):
+        with events_to(args.events), viewing(choose_view(args.view),
+                                             f"dspy-coder solve · {settings.lm}"):
             prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
         report = getattr(prediction, "report", None)
         if report is None:  # a compiled baseline: wrap its code in a minimal report

@@ -25,7 +25,7 @@ from dspy_coder.types import Attempt, Cost, LMUsage, TestCase, TierCost
 
 logger = logging.getLogger(__name__)
 
-SENIOR_MAX_TOKENS = 700
+SENIOR_MAX_TOKENS = 400  # a review is a few sentences; a small senior rambles past that
 MAX_CRITERIA = 6
 SHOWN_ATTEMPTS = 2  # the latest failed attempts the senior reads, code and failures
 
