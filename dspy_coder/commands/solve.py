@@ -42,18 +42,19 @@ logger = logging.getLogger(__name__)
 EXPERIMENT = "dspy-coder-solve"
 STATUS_CODES = {"failed": 0, "unverified": 1, "partial": 2, "success": 3}  # as an MLflow metric
 
-DEMO_TASK = '''def merge_intervals(intervals: list[list[int]]) -> list[list[int]]:
-    """Merge all overlapping closed intervals and return them sorted by start.
-    Intervals that touch (end == next start) are merged too.
-
-    >>> merge_intervals([[1, 3], [2, 6], [8, 10], [15, 18]])
-    [[1, 6], [8, 10], [15, 18]]
-    >>> merge_intervals([[1, 4], [4, 5]])
-    [[1, 5]]
-    >>> merge_intervals([])
-    []
-    """
-'''
+# The demo shows the loop at work: the embedded 1.5B's first answer to this task (HumanEval/102's
+# prompt) fails its examples and the sampling round fixes it (README, "The demo", says how often).
+DEMO_TASK = (  # verbatim, trailing space included: the first answer depends on every byte
+    "\ndef choose_num(x, y):\n"
+    '    """This function takes two positive numbers x and y and returns the\n'
+    "    biggest even integer number that is in the range [x, y] inclusive. If \n"
+    "    there's no such number, then the function should return -1.\n\n"
+    "    For example:\n"
+    "    choose_num(12, 15) = 14\n"
+    "    choose_num(13, 12) = -1\n"
+    '    """\n'
+)
+DEMO_ENTRY_POINT = "choose_num"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -87,7 +88,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def _read_task(args: argparse.Namespace):
     """(prompt, entry_point, task_id, problem-or-None) from the chosen source."""
     if args.demo:
-        return DEMO_TASK, "merge_intervals", "demo/merge_intervals", None
+        return DEMO_TASK, DEMO_ENTRY_POINT, f"demo/{DEMO_ENTRY_POINT}", None
     if args.file:
         return read_task_file(args.file), args.entry_point, args.file.stem, None
     if args.humaneval:

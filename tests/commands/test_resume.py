@@ -77,10 +77,7 @@ def test_a_stopped_solve_resumes_with_its_own_command_line(tmp_path: Path, monke
 
     calls = {"n": 0}
     good = scripted_lm({"generated_code": [
-        "def merge_intervals(intervals):\n    out = []\n"
-        "    for s, e in sorted(intervals):\n"
-        "        if out and s <= out[-1][1]:\n            out[-1][1] = max(out[-1][1], e)\n"
-        "        else:\n            out.append([s, e])\n    return out\n"]})
+        "def choose_num(x, y):\n    if y % 2:\n        y -= 1\n    return y if y >= x else -1\n"]})
 
     def configure(self, spec=None, **kw):
         calls["n"] += 1

@@ -110,21 +110,17 @@ def test_solve_stopped_by_a_signal_exits_like_bench_and_keeps_the_partial_report
     assert '"stop_reason": "interrupted"' in report
 
 
-MERGE = '''def merge_intervals(intervals):
-    merged = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
+CHOOSE = '''def choose_num(x, y):
+    if y % 2:
+        y -= 1
+    return y if y >= x else -1
 '''
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "MLFLOW_DISABLE_TELEMETRY": "true",
        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
 
 
-def _answering(monkeypatch: pytest.MonkeyPatch, code: str = MERGE) -> None:
+def _answering(monkeypatch: pytest.MonkeyPatch, code: str = CHOOSE) -> None:
     """``solve`` configures a scripted LM whose first draft is ``code``."""
     from tests.fakes.scripted_lm import scripted_lm
 
@@ -143,7 +139,7 @@ def test_solve_writes_the_result_on_stdout_and_its_logs_on_stderr(tmp_path: Path
         "import sys, dspy\n"
         "from dspy_coder import cli\n"
         "from tests.fakes.scripted_lm import scripted_lm\n"
-        f"lm = scripted_lm({{'generated_code': [{MERGE!r}]}})\n"
+        f"lm = scripted_lm({{'generated_code': [{CHOOSE!r}]}})\n"
         "cli.Settings.configure = lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm\n"
         f"sys.exit(cli.main(['solve', '--demo', '--out', {str(out)!r}]))\n"
     )
@@ -154,17 +150,17 @@ def test_solve_writes_the_result_on_stdout_and_its_logs_on_stderr(tmp_path: Path
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Status: SUCCESS   score 1.00")
-    assert "def merge_intervals(intervals):" in done.stdout
+    assert "def choose_num(x, y):" in done.stdout
     assert done.stdout.rstrip().endswith(
         f"Wrote {out / 'solution.py'}, {out / 'test_solution.py'} and {out / 'report.json'}"
     )
     assert " INFO " not in done.stdout and "MLflow" not in done.stdout
-    assert "INFO dspy_coder.commands.solve: Solving demo/merge_intervals" in done.stderr
+    assert "INFO dspy_coder.commands.solve: Solving demo/choose_num" in done.stderr
     assert not (tmp_path / "mlflow.db").exists()  # no --tracking-uri: nothing logged
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                             "--rootdir", str(out), "test_solution.py"],
                            cwd=out, capture_output=True, text=True, timeout=120, check=False)
-    assert tests.returncode == 0 and "3 passed" in tests.stdout, tests.stdout
+    assert tests.returncode == 0 and "2 passed" in tests.stdout, tests.stdout
 
 
 def _solve_runs(store: str) -> list:
@@ -188,9 +184,9 @@ def test_with_a_tracking_uri_solve_logs_one_mlflow_run(
     assert cli.main(argv) == 0
 
     [run] = _solve_runs(store)
-    assert run.info.status == "FINISHED" and run.info.run_name == "solve-demo/merge_intervals"
+    assert run.info.status == "FINISHED" and run.info.run_name == "solve-demo/choose_num"
     params = run.data.params
-    assert params["lm"] == "dummy/x" and params["task_id"] == "demo/merge_intervals"
+    assert params["lm"] == "dummy/x" and params["task_id"] == "demo/choose_num"
     assert params["coder.max_iterations"] == "2" and params["coder.drafts"] == "4"
     metrics = run.data.metrics
     assert metrics["score"] == 1.0 and metrics["success"] == 1.0
