@@ -56,7 +56,13 @@ LABEL_REFERENCE: dict[str, Any] = {
     "use_tests": True,
     "use_refine": True,
     "class_strategy": "whole",
+    "checkpoint_interval": 2,  # these two act only with a senior model
+    "escalate": True,
 }
+
+# Label part for a switched-off pipeline option.
+_SWITCH_LABELS = {"use_plan": "no-plan", "use_tests": "no-tests", "use_refine": "no-refine",
+                  "escalate": "no-escalate"}
 
 # Label part for a pipeline option that differs from the reference, e.g. ``it2``, ``th0.9``.
 _LABEL_PREFIXES = {
@@ -67,6 +73,8 @@ _LABEL_PREFIXES = {
     "refine_strategy": "refine-",
     "drafts": "drafts",
     "class_strategy": "class-",
+    "checkpoint_interval": "cp",
+    "senior_lm": "senior-",
 }
 
 NAMED_VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -108,14 +116,10 @@ class VariantSpec:
             return base
         changed = options_against_reference(self.options)
         parts = [base]
-        parts += [
-            f"no-{flag[4:]}"
-            for flag in ("use_plan", "use_tests", "use_refine")
-            if changed.get(flag) is False
-        ]
+        parts += [label for flag, label in _SWITCH_LABELS.items() if changed.get(flag) is False]
         for key, prefix in _LABEL_PREFIXES.items():
             if key in changed:
-                parts.append(f"{prefix}{changed[key]}")
+                parts.append(f"{prefix}{str(changed[key]).removeprefix('local:')}")
         return "-".join(parts)
 
     def build(self):
@@ -156,8 +160,19 @@ def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _instantiate(kind: str, options: dict[str, Any]):
-    """A pipeline's options are stated against ``LABEL_REFERENCE``, so it is filled in."""
-    return make_program(kind, {**LABEL_REFERENCE, **options} if kind == "coder" else options)
+    """A pipeline's options are stated against ``LABEL_REFERENCE``, so it is filled in; a
+    ``senior_lm`` option becomes the pipeline's senior model (greedy, as benchmarks are)."""
+    if kind != "coder":
+        return make_program(kind, options)
+    options = {**LABEL_REFERENCE, **options}
+    senior = options.pop("senior_lm", None)
+    program = make_program(kind, options)
+    if senior:
+        from dspy_coder.lm import make_lm
+        from dspy_coder.pipeline.senior import Senior
+
+        program.senior = Senior(make_lm(senior, temperature=0.0))
+    return program
 
 
 def program_fingerprint(spec: VariantSpec, program: Any) -> str:

@@ -23,6 +23,7 @@ from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
+    add_senior_option,
     pipeline_argv,
     pipeline_options,
 )
@@ -109,11 +110,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="grade a --program even on problems it was compiled on",
     )
-    add_pipeline_options(
-        parser.add_argument_group(
-            "pipeline", "apply to every coder variant and compiled coder program of the run"
-        )
+    pipeline = parser.add_argument_group(
+        "pipeline", "apply to every coder variant and compiled coder program of the run"
     )
+    add_pipeline_options(pipeline)
+    add_senior_option(pipeline)
     run = parser.add_argument_group("running")
     run.add_argument(
         "--samples",
@@ -220,6 +221,8 @@ def _run(args: argparse.Namespace, settings) -> int:
     )
 
     pipeline = pipeline_options(args)
+    if args.senior_lm:
+        pipeline["senior_lm"] = args.senior_lm  # in the variant's options, label and fingerprint
     names = _split_list(args.variant) or ([] if args.program else ["baseline"])
     variants = [resolve_variant(name, pipeline) for name in names]
     variants += [load_program_variant(path, pipeline) for path in args.program]
@@ -290,6 +293,7 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
             argv += [flag, str(value)]
     argv += pipeline_argv(args)
     for flag, value, default in (
+        ("--senior-lm", args.senior_lm, None),
         ("--samples", args.samples, 1),
         ("--workers", args.workers, 1),
         ("--grade-timeout", args.grade_timeout, 10.0),

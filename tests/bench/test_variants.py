@@ -190,3 +190,22 @@ def test_pipeline_options_override_a_compiled_pipelines_saved_options(tmp_path: 
     (baseline / "program.json").write_text("{}")
     (baseline / "program.meta.json").write_text(json.dumps({"program": "baseline"}))
     assert load_program_variant(baseline, {"use_tests": False}).options == {}
+
+
+def test_a_senior_model_is_part_of_a_variants_label_and_fingerprint(monkeypatch):
+    import dspy
+
+    import dspy_coder.lm
+    from dspy_coder.bench.variants import program_fingerprint, resolve_variant
+
+    built = []
+    monkeypatch.setattr(dspy_coder.lm, "make_lm",
+                        lambda spec, **kw: built.append((spec, kw)) or dspy.LM("openai/x"))
+    alone = resolve_variant("coder")
+    guided = resolve_variant("coder", {"senior_lm": "local:qwen2.5-coder-1.5b",
+                                       "checkpoint_interval": 1})
+    assert guided.label == f"{alone.label}-cp1-senior-qwen2.5-coder-1.5b"
+    program = guided.build()
+    assert built == [("local:qwen2.5-coder-1.5b", {"temperature": 0.0})]
+    assert program.senior.lm.model == "openai/x"
+    assert program_fingerprint(guided, program) != program_fingerprint(alone, alone.build())
