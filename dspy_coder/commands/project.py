@@ -31,7 +31,7 @@ from dspy_coder.commands.pipeline_options import (
     add_senior_option,
     pipeline_options,
 )
-from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
+from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
@@ -128,6 +128,10 @@ def run(args: argparse.Namespace, settings) -> int:
                            integration_rounds=args.integration_rounds, approval=approval)
     with stop_on_signals() as stops, kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        project.approval = journaled(project.approval, run_dir)  # one journal for both
+        if module_approval is not None and project.approval is not None:
+            project.coder.gates.approval = dataclasses.replace(
+                module_approval, approver=project.approval.approver)
         logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
                     run_dir.path)
         with events_to(args.events), viewing(choose_view(args.view),

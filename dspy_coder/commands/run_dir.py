@@ -7,7 +7,9 @@
   written to SQLite as each answer arrives). A resumed run goes the same way and is answered
   from the journal up to where it stopped: no LM call is paid twice. The sandbox runs of
   that stretch are repeated (they are cheap and leave nothing behind);
-- ``events.jsonl``: the run's events (``pipeline.events``), a line each, flushed at once.
+- ``events.jsonl``: the run's events (``pipeline.events``), a line each, flushed at once;
+- ``approvals.jsonl``: every answer given at an approval gate, replayed in order on resume,
+  so nobody is asked again.
 
 A new run in the same directory starts a new journal.
 """
@@ -31,6 +33,7 @@ logger = logging.getLogger(__name__)
 RUN_FILE = "run.json"
 JOURNAL = "lm_journal"
 EVENTS = "events.jsonl"
+APPROVALS = "approvals.jsonl"
 JOURNAL_LIMIT_BYTES = 4 * 1024**3  # DSPy's default (10 MB) would evict a long run's answers
 
 
@@ -54,6 +57,7 @@ class RunDir:
                              f"({exc.strerror or exc}); pass --run-dir a writable path.") from exc
         shutil.rmtree(self.path / JOURNAL, ignore_errors=True)
         (self.path / EVENTS).unlink(missing_ok=True)
+        (self.path / APPROVALS).unlink(missing_ok=True)
         self.state = {"argv": list(argv), "cwd": os.getcwd(), "status": "running",
                       "started": _now(), "resumed": []}
         self._save()
@@ -95,6 +99,39 @@ class RunDir:
             yield
         finally:
             dspy.cache = previous
+
+
+class JournaledApprover:
+    """Answers a gate from the run's earlier answers while they last (a resumed run asks
+    the same gates in the same order), then asks ``inner`` and keeps its answer."""
+
+    def __init__(self, inner, path: Path) -> None:
+        self.inner, self.path = inner, path
+        lines = path.read_text().splitlines() if path.is_file() else []
+        self.replay = [json.loads(line) for line in lines if line.strip()]
+
+    def __call__(self, request):
+        if self.replay and self.replay[0]["gate"] == request.gate:
+            logger.info("The %s gate is answered from the run's journal.", request.gate)
+            return self.replay.pop(0)["decision"]
+        self.replay = []  # the run went another way: ask from here on
+        answer = self.inner(request)
+        decision = answer.model_dump() if hasattr(answer, "model_dump") else dict(answer)
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(json.dumps({"gate": request.gate, "decision": decision}) + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        return answer
+
+
+def journaled(approval, run_dir: RunDir):
+    """``approval`` answering from (and keeping its answers in) the run's directory."""
+    import dataclasses
+
+    if approval is None:
+        return None
+    return dataclasses.replace(approval, approver=JournaledApprover(
+        approval.approver, run_dir.path / APPROVALS))
 
 
 def read_run(path: Path) -> dict:

@@ -33,7 +33,7 @@ from dspy_coder.commands.pipeline_options import (
     pipeline_options,
     refuse_pipeline_flags,
 )
-from dspy_coder.commands.run_dir import add_run_dir_option, kept_run
+from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run
 from dspy_coder.commands.solution_files import write_outputs
 from dspy_coder.errors import UsageError
 
@@ -172,6 +172,9 @@ def run(args: argparse.Namespace, settings) -> int:
     with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked, \
             kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        gates = getattr(program, "gates", None)
+        if gates is not None:
+            gates.approval = journaled(gates.approval, run_dir)
         logger.info("Solving %s with %s (run kept in %s)", task_id or "the task", settings.lm,
                     run_dir.path)
         with events_to(args.events), viewing(choose_view(args.view),

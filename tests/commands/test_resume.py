@@ -106,3 +106,26 @@ def test_a_stopped_solve_resumes_with_its_own_command_line(tmp_path: Path, monke
     assert report["status"] == "success"
     events = (tmp_path / "out" / "run" / "events.jsonl").read_text().splitlines()
     assert json.loads(events[-1])["kind"] == "run_finished"
+
+
+def test_answers_given_before_a_stop_are_replayed_not_asked_again(tmp_path: Path):
+    from dspy_coder.commands.run_dir import APPROVALS, JournaledApprover
+    from dspy_coder.pipeline.approval import ApprovalRequest, Decision
+
+    asked = []
+
+    def person(request):
+        asked.append(request.gate)
+        return Decision(verdict="reject", reason=f"no {len(asked)}")
+
+    first = JournaledApprover(person, tmp_path / APPROVALS)
+    first(ApprovalRequest(gate="plan", text="p"))
+    first(ApprovalRequest(gate="final", text="f"))
+    resumed = JournaledApprover(person, tmp_path / APPROVALS)
+    assert resumed(ApprovalRequest(gate="plan", text="p")) == {
+        "verdict": "reject", "reason": "no 1", "edited": ""}
+    assert resumed(ApprovalRequest(gate="final", text="f"))["reason"] == "no 2"
+    assert asked == ["plan", "final"]  # nobody was asked twice
+    resumed(ApprovalRequest(gate="final", text="f2"))  # past the journal: asked, and kept
+    assert asked == ["plan", "final", "final"]
+    assert len((tmp_path / APPROVALS).read_text().splitlines()) == 3
