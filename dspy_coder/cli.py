@@ -24,7 +24,7 @@ from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
 
 logger = logging.getLogger("dspy_coder")
 
-COMMANDS = ("solve", "project", "resume", "bench", "optimize", "models")
+COMMANDS = ("solve", "project", "resume", "stop", "watch", "bench", "optimize", "models")
 DEFAULT_LM = "local:qwen2.5-coder-1.5b"
 
 

@@ -8,6 +8,7 @@
   from the journal up to where it stopped: no LM call is paid twice. The sandbox runs of
   that stretch are repeated (they are cheap and leave nothing behind);
 - ``events.jsonl``: the run's events (``pipeline.events``), a line each, flushed at once;
+- ``STOP``: present once ``dspy-coder stop`` asked the run to end after its current step;
 - ``approvals.jsonl``: every answer given at an approval gate, replayed in order on resume,
   so nobody is asked again.
 
@@ -34,6 +35,7 @@ RUN_FILE = "run.json"
 JOURNAL = "lm_journal"
 EVENTS = "events.jsonl"
 APPROVALS = "approvals.jsonl"
+STOP = "STOP"  # written by `dspy-coder stop`: the run ends after its current step
 JOURNAL_LIMIT_BYTES = 4 * 1024**3  # DSPy's default (10 MB) would evict a long run's answers
 
 
@@ -58,6 +60,7 @@ class RunDir:
         shutil.rmtree(self.path / JOURNAL, ignore_errors=True)
         (self.path / EVENTS).unlink(missing_ok=True)
         (self.path / APPROVALS).unlink(missing_ok=True)
+        (self.path / STOP).unlink(missing_ok=True)
         self.state = {"argv": list(argv), "cwd": os.getcwd(), "status": "running",
                       "started": _now(), "resumed": []}
         self._save()
@@ -65,6 +68,7 @@ class RunDir:
     def reopen(self) -> None:
         """Continue the run kept here."""
         self.state = read_run(self.path)
+        (self.path / STOP).unlink(missing_ok=True)
         self.state["status"] = "running"
         self.state["resumed"].append(_now())
         self._save()
@@ -163,6 +167,7 @@ def kept_run(args) -> Iterator[RunDir]:
     from contextlib import nullcontext
 
     from dspy_coder.pipeline.events import JsonlEvents, watching
+    from dspy_coder.pipeline.stop_requests import honouring
 
     run_dir = RunDir(Path(args.run_dir) if args.run_dir else args.out / "run")
     if getattr(args, "resuming", False):
@@ -170,5 +175,6 @@ def kept_run(args) -> Iterator[RunDir]:
     else:
         run_dir.start(getattr(args, "argv", None) or [])
     sink = JsonlEvents(run_dir.path / EVENTS)
-    with sink, watching(sink), (nullcontext() if args.lm_cache else run_dir.journal()):
+    with sink, watching(sink), honouring((run_dir.path / STOP).exists), (
+            nullcontext() if args.lm_cache else run_dir.journal()):
         yield run_dir

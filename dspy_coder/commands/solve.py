@@ -184,7 +184,8 @@ def run(args: argparse.Namespace, settings) -> int:
         if report is None:  # a compiled baseline: wrap its code in a minimal report
             report = _single_shot_report(prediction, prompt, entry_point, task_id)
         code = _finish(args, report, problem, stops, tracked)
-        finished = stops.signum is None and report.stop_reason != "interrupted"
+        finished = stops.signum is None and report.stop_reason not in (
+            "interrupted", "stop_requested")
         run_dir.end_and_tell(finished, report.status)
         return code
 

@@ -57,6 +57,7 @@ from dspy_coder.pipeline.senior import (
     tier_costs,
 )
 from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.pipeline.stop_requests import stop_requested
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
@@ -515,6 +516,11 @@ class Coder(dspy.Module):
         iteration, best_so_far, stalled_rounds = 1, record.best().score, 0
         guidance = ""
         while True:
+            if stop_requested():
+                record.stop("stop_requested")
+                record.note("Stopped on request after iteration "
+                            f"{iteration}; the best attempt so far is the answer.")
+                return
             stop = self._stop_reason(record, iteration, stalled_rounds)
             if stop in ("max_iterations", "stalled") and self._escalates(record):
                 self._escalate(record, stop)

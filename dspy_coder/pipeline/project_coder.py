@@ -39,6 +39,7 @@ from dspy_coder.pipeline.events import emit
 from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
+from dspy_coder.pipeline.stop_requests import stop_requested
 from dspy_coder.task.project_plan import (
     ModuleSpec,
     ProjectPlan,
@@ -288,6 +289,10 @@ class ProjectCoder(dspy.Module):
         report.build_order = order
         code: dict[str, str] = {}
         for name in order:
+            if stop_requested():
+                report.stopped_early = True
+                report.notes.append(f"Stopped on request before module {name}.")
+                return plan
             modules[name] = self._write_module(requirements, plan, name, code)
             code[name] = modules[name].code
             if modules[name].stop_reason in ("interrupted", "lm_unavailable", "lm_rejected"):

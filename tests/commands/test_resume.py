@@ -129,3 +129,44 @@ def test_answers_given_before_a_stop_are_replayed_not_asked_again(tmp_path: Path
     resumed(ApprovalRequest(gate="final", text="f2"))  # past the journal: asked, and kept
     assert asked == ["plan", "final", "final"]
     assert len((tmp_path / APPROVALS).read_text().splitlines()) == 3
+
+
+def test_stop_asks_a_running_run_to_end_after_its_step_and_watch_shows_it(tmp_path: Path,
+                                                                         capsys):
+    from dspy_coder.commands.run_dir import EVENTS, STOP
+    from dspy_coder.pipeline.stop_requests import honouring, stop_requested
+
+    run_dir = RunDir(tmp_path / "run")
+    run_dir.start(["solve", "x"])
+    (run_dir.path / EVENTS).write_text(
+        json.dumps({"time": 0, "kind": "attempt_scored", "level": "PROGRESS", "message": "m",
+                    "task_id": "t/1", "step": "generate", "iteration": 1, "progress": 0.25,
+                    "data": {"score": 0.5, "checked": True, "tests_passed": 1,
+                             "tests_total": 2}}) + "\n" + '{"time": 1, "kind": "no')
+    assert cli.main(["watch", str(run_dir.path), "--once"]) == 0
+    shown = capsys.readouterr().out
+    assert "t/1" in shown and "1/2" in shown and "25% of the iteration budget" in shown
+    with honouring((run_dir.path / STOP).exists):
+        assert not stop_requested()
+        assert cli.main(["stop", str(run_dir.path)]) == 0
+        assert stop_requested()
+    run_dir.end(True, "success")
+    (run_dir.path / STOP).unlink()
+    assert cli.main(["stop", str(run_dir.path)]) == 0  # a finished run: nothing to stop
+    assert not (run_dir.path / STOP).exists()
+
+
+def test_a_stop_request_ends_the_loop_after_the_current_step():
+    import dspy
+
+    from dspy_coder.pipeline.stop_requests import honouring
+    from tests.fakes.executors import FakeExecutor
+    from tests.fakes.scripted_lm import scripted_lm
+    from tests.pipeline.test_coder import PROMPT, bad, make_coder, passes_if_plus
+
+    lm = scripted_lm({"generated_code": [bad("g")], "fixed_code": [bad("r1"), bad("r2")]})
+    coder = make_coder(FakeExecutor(passes_if_plus), max_iterations=4, patience=9)
+    with dspy.context(lm=lm), honouring(lambda: True):
+        report = coder(prompt=PROMPT).report
+    assert report.stop_reason == "stop_requested" and len(report.attempts) == 1
+    assert "Stopped on request after iteration 1" in " ".join(report.notes)
