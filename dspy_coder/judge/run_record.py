@@ -72,6 +72,7 @@ class RunRecord:
         self._spec = ""
         self._checkpoints: list[Checkpoint] = []
         self._escalated = False
+        self._escalated_at = 0
         self._senior_seconds = 0.0
         self._senior_usage = LMUsage()
         self._usage_snapshot: dict[str, LMUsage] = {}
@@ -85,6 +86,7 @@ class RunRecord:
     stop_reason = property(lambda self: self._stop_reason)
     spec = property(lambda self: self._spec)  # the senior's minimal spec, if any
     escalated = property(lambda self: self._escalated)
+    escalated_at = property(lambda self: self._escalated_at)  # the junior's last iteration
     senior_seconds = property(lambda self: self._senior_seconds)  # wall time in the senior
     senior_usage = property(lambda self: self._senior_usage)  # its calls and tokens
 
@@ -297,9 +299,9 @@ class RunRecord:
         self._senior_seconds += seconds
         self._senior_usage = self._senior_usage.add(usage)
 
-    def escalate(self) -> None:
-        """The senior takes the task over."""
-        self._escalated = True
+    def escalate(self, iteration: int) -> None:
+        """The senior takes the task over after ``iteration``."""
+        self._escalated, self._escalated_at = True, iteration
 
     def add_tests(self, tests: Iterable[TestCase],
                   retest: Callable[[Attempt], ExecutionResult]) -> None:

@@ -523,7 +523,7 @@ class Coder(dspy.Module):
                 return
             stop = self._stop_reason(record, iteration, stalled_rounds)
             if stop in ("max_iterations", "stalled") and self._escalates(record):
-                self._escalate(record, stop)
+                self._escalate(record, stop, iteration)
                 stop, stalled_rounds = "", 0
             if stop:
                 review = self.gates.review_result(record, stop)
@@ -534,7 +534,9 @@ class Coder(dspy.Module):
                 if review.edited:
                     self._record(record, review.edited, iteration, "edit")
                 else:
-                    self._refine_round(record, iteration, text, review.attempt, review.reason)
+                    with self._tier(record):
+                        self._refine_round(record, iteration, text, review.attempt,
+                                           review.reason)
                 continue
             if self._senior() is not None and not record.escalated and (
                     iteration % config.checkpoint_interval == 0):
@@ -587,8 +589,8 @@ class Coder(dspy.Module):
         return (self._senior() is not None and self.config.escalate
                 and self.config.senior_iterations > 0 and not record.escalated)
 
-    def _escalate(self, record: RunRecord, why: str) -> None:
-        record.escalate()
+    def _escalate(self, record: RunRecord, why: str, iteration: int) -> None:
+        record.escalate(iteration)
         junior = "ran out of iterations" if why == "max_iterations" else "stalled"
         told = (f"Escalated: the junior {junior}; the senior takes the task over for up to "
                 f"{self.config.senior_iterations} iteration(s).")
@@ -628,7 +630,8 @@ class Coder(dspy.Module):
         config = self.config
         if record.passed_checks(record.best(), config.threshold):
             return "threshold"
-        limit = config.max_iterations + (config.senior_iterations if record.escalated else 0)
+        limit = (record.escalated_at + config.senior_iterations if record.escalated
+                 else config.max_iterations)
         if iteration >= limit:
             return "max_iterations"
         if stalled_rounds >= config.patience:

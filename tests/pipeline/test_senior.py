@@ -98,3 +98,16 @@ def test_one_model_can_serve_both_tiers_and_each_is_counted():
     report = solve(lm, make_coder(FakeExecutor(passes_if_plus), senior=lm))
     assert (report.tiers["junior"].calls, report.tiers["senior"].calls) == (1, 1)
     assert report.tiers["junior"].lm == report.tiers["senior"].lm == "dummy"
+
+
+def test_a_stalled_junior_hands_over_for_exactly_the_seniors_iterations():
+    junior = scripted_lm({"generated_code": [bad("g")],
+                          "fixed_code": [bad(f"r{i}") for i in range(9)]})
+    senior = senior_lm(fixed_code=[bad("s1"), bad("s2"), bad("s3")])
+    coder = make_coder(FakeExecutor(passes_if_plus), senior=senior, max_iterations=8,
+                       patience=2, checkpoint_interval=5, senior_iterations=2)
+    report = solve(junior, coder)
+    assert "Escalated: the junior stalled" in " ".join(report.notes)
+    # the junior stalls after iteration 3 of 8; the senior gets iterations 4 and 5, not 4-10
+    assert [a.tier for a in report.attempts] == ["junior"] * 3 + ["senior"] * 2
+    assert report.stop_reason == "max_iterations"
