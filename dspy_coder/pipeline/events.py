@@ -5,7 +5,8 @@ attempt scored, with the share of the iteration budget used, and run finished). 
 passed through the modules: a watcher registers a sink for the current context with
 ``watching(sink)``, so compiled programs, benchmarks and project mode emit the same events.
 Sinks: any callable, ``JsonlEvents`` (one JSON line per event, flushed, for ``--events``),
-and ``stream`` (an iterator of the events, then the prediction).
+and ``stream`` (an iterator of the events, then the prediction). Inside ``dspy.streamify``
+each event is also a DSPy ``StatusMessage`` ("[kind] message").
 
 Example:
     >>> seen = []
@@ -73,15 +74,26 @@ def watching(sink: EventSink) -> Iterator[None]:
 def emit(kind: EventKind, level: EventLevel, message: str, **fields: Any) -> None:
     """Send an event to every sink watching; a failing sink is logged, never fatal."""
     sinks = _SINKS.get()
-    if not sinks:
+    stream = _dspy_status_stream()
+    if not sinks and stream is None:
         return
     event = RunEvent(time=time.time(), kind=kind, level=level, message=message, **fields)
+    if stream is not None:  # inside dspy.streamify: the event is a status message too
+        from dspy.streaming.messages import StatusMessage, sync_send_to_stream
+
+        sync_send_to_stream(stream, StatusMessage(f"[{event.kind}] {event.message}"))
     for sink in sinks:
         try:
             sink(event)
         except Exception as exc:  # a watcher must not break the run it watches
             logger.warning("An event sink failed (%s: %s); the run goes on.",
                            type(exc).__name__, exc)
+
+
+def _dspy_status_stream():
+    import dspy
+
+    return dspy.settings.send_stream
 
 
 class JsonlEvents:

@@ -74,3 +74,22 @@ def test_solve_writes_its_events_as_json_lines(tmp_path: Path, monkeypatch: pyte
     with JsonlEvents(tmp_path / "more.jsonl") as sink, watching(sink):
         emit("note", "WARN", "appended")
     assert json.loads((tmp_path / "more.jsonl").read_text())["level"] == "WARN"
+
+
+def test_inside_dspy_streamify_the_events_are_status_messages():
+    import dspy
+    from dspy.streaming import StatusMessage
+
+    from tests.fakes.executors import FakeExecutor
+    from tests.fakes.scripted_lm import scripted_lm
+    from tests.pipeline.test_coder import GOOD, PROMPT, make_coder, passes_if_plus
+
+    coder = make_coder(FakeExecutor(passes_if_plus))
+    streamed = dspy.streamify(coder, async_streaming=False)
+    with dspy.context(lm=scripted_lm({"generated_code": [GOOD]})):
+        items = list(streamed(prompt=PROMPT))
+    messages = [item.message for item in items if isinstance(item, StatusMessage)]
+    assert messages[0] == "[run_started] developing the task"
+    assert "[attempt_scored] iteration 1 (generate): score 1.00" in messages
+    assert messages[-1].startswith("[run_finished] success")
+    assert items[-1].report.status == "success"
