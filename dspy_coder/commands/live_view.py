@@ -49,7 +49,9 @@ class LiveState:
             self.task_id = event.task_id
         if event.progress is not None:
             self.progress = event.progress
-        if event.kind == "step_started":
+        if event.kind == "run_started":  # a resumed run goes over the same task again
+            self.attempts = [a for a in self.attempts if a.task_id != (event.task_id or "task")]
+        elif event.kind == "step_started":
             self.step, self.step_started = event.step or "", event.time
         elif event.kind == "step_finished":
             self.step = ""

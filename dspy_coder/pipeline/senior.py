@@ -149,13 +149,18 @@ def _tier(name: str, usage: LMUsage, seconds: float) -> TierCost:
 
 
 def money(model: str, usage: LMUsage) -> float | None:
-    """The price of ``usage`` from LiteLLM's cost map; None when it has no price for it."""
-    try:
-        import litellm
+    """The price of ``usage`` from LiteLLM's cost map; None when it has no price for the
+    model (local ones). Looked up first: LiteLLM prints to stdout for a model it does not
+    know."""
+    import litellm
 
+    known = model in litellm.model_cost or model.split("/", 1)[-1] in litellm.model_cost
+    if not known:
+        return None
+    try:
         prompt, completion = litellm.cost_per_token(
             model=model, prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens)
-    except Exception:  # litellm raises for models it has no price for (local ones)
+    except Exception:  # a priced name LiteLLM still cannot map to a provider
         return None
     return round(prompt + completion, 6)

@@ -60,3 +60,13 @@ def test_the_view_pauses_while_a_person_answers():
 def test_log_unless_at_a_terminal_or_asked():
     assert choose_view("log") == "log" and choose_view("live") == "live"
     assert choose_view(None) == "log"  # pytest's stderr is not a terminal
+
+
+def test_a_resumed_run_replaces_its_earlier_rows():
+    state = LiveState("t")
+    scored = {"score": 0.0, "checked": True, "tests_passed": 0, "tests_total": 2}
+    for _ in range(2):  # the run, then its resumption
+        state.fold(event("run_started", task_id="HumanEval/1"))
+        state.fold(event("attempt_scored", level="PROGRESS", task_id="HumanEval/1",
+                         iteration=1, step="generate", data=scored))
+    assert len(state.attempts) == 1

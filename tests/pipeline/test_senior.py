@@ -4,6 +4,7 @@ executor and interpreter."""
 from __future__ import annotations
 
 import dspy
+import pytest
 
 from dspy_coder.pipeline.senior import criteria_tests, disclosed_at
 from tests.fakes.executors import FakeExecutor
@@ -111,3 +112,13 @@ def test_a_stalled_junior_hands_over_for_exactly_the_seniors_iterations():
     # the junior stalls after iteration 3 of 8; the senior gets iterations 4 and 5, not 4-10
     assert [a.tier for a in report.attempts] == ["junior"] * 3 + ["senior"] * 2
     assert report.stop_reason == "max_iterations"
+
+
+def test_money_comes_from_litellms_cost_map_and_is_none_for_local_models(capsys):
+    from dspy_coder.pipeline.senior import money
+    from dspy_coder.types import LMUsage
+
+    usage = LMUsage(calls=1, prompt_tokens=1000, completion_tokens=1000)
+    assert money("openai/gpt-4o-mini", usage) == pytest.approx(0.00075)
+    assert money("local/qwen2.5-coder-0.5b", usage) is None
+    assert capsys.readouterr().out == ""  # LiteLLM prints for models it does not know
