@@ -534,9 +534,12 @@ class Coder(dspy.Module):
                 if review.edited:
                     self._record(record, review.edited, iteration, "edit")
                 else:
+                    # the reason stays with every later round, not just the next one
+                    reviewer = f"A reviewer rejected an earlier answer: {review.reason}"
                     with self._tier(record):
                         self._refine_round(record, iteration, text, review.attempt,
-                                           review.reason)
+                                           review.reason, guidance=guidance)
+                    guidance = f"{guidance}\n\n{reviewer}".strip()
                 continue
             if self._senior() is not None and not record.escalated and (
                     iteration % config.checkpoint_interval == 0):

@@ -195,3 +195,16 @@ def test_the_terminal_asks_until_it_gets_an_answer(capsys):
     typed = iter(["r", "too slow"])
     assert TerminalApprover(read=lambda prompt: next(typed))(
         ApprovalRequest(gate="plan", text="p")) == Decision(verdict="reject", reason="too slow")
+
+
+def test_the_reviewers_reason_stays_with_the_rounds_after_the_first():
+    person = Person(Decision(verdict="reject", reason="handle floats too"),
+                    Decision(verdict="approve"))
+    lm = scripted_lm({"generated_code": [GOOD],
+                      "fixed_code": ["def add(a, b):\n    return (\n", OTHER_GOOD]})
+    executor = FakeExecutor(lambda code, name: (code.count("(") == code.count(")"), "broken"))
+    mark = history_mark()
+    report = run(lm, make_coder(executor, approval=approving(person), patience=9)).report
+    refines = [c for c in lm_calls_since(mark) if "fixed_code" in all_prompts([c])]
+    assert len(refines) == 2 and all("handle floats too" in all_prompts([c]) for c in refines)
+    assert report.code == OTHER_GOOD
