@@ -7,6 +7,8 @@
   written to SQLite as each answer arrives). A resumed run goes the same way and is answered
   from the journal up to where it stopped: no LM call is paid twice. The sandbox runs of
   that stretch are repeated (they are cheap and leave nothing behind);
+- ``state.json``: each task's record (task, plan, tests, attempts, approvals, checkpoints,
+  LM usage) after its latest attempt, rewritten atomically;
 - ``events.jsonl``: the run's events (``pipeline.events``), a line each, flushed at once;
 - ``STOP``: present once ``dspy-coder stop`` asked the run to end after its current step;
 - ``approvals.jsonl``: every answer given at an approval gate, replayed in order on resume,
@@ -35,6 +37,7 @@ RUN_FILE = "run.json"
 JOURNAL = "lm_journal"
 EVENTS = "events.jsonl"
 APPROVALS = "approvals.jsonl"
+STATE = "state.json"  # each task's record after its latest attempt
 STOP = "STOP"  # written by `dspy-coder stop`: the run ends after its current step
 JOURNAL_LIMIT_BYTES = 4 * 1024**3  # DSPy's default (10 MB) would evict a long run's answers
 
@@ -61,6 +64,7 @@ class RunDir:
         (self.path / EVENTS).unlink(missing_ok=True)
         (self.path / APPROVALS).unlink(missing_ok=True)
         (self.path / STOP).unlink(missing_ok=True)
+        (self.path / STATE).unlink(missing_ok=True)
         self.state = {"argv": list(argv), "cwd": os.getcwd(), "status": "running",
                       "started": _now(), "resumed": []}
         self._save()
@@ -85,6 +89,13 @@ class RunDir:
         self.end(finished, status)
         if not finished:
             logger.warning("Stopped; continue with: dspy-coder resume %s", self.path)
+
+    def keep_snapshot(self, task_id: str, snapshot: dict) -> None:
+        """Write ``snapshot`` as the latest state of ``task_id`` (``state.json``)."""
+        path = self.path / STATE
+        states = json.loads(path.read_text()) if path.is_file() else {}
+        states[task_id] = snapshot
+        write_text_atomic(path, json.dumps(states, default=str) + "\n")
 
     def _save(self) -> None:
         write_text_atomic(self.path / RUN_FILE, json.dumps(self.state, indent=2) + "\n")
@@ -167,6 +178,7 @@ def kept_run(args) -> Iterator[RunDir]:
     from contextlib import nullcontext
 
     from dspy_coder.pipeline.events import JsonlEvents, watching
+    from dspy_coder.pipeline.snapshots import keeping
     from dspy_coder.pipeline.stop_requests import honouring
 
     run_dir = RunDir(Path(args.run_dir) if args.run_dir else args.out / "run")
@@ -175,6 +187,7 @@ def kept_run(args) -> Iterator[RunDir]:
     else:
         run_dir.start(getattr(args, "argv", None) or [])
     sink = JsonlEvents(run_dir.path / EVENTS)
-    with sink, watching(sink), honouring((run_dir.path / STOP).exists), (
+    with sink, watching(sink), honouring((run_dir.path / STOP).exists), keeping(
+            run_dir.keep_snapshot), (
             nullcontext() if args.lm_cache else run_dir.journal()):
         yield run_dir

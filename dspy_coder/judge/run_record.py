@@ -240,6 +240,19 @@ class RunRecord:
         alike = sum(1 for outputs in voting if outputs == tuple(attempt.outputs or ()))
         return 2 * alike > len(voting)
 
+    def snapshot(self) -> dict:
+        """The record so far as plain JSON data (for a run directory's ``state.json``)."""
+        return {
+            "task": self.task.model_dump(), "route": self._route,
+            "plan": self._plan.model_dump() if self._plan else None, "spec": self._spec,
+            "tests": [t.model_dump() for t in self._tests],
+            "attempts": [a.model_dump() for a in self._attempts],
+            "approvals": [a.model_dump() for a in self._approvals],
+            "checkpoints": [c.model_dump() for c in self._checkpoints],
+            "escalated": self._escalated, "notes": list(self._notes),
+            "errors": list(self._errors), "usage": self.usage_total().model_dump(),
+        }
+
     def tried_programs(self) -> set[str]:
         """The ``program_identity`` of every candidate run so far."""
         return {program_identity(attempt.code) for attempt in self._attempts}

@@ -57,6 +57,7 @@ from dspy_coder.pipeline.senior import (
     tier_costs,
 )
 from dspy_coder.pipeline.signatures import CodePlanner, ComplexityAssessor
+from dspy_coder.pipeline.snapshots import offer
 from dspy_coder.pipeline.stop_requests import stop_requested
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
@@ -377,6 +378,7 @@ class Coder(dspy.Module):
         attempt = self.evaluator.evaluate(record, code, iteration, stage, reasoning, error=error)
         attempt.tier = "senior" if record.escalated else "junior"
         attempt = record.add_attempt(attempt)
+        offer(record.task.task_id or "task", record.snapshot)
         logger.info("iteration %d (%s): score %.2f", iteration, stage, attempt.score)
         execution = attempt.execution
         emit("attempt_scored", "PROGRESS",

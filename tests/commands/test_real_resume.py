@@ -46,6 +46,8 @@ def test_a_run_killed_with_sigkill_resumes_without_paying_twice(tmp_path: Path):
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     paid_before = _journal_entries(run)
+    kept = json.loads((run / "state.json").read_text())  # the record as the kill left it
+    assert len(kept["task"]["attempts"]) >= 1 and kept["task"]["tests"]
     assert paid_before >= 2  # the first draft and the tests were paid for
     assert json.loads((run / "run.json").read_text())["status"] == "running"  # as kill -9 left it
 

@@ -104,6 +104,8 @@ def test_a_stopped_solve_resumes_with_its_own_command_line(tmp_path: Path, monke
         "finished", "success", 1)
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["status"] == "success"
+    kept = json.loads((tmp_path / "out" / "run" / "state.json").read_text())
+    assert [a["code"] for a in kept["demo/choose_num"]["attempts"]] == [report["code"]]
     events = (tmp_path / "out" / "run" / "events.jsonl").read_text().splitlines()
     assert json.loads(events[-1])["kind"] == "run_finished"
 
