@@ -82,6 +82,7 @@ def init_ray(target: RayTarget) -> Any:
         "runtime_env": runtime_env(target),
         "include_dashboard": False,
         "logging_level": logging.WARNING,
+        "configure_logging": False,  # the command line owns the log format
     }
     if target.address:
         options["address"] = target.address

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dspy_coder.bench.grading import Grader
 from dspy_coder.bench.manifest import (
@@ -34,6 +34,10 @@ from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, w
 from dspy_coder.bench.runner import RESULTS_FILE, BenchConfig, run_benchmark
 from dspy_coder.bench.store import ResultRecord, read_records
 from dspy_coder.errors import RunError
+
+if TYPE_CHECKING:
+    from dspy_coder.bench.ray_cluster import RayTarget
+    from dspy_coder.bench.shards import Shard
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,10 @@ class SessionResult:
     mlflow_run_id: str | None = None
 
 
-def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[str, Any]:
+def session_params(
+    config: BenchConfig, dataset: str, selection: str, shard: Shard | None = None
+) -> dict[str, Any]:
+    extra = {"shard": str(shard)} if shard is not None else {}
     return {
         "lm": config.lm_label,
         "dataset": dataset,
@@ -65,7 +72,20 @@ def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[st
         "grade_timeout_s": config.grade_timeout_s,
         "variants": ",".join(v.label for v in config.variants),
         **{f"variant.{v.label}": v.describe() for v in config.variants},
+        **extra,
     }
+
+
+def expected_units(config: BenchConfig, shard: Shard | None = None) -> int:
+    """How many answers the run (or its shard) is made of."""
+    if shard is None:
+        return len(config.problems) * len(config.variants) * config.samples
+    return sum(
+        shard.owns(p.task_id, v.label, s)
+        for p in config.problems
+        for v in config.variants
+        for s in range(config.samples)
+    )
 
 
 def run_session(
@@ -78,14 +98,17 @@ def run_session(
     tracking_uri: str | None = None,
     grader: Grader | None = None,
     argv: list[str] | None = None,
+    ray: RayTarget | None = None,
+    shard: Shard | None = None,
 ) -> SessionResult:
     """Run (or resume) the benchmark in ``out_dir`` and write every report file.
 
-    ``tracking_uri=None`` disables MLflow for this session.
+    ``tracking_uri=None`` disables MLflow for this session; ``ray`` runs the units on a Ray
+    cluster, ``shard`` only the units of that shard (see ``runner.run_benchmark``).
     """
     check_dataset(out_dir, dataset)
-    params = session_params(config, dataset, selection)
-    expected = len(config.problems) * len(config.variants) * config.samples
+    params = session_params(config, dataset, selection, shard)
+    expected = expected_units(config, shard)
     manifest = update_manifest(
         out_dir,
         name=out_dir.name,
@@ -141,7 +164,9 @@ def run_session(
 
         status = "complete"
         try:
-            outcome = run_benchmark(config, lm, out_dir, grader=grader, on_record=on_record)
+            outcome = run_benchmark(
+                config, lm, out_dir, grader=grader, on_record=on_record, ray=ray, shard=shard
+            )
         except BaseException as exc:
             status = f"stopped: {type(exc).__name__}"
             raise
