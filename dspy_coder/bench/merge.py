@@ -44,9 +44,10 @@ class Merged:
 
 
 def _shard_manifest(folder: Path) -> dict[str, Any]:
-    if not (folder / RESULTS_FILE).is_file():
+    manifest = read_manifest(folder)  # a shard may own no unit: a manifest and no results
+    if not manifest and not (folder / RESULTS_FILE).is_file():
         raise UsageError(f"{folder} has no {RESULTS_FILE}; is it a shard's results folder?")
-    return read_manifest(folder)
+    return manifest
 
 
 def _same_run(manifests: list[dict[str, Any]], folders: list[Path]) -> dict[str, Any]:
@@ -158,7 +159,10 @@ def _merged_manifest(
             expected[shard] = shard_manifest["expected_units"]
     manifest["shard_expected_units"] = dict(sorted(expected.items()))
     manifest["merged_shards"] = sorted(set(manifest.get("merged_shards", [])) | shards)
-    if count is not None and len(expected) == count:  # every shard in: the whole run's count
+    whole = {m.get("run_units") for m in manifests} - {None}
+    if len(whole) == 1:  # what the shards' sessions said the whole run is made of
+        manifest["expected_units"] = whole.pop()
+    elif count is not None and len(expected) == count:
         manifest["expected_units"] = sum(expected.values())
     else:
         manifest.pop("expected_units", None)

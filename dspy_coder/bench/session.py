@@ -116,6 +116,7 @@ def run_session(
         params=params,
         argv=argv,
         expected_units=expected,
+        **({"run_units": expected_units(config)} if shard is not None else {}),
     )
     run_id: str | None = None
     outcome = None
