@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dspy_coder import cli
+from dspy_coder.bench.portable_paths import portable_word, repo_root
 from dspy_coder.bench.store import read_records
 from dspy_coder.commands.pipeline_options import pipeline_options
 from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
@@ -296,7 +297,8 @@ def test_mbpp_runs_from_a_datasets_folder_and_refuses_strip_examples(
     assert graded == [("Mbpp/1", True), ("Mbpp/2", False)]  # the LM squares wrongly
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["dataset"] == "mbpp"
-    assert f"--datasets-dir {folder}" in manifest["command"]
+    relative = portable_word(str(folder), repo_root())  # no machine's absolute path
+    assert f"--datasets-dir {relative}" in manifest["command"] and not relative.startswith("/")
 
 
 def test_classeval_runs_from_a_datasets_folder_with_class_and_method_level_results(
