@@ -44,6 +44,7 @@ from dspy_coder.bench.variants import VariantSpec, program_fingerprint
 from dspy_coder.bench.workers import DaemonPool
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import RunError, SandboxError, SetupError, UsageError
+from dspy_coder.tracking import last_trace_id
 
 if TYPE_CHECKING:
     from dspy_coder.bench.ray_cluster import RayTarget
@@ -106,6 +107,7 @@ class Generated:
     harness_error: str = ""
     fatal: BaseException | None = None
     cost: RecordCost = field(default_factory=RecordCost)
+    trace_id: str | None = None
 
 
 @dataclass
@@ -154,12 +156,15 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
     program = job.program if config.workers == 1 else job.program.deepcopy()
     job_lm = _job_lm(lm, config, job.sample)
     out = Generated(job=job)
+    trace_before = last_trace_id()
     started = time.perf_counter()
     try:
         with dspy.context(lm=job_lm, track_usage=True):
             prediction = program(
                 prompt=task.prompt, entry_point=task.entry_point, task_id=task.task_id
             )
+        trace = last_trace_id()  # this call's MLflow trace, when autolog records traces
+        out.trace_id = trace if trace != trace_before else None
         out.code = str(getattr(prediction, "code", "") or "")
         out.report = getattr(prediction, "report", None)
     except SandboxError as exc:  # the program's sandbox broke: this unit only, see harness.py
@@ -231,6 +236,7 @@ def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> Result
         score_history=list(getattr(report, "score_history", []) or []),
         test_classes_passed=classes_passed,
         test_classes_total=classes_total,
+        trace_id=generated.trace_id,
     )
 
 

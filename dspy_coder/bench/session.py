@@ -159,6 +159,8 @@ def run_session(
                     step=progress.done,
                     run_id=run_id,
                 )
+                if record.trace_id:
+                    _attach_verdict(record)
             if progress.session_done % REFRESH_TABLE_EVERY == 0:
                 rows = summarise(_current_records(out_dir, config))
                 write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
@@ -184,6 +186,21 @@ def run_session(
         )
     logger.info("Results in %s:\n%s", out_dir, markdown_table(result.rows))
     return result
+
+
+def _attach_verdict(record: ResultRecord) -> None:
+    """The hidden-test verdict as feedback on the answer's trace; never stops the bench."""
+    from dspy_coder import tracking
+
+    try:
+        tracking.log_verdict(
+            record.trace_id or "",
+            record.passed,
+            f"{record.grade_status}: {record.grade_error}" if record.grade_error else "",
+        )
+    except Exception as exc:
+        logger.warning("Could not attach the verdict to trace %s (%s: %s)",
+                       record.trace_id, type(exc).__name__, exc)
 
 
 def _close_stale_runs(tracking_uri: str, out_dir: Path) -> None:
