@@ -362,7 +362,9 @@ def _headline(rows, out_dir: Path, run_id: str | None, settings) -> str:
     from dspy_coder.bench.report import markdown_table
 
     text = markdown_table(rows) + f"\nResults: {out_dir}\n"
-    if run_id:
+    if run_id and settings.tracking_uri.startswith(("http://", "https://")):
+        text += f"MLflow run {run_id}: open {settings.tracking_uri}\n"  # a tracking server
+    elif run_id:
         text += (
             f"MLflow run {run_id}: mlflow ui --backend-store-uri {settings.tracking_uri} "
             "--host 127.0.0.1\n"
