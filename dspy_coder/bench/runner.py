@@ -5,7 +5,9 @@ Data flow per unit of work (problem x variant x sample): the program sees only t
 :class:`ResultRecord` is appended to the results JSONL. Units already in the file are skipped.
 
 Generation runs on ``workers`` threads (1 for the local model, whose calls are serial);
-grading runs on its own threads, so the sandbox overlaps with the next generation.
+grading runs on its own threads, so the sandbox overlaps with the next generation. With a
+``RayTarget`` each unit runs as a Ray task instead (``ray_executor``); either way the rows are
+stored here, by one :class:`~dspy_coder.bench.collector.Collector`.
 
 Example:
     >>> config = BenchConfig(variants=[resolve_variant("baseline")], problems=problems,
