@@ -17,6 +17,8 @@ Example:
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -88,6 +90,7 @@ def init_ray(target: RayTarget) -> Any:
         options["address"] = target.address
     elif target.num_cpus is not None:
         options["num_cpus"] = target.num_cpus
+    handlers = _signal_handlers()
     try:
         ray.init(**options)
     except ConnectionError as exc:
@@ -96,10 +99,26 @@ def init_ray(target: RayTarget) -> Any:
             "(then use --ray auto, or --ray HEAD_IP:6379 from another machine), or give "
             "--ray with no address for a local cluster."
         ) from exc
+    finally:
+        _restore(handlers)
     logger.info(
         "Ray: %s, %s CPUs", target.describe(), ray.cluster_resources().get("CPU", "unknown")
     )
     return ray
+
+
+def _signal_handlers() -> dict[int, Any]:
+    return {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+
+def _restore(handlers: dict[int, Any]) -> None:
+    """Put back the command's own Ctrl-C/SIGTERM handling, which ``ray.init`` replaces with a
+    plain exit: a stopped run must still keep its finished units and exit 130/143."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum, handler in handlers.items():
+        if handler is not None and signal.getsignal(signum) is not handler:
+            signal.signal(signum, handler)
 
 
 @contextmanager

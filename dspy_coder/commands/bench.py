@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.interrupts import SignalInterrupt, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
@@ -276,18 +276,24 @@ def _run(args: argparse.Namespace, settings) -> int:
     )
     # Cost figures need real calls: no DSPy cache unless asked (resuming uses results.jsonl).
     lm = settings.configure(cache=args.lm_cache)
-    with stop_on_signals():  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
-        result = run_session(
-            config,
-            lm,
-            out_dir,
-            dataset=dataset,
-            selection=selection,
-            tracking_uri=None if args.no_mlflow else settings.tracking_uri,
-            argv=canonical_argv(args, settings, out_dir),
-            ray=ray_target(args),
-            shard=shard,
-        )
+    with stop_on_signals() as stops:  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
+        try:
+            result = run_session(
+                config,
+                lm,
+                out_dir,
+                dataset=dataset,
+                selection=selection,
+                tracking_uri=None if args.no_mlflow else settings.tracking_uri,
+                argv=canonical_argv(args, settings, out_dir),
+                ray=ray_target(args),
+                shard=shard,
+            )
+        except KeyboardInterrupt as exc:
+            # Ray's blocking calls re-raise a signal as a plain KeyboardInterrupt: keep which
+            if stops.signum is not None and not isinstance(exc, SignalInterrupt):
+                raise SignalInterrupt(stops.signum) from exc
+            raise
     sys.stdout.write(_headline(result.rows, out_dir, result.mlflow_run_id, settings))
     return 0
 

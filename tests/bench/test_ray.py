@@ -178,3 +178,34 @@ def test_ray_refuses_an_in_process_model_and_threads(
     assert cli.main(argv) == 2
     assert message in caplog.text
     assert not (tmp_path / "r").exists()
+
+
+def test_sigterm_to_a_ray_driver_keeps_its_rows_and_exits_143(tmp_path: Path, dataset: Path):
+    """The driver in its own process, on its own local cluster; the stub answers in 1.5 s."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = TESTS_DIR.parent
+    out = tmp_path / "run"
+    with openai_stub(STUB_TABLE, delay_s=1.5) as base:
+        env = {**os.environ, "DSPY_CODER_API_KEY": "x", "PYTHONPATH": str(root)}
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "dspy_coder.cli", "bench", "--dataset", str(dataset),
+             "--variant", "baseline", "--variant", "cot", "--lm", "openai/stub",
+             "--api-base", base, "--ray", "--no-mlflow", "--out", str(out)],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 240
+        results = out / RESULTS_FILE
+        while time.monotonic() < deadline and driver.poll() is None:
+            if results.is_file() and len(results.read_text().splitlines()) >= 1:
+                break
+            time.sleep(0.2)
+        driver.send_signal(signal.SIGTERM)
+        code = driver.wait(timeout=120)
+    kept = read_records(results)
+    assert code == 143
+    assert 1 <= len(kept) < 6  # stopped mid-run, every finished row kept
+    assert "INCOMPLETE" in (out / "table.md").read_text()
