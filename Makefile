@@ -22,9 +22,10 @@ $(VENV)/.installed-llama: scripts/install_llama_cpp.sh | $(BIN)/python
 	touch $@
 
 # Installed-extras stamps: each depends on pyproject.toml, so edits re-install, reruns don't.
-# The tests grade ClassEval answers, so they install what its tasks import (the classeval extra).
+# The tests grade ClassEval answers, so they install what its tasks import (the classeval extra),
+# and run the bench on a local Ray cluster (the ray extra).
 $(VENV)/.installed-test: pyproject.toml Makefile $(VENV)/.installed-llama
-	$(PIP) install -e '.[test,model-0-5b,classeval]'
+	$(PIP) install -e '.[test,model-0-5b,classeval,ray]'
 	touch $@
 
 $(VENV)/.installed-run: pyproject.toml $(VENV)/.installed-llama

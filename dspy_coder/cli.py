@@ -1,4 +1,4 @@
-"""The ``dspy-coder`` command line: ``solve``, ``bench``, ``optimize``, ``models``.
+"""The ``dspy-coder`` command line: ``solve``, ``bench``, ``optimize``, ``models``, ``serve``.
 
 This is the only module that reads environment variables or calls ``dspy.configure``. Each
 subcommand lives in ``dspy_coder/commands/<name>.py`` and exposes ``add_parser(subparsers)``
@@ -24,7 +24,8 @@ from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
 
 logger = logging.getLogger("dspy_coder")
 
-COMMANDS = ("solve", "project", "resume", "stop", "watch", "bench", "optimize", "models")
+COMMANDS = ("solve", "project", "resume", "stop", "watch", "bench", "optimize", "models",
+            "serve")
 DEFAULT_LM = "local:qwen2.5-coder-1.5b"
 
 

@@ -365,3 +365,33 @@ def disable_dspy_autolog() -> None:
     import mlflow.dspy
 
     mlflow.dspy.autolog(disable=True, silent=True)
+
+
+def last_trace_id() -> str | None:
+    """The id of the last trace finished in this thread, or None. Never imports MLflow: with
+    tracking off there are no traces (and no MLflow import on the hot path)."""
+    import sys
+
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is None:
+        return None
+    try:
+        return mlflow.get_last_active_trace_id(thread_local=True)
+    except Exception as exc:  # a tracing problem must not cost the unit
+        logger.debug("No last trace id: %s", exc)
+        return None
+
+
+def log_verdict(trace_id: str, passed: bool, rationale: str = "") -> None:
+    """Attach a hidden-test verdict to a trace as MLflow feedback named ``hidden_tests``, so
+    the Traces tab shows which program calls passed. From code, not a judge: source CODE."""
+    mlflow = _mlflow()
+    from mlflow.entities import AssessmentSource
+
+    mlflow.log_feedback(
+        trace_id=trace_id,
+        name="hidden_tests",
+        value=bool(passed),
+        source=AssessmentSource(source_type="CODE", source_id="dspy-coder bench grader"),
+        rationale=rationale[:500] or None,
+    )

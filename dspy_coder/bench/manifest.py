@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.bench.portable_paths import portable_command
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
 
@@ -208,8 +209,9 @@ def update_manifest(
     session = {
         "started_at": now_utc(),
         "commit": git_commit(),
-        "command": command_line(argv),
-        "invoked_as": command_line(None),
+        # relative to the repository: a results folder must not carry this machine's paths
+        "command": portable_command(command_line(argv)),
+        "invoked_as": portable_command(command_line(None)),
         "machine": machine_description(),
     }
     manifest.setdefault("name", name)

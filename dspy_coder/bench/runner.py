@@ -5,7 +5,9 @@ Data flow per unit of work (problem x variant x sample): the program sees only t
 :class:`ResultRecord` is appended to the results JSONL. Units already in the file are skipped.
 
 Generation runs on ``workers`` threads (1 for the local model, whose calls are serial);
-grading runs on its own threads, so the sandbox overlaps with the next generation.
+grading runs on its own threads, so the sandbox overlaps with the next generation. With a
+``RayTarget`` each unit runs as a Ray task instead (``ray_executor``); either way the rows are
+stored here, by one :class:`~dspy_coder.bench.collector.Collector`.
 
 Example:
     >>> config = BenchConfig(variants=[resolve_variant("baseline")], problems=problems,
@@ -24,10 +26,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dspy
 
+from dspy_coder.bench.collector import REPORTS_FILE, Collector, save_report_line
 from dspy_coder.bench.grading import DEFAULT_GRADE_TIMEOUT_S, Grade, Grader, make_grader
 from dspy_coder.bench.harness import HARNESS_STATUS, describe, grade_unit
 from dspy_coder.bench.progress import Progress
@@ -36,7 +39,6 @@ from dspy_coder.bench.store import (
     ResultKey,
     ResultRecord,
     ResultsStore,
-    append_json_line,
     make_key,
 )
 from dspy_coder.bench.usage import combine_with_report, usage_from_history
@@ -44,13 +46,17 @@ from dspy_coder.bench.variants import VariantSpec, program_fingerprint
 from dspy_coder.bench.workers import DaemonPool
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import RunError, SandboxError, SetupError, UsageError
+from dspy_coder.tracking import last_trace_id
+
+if TYPE_CHECKING:
+    from dspy_coder.bench.ray_cluster import RayTarget
+    from dspy_coder.bench.shards import Shard
 
 logger = logging.getLogger(__name__)
 
 RESULTS_FILE = "results.jsonl"
-REPORTS_FILE = "reports.jsonl"
+__all__ = ["REPORTS_FILE", "RESULTS_FILE", "BenchConfig", "run_benchmark"]
 GRADE_GRACE_S = 5.0  # beyond the grading timeout, for a stop to wait for answers in grading
-FAIL_FAST_AFTER = 3  # this many errors (program or sandbox) before any clean answer: stop
 
 
 @dataclass
@@ -103,6 +109,7 @@ class Generated:
     harness_error: str = ""
     fatal: BaseException | None = None
     cost: RecordCost = field(default_factory=RecordCost)
+    trace_id: str | None = None
 
 
 @dataclass
@@ -151,12 +158,15 @@ def generate(job: Job, lm: Any, config: BenchConfig) -> Generated:
     program = job.program if config.workers == 1 else job.program.deepcopy()
     job_lm = _job_lm(lm, config, job.sample)
     out = Generated(job=job)
+    trace_before = last_trace_id()
     started = time.perf_counter()
     try:
         with dspy.context(lm=job_lm, track_usage=True):
             prediction = program(
                 prompt=task.prompt, entry_point=task.entry_point, task_id=task.task_id
             )
+        trace = last_trace_id()  # this call's MLflow trace, when autolog records traces
+        out.trace_id = trace if trace != trace_before else None
         out.code = str(getattr(prediction, "code", "") or "")
         out.report = getattr(prediction, "report", None)
     except SandboxError as exc:  # the program's sandbox broke: this unit only, see harness.py
@@ -228,6 +238,7 @@ def to_record(generated: Generated, grade: Grade, config: BenchConfig) -> Result
         score_history=list(getattr(report, "score_history", []) or []),
         test_classes_passed=classes_passed,
         test_classes_total=classes_total,
+        trace_id=generated.trace_id,
     )
 
 
@@ -237,12 +248,21 @@ def run_benchmark(
     out_dir: Path,
     grader: Grader | None = None,
     on_record: Callable[[ResultRecord, Progress], None] | None = None,
+    *,
+    ray: RayTarget | None = None,
+    shard: Shard | None = None,
 ) -> BenchOutcome:
-    """Run every unfinished unit, appending results to ``out_dir/results.jsonl``."""
+    """Run every unfinished unit, appending results to ``out_dir/results.jsonl``.
+
+    ``ray`` runs each unit as a Ray task (see ``ray_executor``); the results file is still
+    written here only. ``shard`` keeps the units of one shard of the run (see ``shards``).
+    """
     config.validate()
     grader = grader or make_grader(config.grade_timeout_s)
     store = ResultsStore(out_dir / RESULTS_FILE)
     jobs, fingerprints = plan_jobs(config)
+    if shard is not None:
+        jobs = [j for j in jobs if shard.owns(j.problem.task_id, j.label, j.sample)]
 
     def full_key(job: Job) -> ResultKey:
         return make_key(
@@ -255,19 +275,27 @@ def run_benchmark(
     todo = [j for j in jobs if full_key(j) not in skip]
     progress = Progress(total=len(jobs), already=[r for r in previous if r.key in skip])
     logger.info(
-        "Benchmark: %d units (%d problems x %d variants x %d samples); %d already done, "
-        "%d to run -> %s",
+        "Benchmark: %d units (%d problems x %d variants x %d samples%s); %d already done, "
+        "%d to run%s -> %s",
         len(jobs),
         len(config.problems),
         len(config.variants),
         config.samples,
+        f", shard {shard}" if shard is not None else "",
         len(jobs) - len(todo),
         len(todo),
+        " on Ray" if ray is not None else "",
         store.path,
     )
-    new_records = _execute(todo, lm, config, grader, store, progress, on_record, out_dir)
+    collector = Collector(store, progress, on_record)
+    if todo and ray is not None:
+        from dspy_coder.bench.ray_executor import execute_on_ray
+
+        execute_on_ray(todo, lm, config, grader, collector, out_dir, ray)
+    elif todo:
+        _execute(todo, lm, config, grader, collector, out_dir)
     final = {r.key: r for r in previous if r.key in skip}
-    final.update({r.key: r for r in new_records})
+    final.update({r.key: r for r in collector.records})
     return BenchOutcome(records=list(final.values()), progress=progress, fingerprints=fingerprints)
 
 
@@ -276,13 +304,9 @@ def _execute(
     lm: Any,
     config: BenchConfig,
     grader: Grader,
-    store: ResultsStore,
-    progress: Progress,
-    on_record: Callable[[ResultRecord, Progress], None] | None,
+    collector: Collector,
     out_dir: Path,
-) -> list[ResultRecord]:
-    if not todo:
-        return []
+) -> None:
     results: queue.Queue[ResultRecord | BaseException] = queue.Queue()
     # Daemon threads, so Ctrl-C/SIGTERM need not wait for the problem in progress: once the
     # pools are stopped, an abandoned job drops its result (it is redone on resume). Answers
@@ -293,16 +317,7 @@ def _execute(
 
     def grade_and_queue(generated: Generated) -> None:
         try:
-            job = generated.job
-            grade = grade_unit(
-                grader,
-                job.problem,
-                generated.code,
-                program_error=generated.error,
-                harness_error=generated.harness_error,
-                unit=f"{job.problem.task_id} {job.label} sample {job.sample}",
-            )
-            results.put(to_record(generated, grade, config))
+            results.put(grade_generated(generated, grader, config))
         except BaseException as exc:  # a bug or Ctrl-C in grading: stop the run
             results.put(exc)
         finally:
@@ -319,28 +334,19 @@ def _execute(
         if generated.fatal is not None:
             results.put(generated.fatal)
             return
-        if config.save_reports and generated.report is not None:
-            _save_report(out_dir, generated)
+        line = report_line(generated) if config.save_reports else None
+        if line is not None:
+            save_report_line(out_dir, line)
         grading.add(1)
         grade_pool.submit(grade_and_queue, generated)
 
     for job in todo:
         gen_pool.submit(generate_then_hand_off, job)
-    records: list[ResultRecord] = []
-    only_errors = True
     finished = False
     failed_in_worker = False
-
-    def keep(record: ResultRecord) -> None:
-        store.append(record)
-        records.append(record)
-        progress.add(record)
-        logger.info("%s", progress.line(record))
-        if on_record is not None:
-            on_record(record, progress)
-
+    kept_before = len(collector.records)
     try:
-        while len(records) < len(todo):
+        while len(collector.records) - kept_before < len(todo):
             try:
                 item = results.get(timeout=0.5)
             except queue.Empty:
@@ -348,15 +354,14 @@ def _execute(
             if isinstance(item, BaseException):
                 failed_in_worker = True
                 raise item
-            keep(item)
-            only_errors = only_errors and item.failed_to_run
-            if only_errors and len(records) >= FAIL_FAST_AFTER:
-                raise _set_up_problem(item, len(records))
+            collector.keep_checked(item)
         finished = True
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep what is already generated, then stop
         if not failed_in_worker:
             gen_pool.stop(0.0)
-            _finish_grading(results, grading, keep, config.grade_timeout_s + GRADE_GRACE_S)
+            _finish_grading(
+                results, grading, collector.keep, config.grade_timeout_s + GRADE_GRACE_S
+            )
         raise
     finally:
         # Finished: every thread is idle, let them end. Stopped (an error, Ctrl-C, SIGTERM):
@@ -364,23 +369,20 @@ def _execute(
         wait_s = 1.0 if finished else 0.0
         gen_pool.stop(wait_s)
         grade_pool.stop(wait_s)
-    return records
 
 
-def _set_up_problem(last: ResultRecord, count: int) -> RunError:
-    """The error that stops a run whose first ``count`` answers all failed to run."""
-    if last.harness_error:
-        return RunError(
-            f"The sandbox failed on the first {count} problems (last: "
-            f"{last.harness_error[:300]}). It looks broken on this machine, not unlucky; fix "
-            "it, then rerun the same command with --retry-errors to resume."
-        )
-    return RunError(
-        f"The program raised on the first {count} problems "
-        f"(last: {last.program_error[:300]}). This looks like a set-up problem "
-        "(LM server, model, pipeline bug), not wrong answers; fix it, then rerun "
-        "the same command with --retry-errors to resume."
+def grade_generated(generated: Generated, grader: Grader, config: BenchConfig) -> ResultRecord:
+    """Grade one generated answer with the hidden tests and make its result row."""
+    job = generated.job
+    grade = grade_unit(
+        grader,
+        job.problem,
+        generated.code,
+        program_error=generated.error,
+        harness_error=generated.harness_error,
+        unit=f"{job.problem.task_id} {job.label} sample {job.sample}",
     )
+    return to_record(generated, grade, config)
 
 
 class _Counter:
@@ -416,18 +418,19 @@ def _finish_grading(
             keep(item)
 
 
-def _save_report(out_dir: Path, generated: Generated) -> None:
+def report_line(generated: Generated) -> dict[str, Any] | None:
+    """The ``reports.jsonl`` line of a generated answer (None when the program made no
+    report), as plain JSON so it can travel back from a remote worker."""
     job, report = generated.job, generated.report
+    if report is None:
+        return None
     payload = (
         report.model_dump(mode="json") if hasattr(report, "model_dump") else {"repr": repr(report)}
     )
-    append_json_line(
-        out_dir / REPORTS_FILE,
-        {
-            "task_id": job.problem.task_id,
-            "variant": job.label,
-            "program_fingerprint": job.fingerprint,
-            "sample": job.sample,
-            "report": payload,
-        },
-    )
+    return {
+        "task_id": job.problem.task_id,
+        "variant": job.label,
+        "program_fingerprint": job.fingerprint,
+        "sample": job.sample,
+        "report": payload,
+    }

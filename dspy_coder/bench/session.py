@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dspy_coder.bench.grading import Grader
 from dspy_coder.bench.manifest import (
@@ -34,6 +34,10 @@ from dspy_coder.bench.report import VariantSummary, markdown_table, summarise, w
 from dspy_coder.bench.runner import RESULTS_FILE, BenchConfig, run_benchmark
 from dspy_coder.bench.store import ResultRecord, read_records
 from dspy_coder.errors import RunError
+
+if TYPE_CHECKING:
+    from dspy_coder.bench.ray_cluster import RayTarget
+    from dspy_coder.bench.shards import Shard
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +56,10 @@ class SessionResult:
     mlflow_run_id: str | None = None
 
 
-def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[str, Any]:
+def session_params(
+    config: BenchConfig, dataset: str, selection: str, shard: Shard | None = None
+) -> dict[str, Any]:
+    extra = {"shard": str(shard)} if shard is not None else {}
     return {
         "lm": config.lm_label,
         "dataset": dataset,
@@ -65,7 +72,20 @@ def session_params(config: BenchConfig, dataset: str, selection: str) -> dict[st
         "grade_timeout_s": config.grade_timeout_s,
         "variants": ",".join(v.label for v in config.variants),
         **{f"variant.{v.label}": v.describe() for v in config.variants},
+        **extra,
     }
+
+
+def expected_units(config: BenchConfig, shard: Shard | None = None) -> int:
+    """How many answers the run (or its shard) is made of."""
+    if shard is None:
+        return len(config.problems) * len(config.variants) * config.samples
+    return sum(
+        shard.owns(p.task_id, v.label, s)
+        for p in config.problems
+        for v in config.variants
+        for s in range(config.samples)
+    )
 
 
 def run_session(
@@ -78,14 +98,17 @@ def run_session(
     tracking_uri: str | None = None,
     grader: Grader | None = None,
     argv: list[str] | None = None,
+    ray: RayTarget | None = None,
+    shard: Shard | None = None,
 ) -> SessionResult:
     """Run (or resume) the benchmark in ``out_dir`` and write every report file.
 
-    ``tracking_uri=None`` disables MLflow for this session.
+    ``tracking_uri=None`` disables MLflow for this session; ``ray`` runs the units on a Ray
+    cluster, ``shard`` only the units of that shard (see ``runner.run_benchmark``).
     """
     check_dataset(out_dir, dataset)
-    params = session_params(config, dataset, selection)
-    expected = len(config.problems) * len(config.variants) * config.samples
+    params = session_params(config, dataset, selection, shard)
+    expected = expected_units(config, shard)
     manifest = update_manifest(
         out_dir,
         name=out_dir.name,
@@ -93,6 +116,7 @@ def run_session(
         params=params,
         argv=argv,
         expected_units=expected,
+        **({"run_units": expected_units(config)} if shard is not None else {}),
     )
     run_id: str | None = None
     outcome = None
@@ -135,13 +159,17 @@ def run_session(
                     step=progress.done,
                     run_id=run_id,
                 )
+                if record.trace_id:
+                    _attach_verdict(record)
             if progress.session_done % REFRESH_TABLE_EVERY == 0:
                 rows = summarise(_current_records(out_dir, config))
                 write_summary(rows, out_dir, manifest=manifest, expected_units=expected)
 
         status = "complete"
         try:
-            outcome = run_benchmark(config, lm, out_dir, grader=grader, on_record=on_record)
+            outcome = run_benchmark(
+                config, lm, out_dir, grader=grader, on_record=on_record, ray=ray, shard=shard
+            )
         except BaseException as exc:
             status = f"stopped: {type(exc).__name__}"
             raise
@@ -158,6 +186,21 @@ def run_session(
         )
     logger.info("Results in %s:\n%s", out_dir, markdown_table(result.rows))
     return result
+
+
+def _attach_verdict(record: ResultRecord) -> None:
+    """The hidden-test verdict as feedback on the answer's trace; never stops the bench."""
+    from dspy_coder import tracking
+
+    try:
+        tracking.log_verdict(
+            record.trace_id or "",
+            record.passed,
+            f"{record.grade_status}: {record.grade_error}" if record.grade_error else "",
+        )
+    except Exception as exc:
+        logger.warning("Could not attach the verdict to trace %s (%s: %s)",
+                       record.trace_id, type(exc).__name__, exc)
 
 
 def _close_stale_runs(tracking_uri: str, out_dir: Path) -> None:

@@ -38,7 +38,8 @@ from dspy_coder.durable_files import fsync_directory
 logger = logging.getLogger(__name__)
 
 ResultKey = tuple[str, str, str, str, int]
-CLASS_COUNT_FIELDS = ("test_classes_passed", "test_classes_total")
+# fields left out of a row when None, so rows without them stay as they always were
+OPTIONAL_FIELDS = ("test_classes_passed", "test_classes_total", "trace_id")
 # grade_status of an answer whose class-level tests need NLTK data this machine lacks
 MISSING_DATA_STATUS = "missing_data"
 
@@ -96,12 +97,18 @@ class ResultRecord(BaseModel):
     test_classes_total: int | None = Field(
         default=None, description="Class-level problems: how many hidden test classes there are."
     )
+    trace_id: str | None = Field(
+        default=None,
+        description="The MLflow trace of the program call (tracked runs only); the hidden-test "
+        "verdict is attached to it as feedback.",
+    )
 
     @model_serializer(mode="wrap")
-    def _leave_out_unused_class_counts(self, handler: SerializerFunctionWrapHandler) -> dict:
-        """Rows of function-level problems stay as they were before class-level ones existed."""
+    def _leave_out_unused_fields(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Rows of function-level problems stay as they were before class-level ones existed
+        (and rows of untracked runs as they were before trace ids)."""
         data = handler(self)
-        for name in CLASS_COUNT_FIELDS:
+        for name in OPTIONAL_FIELDS:
             if data.get(name, 0) is None:
                 del data[name]
         return data

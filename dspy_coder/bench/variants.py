@@ -140,8 +140,10 @@ class VariantSpec:
         from the reference (``drafts: 0`` is stated, not implied)."""
         options = {**LABEL_REFERENCE, **self.options} if self.kind == "coder" else self.options
         info: dict[str, Any] = {"kind": self.kind, "label": self.label, **options}
-        if self.program_path is not None:
-            info["program_path"] = str(self.program_path)
+        if self.program_path is not None:  # relative to the repository (see portable_paths)
+            from dspy_coder.bench.portable_paths import portable_word, repo_root
+
+            info["program_path"] = portable_word(str(self.program_path), repo_root())
         return info
 
 

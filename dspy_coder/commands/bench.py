@@ -5,6 +5,7 @@ Actions:
     dspy-coder bench report RUN_DIR [RUN_DIR ...]     # rewrite summary, table and plots
     dspy-coder bench compare RUN_DIR RUN_DIR ...      # side-by-side table (and plots with --out)
     dspy-coder bench compare RUN_DIR RUN_DIR --stride 8   # ... on the selected problems only
+    dspy-coder bench merge SHARD_DIR [SHARD_DIR ...] --out RUN_DIR   # join --shard runs
 
 Example:
     $ dspy-coder bench --variant baseline --variant cot --stride 8 --lm local:qwen2.5-coder-0.5b
@@ -19,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from dspy_coder.commands.interrupts import stop_on_signals
+from dspy_coder.commands.interrupts import SignalInterrupt, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
@@ -27,12 +28,20 @@ from dspy_coder.commands.pipeline_options import (
     pipeline_argv,
     pipeline_options,
 )
+from dspy_coder.commands.scaleout_options import (
+    add_scaleout_options,
+    check_scaleout,
+    ray_target,
+    scaleout_argv,
+    shard_folder,
+    shard_of,
+)
 from dspy_coder.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_RESULTS_ROOT = Path("benchmarks/results")
-ACTIONS = ("run", "report", "compare")
+ACTIONS = ("run", "report", "compare", "merge")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -41,16 +50,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="benchmark program variants on HumanEval or a JSONL problem set",
         description="Run program variants over problems and grade them with the hidden tests "
         "in the sandbox. Results append to RESULTS_DIR/results.jsonl; rerunning the same "
-        "command resumes. Actions: run (default), report RUN..., compare RUN...",
+        "command resumes. Actions: run (default), report RUN..., compare RUN..., "
+        "merge SHARD... --out RUN",
     )
     parser.add_argument(
         "action",
         nargs="?",
         default="run",
         choices=ACTIONS,
-        help="run (default), report RUN..., or compare RUN...",
+        help="run (default), report RUN..., compare RUN..., or merge SHARD... --out RUN",
     )
-    parser.add_argument("runs", nargs="*", type=Path, help="run directories (for report/compare)")
+    parser.add_argument(
+        "runs", nargs="*", type=Path, help="run directories (for report/compare/merge)"
+    )
     data = parser.add_argument_group("problems")
     data.add_argument(
         "--dataset",
@@ -128,6 +140,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         default=1,
         help="parallel generations (for remote LMs; keep 1 for local models)",
     )
+    add_scaleout_options(run)
     run.add_argument(
         "--grade-timeout",
         type=float,
@@ -160,6 +173,8 @@ def run(args: argparse.Namespace, settings) -> int:
         return _compare(args)
     if args.action == "report":
         return _report(args)
+    if args.action == "merge":
+        return _merge(args)
     if args.runs:
         raise UsageError(
             "Positional run directories are for 'report' or 'compare'; to run, use --out DIR."
@@ -220,6 +235,8 @@ def _run(args: argparse.Namespace, settings) -> int:
         resolve_variant,
     )
 
+    check_scaleout(args, settings.lm)
+    shard = shard_of(args)
     pipeline = pipeline_options(args)
     if args.senior_lm:
         pipeline["senior_lm"] = args.senior_lm  # in the variant's options, label and fingerprint
@@ -245,26 +262,38 @@ def _run(args: argparse.Namespace, settings) -> int:
     config.validate()
     dataset = dataset_name(args)
     selection = selection_name(args)
-    out_dir = args.out or DEFAULT_RESULTS_ROOT / default_run_name(
-        dataset,
-        selection,
-        [v.label for v in variants],
-        settings.lm,
-        args.samples,
-        settings.temperature,
+    out_dir = args.out or shard_folder(
+        DEFAULT_RESULTS_ROOT
+        / default_run_name(
+            dataset,
+            selection,
+            [v.label for v in variants],
+            settings.lm,
+            args.samples,
+            settings.temperature,
+        ),
+        shard,
     )
     # Cost figures need real calls: no DSPy cache unless asked (resuming uses results.jsonl).
     lm = settings.configure(cache=args.lm_cache)
-    with stop_on_signals():  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
-        result = run_session(
-            config,
-            lm,
-            out_dir,
-            dataset=dataset,
-            selection=selection,
-            tracking_uri=None if args.no_mlflow else settings.tracking_uri,
-            argv=canonical_argv(args, settings, out_dir),
-        )
+    with stop_on_signals() as stops:  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
+        try:
+            result = run_session(
+                config,
+                lm,
+                out_dir,
+                dataset=dataset,
+                selection=selection,
+                tracking_uri=None if args.no_mlflow else settings.tracking_uri,
+                argv=canonical_argv(args, settings, out_dir),
+                ray=ray_target(args),
+                shard=shard,
+            )
+        except KeyboardInterrupt as exc:
+            # Ray's blocking calls re-raise a signal as a plain KeyboardInterrupt: keep which
+            if stops.signum is not None and not isinstance(exc, SignalInterrupt):
+                raise SignalInterrupt(stops.signum) from exc
+            raise
     sys.stdout.write(_headline(result.rows, out_dir, result.mlflow_run_id, settings))
     return 0
 
@@ -292,6 +321,7 @@ def canonical_argv(args: argparse.Namespace, settings, out_dir: Path) -> list[st
         if value != default:
             argv += [flag, str(value)]
     argv += pipeline_argv(args)
+    argv += scaleout_argv(args)
     for flag, value, default in (
         ("--senior-lm", args.senior_lm, None),
         ("--samples", args.samples, 1),
@@ -338,7 +368,9 @@ def _headline(rows, out_dir: Path, run_id: str | None, settings) -> str:
     from dspy_coder.bench.report import markdown_table
 
     text = markdown_table(rows) + f"\nResults: {out_dir}\n"
-    if run_id:
+    if run_id and settings.tracking_uri.startswith(("http://", "https://")):
+        text += f"MLflow run {run_id}: open {settings.tracking_uri}\n"  # a tracking server
+    elif run_id:
         text += (
             f"MLflow run {run_id}: mlflow ui --backend-store-uri {settings.tracking_uri} "
             "--host 127.0.0.1\n"
@@ -415,4 +447,19 @@ def _compare(args: argparse.Namespace) -> int:
     sys.stdout.write(comparison.markdown)
     if args.out:
         sys.stdout.write(f"\nWrote {args.out / 'comparison.md'} and plots.\n")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from dspy_coder.bench.merge import merge_shards
+    from dspy_coder.bench.report import markdown_table
+
+    if not args.runs or args.out is None:
+        raise UsageError("'bench merge' needs the shard folders and --out RUN_DIR.")
+    merged = merge_shards(args.runs, args.out)
+    sys.stdout.write(
+        f"## {args.out}\n\n{markdown_table(merged.rows)}\n"
+        f"Merged {merged.added} new answers from {len(args.runs)} shard folders "
+        f"({merged.answers} in all).\n"
+    )
     return 0

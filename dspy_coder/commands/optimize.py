@@ -123,6 +123,7 @@ def coder_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
+    from dspy_coder.bench.portable_paths import portable_command
     from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems
     from dspy_coder.optimizers.budgets import budget_for
     from dspy_coder.optimizers.registry import resolve_optimizer
@@ -158,7 +159,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         baseline_eval=args.eval_uncompiled,
         tracking_uri=settings.tracking_uri,
         track=not args.no_tracking,
-        command="dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+        # relative to the repository: sidecars are committed with the results
+        command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
         lm_cache=args.lm_cache,
     )
     sidecar = run_optimization(request, problems=problems, student_lm=student, teacher_lm=teacher)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dspy_coder import cli
+from dspy_coder.bench.portable_paths import portable_word, repo_root
 from dspy_coder.bench.store import read_records
 from dspy_coder.commands.pipeline_options import pipeline_options
 from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
@@ -296,7 +297,8 @@ def test_mbpp_runs_from_a_datasets_folder_and_refuses_strip_examples(
     assert graded == [("Mbpp/1", True), ("Mbpp/2", False)]  # the LM squares wrongly
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["dataset"] == "mbpp"
-    assert f"--datasets-dir {folder}" in manifest["command"]
+    relative = portable_word(str(folder), repo_root())  # no machine's absolute path
+    assert f"--datasets-dir {relative}" in manifest["command"] and not relative.startswith("/")
 
 
 def test_classeval_runs_from_a_datasets_folder_with_class_and_method_level_results(
@@ -342,3 +344,32 @@ def test_classeval_runs_from_a_datasets_folder_with_class_and_method_level_resul
     assert manifest["params"]["dataset"] == "classeval"
     table = (out / "table.md").read_text()
     assert "| 0.0% | 50.0% (1/2) |" in table and "method-level pass@1" in table
+
+
+def test_each_graded_answer_s_verdict_is_feedback_on_its_trace(
+    tmp_path: Path, dataset: Path, dummy_lm
+):
+    import mlflow
+
+    out = tmp_path / "run"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    argv = ["bench", "--dataset", str(dataset), "--variant", "baseline", "--lm", "dummy/x",
+            "--out", str(out), "--tracking-uri", uri]
+    assert cli.main(argv) == 0
+    records = read_records(out / "results.jsonl")
+    assert len(records) == 3 and all(r.trace_id for r in records)
+    assert len({r.trace_id for r in records}) == 3  # one trace per answer, not a stale one
+    mlflow.set_tracking_uri(uri)
+    for record in records:
+        trace = mlflow.get_trace(record.trace_id)
+        verdicts = [a for a in trace.info.assessments if a.name == "hidden_tests"]
+        assert [v.value for v in verdicts] == [record.passed]
+        assert verdicts[0].source.source_type == "CODE"
+
+
+def test_rows_of_untracked_runs_carry_no_trace_field(tmp_path: Path, dataset: Path, dummy_lm):
+    out = tmp_path / "run"
+    argv = ["bench", "--dataset", str(dataset), "--variant", "baseline", "--lm", "dummy/x",
+            "--out", str(out), "--no-mlflow"]
+    assert cli.main(argv) == 0
+    assert "trace_id" not in (out / "results.jsonl").read_text()

@@ -76,3 +76,22 @@ def test_a_run_folder_takes_sessions_of_one_dataset_only(tmp_path: Path):
     (tmp_path / MANIFEST_FILE).write_bytes(b"")  # unreadable: the copy in summary.json counts
     with pytest.raises(UsageError, match="another --out"):
         check_dataset(tmp_path, "humaneval")
+
+
+def test_recorded_commands_hold_no_absolute_path(tmp_path: Path, monkeypatch):
+    from dspy_coder.bench.portable_paths import repo_root
+
+    root = repo_root()
+    out = root / "benchmarks" / "results" / "x"
+    argv = ["dspy-coder", "bench", "--out", str(out), "--datasets-dir", str(root.parent / "d"),
+            f"--tracking-uri=sqlite:///{root / 'mlflow.db'}"]
+    monkeypatch.setattr("sys.argv", ["/usr/bin/dspy-coder", "bench", "--program", str(out)])
+    manifest = update_manifest(tmp_path, name="x", lm="dummy", params={}, argv=argv)
+    session = manifest["sessions"][0]
+    for text in (manifest["command"], session["invoked_as"], session["command"]):
+        assert str(root) not in text
+        assert not any(word.startswith("/") for word in text.split())
+    assert "--out benchmarks/results/x" in manifest["command"]
+    assert "--datasets-dir ../d" in manifest["command"]
+    assert "--tracking-uri=sqlite:///mlflow.db" in manifest["command"]
+    assert "--program benchmarks/results/x" in session["invoked_as"]

@@ -1,0 +1,93 @@
+"""Per-unit overhead of `bench --ray` against one process, on the same run, with a stub LM.
+
+Runs the single-shot baseline over HumanEval's every-8th problem (21) against a local stub of
+an OpenAI-compatible server that answers each prompt with the reference solution after
+``--lm-delay`` seconds (a stand-in for model time; the real model cannot share this machine's
+CPUs with a benchmark). Every answer is graded by the real sandbox. The same run goes
+through: one process with 1 thread, one process with 2 threads, and a local Ray cluster of
+``--cpus`` CPUs, twice (the first run pays each worker's imports of dspy and litellm). Prints
+wall time per unit for each, Ray's over the 2-thread run (the same
+parallelism) as a ratio, and Ray's start-up, measured apart. Rows are checked to be equal.
+
+    python benchmarks/ray_overhead.py --lm-delay 0.5 --cpus 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dspy_coder import _env  # noqa: E402,F401
+from dspy_coder.bench.ray_cluster import RayTarget, init_ray  # noqa: E402
+from dspy_coder.bench.runner import BenchConfig, run_benchmark  # noqa: E402
+from dspy_coder.bench.variants import resolve_variant  # noqa: E402
+from dspy_coder.datasets import load_problems, select_problems  # noqa: E402
+from dspy_coder.lm import make_lm  # noqa: E402
+from tests.fakes.openai_stub import openai_stub  # noqa: E402
+
+logger = logging.getLogger("ray_overhead")
+
+
+def rows(records) -> dict:
+    return {r.key: (r.passed, r.grade_status, r.code, r.cost.lm_calls) for r in records}
+
+
+def timed(config: BenchConfig, lm, out: Path, **kwargs) -> tuple[float, dict]:
+    started = time.perf_counter()
+    outcome = run_benchmark(config, lm, out, **kwargs)
+    return time.perf_counter() - started, rows(outcome.records)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stride", type=int, default=8)
+    parser.add_argument("--lm-delay", type=float, default=0.5, help="seconds per stub answer")
+    parser.add_argument("--cpus", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    problems = select_problems(load_problems("humaneval"), stride=args.stride)
+    table = {f"def {p.entry_point}(": p.prompt + p.canonical_solution for p in problems}
+    n = len(problems)
+    with openai_stub(table, delay_s=args.lm_delay) as base, tempfile.TemporaryDirectory() as tmp:
+        lm = make_lm("openai/stub", api_base=base, api_key="x", cache=False)
+        base_config = dict(variants=[resolve_variant("baseline")], problems=problems,
+                           lm_label="openai/stub")
+        one_s, one = timed(BenchConfig(**base_config), lm, Path(tmp) / "one")
+        two_s, two = timed(BenchConfig(**base_config, workers=2), lm, Path(tmp) / "two")
+        started = time.perf_counter()
+        init_ray(RayTarget(num_cpus=args.cpus))
+        startup_s = time.perf_counter() - started
+        ray_s, on_ray = timed(BenchConfig(**base_config), lm, Path(tmp) / "ray", ray=RayTarget())
+        # the same run again on the same cluster: its workers have imported dspy already
+        warm_s, warm = timed(BenchConfig(**base_config), lm, Path(tmp) / "warm", ray=RayTarget())
+        import ray
+
+        ray.shutdown()
+    same = one == two == on_ray == warm
+    passed = sum(v[0] for v in on_ray.values())
+    print(f"units: {n} (HumanEval every {args.stride}th, baseline, stub LM "
+          f"{args.lm_delay:g} s/answer, real sandbox grading); passed {passed}/{n}")
+    print(f"rows identical across the three runs: {same}")
+    print(f"one process, 1 thread : {one_s:7.2f} s  {one_s / n:6.3f} s/unit")
+    print(f"one process, 2 threads: {two_s:7.2f} s  {two_s / n:6.3f} s/unit")
+    print(f"Ray, {args.cpus} CPUs           : {ray_s:7.2f} s  {ray_s / n:6.3f} s/unit "
+          f"(+ {startup_s:.1f} s cluster start, once)")
+    print(f"Ray again, warm workers : {warm_s:7.2f} s  {warm_s / n:6.3f} s/unit")
+    print(f"ratio Ray / 2 threads (same parallelism): first run {ray_s / two_s:.2f}, "
+          f"warm workers {warm_s / two_s:.2f}")
+    print(f"ratio Ray / 1 thread                   : first run {ray_s / one_s:.2f}, "
+          f"warm workers {warm_s / one_s:.2f}")
+    print(f"Ray overhead per unit vs 2 threads: first run {(ray_s - two_s) / n * 1000:+.0f} ms, "
+          f"warm workers {(warm_s - two_s) / n * 1000:+.0f} ms")
+    if not same:
+        raise SystemExit("rows differ between the runs")
+
+
+if __name__ == "__main__":
+    main()
