@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.INFO)
+    commit = git_commit()  # the code these runs use, whatever HEAD is when they end
     done = json.loads(args.out.read_text()) if args.out.is_file() else {"runs": []}
     runs = [r for r in done["runs"] if r["seed"] < args.runs]
     for seed in range(args.runs):
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps({"runs": runs}, indent=2) + "\n")
     shown = sum(1 for r in runs if not r["first_passed"] and r["status"] == "success")
     summary = {
-        "date": now_utc(), "machine": machine_description(), "commit": git_commit(),
+        "date": now_utc(), "machine": machine_description(), "commit": commit,
         "lm": args.lm, "command": "python benchmarks/demo_rate.py " + shlex.join(
             sys.argv[1:] if argv is None else argv),
         "runs": sorted(runs, key=lambda r: r["seed"]),
