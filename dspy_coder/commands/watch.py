@@ -3,7 +3,7 @@ the events its run directory keeps (``events.jsonl``), until the run ends. ``--o
 prints the view as it stands and returns.
 
 Example:
-    dspy-coder solve task.py --out out/ --view log &
+    dspy-coder solve --file task.py --out out/ --view log &
     dspy-coder watch out/run
 """
 
