@@ -12,22 +12,7 @@ from dspy_coder import cli
 from dspy_coder.bench.portable_paths import portable_word, repo_root
 from dspy_coder.bench.store import read_records
 from dspy_coder.commands.pipeline_options import pipeline_options
-from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
-
-
-@pytest.fixture()
-def dataset(tmp_path: Path) -> Path:
-    path = tmp_path / "toy.jsonl"
-    path.write_text("".join(json.dumps(p.model_dump()) + "\n" for p in PROBLEMS))
-    return path
-
-
-@pytest.fixture()
-def dummy_lm(monkeypatch: pytest.MonkeyPatch):
-    """Every LM the CLI builds is a DummyLM; only the bench subcommand is registered."""
-    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
-    codes = {**RIGHT, "square": WRONG["square"]}
-    monkeypatch.setattr(cli.Settings, "make_lm", lambda self, spec=None, **kw: answers_lm(codes))
+from tests.bench.helpers import PROBLEMS, RIGHT, answers_lm
 
 
 def test_bench_run_writes_results_reports_and_an_mlflow_run(

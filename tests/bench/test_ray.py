@@ -136,13 +136,6 @@ def test_a_unit_lost_twice_is_a_harness_failure_and_the_run_goes_on(
     assert rows["Toy/double"].passed and not rows["Toy/square"].passed
 
 
-@pytest.fixture()
-def dataset(tmp_path: Path) -> Path:
-    path = tmp_path / "toy.jsonl"
-    path.write_text("".join(json.dumps(p.model_dump()) + "\n" for p in PROBLEMS))
-    return path
-
-
 def test_bench_command_with_ray_writes_the_same_rows(
     cluster, stub_base, tmp_path: Path, dataset: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -12,7 +12,6 @@ from dspy_coder import cli
 from dspy_coder.bench.shards import parse_shard, unit_shard
 from dspy_coder.bench.store import read_records
 from dspy_coder.errors import UsageError
-from tests.bench.helpers import PROBLEMS, RIGHT, WRONG, answers_lm
 
 UNITS = [
     (f"HumanEval/{i}", v, s) for i in range(164) for v in ("baseline", "coder") for s in (0, 1)
@@ -40,20 +39,6 @@ def test_the_partition_is_pinned():
 def test_bad_shard_forms_are_usage_errors(text: str):
     with pytest.raises(UsageError, match="--shard"):
         parse_shard(text)
-
-
-@pytest.fixture()
-def dataset(tmp_path: Path) -> Path:
-    path = tmp_path / "toy.jsonl"
-    path.write_text("".join(json.dumps(p.model_dump()) + "\n" for p in PROBLEMS))
-    return path
-
-
-@pytest.fixture()
-def dummy_lm(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
-    codes = {**RIGHT, "square": WRONG["square"]}
-    monkeypatch.setattr(cli.Settings, "make_lm", lambda self, spec=None, **kw: answers_lm(codes))
 
 
 def _bench(dataset: Path, *extra: str) -> list[str]:
