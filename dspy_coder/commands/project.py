@@ -118,20 +118,17 @@ def run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.pipeline.coder import Coder
     from dspy_coder.pipeline.project_coder import ProjectCoder
 
-    # the project's plan is reviewed once; each module's result at its own final gate
-    module_approval = (dataclasses.replace(approval, gates=("final",))
-                       if approval is not None and approval.asks("final") else None)
+    options = pipeline_options(args)  # checked before the LM loads
     senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
-    project = ProjectCoder(Coder(approval=module_approval, senior=senior,
-                                 **pipeline_options(args)),
-                           max_replans=args.max_replans,
-                           integration_rounds=args.integration_rounds, approval=approval)
     with stop_on_signals() as stops, kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
-        project.approval = journaled(project.approval, run_dir)  # one journal for both
-        if module_approval is not None and project.approval is not None:
-            project.coder.gates.approval = dataclasses.replace(
-                module_approval, approver=project.approval.approver)
+        approval = journaled(approval, run_dir)  # one journal for every gate of the run
+        # the project's plan is reviewed once; each module's result at its own final gate
+        module_approval = (dataclasses.replace(approval, gates=("final",))
+                           if approval is not None and approval.asks("final") else None)
+        project = ProjectCoder(Coder(approval=module_approval, senior=senior, **options),
+                               max_replans=args.max_replans,
+                               integration_rounds=args.integration_rounds, approval=approval)
         logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
                     run_dir.path)
         with events_to(args.events), viewing(choose_view(args.view),
