@@ -250,7 +250,7 @@ class RunRecord:
             "approvals": [a.model_dump() for a in self._approvals],
             "checkpoints": [c.model_dump() for c in self._checkpoints],
             "escalated": self._escalated, "notes": list(self._notes),
-            "errors": list(self._errors), "usage": self.usage_total().model_dump(),
+            "errors": list(self._errors), "usage": total_usage(self.usage_now()).model_dump(),
         }
 
     def tried_programs(self) -> set[str]:
@@ -303,9 +303,9 @@ class RunRecord:
     def add_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._checkpoints.append(checkpoint)
 
-    def usage_total(self) -> LMUsage:
-        """Every LM call of the run so far, summed."""
-        return total_usage(usage_by_lm(self._tracker))
+    def usage_now(self) -> dict[str, LMUsage]:
+        """Every LM call of the run so far, per LM (a snapshot for ``usage_delta``)."""
+        return usage_by_lm(self._tracker)
 
     def spend_senior(self, seconds: float, usage: LMUsage) -> None:
         """Time and LM usage spent in the senior (measured around its calls)."""

@@ -34,7 +34,7 @@ from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
-from dspy_coder.judge.usage import cost_from
+from dspy_coder.judge.usage import cost_from, usage_delta
 from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.approval import Approval, ApprovalSourceError, rejected_code_feedback
 from dspy_coder.pipeline.class_draft import ClassDrafter
@@ -69,7 +69,7 @@ from dspy_coder.task.requirements import (
     requirement_tests,
     stated_requirements,
 )
-from dspy_coder.types import Attempt, Checkpoint, LMUsage, PerformanceTargets, Plan, Task, TestCase
+from dspy_coder.types import Attempt, Checkpoint, PerformanceTargets, Plan, Task, TestCase
 
 logger = logging.getLogger(__name__)
 
@@ -570,16 +570,13 @@ class Coder(dspy.Module):
     @contextmanager
     def _as_senior(self, record: RunRecord) -> Iterator[None]:
         """Calls in the block are the senior's: its LM; its time and usage are counted."""
-        started, before = time.perf_counter(), record.usage_total()
+        started, before = time.perf_counter(), record.usage_now()
         try:
             with dspy.context(lm=self._senior().lm):
                 yield
         finally:
-            after = record.usage_total()
-            record.spend_senior(time.perf_counter() - started, LMUsage(
-                calls=after.calls - before.calls,
-                prompt_tokens=after.prompt_tokens - before.prompt_tokens,
-                completion_tokens=after.completion_tokens - before.completion_tokens))
+            record.spend_senior(time.perf_counter() - started,
+                                usage_delta(before, record.usage_now()))
 
     @contextmanager
     def _tier(self, record: RunRecord) -> Iterator[None]:
