@@ -31,7 +31,7 @@ from dspy_coder.commands.pipeline_options import (
     add_senior_option,
     pipeline_options,
 )
-from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run
+from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run, run_dir_path
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
@@ -79,14 +79,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
+REQUIREMENTS_FILE = "requirements.json"
+
+
 def read_requirements(args: argparse.Namespace):
-    """The ``Requirements`` from whichever source the flags chose."""
+    """The ``Requirements`` from whichever source the flags chose; a resumed run reads the ones
+    its run directory kept, so ``--interactive`` does not ask again and an edited TOML file
+    does not change a run half-way."""
     from dspy_coder.task.project_requirements import (
+        Requirements,
         requirements_from_flags,
         requirements_from_toml,
         requirements_interactively,
     )
 
+    kept = run_dir_path(args) / REQUIREMENTS_FILE
+    if getattr(args, "resuming", False) and kept.exists():
+        logger.info("Requirements as the run kept them in %s", kept)
+        return Requirements.model_validate_json(kept.read_text(encoding="utf-8"))
     if args.requirements:
         return requirements_from_toml(args.requirements)
     if args.interactive:
@@ -123,6 +133,7 @@ def run(args: argparse.Namespace, settings) -> int:
     with stop_on_signals() as stops, kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
         approval = journaled(approval, run_dir)  # one journal for every gate of the run
+        write_text_atomic(run_dir.path / REQUIREMENTS_FILE, requirements.model_dump_json(indent=2))
         # the project's plan is reviewed once; each module's result at its own final gate
         module_approval = (dataclasses.replace(approval, gates=("final",))
                            if approval is not None and approval.asks("final") else None)

@@ -171,6 +171,11 @@ def add_run_dir_option(parser) -> None:
                         "(default: <--out>/run)")
 
 
+def run_dir_path(args) -> Path:
+    """Where a run is kept: ``--run-dir``, else ``<--out>/run``."""
+    return Path(args.run_dir) if args.run_dir else args.out / "run"
+
+
 @contextmanager
 def kept_run(args) -> Iterator[RunDir]:
     """The run's directory, started (or reopened by ``resume``) with its events and, unless
@@ -181,7 +186,7 @@ def kept_run(args) -> Iterator[RunDir]:
     from dspy_coder.pipeline.snapshots import keeping
     from dspy_coder.pipeline.stop_requests import honouring
 
-    run_dir = RunDir(Path(args.run_dir) if args.run_dir else args.out / "run")
+    run_dir = RunDir(run_dir_path(args))
     if getattr(args, "resuming", False):
         run_dir.reopen()
     else:

@@ -70,3 +70,30 @@ def test_a_library_that_is_not_installed_stops_the_run_with_the_install_command(
     assert no_lm == []
     message = caplog.records[-1].getMessage()
     assert "no-such-dist-xyz" in message and "-m pip install no-such-dist-xyz" in message
+
+
+def test_a_resumed_interactive_project_reads_its_kept_requirements_instead_of_asking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(cli, "COMMANDS", ("project", "resume"))
+    lm = _SignallingLM([])
+    monkeypatch.setattr(
+        cli.Settings, "configure", lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm
+    )
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    answers = iter(["an email library: validate and normalise", "regexes", "CLI", "", "none"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    assert cli.main(["project", "--interactive", "--out", str(out)]) == 143
+    kept = json.loads((out / "run" / "requirements.json").read_text())
+    assert kept["goal"] == "an email library: validate and normalise"
+    assert kept["technologies"] == ["CLI"]
+
+    def no_more_questions(prompt: str = "") -> str:
+        raise AssertionError(f"resume asked again: {prompt}")
+
+    monkeypatch.setattr("builtins.input", no_more_questions)
+    assert cli.main(["resume", str(out / "run")]) == 143
+    report = json.loads((out / "project_report.json").read_text())
+    assert report["stopped_early"] is True
