@@ -1,12 +1,14 @@
 """The checkpoint experiment's table (issue #17): for each program in the given benchmark
 run directories, pass@1 by the hidden tests, the share of problems solved with no
-checkpoint, senior calls and tokens per problem, LM calls per problem and wall time.
+checkpoint, senior calls, tokens and seconds per problem, all LM calls and tokens per
+problem and wall time.
 
 Reads each run's ``results.jsonl`` (verdicts, cost) and ``reports.jsonl`` (checkpoints,
-cost per tier). Prints a Markdown table; paired gains and losses against the first row.
+cost per tier). Prints a Markdown table; paired gains and losses, with McNemar's exact p,
+against the first row or the one ``--against`` names.
 
 Usage:
-    python benchmarks/checkpoint_table.py RUN_DIR [RUN_DIR ...]
+    python benchmarks/checkpoint_table.py RUN_DIR [RUN_DIR ...] [--against VARIANT@LM]
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from dspy_coder.bench.paired import format_p_value, mcnemar_exact
 
 
 def _rows(run: Path) -> dict[tuple[str, str], dict]:
@@ -45,6 +49,9 @@ def _summary(rows: dict) -> dict:
         "senior_calls": sum(s.get("calls", 0) for s in senior) / n,
         "senior_tokens": sum(s.get("prompt_tokens", 0) + s.get("completion_tokens", 0)
                              for s in senior) / n,
+        "senior_seconds": sum(s.get("wall_time_s") or 0 for s in senior) / n,
+        "tokens": sum(r["cost"]["prompt_tokens"] + r["cost"]["completion_tokens"]
+                      for r in rows.values()) / n,
         "calls": sum(r["cost"]["lm_calls"] for r in rows.values()) / n,
         "seconds": sum(r["cost"]["wall_time_s"] for r in rows.values()) / n,
         "checkpointed": sum(1 for r in rows.values() if r["report"].get("checkpoints")),
@@ -54,28 +61,35 @@ def _summary(rows: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path)
+    parser.add_argument("--against", metavar="VARIANT@LM",
+                        help="the row the others are paired with (default: the first)")
     args = parser.parse_args(argv)
-    programs = {}
+    programs: dict[tuple[str, str], dict] = {}
     for run in args.runs:
         programs.update(_rows(run))
+    reference = tuple(args.against.split("@", 1)) if args.against else next(iter(programs))
+    if reference not in programs:
+        parser.error(f"--against {args.against}: no such program; the runs hold "
+                     + ", ".join("@".join(key) for key in programs))
+    first = _summary(programs[reference])
     lines = ["| program | LM | pass@1 | solved with no checkpoint | problems checkpointed | "
-             "senior calls / problem | senior tokens / problem | LM calls / problem | "
-             "wall s / problem | vs first row |", "|" + "---|" * 10]
-    first = None
-    for (variant, lm), rows in programs.items():
+             "senior calls / problem | senior tokens / problem | senior s / problem | "
+             "LM calls / problem | all tokens / problem | wall s / problem | "
+             "against the reference |", "|" + "---|" * 12]
+    for (variant, lm), rows in sorted(programs.items(), key=lambda kv: kv[0] != reference):
         s = _summary(rows)
-        paired = ""
-        if first is None:
-            first = s
-        else:
-            common = set(rows) & set(programs[next(iter(programs))])
+        paired = "reference"
+        if (variant, lm) != reference:
+            common = set(rows) & set(programs[reference])
             gained = sorted((s["passed"] - first["passed"]) & common)
             lost = sorted((first["passed"] - s["passed"]) & common)
-            paired = f"+{len(gained)} {', '.join(gained)} / -{len(lost)} {', '.join(lost)}"
+            paired = (f"+{len(gained)} {', '.join(gained)} / -{len(lost)} {', '.join(lost)} "
+                      f"({format_p_value(mcnemar_exact(len(gained), len(lost)))})")
         lines.append(
             f"| {variant} | {lm} | {len(s['passed'])}/{s['n']} | {len(s['no_checkpoint'])} | "
-            f"{s['checkpointed']} | {s['senior_calls']:.1f} | {s['senior_tokens']:.0f} | "
-            f"{s['calls']:.1f} | {s['seconds']:.0f} | {paired} |")
+            f"{s['checkpointed']} | {s['senior_calls']:.1f} | {s['senior_tokens']:,.0f} | "
+            f"{s['senior_seconds']:.0f} | {s['calls']:.1f} | {s['tokens']:,.0f} | "
+            f"{s['seconds']:.0f} | {paired} |")
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
