@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from collections.abc import Sequence
 
 from dspy_coder.errors import UsageError
 from dspy_coder.sandbox.forkserver import ForkServer
@@ -53,6 +54,8 @@ def run(
     tests: str | None = None,
     entry_point: str | None = None,
     limits: Limits | None = None,
+    *,
+    site_dirs: Sequence[str | os.PathLike[str]] = (),
 ) -> ExecutionResult:
     """Run ``code`` (a module's source) and optionally ``tests`` in an isolated process tree.
 
@@ -60,6 +63,8 @@ def run(
     check(candidate)`` together with ``entry_point`` (the function in ``code`` passed as
     ``candidate``). Test code shares the module namespace of ``code`` (as if appended to it),
     and ``from solution import f`` also works. Without tests the module runs as ``__main__``.
+    ``site_dirs``: directories of installed libraries (a project environment's site-packages)
+    that the code and tests import from, read-only (see ``sandbox.site_dirs``).
 
     Failures of the code are data in the returned ExecutionResult; SandboxError is raised only
     when the sandbox itself fails, UsageError for invalid arguments.
@@ -84,6 +89,7 @@ def run(
         "limits": {**limits.model_dump(), "cpu_seconds": limits.cpu_seconds()},
         "layers": active_layers(limits),
         "nice": os.getpriority(os.PRIO_PROCESS, 0),  # the code never runs at a higher priority
+        "site_dirs": _checked_site_dirs(site_dirs),
         "support": {
             "root": sup.root,
             "pid_namespace": sup.pid_namespace,
@@ -95,3 +101,17 @@ def run(
     }
     raw = _get_server().submit(request, timeout_s=limits.timeout_s + RESPONSE_GRACE_S)
     return ExecutionResult.model_validate(raw)
+
+
+def _checked_site_dirs(site_dirs: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The real paths of ``site_dirs``; UsageError for one that is not an existing directory."""
+    if isinstance(site_dirs, str | os.PathLike):
+        raise UsageError("site_dirs must be a list of directories, not one path")
+    checked = []
+    for entry in site_dirs:
+        path = os.path.realpath(entry)
+        if not os.path.isdir(path):
+            raise UsageError(f"site_dirs: {entry!s} is not a directory (pass a site-packages "
+                             "directory of a project environment)")
+        checked.append(path)
+    return checked

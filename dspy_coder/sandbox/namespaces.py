@@ -60,11 +60,17 @@ def private_tmp(size_mb: int, keep: list[str] | tuple[str, ...] = ()) -> None:
                       f"size={size_mb}m,nr_inodes=8192,mode=1777")
         for path, fd in held:
             _make_dirs_0755(path)
-            mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            mount("none", path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            bind_read_only(f"/proc/self/fd/{fd}", path)
     finally:
         for _, fd in held:
             os.close(fd)
+
+
+def bind_read_only(source: str, target: str) -> None:
+    """Show the directory ``source`` at ``target`` (an existing directory), read-only for every
+    process of this mount namespace, root included."""
+    mount(source, target, None, MS_BIND | MS_REC)
+    mount("none", target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
 def _make_dirs_0755(path: str) -> None:

@@ -22,6 +22,7 @@ import time
 from typing import Any, NoReturn
 
 from dspy_coder.sandbox import isolation as iso
+from dspy_coder.sandbox import site_dirs
 from dspy_coder.sandbox.code_server import serve_code
 from dspy_coder.sandbox.harness import run_module, run_tests
 from dspy_coder.sandbox.rewrite import RunPlan
@@ -32,8 +33,9 @@ HIGH_FD = 200
 
 
 def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep: list[int],
-             nice: int, on_path: bool) -> None:
-    """Common set-up of a process that will run user code; ``keep`` fds become 3, 4, ..."""
+             nice: int, on_path: bool, libraries: list[str]) -> None:
+    """Common set-up of a process that will run user code; ``keep`` fds become 3, 4, ...;
+    ``libraries``: read-only site directories it imports from (see ``site_dirs``)."""
     os.setsid()
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -50,6 +52,7 @@ def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep:
     sys.argv = ["solution.py"]
     if on_path:
         sys.path.insert(0, temp)
+    site_dirs.add_to_path(libraries)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     iso.apply_rlimits(limits, iso.current_vm_bytes(), run_uid=uid or os.getuid())
@@ -68,12 +71,12 @@ def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep:
 
 
 def code_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
-                 nonce: str, nice: int) -> NoReturn:
+                 nonce: str, nice: int, libraries: list[str]) -> NoReturn:
     """Run the candidate: serve the test process (tests) or run as ``__main__`` (no tests)."""
     with_tests = "chan_code" in fds
     try:
         keep = [fds["chan_code"] if with_tests else fds["res_w"]]
-        _isolate(limits, uid, temp, fds, keep, nice, on_path=True)
+        _isolate(limits, uid, temp, fds, keep, nice, on_path=True, libraries=libraries)
     except BaseException:  # noqa: BLE001 - report set-up failure through the exit code
         os._exit(SETUP_FAILED)
     if with_tests:
@@ -82,19 +85,22 @@ def code_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: di
 
 
 def run_tests_process(plan: RunPlan, limits: Any, uid: int | None, temp: str,
-                      fds: dict[str, int], nonce: str, nice: int) -> NoReturn:
+                      fds: dict[str, int], nonce: str, nice: int,
+                      libraries: list[str]) -> NoReturn:
     """Run the tests against the code process (forked by the supervisor, after the tests
     were read, so the code process never had them)."""
     try:
         iso.set_pdeathsig(signal.SIGKILL)
-        _isolate(limits, uid, temp, fds, [fds["res_w"], fds["chan_tests"]], nice, on_path=False)
+        _isolate(limits, uid, temp, fds, [fds["res_w"], fds["chan_tests"]], nice,
+                 on_path=False, libraries=libraries)
     except BaseException:  # noqa: BLE001
         os._exit(SETUP_FAILED)
     run_tests(plan, FIRST_FD, FIRST_FD + 1, nonce)
 
 
 def init_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: dict[str, int],
-                 nonce: str, nice: int, pid_ns: bool, mount_ns: bool) -> NoReturn:
+                 nonce: str, nice: int, pid_ns: bool, mount_ns: bool,
+                 libraries: list[str]) -> NoReturn:
     """PID 1 of the run's namespace (or a subreaper without one): forks the code process,
     reports its wait status, peak memory and CPU time on ``st_w``. SIGTERM from the
     supervisor (the tests are done) ends the code process first."""
@@ -110,7 +116,7 @@ def init_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: di
             iso.set_subreaper()
         child = os.fork()
         if child == 0:
-            code_process(plan, limits, uid, temp, fds, nonce, nice)
+            code_process(plan, limits, uid, temp, fds, nonce, nice, libraries)
         stop: list[bool] = []
 
         def on_term(*_: Any) -> None:

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from dspy_coder.sandbox import isolation as iso
+from dspy_coder.sandbox import site_dirs
 from dspy_coder.sandbox.namespaces import map_user_to_root
 from dspy_coder.sandbox.outcome import MIB, build_result
 from dspy_coder.sandbox.rewrite import add_tests, compile_code
@@ -102,9 +103,9 @@ def supervise(
     reply: Callable[[dict[str, Any]], None],
     read_tests: Callable[[], str | None],
 ) -> None:
-    """Run one request (code, entry_point, limits, support, layers; the tests come from
-    ``read_tests`` once the code process exists), pass the result dict to ``reply`` as soon
-    as it is known, then reap the processes and remove the temp dirs."""
+    """Run one request (code, entry_point, limits, support, layers, site_dirs; the tests come
+    from ``read_tests`` once the code process exists), pass the result dict to ``reply`` as
+    soon as it is known, then reap the processes and remove the temp dirs."""
     limits = RunLimits(request.get("limits", {}))
     sup = request.get("support", {})
     layers = list(request.get("layers", []))
@@ -117,10 +118,13 @@ def supervise(
     pid_ns, mount_ns = _namespaces(sup, limits)
     uids = iso.run_uids(os.getpid()) if sup.get("uid_drop") and limits.drop_privileges else None
     code_uid, test_uid = uids or (None, None)
+    libraries = [str(p) for p in request.get("site_dirs") or []]
     if mount_ns:  # private tmpfs on /tmp & co: the temp dirs vanish with the namespace
+        held = site_dirs.open_dirs(libraries)
         iso.private_tmp(max(16, 4 * limits.max_file_size_mb), keep=EXPOSED_UNDER_TMP)
         if uids is not None and BLOCKED:
             iso.expose_through(BLOCKED, "/tmp")
+        libraries = site_dirs.mount_read_only(held)
     under = "/tmp" if mount_ns else None
     temps = [str(iso.make_temp_dir(code_uid, under=under))]
     fds: dict[str, int] = {}
@@ -139,7 +143,8 @@ def supervise(
         nonce = "" if with_tests else secrets.token_hex(16)
         init = os.fork()
         if init == 0:
-            init_process(plan, limits, code_uid, temps[0], fds, nonce, nice, pid_ns, mount_ns)
+            init_process(plan, limits, code_uid, temps[0], fds, nonce, nice, pid_ns, mount_ns,
+                         libraries)
         for name in ("st_w", "chan_code"):
             if name in fds:
                 os.close(fds.pop(name))
@@ -154,7 +159,7 @@ def supervise(
             temps.append(str(iso.make_temp_dir(test_uid, under=under)))
             tester = os.fork()
             if tester == 0:
-                run_tests_process(plan, limits, test_uid, temps[1], fds, nonce, nice)
+                run_tests_process(plan, limits, test_uid, temps[1], fds, nonce, nice, libraries)
         for name in ("out_w", "err_w", "res_w", "chan_tests"):
             if name in fds:
                 os.close(fds.pop(name))
