@@ -1,8 +1,10 @@
 """Whether the libraries a project's requirements name can be imported where its code runs.
 
-The sandbox runs generated code with the interpreter dspy-coder runs in, so a library is
-usable when its distribution is installed here. A missing one stops the run before any LM call
-with ``SetupError`` naming the package and the command that installs it.
+By default the sandbox runs generated code with the interpreter dspy-coder runs in, so a
+library is usable when its distribution is installed here; with a project environment
+(``task.library_env``) it is usable when it is installed there. Without one, a missing library
+stops the run before any LM call with ``SetupError`` naming the package and the command that
+installs it.
 
 Example:
     >>> missing_libraries([Library(name="pydantic"), Library(name="no-such-dist-xyz")])
@@ -14,24 +16,24 @@ from __future__ import annotations
 import re
 import sys
 from importlib import metadata
+from pathlib import Path
 
 from dspy_coder.errors import SetupError
 from dspy_coder.task.project_requirements import Library
 
 
-def _distribution(name: str) -> str:
-    return re.sub(r"\[.*\]$", "", name)  # 'uvicorn[standard]' -> 'uvicorn'
+def distribution_name(name: str) -> str:
+    """The distribution a library name refers to: 'uvicorn[standard]' -> 'uvicorn'."""
+    return re.sub(r"\[.*\]$", "", name)
 
 
-def missing_libraries(libraries: list[Library]) -> list[str]:
-    """The names of ``libraries`` whose distribution is not installed."""
-    missing = []
-    for library in libraries:
-        try:
-            metadata.distribution(_distribution(library.name))
-        except metadata.PackageNotFoundError:
-            missing.append(library.name)
-    return missing
+def missing_libraries(libraries: list[Library], site_dir: Path | None = None) -> list[str]:
+    """The names of ``libraries`` whose distribution is not installed (in ``site_dir`` when
+    given, else where this interpreter imports from)."""
+    where = {"path": [str(site_dir)]} if site_dir is not None else {}  # default: sys.path
+    return [library.name for library in libraries
+            if next(iter(metadata.distributions(name=distribution_name(library.name), **where)),
+                    None) is None]
 
 
 def require_libraries(libraries: list[Library]) -> None:
@@ -41,4 +43,5 @@ def require_libraries(libraries: list[Library]) -> None:
         raise SetupError(
             f"The requirements use {', '.join(missing)}, not installed where the generated code "
             f"runs ({sys.executable}). Install it with: {sys.executable} -m pip install "
-            f"{' '.join(missing)} (or drop it from the requirements).")
+            f"{' '.join(missing)}, or pass --install-libs to install it into a project "
+            "environment (or drop it from the requirements).")
