@@ -11,6 +11,7 @@ is written (exit 130 / 143).
 Examples:
     dspy-coder project "an email library: a validator and a normaliser" --tech CLI
     dspy-coder project "a TTL + LRU cache" --lib cachetools:TTLCache --out out/cache
+    dspy-coder project "a TOML config writer" --lib tomli-w:dumps --install-libs
     dspy-coder project --requirements req.toml --lm local:qwen2.5-coder-1.5b
 """
 
@@ -30,6 +31,11 @@ from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     add_senior_option,
     pipeline_options,
+)
+from dspy_coder.commands.project_libraries import (
+    add_library_options,
+    library_site_dirs,
+    sandbox_runners,
 )
 from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run, run_dir_path
 from dspy_coder.commands.solve import check_out_dir, events_to
@@ -64,6 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="plans sent back to the planner before giving up (default 2)")
     parser.add_argument("--integration-rounds", type=int, default=1, metavar="N",
                         help="rounds of fixing modules an integration test blames (default 1)")
+    add_library_options(parser)
     pipeline = parser.add_argument_group("pipeline (for every module)")
     add_pipeline_options(pipeline)
     add_senior_option(pipeline)
@@ -119,9 +126,6 @@ def run(args: argparse.Namespace, settings) -> int:
     if args.max_replans < 0 or args.integration_rounds < 0:
         raise UsageError("--max-replans and --integration-rounds must be 0 or more.")
     requirements = read_requirements(args)
-    from dspy_coder.task.library_check import require_libraries
-
-    require_libraries(requirements.libraries)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
     approval = approval_from_args(args)
     from dspy_coder.judge.project_report import render_project_report
@@ -129,6 +133,8 @@ def run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.pipeline.project_coder import ProjectCoder
 
     options = pipeline_options(args)  # checked before the LM loads
+    # installed here, or into the project environment the sandboxed runs import from
+    runners = sandbox_runners(library_site_dirs(args, requirements.libraries))
     senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
     with stop_on_signals() as stops, kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
@@ -137,9 +143,11 @@ def run(args: argparse.Namespace, settings) -> int:
         # the project's plan is reviewed once; each module's result at its own final gate
         module_approval = (dataclasses.replace(approval, gates=("final",))
                            if approval is not None and approval.asks("final") else None)
-        project = ProjectCoder(Coder(approval=module_approval, senior=senior, **options),
+        project = ProjectCoder(Coder(approval=module_approval, senior=senior, **runners,
+                                     **options),
                                max_replans=args.max_replans,
-                               integration_rounds=args.integration_rounds, approval=approval)
+                               integration_rounds=args.integration_rounds, approval=approval,
+                               executor=runners.get("executor"))
         logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
                     run_dir.path)
         with events_to(args.events), viewing(choose_view(args.view),

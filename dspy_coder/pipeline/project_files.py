@@ -100,7 +100,12 @@ def _readme(report: ProjectReport) -> str:
     assert plan is not None
     lines = [f"# {plan.package}", "", report.requirements.goal, "",
              f"Built by dspy-coder: status **{report.status}**. Run the tests with "
-             f"`{RUN_TESTS}` in this folder.", "", "## Modules", ""]
+             f"`{RUN_TESTS}` in this folder.", ""]
+    libraries = [lib.name for lib in report.requirements.libraries]
+    if libraries:
+        lines += [f"It uses {', '.join(libraries)} (the dependencies in `pyproject.toml`): "
+                  f"install them first, `pip install {' '.join(libraries)}`.", ""]
+    lines += ["## Modules", ""]
     for name in report.build_order:
         spec, module = module_named(plan, name), report.modules.get(name)
         status = module.status if module else "not written"
