@@ -38,6 +38,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -262,9 +263,12 @@ def scrubbed_env(temp_dir: str | os.PathLike[str], extra: dict[str, str] | None 
 
 @functools.cache
 def _temp_root() -> str | None:
-    """/dev/shm (tmpfs: cheap to create and remove) when usable, else the default temp dir."""
+    """/dev/shm (tmpfs: cheap to create and remove) when usable, else the default temp dir.
+    Usable means every uid can pass through it too (some hosts make it 0700): a run's uid
+    must reach its temp dir by its absolute path (HOME, TMPDIR, mounted library dirs)."""
     shm = "/dev/shm"
-    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+    if (os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK)
+            and os.stat(shm).st_mode & stat.S_IXOTH):
         return shm
     return None
 

@@ -138,6 +138,9 @@ def test_isolation_env_network_cwd_and_cleanup(monkeypatch: pytest.MonkeyPatch) 
         with pytest.raises(CodeExecutionError, match="OSError|ConnectionRefused|unreachable"):
             it.execute(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=1)")
         assert it.execute("open('note.txt', 'w').write('hi')") == 2
+        # HOME and TMPDIR are its temp dir's absolute path: the worker's uid can reach it
+        assert it.execute("import tempfile\nos.listdir(os.environ['HOME']) and "
+                          "bool(tempfile.mkstemp())") is True
     finally:
         it.shutdown()
         listener.close()
