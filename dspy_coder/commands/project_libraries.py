@@ -3,8 +3,9 @@
 By default they must be installed where dspy-coder runs (a missing one stops the run before
 any LM call, naming the pip command). With ``--install-libs`` they are installed into a
 project environment (``task.library_env``: built once, reused, read-only) whose site-packages
-the sandbox mounts read-only for every module run and integration run; ``--project-env DIR``
-chooses where that environment lives.
+the sandbox mounts read-only for every run of the project's code (module tests, integration
+tests, ProgramOfThought's interpreter, the profiler); ``--project-env DIR`` chooses where that
+environment lives.
 
 Example:
     >>> runners = sandbox_runners(())
@@ -57,10 +58,14 @@ def library_site_dirs(args: argparse.Namespace, libraries: list[Library]) -> tup
 
 
 def sandbox_runners(site_dirs: tuple[str, ...]) -> dict[str, Any]:
-    """The sandbox runners of ``Coder`` and ``ProjectCoder`` (keyword arguments) whose runs
-    import from ``site_dirs``; empty (their defaults) when there are none."""
+    """The sandbox runners of ``Coder`` (keyword arguments: module runs, ProgramOfThought's
+    interpreter, the profiler) whose runs import from ``site_dirs``; empty (its defaults)
+    when there are none. ``ProjectCoder`` takes the ``executor`` for integration runs."""
     if not site_dirs:
         return {}
-    from dspy_coder.sandbox import run
+    from dspy_coder.judge.measurement import complexity_profiler
+    from dspy_coder.sandbox import SandboxInterpreter, run
 
-    return {"executor": functools.partial(run, site_dirs=site_dirs)}
+    return {"executor": functools.partial(run, site_dirs=site_dirs),
+            "interpreter_factory": functools.partial(SandboxInterpreter, site_dirs=site_dirs),
+            "profiler": complexity_profiler(site_dirs=site_dirs)}

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from dspy_coder.judge.evaluation import Profiler
 from dspy_coder.types import PerformanceMetrics
@@ -17,13 +18,14 @@ from dspy_coder.types import PerformanceMetrics
 logger = logging.getLogger(__name__)
 
 
-def complexity_profiler(budget_s: float = 3.0) -> Profiler:
-    """A profiler that fits the time complexity of ``entry_point`` over ``make_input(n)``."""
+def complexity_profiler(budget_s: float = 3.0, site_dirs: Sequence[str] = ()) -> Profiler:
+    """A profiler that fits the time complexity of ``entry_point`` over ``make_input(n)``;
+    the code imports from ``site_dirs`` (a project environment's site-packages) if given."""
 
     def measure(code: str, entry_point: str, make_input: str) -> PerformanceMetrics | None:
         from dspy_coder.sandbox.profiling import profile
 
-        result = profile(code, entry_point, make_input, budget_s=budget_s)
+        result = profile(code, entry_point, make_input, budget_s=budget_s, site_dirs=site_dirs)
         if result.complexity is None:
             logger.info("No complexity estimate (%s): %s", result.status, result.error[:200])
             return None

@@ -192,7 +192,17 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise ExecutionTimeout
 
 
+def import_site_dirs() -> None:
+    """Import from the read-only library directories the sandbox names in
+    DSPY_CODER_SITE_DIRS (see sandbox.site_dirs), before this interpreter's site-packages."""
+    paths = [p for p in os.environ.pop("DSPY_CODER_SITE_DIRS", "").split(os.pathsep) if p]
+    where = next((i for i, entry in enumerate(sys.path) if entry.endswith("-packages")),
+                 len(sys.path))
+    sys.path[where:where] = paths
+
+
 def main() -> None:
+    import_site_dirs()
     signal.signal(signal.SIGALRM, _on_alarm)
     builtins.compile = _compile
     session = Session()

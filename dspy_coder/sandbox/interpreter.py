@@ -25,7 +25,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -60,6 +60,8 @@ class SandboxInterpreter:
             ``FinalOutput({"k": v})``.
         limits: ``timeout_s`` per ``execute``; ``memory_mb`` of the worker; output cap.
         session_cpu_s: CPU seconds the worker may use over its whole life (RLIMIT_CPU).
+        site_dirs: a project environment's site-packages that the code imports from,
+            read-only (see ``spawn_isolated``).
 
     Example:
         >>> with SandboxInterpreter() as interp:
@@ -78,6 +80,7 @@ class SandboxInterpreter:
         *,
         limits: Limits | None = None,
         session_cpu_s: float = 300.0,
+        site_dirs: Sequence[str] = (),
     ) -> None:
         self._tools = dict(tools or {})
         bad = [n for n in self._tools if not _is_name(n)]
@@ -86,6 +89,7 @@ class SandboxInterpreter:
         self.output_fields = [dict(f) for f in output_fields] if output_fields else None
         self.limits = limits or Limits(timeout_s=10, memory_mb=512)
         self.session_cpu_s = session_cpu_s
+        self.site_dirs = tuple(str(d) for d in site_dirs)
         self._proc: IsolatedProcess | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
@@ -113,7 +117,8 @@ class SandboxInterpreter:
             return
         limits = self.limits.model_copy(update={"cpu_time_s": self.session_cpu_s})
         self._proc = spawn_isolated(
-            [sys.executable, "-I", _WORKER], limits, stderr=subprocess.DEVNULL
+            [sys.executable, "-I", _WORKER], limits, stderr=subprocess.DEVNULL,
+            site_dirs=self.site_dirs,
         )
         threading.Thread(target=self._pump, args=(self._proc.popen,), daemon=True).start()
         ready = self._receive(time.monotonic() + _START_TIMEOUT_S, "did not start")

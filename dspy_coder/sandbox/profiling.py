@@ -94,13 +94,15 @@ class CallMeasurement(BaseModel):
 
 
 def _run_child(
-    request: dict[str, Any], limits: Limits, wall_s: float
+    request: dict[str, Any], limits: Limits, wall_s: float, site_dirs: Sequence[str] = ()
 ) -> tuple[list[dict], bool, list[str]]:
-    """Run the runner isolated; return its messages, whether it was killed, and the layers."""
+    """Run the runner isolated (importing from ``site_dirs``, read-only); return its
+    messages, whether it was killed, and the layers."""
     payload = json.dumps(request).encode()
     runner_limits = limits.model_copy(update={"cpu_time_s": wall_s + 1})
     proc = spawn_isolated(
-        [sys.executable, "-I", _RUNNER], runner_limits, stderr=subprocess.DEVNULL
+        [sys.executable, "-I", _RUNNER], runner_limits, stderr=subprocess.DEVNULL,
+        site_dirs=site_dirs,
     )
     killed = False
     with proc:
@@ -178,6 +180,7 @@ def profile(
     n_start: int = 1,
     n_max: int = 2**20,
     repeats: int = 5,
+    site_dirs: Sequence[str] = (),
 ) -> ProfileResult:
     """Time ``entry_point`` over growing n and fit its complexity class.
 
@@ -186,7 +189,8 @@ def profile(
     to linear steps so exponential functions get several points. Each size is timed
     ``repeats`` times in batches of >= 2 ms and the minimum is kept; a second pass in reverse
     order re-times every size (noise on a shared machine only ever adds time). The per-call
-    overhead of an empty function called the same way is subtracted.
+    overhead of an empty function called the same way is subtracted. ``site_dirs``: a
+    project environment's site-packages the code imports from, read-only.
 
     Example:
         >>> r = profile("def total(xs):\\n    return sum(xs)\\n", "total",
@@ -210,7 +214,7 @@ def profile(
     }
     start = time.perf_counter()
     wall = budget_s + 4 * max_call_s + _STARTUP_SLACK_S
-    messages, killed, layers = _run_child(request, limits, wall)
+    messages, killed, layers = _run_child(request, limits, wall, site_dirs)
     points, overhead, fresh = _aggregate(messages)
     errors = [m for m in messages if m["type"] == "error"]
     explored = next((m for m in messages if m["type"] == "explored"), {})

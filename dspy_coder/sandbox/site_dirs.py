@@ -6,7 +6,9 @@ covers the host's (``open_dirs``), then bind-mounts it read-only at
 parents (which may be closed to the run's uid, like ``/root``), and cannot write there even as
 root inside the run. Without one the host paths are used as they are and only file permissions
 keep them read-only. ``add_to_path`` puts them on ``sys.path`` just before the interpreter's
-own site-packages, so the project's versions win. Stdlib only: the fork server imports it.
+own site-packages, so the project's versions win. Long-lived workers (``spawn_isolated``) get
+the same read-only mounts in a mount namespace of their own (``mount_for_worker``) and find
+the paths in ``SITE_DIRS_ENV``. Stdlib only: the fork server imports it.
 
 Example:
     >>> import sys
@@ -23,9 +25,17 @@ from __future__ import annotations
 import os
 import sys
 
-from dspy_coder.sandbox.namespaces import bind_read_only
+from dspy_coder.sandbox.namespaces import (
+    CLONE_NEWNS,
+    MS_PRIVATE,
+    MS_REC,
+    bind_read_only,
+    mount,
+    unshare,
+)
 
 MOUNT_PREFIX = "/tmp/.dspy-coder-site-"
+SITE_DIRS_ENV = "DSPY_CODER_SITE_DIRS"  # a worker's read-only library directories (os.pathsep)
 
 
 def open_dirs(paths: list[str]) -> list[int]:
@@ -56,3 +66,13 @@ def add_to_path(paths: list[str]) -> None:
                   if os.path.basename(entry.rstrip("/")) in ("site-packages", "dist-packages")),
                  len(sys.path))
     sys.path[where:where] = [p for p in paths if p not in sys.path]
+
+
+def mount_for_worker(mounts: list[tuple[str, str]]) -> None:
+    """In a worker's child before it execs (root only): enter a mount namespace of its own,
+    private so nothing propagates back to the host, and show each (source, target) directory
+    read-only at its target."""
+    unshare(CLONE_NEWNS)
+    mount("none", "/", None, MS_REC | MS_PRIVATE)
+    for source, target in mounts:
+        bind_read_only(source, target)

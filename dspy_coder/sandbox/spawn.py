@@ -18,12 +18,14 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dspy_coder.errors import SandboxError
 from dspy_coder.sandbox import isolation as iso
+from dspy_coder.sandbox.site_dirs import SITE_DIRS_ENV, mount_for_worker
 
 if TYPE_CHECKING:
     from dspy_coder.sandbox.limits import Limits
@@ -73,12 +75,16 @@ def spawn_isolated(
     pass_fds: tuple[int, ...] = (),
     env_extra: dict[str, str] | None = None,
     baseline_mb: int = 256,
+    site_dirs: Sequence[str] = (),
 ) -> IsolatedProcess:
     """Start ``argv`` isolated: own PID + net namespace, unused uid, rlimits, scrubbed env.
 
     ``limits.timeout_s`` is *not* enforced here (a worker is long-lived): the caller enforces
     its own per-request timeouts and calls ``kill()``. RLIMIT_AS is ``baseline_mb +
-    limits.memory_mb`` because a fresh interpreter needs room for itself.
+    limits.memory_mb`` because a fresh interpreter needs room for itself. ``site_dirs``
+    (a project environment's site-packages): as root they are bind-mounted read-only into
+    the process's temp dir in a mount namespace of its own (elsewhere passed as they are);
+    the paths it sees are in its ``DSPY_CODER_SITE_DIRS`` for the worker to import from.
     Raises SandboxError if the process cannot be started.
     """
     sup = iso.support()
@@ -107,9 +113,15 @@ def spawn_isolated(
             raise SandboxError("util-linux `setpriv` is missing: apt-get install util-linux")
         prefix += [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     run_uid = uid if uid is not None else os.getuid()
+    mounts = _site_mounts(site_dirs, temp_dir, sup)
+    if site_dirs:
+        seen = [target for _, target in mounts] if mounts else [str(p) for p in site_dirs]
+        env_extra = {**(env_extra or {}), SITE_DIRS_ENV: os.pathsep.join(seen)}
 
     def _preexec() -> None:
         iso.set_pdeathsig(signal.SIGKILL)
+        if mounts:
+            mount_for_worker(mounts)
         iso.apply_rlimits(limits, baseline_mb * iso.MIB, run_uid=run_uid)
 
     try:
@@ -124,10 +136,24 @@ def spawn_isolated(
             start_new_session=True,
             preexec_fn=_preexec,
         )
-    except OSError as exc:
+    except (OSError, subprocess.SubprocessError) as exc:  # the latter: preexec_fn failed
         iso.remove_temp_dir(temp_dir)
         raise SandboxError(
             f"could not start isolated process {argv[0]!r}: {exc}. Check that the program "
             "exists and is readable by other users (the sandbox runs it as an unused uid)."
         ) from exc
     return IsolatedProcess(popen=popen, temp_dir=temp_dir, layers=layers)
+
+
+def _site_mounts(site_dirs: Sequence[str], temp_dir: Path,
+                 sup: iso.IsolationSupport) -> list[tuple[str, str]]:
+    """(host directory, mount point in the temp dir) per site dir when the process will get a
+    mount namespace of its own (root), else none."""
+    if not (site_dirs and sup.root and sup.mount_namespace):
+        return []
+    mounts = []
+    for index, source in enumerate(site_dirs):
+        target = temp_dir / f".site-{index}"
+        target.mkdir(mode=0o755)
+        mounts.append((os.path.realpath(source), str(target)))
+    return mounts

@@ -44,13 +44,16 @@ INTEGRATION = ("import tomli_w\nfrom tomlkit2.config import config_text\n\n"
 def test_module_and_integration_runs_import_the_project_environment(
     tomli_w_env: LibraryEnv, tmp_path: Path
 ):
-    runners = sandbox_runners((str(tomli_w_env.site_packages),))
+    site = (str(tomli_w_env.site_packages),)
+    runners = sandbox_runners(site)
     lm = scripted_lm({"modules": [PLAN], "generated_code": [WRITER_CODE, CONFIG_CODE],
                       "test_code": [{"test_code": UNIT["writer"], "make_input": ""},
                                     {"test_code": UNIT["config"], "make_input": ""}],
                       "integration_test_code": [INTEGRATION]})
-    coder = Coder(interpreter_factory=FakeInterpreter, profiler=no_profiler, routing="simple",
-                  drafts=0, max_iterations=1, retry_backoff_s=0.0, **runners)
+    assert runners["interpreter_factory"].keywords == {"site_dirs": site}  # ProgramOfThought's
+    # the scripted LM writes the code directly: a fake interpreter and no profiling
+    runners = {**runners, "interpreter_factory": FakeInterpreter, "profiler": no_profiler}
+    coder = Coder(routing="simple", drafts=0, max_iterations=1, retry_backoff_s=0.0, **runners)
     with dspy.context(lm=lm):
         result = ProjectCoder(coder, executor=runners["executor"])(requirements=(
             requirements_from_flags("a TOML writer", libraries=["tomli-w:dumps"])))

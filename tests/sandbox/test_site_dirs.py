@@ -1,5 +1,6 @@
-"""``run(..., site_dirs=[...])``: the code and its tests import a project environment's
-libraries, and cannot write into them (read-only mount, file permissions)."""
+"""``site_dirs``: the code and its tests (``run``), ProgramOfThought's interpreter and the
+profiler import a project environment's libraries, and cannot write into them (read-only
+mount, file permissions)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
+from dspy.primitives.code_interpreter import CodeExecutionError
 
 from dspy_coder.errors import UsageError
-from dspy_coder.sandbox import Limits, run
+from dspy_coder.sandbox import Limits, SandboxInterpreter, run
 from dspy_coder.sandbox.isolation import support
+from dspy_coder.sandbox.profiling import profile
 
 LIBRARY = "def greet(name):\n    return f'hello {name}'\n"
 WRITE_INTO = """
@@ -69,3 +72,25 @@ def test_site_dirs_must_be_directories(tmp_path: Path):
         run("pass", site_dirs=[tmp_path / "missing"])
     with pytest.raises(UsageError, match="list of directories"):
         run("pass", site_dirs=str(tmp_path))  # type: ignore[arg-type]
+
+
+def test_programofthoughts_interpreter_imports_from_a_site_dir_and_cannot_write_there(
+    site_dir: Path,
+):
+    with SandboxInterpreter(site_dirs=[site_dir]) as interpreter:
+        assert interpreter.execute("from probe_library import greet\nprint(greet('pot'))") == (
+            "hello pot")
+        written = interpreter.execute(WRITE_INTO)
+    assert "wrote" not in written and written.count("refused") == 2, written
+    assert sorted(p.name for p in site_dir.iterdir()) == ["probe_library.py"]
+    with SandboxInterpreter() as interpreter, pytest.raises(CodeExecutionError):
+        interpreter.execute("import probe_library")
+
+
+def test_the_profiler_imports_from_a_site_dir(site_dir: Path):
+    code = ("from probe_library import greet\n\n"
+            "def greet_all(names):\n    return [greet(n) for n in names]\n")
+    result = profile(code, "greet_all", "def make_input(n):\n    return (['x'] * n,)\n",
+                     budget_s=1.0, site_dirs=[site_dir])
+    assert result.status == "ok", result.error
+    assert result.complexity is not None
