@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from dspy_coder.pipeline.coder import Coder
 from dspy_coder.pipeline.project_coder import ProjectCoder
 from dspy_coder.task.library_env import LibraryEnv
 from dspy_coder.task.project_requirements import requirements_from_flags
+from tests.commands.test_project_command import _SignallingLM
 from tests.fakes.executors import FakeInterpreter, no_profiler
 from tests.fakes.scripted_lm import scripted_lm
 
@@ -72,12 +72,6 @@ def test_module_and_integration_runs_import_the_project_environment(
                          env={**os.environ, "PYTHONPATH": str(tomli_w_env.site_packages)})
     assert run.returncode == 0, run.stdout + run.stderr  # with the library installed
     assert " passed" in run.stdout and "skipped" not in run.stdout
-
-
-class _SignallingLM(dspy.utils.DummyLM):
-    def forward(self, prompt=None, messages=None, **kwargs):
-        os.kill(os.getpid(), signal.SIGTERM)
-        raise AssertionError("the signal did not interrupt the call")
 
 
 def test_project_env_is_built_before_the_lm_and_reaches_every_sandbox_run(
