@@ -68,9 +68,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--dataset",
         default="humaneval",
         help="'humaneval' (default), 'mbpp' (the 427 sanitized problems as task sentence + "
-        "signature), 'classeval' (70 class-level tasks: a class skeleton to complete, graded by "
-        "unittest classes; needs pip install -e '.[classeval]') or a JSONL file in HumanEval "
-        "format",
+        "signature), 'mbpp-evalplus' (the same with the first assert shown, EvalPlus's prompt; "
+        "what optimize trains on), 'classeval' (70 class-level tasks: a class skeleton to "
+        "complete, graded by unittest classes; needs pip install -e '.[classeval]') or a JSONL "
+        "file in HumanEval format",
     )
     data.add_argument(
         "--strip-examples",
@@ -200,14 +201,15 @@ def slug(text: str) -> str:
 
 def dataset_name(args: argparse.Namespace) -> str:
     """The problem set's name in results (manifest, MLflow, default folder): ``humaneval``,
-    ``mbpp``, ``classeval`` or the JSONL file's stem, with ``-stripped`` when the examples are
-    removed, so that runs on the same task ids with other prompts never share a results folder.
+    ``mbpp``, ``mbpp-evalplus``, ``classeval`` or the JSONL file's stem, with ``-stripped``
+    when the examples are removed, so that runs on the same task ids with other prompts never
+    share a results folder.
 
     Example:
         >>> dataset_name(argparse.Namespace(dataset="HumanEval", strip_examples=True))
         'humaneval-stripped'
     """
-    known = args.dataset.lower() in ("humaneval", "mbpp", "classeval")
+    known = args.dataset.lower() in ("humaneval", "mbpp", "mbpp-evalplus", "classeval")
     name = args.dataset.lower() if known else slug(args.dataset)
     return f"{name}-stripped" if args.strip_examples else name
 
@@ -410,6 +412,11 @@ def _select_problems(args: argparse.Namespace) -> list:
         strip_doc_examples,
     )
 
+    if args.strip_examples and args.dataset.lower() == "mbpp-evalplus":
+        raise UsageError(
+            "--strip-examples: mbpp-evalplus is MBPP with one assert shown; MBPP without it is "
+            "--dataset mbpp."
+        )
     if args.strip_examples and args.dataset.lower() == "mbpp":
         raise UsageError(
             "--strip-examples: MBPP prompts bring no examples to strip (the task sentence and "
