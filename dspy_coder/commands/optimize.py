@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -81,7 +82,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="LM for bootstrapping demos and proposing instructions (default: the student --lm)",
     )
     parser.add_argument(
-        "--dataset", default="humaneval", help="'humaneval' or a JSONL file in HumanEval format"
+        "--train-data",
+        "--dataset",
+        dest="dataset",
+        default="humaneval",
+        help="problem sets whose train/dev splits feed the compile, comma-separated: "
+        "'humaneval' (default), 'mbpp-evalplus' (MBPP with the first assert shown), 'mbpp', or "
+        "JSONL files in HumanEval format; each keeps its own seeded split, so its test split "
+        "(bench --dataset NAME --split test) is never seen",
+    )
+    parser.add_argument(
+        "--datasets-dir",
+        type=Path,
+        default=os.environ.get("DSPY_CODER_DATASETS"),
+        help="folder holding mbpp/sanitized-mbpp.json (env DSPY_CODER_DATASETS; default "
+        "../shared/datasets next to the repository)",
     )
     parser.add_argument(
         "--split-seed",
@@ -124,8 +139,9 @@ def coder_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, settings: Any) -> int:
     from dspy_coder.bench.portable_paths import portable_command
-    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems
+    from dspy_coder.datasets import DEFAULT_SPLIT_SEED
     from dspy_coder.optimizers.budgets import budget_for
+    from dspy_coder.optimizers.pool import load_pool
     from dspy_coder.optimizers.registry import resolve_optimizer
     from dspy_coder.optimizers.session import OptimizeRequest, run_optimization
 
@@ -140,7 +156,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         max_demos=args.max_demos,
     )
     options = coder_options(args)
-    problems = load_problems(args.dataset)
+    pool = load_pool(args.dataset, args.datasets_dir)
     # Compile cost figures need real calls: no DSPy cache unless asked.
     student = settings.configure(cache=args.lm_cache)
     teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
@@ -163,7 +179,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
         lm_cache=args.lm_cache,
     )
-    sidecar = run_optimization(request, problems=problems, student_lm=student, teacher_lm=teacher)
+    sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]
     summary = {
         "program": str(args.out / "program.json"),

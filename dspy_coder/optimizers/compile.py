@@ -33,6 +33,7 @@ from dspy_coder.errors import RunError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.data import build_split
 from dspy_coder.optimizers.metric import SandboxMetric
+from dspy_coder.optimizers.pool import ProblemPool
 from dspy_coder.optimizers.progress import CandidateTracker, LMCallCounter, TrackedMetric
 from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer, resolve_optimizer
 from dspy_coder.pipeline.programs import make_program
@@ -164,7 +165,7 @@ def compile_program(
     *,
     optimizer: str,
     budget: Budget,
-    problems: Sequence[Problem],
+    problems: Sequence[Problem] | ProblemPool,
     student_lm: Any,
     teacher_lm: Any | None = None,
     program_options: dict[str, Any] | None = None,

@@ -24,11 +24,11 @@ from typing import Any
 
 import dspy
 
-from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem, split_assignment
+from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.optimizers.artifacts import git_commit, save_program, utc_now
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.compile import CompileResult, compile_program
-from dspy_coder.optimizers.data import held_out_problems
+from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.registry import DSPY_NAMES
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,12 @@ class _Progress:
                         runs, candidate_mean, best)
 
 
-def build_sidecar(request: OptimizeRequest, result: CompileResult, problems: Sequence[Problem]
-                  ) -> dict[str, Any]:
+def build_sidecar(request: OptimizeRequest, result: CompileResult,
+                  problems: Sequence[Problem] | ProblemPool) -> dict[str, Any]:
     """The ``program.meta.json`` content."""
-    counts: dict[str, int] = {}
-    for split in split_assignment(problems, request.seed).values():
-        counts[split] = counts.get(split, 0) + 1
+    by_source = as_pool(problems).split_sizes(request.seed)
+    counts = {split: sum(sizes[split] for sizes in by_source.values())
+              for split in ("train", "dev", "test")}
     return {
         "program": request.kind,
         "options": result.program_options,
@@ -89,8 +89,8 @@ def build_sidecar(request: OptimizeRequest, result: CompileResult, problems: Seq
         "lm": request.student_spec,
         "teacher_lm": request.teacher_spec or request.student_spec,
         "dataset": request.dataset,
-        "split": {"seed": request.seed, "sizes": counts, "train_used": result.train_ids,
-                  "dev_used": result.dev_ids},
+        "split": {"seed": request.seed, "sizes": counts, "sizes_by_set": by_source,
+                  "train_used": result.train_ids, "dev_used": result.dev_ids},
         "scores": {"train": result.train_score, "train_solved": result.train_solved,
                    "dev": result.dev_score, "dev_solved": result.dev_solved,
                    "uncompiled_dev": result.baseline_dev_score,
@@ -130,13 +130,14 @@ def _metrics(result: CompileResult) -> dict[str, float]:
     return {k: float(v) for k, v in values.items() if v is not None}
 
 
-def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem], student_lm: Any,
-                     teacher_lm: Any | None = None, runner: Any = None, limits: Any = None
-                     ) -> dict[str, Any]:
+def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | ProblemPool,
+                     student_lm: Any, teacher_lm: Any | None = None, runner: Any = None,
+                     limits: Any = None) -> dict[str, Any]:
     """Compile, save and track; returns the sidecar dict (also written next to the program)."""
     out = Path(request.out_dir)
-    held_out = held_out_problems(problems, request.seed)
-    allowed = {p.entry_point for p in problems} - {p.entry_point for p in held_out}
+    pool = as_pool(problems)
+    held_out = pool.held_out(request.seed)
+    allowed = {p.entry_point for p in pool.problems} - {p.entry_point for p in held_out}
 
     def checkpoint(program: dspy.Module) -> None:
         save_program(program, out / "checkpoint",

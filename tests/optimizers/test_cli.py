@@ -170,3 +170,24 @@ def test_optimize_help_names_the_pipeline_threshold_default(capsys):
     with pytest.raises(SystemExit):
         parse(["--help"])
     assert "(default 0.95)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_train_data_takes_several_sets_each_split_on_its_own(tmp_path, dataset, patched):
+    from .conftest import make_problems
+
+    other = tmp_path / "other.jsonl"
+    extra = [p.model_copy(update={"task_id": p.task_id.replace("Synth", "Other")})
+             for p in make_problems(30)[20:]]
+    other.write_text("\n".join(p.model_dump_json() for p in extra) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    code = run_cli(["--program", "baseline", "--train-data", f"{dataset},{other}",
+                    "--train-size", "30", "--dev-size", "30", "--out", str(out),
+                    "--no-tracking", "--no-final-eval"])
+    assert code == 0
+    meta = read_sidecar(out)
+    assert meta["split"]["sizes_by_set"] == {str(dataset): {"train": 8, "dev": 4, "test": 8},
+                                             str(other): {"train": 4, "dev": 2, "test": 4}}
+    assert meta["split"]["sizes"] == {"train": 12, "dev": 6, "test": 12}
+    assert {t.split("/")[0] for t in meta["split"]["train_used"]} == {"Synth", "Other"}
+    assert run_cli(["--program", "baseline", "--train-data", f"{dataset},{dataset}",
+                    "--out", str(out), "--no-tracking"]) == 2
