@@ -13,16 +13,11 @@ Example:
     >>> program = load_program("runs/bfs-baseline")        # doctest: +SKIP
 """
 
-from dspy_coder.optimizers.artifacts import (
-    audit_leakage,
-    leaked_items,
-    load_program,
-    read_sidecar,
-    save_program,
-)
+from dspy_coder.optimizers.artifacts import load_program, read_sidecar, save_program
 from dspy_coder.optimizers.budgets import BUDGET_NAMES, Budget, budget_for
 from dspy_coder.optimizers.compile import CompileResult, compile_program
 from dspy_coder.optimizers.data import SplitData, build_split
+from dspy_coder.optimizers.leaks import audit_leakage, leaked_items
 from dspy_coder.optimizers.metric import SandboxMetric
 from dspy_coder.optimizers.registry import OPTIMIZERS, resolve_optimizer
 from dspy_coder.pipeline.programs import PROGRAM_KINDS, make_program

@@ -28,6 +28,7 @@ from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.optimizers.artifacts import git_commit, save_program, utc_now
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.compile import CompileResult, compile_program
+from dspy_coder.optimizers.leaks import scan_for
 from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.registry import DSPY_NAMES
 
@@ -136,14 +137,12 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
     """Compile, save and track; returns the sidecar dict (also written next to the program)."""
     out = Path(request.out_dir)
     pool = as_pool(problems)
-    held_out = pool.held_out(request.seed)
-    allowed = {p.entry_point for p in pool.problems} - {p.entry_point for p in held_out}
+    scan = scan_for(pool, request.seed)
 
     def checkpoint(program: dspy.Module) -> None:
         save_program(program, out / "checkpoint",
                      {"program": request.kind, "options": request.program_options,
-                      "checkpoint": True, "lm": request.student_spec},
-                     held_out=held_out, allowed_entry_points=allowed)
+                      "checkpoint": True, "lm": request.student_spec}, **scan)
 
     def compile_and_save(run_id: str | None) -> dict[str, Any]:
         result = compile_program(
@@ -157,8 +156,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
         sidecar = build_sidecar(request, result, problems)
         if run_id:
             sidecar["mlflow_run_id"] = run_id
-        program_path, sidecar_path = save_program(result.program, out, sidecar,
-                                                  held_out=held_out, allowed_entry_points=allowed)
+        program_path, sidecar_path = save_program(result.program, out, sidecar, **scan)
         if run_id:
             _log_run(run_id, result, program_path, sidecar_path)
         return json.loads(sidecar_path.read_text(encoding="utf-8"))
