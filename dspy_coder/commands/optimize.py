@@ -114,6 +114,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         parser.add_argument_group("pipeline", "options of --program coder"),
     )
     parser.add_argument(
+        "--call-penalty",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="also reward fewer LM calls: score = pass rate x (1 - P) ** (calls - 1), "
+        "0 <= P < 1 (default 0: the pass rate alone); demos still need all tests passing",
+    )
+    parser.add_argument(
         "--no-final-eval",
         action="store_true",
         help="skip scoring the compiled program on the train/dev problems",
@@ -147,6 +155,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
 
     if args.threads < 1:
         raise UsageError("--threads must be >= 1.")
+    if not 0.0 <= args.call_penalty < 1.0:
+        raise UsageError(f"--call-penalty must be >= 0 and < 1, got {args.call_penalty}.")
     optimizer = resolve_optimizer(args.optimizer)
     budget = budget_for(
         args.budget,
@@ -178,6 +188,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         # relative to the repository: sidecars are committed with the results
         command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
         lm_cache=args.lm_cache,
+        call_penalty=args.call_penalty,
     )
     sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]

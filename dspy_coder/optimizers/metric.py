@@ -7,6 +7,11 @@ returns ``dspy.Prediction(score=..., feedback=...)`` carrying the concrete failu
 It only knows the tests of the ``SplitData`` it was built from (train/dev), so it cannot score
 a test-split example: it raises ``UsageError`` instead.
 
+``call_penalty`` p (``optimize --call-penalty``, 0 <= p < 1) also rewards fewer LM calls: the
+score is ``pass_rate * (1 - p) ** (calls - 1)``, still in [0, 1], so a one-call solve scores 1
+and, at p = 0.1, a three-call solve 0.81. Demo bootstrapping (a call with a trace, outside
+GEPA) keeps the plain pass rate, so a demo is still any run that passes all its tests.
+
 Example:
     >>> metric = SandboxMetric(build_split(problems, "train"))            # doctest: +SKIP
     >>> metric(example, dspy.Prediction(code="def f(): return 1"))         # doctest: +SKIP
@@ -25,6 +30,7 @@ import dspy
 
 from dspy_coder.errors import UsageError
 from dspy_coder.optimizers.data import SplitData
+from dspy_coder.optimizers.run_calls import lm_calls_of
 from dspy_coder.types import ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -77,6 +83,7 @@ class SandboxMetric:
         runner: the sandbox ``run`` function (default: ``dspy_coder.sandbox.run``).
         limits: sandbox limits passed through to ``runner``.
         feedback: return ``dspy.Prediction(score, feedback)`` (for GEPA) instead of a float.
+        call_penalty: the share of the score each LM call after the first costs (see above).
     """
 
     def __init__(
@@ -85,7 +92,10 @@ class SandboxMetric:
         runner: Runner | Callable[..., ExecutionResult] | None = None,
         limits: Any = None,
         feedback: bool = False,
+        call_penalty: float = 0.0,
     ) -> None:
+        if not 0.0 <= call_penalty < 1.0:
+            raise UsageError(f"--call-penalty must be >= 0 and < 1, got {call_penalty}.")
         if not data:
             raise UsageError("SandboxMetric needs the SplitData of the train (and dev) split.")
         self._tests: dict[str, tuple[str, str]] = {}
@@ -97,6 +107,7 @@ class SandboxMetric:
         self._runner = runner
         self._limits = limits
         self.feedback = feedback
+        self.call_penalty = call_penalty
         self._cache: dict[str, ExecutionResult] = {}
         self._lock = threading.Lock()
         self.calls = 0
@@ -140,6 +151,20 @@ class SandboxMetric:
             self._cache[key] = result
         return result
 
+    def pass_rate(self, gold: dspy.Example, pred: Any) -> tuple[float, str]:
+        """The share of the example's tests ``pred.code`` passes, and the feedback text."""
+        code = getattr(pred, "code", None) if pred is not None else None
+        if not isinstance(code, str) or not code.strip():
+            self._check(gold)
+            return 0.0, "The program returned no code."
+        result = self.execute(gold, code)
+        score = float(result.pass_rate) if result.status != "error" or result.tests else 0.0
+        return score, describe_result(result)
+
+    def solved(self, gold: dspy.Example, pred: Any) -> bool:
+        """Whether ``pred`` passes all of the example's tests (whatever its calls cost)."""
+        return self.pass_rate(gold, pred)[0] >= 1.0
+
     def __call__(
         self,
         gold: dspy.Example,
@@ -148,15 +173,24 @@ class SandboxMetric:
         pred_name: str | None = None,
         pred_trace: Any = None,
     ) -> float | dspy.Prediction:
-        code = getattr(pred, "code", None) if pred is not None else None
-        if not isinstance(code, str) or not code.strip():
-            self._check(gold)
-            score, text = 0.0, "The program returned no code."
-        else:
-            result = self.execute(gold, code)
-            score = float(result.pass_rate) if result.status != "error" or result.tests else 0.0
-            text = describe_result(result)
+        score, text = self.pass_rate(gold, pred)
+        if self.call_penalty and (self.feedback or trace is None):
+            calls = run_calls(pred)
+            score *= (1.0 - self.call_penalty) ** max(calls - 1, 0)
+            text += (f"\nThe program made {calls} LM call(s); each call after the first costs "
+                     f"{self.call_penalty:.0%} of the score (score {score:.3f}).")
         logger.debug("metric %s -> %.3f", getattr(gold, "task_id", "?"), score)
         if self.feedback:
             return dspy.Prediction(score=score, feedback=text)
         return score
+
+
+def run_calls(pred: Any) -> int:
+    """The LM calls of the run behind ``pred``: counted by ``RunCallCounter`` if it watched the
+    run, else the pipeline report's fresh calls, else one (a single-call program)."""
+    counted = lm_calls_of(pred)
+    if counted is not None:
+        return counted
+    report = getattr(pred, "report", None)
+    calls = getattr(getattr(report, "cost", None), "lm_calls", None)
+    return calls if isinstance(calls, int) and calls > 0 else 1

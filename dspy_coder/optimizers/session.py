@@ -55,6 +55,7 @@ class OptimizeRequest:
     track: bool = True
     command: str = ""
     lm_cache: bool = False  # whether DSPy's cache could answer calls (then costs undercount)
+    call_penalty: float = 0.0  # the metric's charge per LM call after the first (metric.py)
 
 
 class _Progress:
@@ -90,6 +91,9 @@ def build_sidecar(request: OptimizeRequest, result: CompileResult,
         "lm": request.student_spec,
         "teacher_lm": request.teacher_spec or request.student_spec,
         "dataset": request.dataset,
+        "metric": {"name": "pass rate" if not request.call_penalty else
+                   "pass rate x (1 - call_penalty) ** (LM calls - 1)",
+                   "call_penalty": request.call_penalty},
         "split": {"seed": request.seed, "sizes": counts, "sizes_by_set": by_source,
                   "train_used": result.train_ids, "dev_used": result.dev_ids},
         "scores": {"train": result.train_score, "train_solved": result.train_solved,
@@ -151,7 +155,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
             threads=request.threads, seed=request.seed, runner=runner, limits=limits,
             log_dir=out / "optimizer_logs", checkpoint=checkpoint,
             final_eval=request.final_eval, baseline_eval=request.baseline_eval,
-            on_progress=_Progress(),
+            on_progress=_Progress(), call_penalty=request.call_penalty,
         )
         sidecar = build_sidecar(request, result, problems)
         if run_id:
@@ -168,6 +172,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
     params = {"program": request.kind, "optimizer": request.optimizer, "lm": request.student_spec,
               "teacher_lm": request.teacher_spec or request.student_spec,
               "threads": request.threads, "split_seed": request.seed,
+              "train_data": request.dataset, "call_penalty": request.call_penalty,
               "options": request.program_options, **request.budget.as_params()}
     with tracking.tracking_run(f"optimize-{request.optimizer}-{request.kind}", params=params,
                                tags={"kind": "optimize"}, tracking_uri=request.tracking_uri) as run:

@@ -191,3 +191,13 @@ def test_train_data_takes_several_sets_each_split_on_its_own(tmp_path, dataset, 
     assert {t.split("/")[0] for t in meta["split"]["train_used"]} == {"Synth", "Other"}
     assert run_cli(["--program", "baseline", "--train-data", f"{dataset},{dataset}",
                     "--out", str(out), "--no-tracking"]) == 2
+
+
+def test_call_penalty_is_recorded_and_checked(tmp_path, dataset, patched):
+    out = tmp_path / "run"
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(out),
+            "--no-tracking", "--no-final-eval"]
+    assert run_cli([*argv, "--call-penalty", "1"]) == 2
+    assert run_cli([*argv, "--call-penalty", "0.1"]) == 0
+    assert read_sidecar(out)["metric"] == {
+        "name": "pass rate x (1 - call_penalty) ** (LM calls - 1)", "call_penalty": 0.1}
