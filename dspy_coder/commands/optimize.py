@@ -114,6 +114,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         parser.add_argument_group("pipeline", "options of --program coder"),
     )
     parser.add_argument(
+        "--dev-focus",
+        choices=("none", "failing"),
+        default="none",
+        help="'failing': weight the dev set toward problems whose first draft (the student's "
+        "single-shot answer) fails the prompt's own examples; never decided from hidden tests "
+        "(default none: the dev split's first --dev-size problems)",
+    )
+    parser.add_argument(
+        "--dev-focus-share",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --dev-focus failing: the share of dev problems whose first draft fails "
+        "(default 0.5)",
+    )
+    parser.add_argument(
+        "--first-drafts",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="with --dev-focus failing: where the first drafts' outcomes are kept, drafted once "
+        "per problem and student LM (default OUT/first_drafts.json; share one file between "
+        "compiles with the same student)",
+    )
+    parser.add_argument(
         "--call-penalty",
         type=float,
         default=0.0,
@@ -145,6 +170,19 @@ def coder_options(args: argparse.Namespace) -> dict[str, Any]:
     return {**CODER_COMPILE_DEFAULTS, **pipeline_options(args)}
 
 
+def dev_focus_share(args: argparse.Namespace) -> float | None:
+    """The dev focus share (None: no focus), after checking the flags belong together."""
+    from dspy_coder.optimizers.dev_focus import check_share
+
+    if args.dev_focus == "none":
+        stray = [flag for flag, value in (("--dev-focus-share", args.dev_focus_share),
+                                          ("--first-drafts", args.first_drafts)) if value]
+        if stray:
+            raise UsageError(f"{' and '.join(stray)} only apply with --dev-focus failing.")
+        return None
+    return check_share(0.5 if args.dev_focus_share is None else args.dev_focus_share)
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
     from dspy_coder.bench.portable_paths import portable_command
     from dspy_coder.datasets import DEFAULT_SPLIT_SEED
@@ -157,6 +195,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         raise UsageError("--threads must be >= 1.")
     if not 0.0 <= args.call_penalty < 1.0:
         raise UsageError(f"--call-penalty must be >= 0 and < 1, got {args.call_penalty}.")
+    focus_share = dev_focus_share(args)
     optimizer = resolve_optimizer(args.optimizer)
     budget = budget_for(
         args.budget,
@@ -189,6 +228,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
         lm_cache=args.lm_cache,
         call_penalty=args.call_penalty,
+        dev_focus_share=focus_share,
+        first_drafts=args.first_drafts,
     )
     sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]

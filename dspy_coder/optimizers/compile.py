@@ -185,18 +185,20 @@ def compile_program(
     baseline_eval: bool = False,
     on_progress: Callable[[int, float, float], None] | None = None,
     call_penalty: float = 0.0,
+    dev_ids: Sequence[str] | None = None,
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
     ``student_lm`` is configured for the whole compile; ``teacher_lm`` (if given) produces
     bootstrapped demos and proposes instructions (GEPA's reflection LM). ``checkpoint`` is
     called with the best program so far whenever it changes. ``call_penalty`` makes the metric
-    reward fewer LM calls (``SandboxMetric``).
+    reward fewer LM calls (``SandboxMetric``); ``dev_ids`` picks the dev problems (of the dev
+    split, e.g. from ``focused_dev``) instead of the split's first ``budget.dev_size``.
     """
     name = resolve_optimizer(optimizer)
     options = dict(program_options or {})
     train = build_split(problems, "train", seed=seed, limit=budget.train_size)
-    dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size)
+    dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size, task_ids=dev_ids)
     metric = SandboxMetric(train, dev, runner=runner, limits=limits, call_penalty=call_penalty)
     student = make_program(kind, options)
     run_calls = RunCallCounter(type(student))

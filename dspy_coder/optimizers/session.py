@@ -28,11 +28,14 @@ from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.optimizers.artifacts import git_commit, save_program, utc_now
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.compile import CompileResult, compile_program
+from dspy_coder.optimizers.dev_focus import choose_focused_dev
 from dspy_coder.optimizers.leaks import scan_for
 from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.registry import DSPY_NAMES
 
 logger = logging.getLogger(__name__)
+
+FIRST_DRAFTS_FILE = "first_drafts.json"
 
 
 @dataclass
@@ -56,6 +59,8 @@ class OptimizeRequest:
     command: str = ""
     lm_cache: bool = False  # whether DSPy's cache could answer calls (then costs undercount)
     call_penalty: float = 0.0  # the metric's charge per LM call after the first (metric.py)
+    dev_focus_share: float | None = None  # share of dev problems whose first draft fails
+    first_drafts: Path | None = None  # their outcomes' JSON file (default OUT/first_drafts.json)
 
 
 class _Progress:
@@ -149,15 +154,23 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
                       "checkpoint": True, "lm": request.student_spec}, **scan)
 
     def compile_and_save(run_id: str | None) -> dict[str, Any]:
+        dev_ids, dev_focus = None, None
+        if request.dev_focus_share is not None:
+            dev_ids, dev_focus = choose_focused_dev(
+                pool, kind=request.kind, size=request.budget.dev_size,
+                share=request.dev_focus_share, seed=request.seed,
+                checks_path=request.first_drafts or out / FIRST_DRAFTS_FILE, lm=student_lm,
+                lm_spec=request.student_spec, runner=runner, limits=limits)
         result = compile_program(
             request.kind, optimizer=request.optimizer, budget=request.budget, problems=problems,
             student_lm=student_lm, teacher_lm=teacher_lm, program_options=request.program_options,
             threads=request.threads, seed=request.seed, runner=runner, limits=limits,
             log_dir=out / "optimizer_logs", checkpoint=checkpoint,
             final_eval=request.final_eval, baseline_eval=request.baseline_eval,
-            on_progress=_Progress(), call_penalty=request.call_penalty,
+            on_progress=_Progress(), call_penalty=request.call_penalty, dev_ids=dev_ids,
         )
         sidecar = build_sidecar(request, result, problems)
+        sidecar["dev_focus"] = dev_focus
         if run_id:
             sidecar["mlflow_run_id"] = run_id
         program_path, sidecar_path = save_program(result.program, out, sidecar, **scan)

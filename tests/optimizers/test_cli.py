@@ -201,3 +201,14 @@ def test_call_penalty_is_recorded_and_checked(tmp_path, dataset, patched):
     assert run_cli([*argv, "--call-penalty", "0.1"]) == 0
     assert read_sidecar(out)["metric"] == {
         "name": "pass rate x (1 - call_penalty) ** (LM calls - 1)", "call_penalty": 0.1}
+
+
+def test_dev_focus_flags_are_checked_before_any_lm_is_built(tmp_path, dataset, patched):
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(tmp_path / "run"),
+            "--no-tracking"]
+    assert run_cli([*argv, "--dev-focus-share", "0.3"]) == 2
+    assert run_cli([*argv, "--first-drafts", str(tmp_path / "d.json")]) == 2
+    assert run_cli([*argv, "--dev-focus", "failing", "--dev-focus-share", "0"]) == 2
+    assert patched["overrides"] == []
+    args = parse(["--dev-focus", "failing"])
+    assert optimize.dev_focus_share(args) == 0.5
