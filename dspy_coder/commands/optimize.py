@@ -41,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="compile a program with a DSPy optimizer on the train/dev splits and save it",
         description="Compile coder/baseline/cot with BootstrapFewShot, random search, MIPROv2, "
         "GEPA or SIMBA, scored by the train problems' own tests in the sandbox. The test split "
-        "is never used. Ctrl-C keeps the best program found so far.",
+        "is never used. Ctrl-C keeps the best program found so far; the same command with the "
+        "same --out continues a stopped compile (its LM calls replayed from OUT/resume/).",
     )
     parser.add_argument(
         "--program",
@@ -147,6 +148,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "0 <= P < 1 (default 0: the pass rate alone); demos still need all tests passing",
     )
     parser.add_argument(
+        "--seconds-per-call",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds one program run takes, for the duration estimate logged before the "
+        "compile starts (default: a committed benchmark of the same program and local model)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard what an earlier compile left in --out (OUT/resume/: its LM calls, "
+        "sandbox results and scores; GEPA's state) instead of continuing it",
+    )
+    parser.add_argument(
         "--no-final-eval",
         action="store_true",
         help="skip scoring the compiled program on the train/dev problems",
@@ -189,6 +204,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     from dspy_coder.optimizers.budgets import budget_for
     from dspy_coder.optimizers.pool import load_pool
     from dspy_coder.optimizers.registry import resolve_optimizer
+    from dspy_coder.optimizers.resume import ResumeState
     from dspy_coder.optimizers.session import OptimizeRequest, run_optimization
 
     if args.threads < 1:
@@ -196,6 +212,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if not 0.0 <= args.call_penalty < 1.0:
         raise UsageError(f"--call-penalty must be >= 0 and < 1, got {args.call_penalty}.")
     focus_share = dev_focus_share(args)
+    if args.seconds_per_call is not None and args.seconds_per_call <= 0:
+        raise UsageError(f"--seconds-per-call must be > 0, got {args.seconds_per_call}.")
     optimizer = resolve_optimizer(args.optimizer)
     budget = budget_for(
         args.budget,
@@ -206,9 +224,6 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     )
     options = coder_options(args)
     pool = load_pool(args.dataset, args.datasets_dir)
-    # Compile cost figures need real calls: no DSPy cache unless asked.
-    student = settings.configure(cache=args.lm_cache)
-    teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
     request = OptimizeRequest(
         kind=args.kind,
         optimizer=optimizer,
@@ -230,7 +245,17 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         call_penalty=args.call_penalty,
         dev_focus_share=focus_share,
         first_drafts=args.first_drafts,
+        seconds_per_call=args.seconds_per_call,
+        restart=args.restart,
+        lm_settings={"temperature": settings.temperature, "max_tokens": settings.max_tokens,
+                     "seed": settings.seed},
     )
+    if not args.restart:  # refuse another compile's --out before any model loads
+        ResumeState.check(args.out, request.resume_settings())
+    # Compile cost figures need real calls: no DSPy cache unless asked (a resumed compile
+    # replays only its own calls, from OUT/resume/, and counts them apart).
+    student = settings.configure(cache=args.lm_cache)
+    teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
     sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]
     summary = {

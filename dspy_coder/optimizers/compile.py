@@ -32,6 +32,7 @@ from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.errors import RunError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.data import build_split
+from dspy_coder.optimizers.journals import SandboxMemo, ScoreJournal
 from dspy_coder.optimizers.metric import SandboxMetric
 from dspy_coder.optimizers.pool import ProblemPool
 from dspy_coder.optimizers.progress import CandidateTracker, LMCallCounter, TrackedMetric
@@ -186,6 +187,8 @@ def compile_program(
     on_progress: Callable[[int, float, float], None] | None = None,
     call_penalty: float = 0.0,
     dev_ids: Sequence[str] | None = None,
+    memo: SandboxMemo | None = None,
+    journal: ScoreJournal | None = None,
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
@@ -194,12 +197,15 @@ def compile_program(
     called with the best program so far whenever it changes. ``call_penalty`` makes the metric
     reward fewer LM calls (``SandboxMetric``); ``dev_ids`` picks the dev problems (of the dev
     split, e.g. from ``focused_dev``) instead of the split's first ``budget.dev_size``.
+    ``memo`` and ``journal`` keep sandbox verdicts and candidate scores on disk for a resumed
+    compile (``resume.py``).
     """
     name = resolve_optimizer(optimizer)
     options = dict(program_options or {})
     train = build_split(problems, "train", seed=seed, limit=budget.train_size)
     dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size, task_ids=dev_ids)
-    metric = SandboxMetric(train, dev, runner=runner, limits=limits, call_penalty=call_penalty)
+    metric = SandboxMetric(train, dev, runner=runner, limits=limits, call_penalty=call_penalty,
+                           memo=memo)
     student = make_program(kind, options)
     run_calls = RunCallCounter(type(student))
 
@@ -210,7 +216,7 @@ def compile_program(
             checkpoint(candidate)
 
     tracker = CandidateTracker(type(student), student_lm, checkpoint=save_state,
-                               on_score=on_progress)
+                               on_score=on_progress, journal=journal)
     counter = LMCallCounter()
     setup = OptimizerSetup(
         metric=TrackedMetric(metric, tracker),

@@ -30,6 +30,7 @@ import dspy
 
 from dspy_coder.errors import UsageError
 from dspy_coder.optimizers.data import SplitData
+from dspy_coder.optimizers.journals import SandboxMemo
 from dspy_coder.optimizers.run_calls import lm_calls_of
 from dspy_coder.types import ExecutionResult
 
@@ -84,6 +85,7 @@ class SandboxMetric:
         limits: sandbox limits passed through to ``runner``.
         feedback: return ``dspy.Prediction(score, feedback)`` (for GEPA) instead of a float.
         call_penalty: the share of the score each LM call after the first costs (see above).
+        memo: sandbox results kept on disk (a resumed compile does not run them again).
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class SandboxMetric:
         limits: Any = None,
         feedback: bool = False,
         call_penalty: float = 0.0,
+        memo: SandboxMemo | None = None,
     ) -> None:
         if not 0.0 <= call_penalty < 1.0:
             raise UsageError(f"--call-penalty must be >= 0 and < 1, got {call_penalty}.")
@@ -108,6 +111,7 @@ class SandboxMetric:
         self._limits = limits
         self.feedback = feedback
         self.call_penalty = call_penalty
+        self.memo = memo
         self._cache: dict[str, ExecutionResult] = {}
         self._lock = threading.Lock()
         self.calls = 0
@@ -133,13 +137,13 @@ class SandboxMetric:
         return task_id
 
     def execute(self, example: dspy.Example, code: str) -> ExecutionResult:
-        """Run ``code`` on the example's tests (cached by code and task)."""
+        """Run ``code`` on the example's tests (cached by code and task, on disk with a memo)."""
         task_id = self._check(example)
         test, _ = self._tests[task_id]
         key = hashlib.sha256(f"{task_id}\0{code}".encode()).hexdigest()
         with self._lock:
             self.calls += 1
-            cached = self._cache.get(key)
+            cached = self._cache.get(key) or (self.memo.get(key) if self.memo else None)
         if cached is not None:
             return cached
         if self._runner is None:
@@ -149,6 +153,8 @@ class SandboxMetric:
         )
         with self._lock:
             self._cache[key] = result
+        if self.memo is not None:
+            self.memo.put(key, result)
         return result
 
     def pass_rate(self, gold: dspy.Example, pred: Any) -> tuple[float, str]:

@@ -212,3 +212,36 @@ def test_dev_focus_flags_are_checked_before_any_lm_is_built(tmp_path, dataset, p
     assert patched["overrides"] == []
     args = parse(["--dev-focus", "failing"])
     assert optimize.dev_focus_share(args) == 0.5
+
+
+def test_the_estimate_is_logged_first_and_a_rerun_continues_or_restarts(tmp_path, dataset,
+                                                                        patched, caplog):
+    out = tmp_path / "run"
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(out),
+            "--no-tracking", "--seconds-per-call", "2"]
+    assert run_cli(argv) == 0
+    estimate = next(r.getMessage() for r in caplog.records if "Estimate" in r.getMessage())
+    assert estimate.startswith("Estimate: at most 6 program runs to compile + 10 to evaluate, "
+                               "x 2 s per run (--seconds-per-call) = at most about 1 min")
+    first_message = next(i for i, r in enumerate(caplog.records) if "Estimate" in r.getMessage())
+    compiling = next(i for i, r in enumerate(caplog.records) if "Compiling" in r.getMessage())
+    assert first_message < compiling
+    meta = read_sidecar(out)
+    assert meta["estimate"]["program_runs"] == 6 and meta["estimate"]["seconds"] == 32  # 4 dev
+    assert meta["resume"]["attempt"] == 1 and (out / "resume" / "request.json").is_file()
+    assert run_cli(argv) == 0 and read_sidecar(out)["resume"]["attempt"] == 2
+    overrides = len(patched["overrides"])
+    with pytest.raises(UsageError, match=r"other settings \(budget differ\)"):
+        args = parse_full([*argv, "--budget", "medium"])
+        optimize.run(args, cli.settings_from_args(args))  # refused before any LM is built
+    assert len(patched["overrides"]) == overrides
+    assert run_cli([*argv, "--budget", "medium", "--restart"]) == 0
+    assert read_sidecar(out)["resume"]["attempt"] == 1
+    assert run_cli([*argv, "--seconds-per-call", "0"]) == 2
+
+
+def parse_full(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="dspy-coder")
+    sub = optimize.add_parser(parser.add_subparsers(dest="command", required=True))
+    cli._add_common(sub)
+    return parser.parse_args(["optimize", *argv])
