@@ -49,12 +49,28 @@ class _AppendOnly:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._cut_short = _ends_mid_line(self.path)
 
     def _append(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
+            if self._cut_short:  # end the broken line, so this record gets its own
+                handle.write("\n")
+                self._cut_short = False
             handle.write(json.dumps(record, default=str) + "\n")
             handle.flush()
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, 2)
+            if handle.tell() == 0:
+                return False
+            handle.seek(-1, 2)
+            return handle.read(1) != b"\n"
+    except OSError:
+        return False
 
 
 class SandboxMemo(_AppendOnly):

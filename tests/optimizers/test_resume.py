@@ -146,3 +146,23 @@ def test_the_replay_cache_answers_repeats_and_restores_dspys_cache(tmp_path, pro
     fresh = CachedDummyLM([{"answer": "never asked"}])
     with replay_cache(tmp_path / "cache", [fresh]) as cache, dspy.context(lm=fresh):
         assert predict(question="q").answer == "first" and cache.hits == 1  # from disk
+
+
+def test_journals_survive_a_kill_mid_line(tmp_path):
+    from dspy_coder.optimizers.journals import SandboxMemo, ScoreJournal
+    from dspy_coder.types import ExecutionResult
+
+    memo = SandboxMemo(tmp_path / "memo.jsonl")
+    memo.put("k1", ExecutionResult(status="passed"))
+    journal = ScoreJournal(tmp_path / "scores.jsonl")
+    journal.append("abc", "Synth/1", 0.5, state={"write": {"demos": []}})
+    journal.append("abc", "Synth/2", 1.0)
+    for path in (memo.path, journal.path):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write('{"key": "k2", "resu')  # a kill -9 while writing
+    assert SandboxMemo(memo.path).get("k1").passed and len(SandboxMemo(memo.path)) == 1
+    again = ScoreJournal(journal.path)
+    assert again.entries() == [("abc", "Synth/1", 0.5), ("abc", "Synth/2", 1.0)]
+    assert again.state("abc") == {"write": {"demos": []}}
+    again.append("abc", "Synth/3", 0.0)  # the next attempt writes on a line of its own
+    assert ScoreJournal(journal.path).entries()[-1] == ("abc", "Synth/3", 0.0)
