@@ -87,6 +87,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--dataset",
         dest="dataset",
         default="humaneval",
+        metavar="SETS",
         help="problem sets whose train/dev splits feed the compile, comma-separated: "
         "'humaneval' (default), 'mbpp-evalplus' (MBPP with the first assert shown), 'mbpp', or "
         "JSONL files in HumanEval format; each keeps its own seeded split, so its test split "
@@ -193,7 +194,8 @@ def dev_focus_share(args: argparse.Namespace) -> float | None:
         stray = [flag for flag, value in (("--dev-focus-share", args.dev_focus_share),
                                           ("--first-drafts", args.first_drafts)) if value]
         if stray:
-            raise UsageError(f"{' and '.join(stray)} only apply with --dev-focus failing.")
+            needs = "need" if len(stray) > 1 else "needs"
+            raise UsageError(f"{' and '.join(stray)} {needs} --dev-focus failing.")
         return None
     return check_share(0.5 if args.dev_focus_share is None else args.dev_focus_share)
 
