@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import sys
 from pathlib import Path
 
+from dspy_coder.commands.datasets_dir import add_datasets_dir_option
 from dspy_coder.commands.interrupts import SignalInterrupt, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
@@ -79,13 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="remove the docstring examples from every prompt (HumanEval or a JSONL set; the "
         "run's dataset is then named <dataset>-stripped); MBPP prompts have none",
     )
-    data.add_argument(
-        "--datasets-dir",
-        type=Path,
-        default=os.environ.get("DSPY_CODER_DATASETS"),
-        help="folder holding mbpp/sanitized-mbpp.json and classeval/ClassEval_0-69.json (env "
-        "DSPY_CODER_DATASETS; default ../shared/datasets next to the repository)",
-    )
+    add_datasets_dir_option(data)
     data.add_argument(
         "--ids",
         action="append",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.commands.datasets_dir import add_datasets_dir_option
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     PIPELINE_DEFAULTS,
@@ -93,13 +93,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "JSONL files in HumanEval format; each keeps its own seeded split, so its test split "
         "(bench --dataset NAME --split test) is never seen",
     )
-    parser.add_argument(
-        "--datasets-dir",
-        type=Path,
-        default=os.environ.get("DSPY_CODER_DATASETS"),
-        help="folder holding mbpp/sanitized-mbpp.json (env DSPY_CODER_DATASETS; default "
-        "../shared/datasets next to the repository)",
-    )
+    add_datasets_dir_option(parser)
     parser.add_argument(
         "--split-seed",
         type=int,
