@@ -182,26 +182,29 @@ def _check_prompts(path: Path, problems: list[Problem]) -> None:
 def load_problems(
     source: str | Path = "humaneval", datasets_dir: Path | None = None
 ) -> list[Problem]:
-    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427) or ``"classeval"`` (70; both
-    from ``datasets_dir``, by default ``../shared/datasets`` next to the repository) or a user
-    JSONL file in HumanEval format."""
+    """Load ``"humaneval"`` (the 164 problems), ``"mbpp"`` (427, task sentence + signature),
+    ``"mbpp-evalplus"`` (the same with the first assert shown) or ``"classeval"`` (70; the last
+    three from ``datasets_dir``, by default ``../shared/datasets`` next to the repository) or a
+    user JSONL file in HumanEval format."""
     if str(source).lower() == "classeval":
         from dspy_coder.classeval import classeval_path, classeval_records
 
         problems = [Problem.model_validate(r) for r in classeval_records(datasets_dir)]
         _check_prompts(classeval_path(datasets_dir), problems)
         return problems
-    if str(source).lower() == "mbpp":
+    if str(source).lower() in ("mbpp", "mbpp-evalplus"):
         from dspy_coder.mbpp import mbpp_path, mbpp_records
 
-        problems = [Problem.model_validate(r) for r in mbpp_records(datasets_dir)]
+        shown = str(source).lower() == "mbpp-evalplus"
+        records = mbpp_records(datasets_dir, show_first_assert=shown)
+        problems = [Problem.model_validate(r) for r in records]
         _check_prompts(mbpp_path(datasets_dir), problems)
         return problems
     path = humaneval_path() if str(source).lower() == "humaneval" else Path(source)
     if not path.is_file():
         raise UsageError(
-            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp', 'classeval' or a "
-            "JSONL path."
+            f"Dataset file {path} does not exist. Pass 'humaneval', 'mbpp', 'mbpp-evalplus', "
+            "'classeval' or a JSONL path."
         )
     empty = UsageError(
         f"Dataset file {path} is empty. It needs one JSON object per line with fields "

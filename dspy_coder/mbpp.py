@@ -1,11 +1,15 @@
-"""MBPP (the sanitized set, 427 problems) as problems in HumanEval's shape.
+"""MBPP (the sanitized set, 427 problems) as problems in HumanEval's shape, in two prompt forms.
 
-The program sees each problem as its task sentence and the function's signature only: a
-``def name(args):`` stub with the sentence as its docstring, the name and arguments taken from
-the reference ``code``'s function that the asserts call (12 references define helpers
-first). No assert reaches the prompt, so unlike the MBPP paper's
-prompt (which shows the model one assert) the task brings no example; the name and arguments
-are fixed by the stub instead.
+``mbpp`` (issue #20, tasks without examples): the program sees each problem as its task
+sentence and the function's signature only: a ``def name(args):`` stub with the sentence as its
+docstring, the name and arguments taken from the reference ``code``'s function that the asserts
+call (12 references define helpers first). No assert reaches the prompt, so the task brings no
+example; the name and arguments are fixed by the stub instead.
+
+``mbpp-evalplus`` (issue #18, compiling): EvalPlus's convention, the task sentence plus the
+*first* assert. The same stub, with the first assert as the docstring's last line; it counts
+as a ground-truth example (the example parser reads 401 of the 427 as one). The other asserts
+never reach the prompt. Only the prompt differs: the ids, hidden tests and splits are the same.
 
 The hidden test is ``test_imports`` and every ``test_list`` assert (three for 397 problems, up
 to seven), one pytest-style function each, called by name: the answer passes when all of them
@@ -35,6 +39,7 @@ from typing import Any
 from dspy_coder.shared_datasets import converted_records, dataset_file
 
 MBPP_FILE = Path("mbpp") / "sanitized-mbpp.json"
+PROMPT_FORMS = {"mbpp": "stub", "mbpp-evalplus": "first-assert"}  # dataset name -> prompt form
 # ../shared/datasets relative to the repository root (the folder that holds dspy_coder/)
 TASK_PREFIX = "Mbpp/"
 _WIDTH = 92  # docstring lines of long task sentences are wrapped at this width
@@ -45,18 +50,26 @@ def mbpp_path(datasets_dir: Path | None = None) -> Path:
     return dataset_file("MBPP", MBPP_FILE, datasets_dir)
 
 
-def mbpp_records(datasets_dir: Path | None = None) -> list[dict[str, Any]]:
+def mbpp_records(datasets_dir: Path | None = None, *, show_first_assert: bool = False
+                 ) -> list[dict[str, Any]]:
     """The 427 sanitized MBPP problems as HumanEval-format records, in file order
-    (``datasets.load_problems("mbpp")`` makes them ``Problem``s)."""
-    return converted_records(mbpp_path(datasets_dir), "MBPP", "MBPP records", mbpp_problem)
+    (``datasets.load_problems("mbpp")`` or ``("mbpp-evalplus")`` makes them ``Problem``s)."""
+    return converted_records(
+        mbpp_path(datasets_dir), "MBPP", "MBPP records",
+        lambda record: mbpp_problem(record, show_first_assert=show_first_assert),
+    )
 
 
-def mbpp_problem(record: dict[str, Any]) -> dict[str, Any]:
-    """One MBPP record as the fields of a HumanEval-format problem."""
+def mbpp_problem(record: dict[str, Any], *, show_first_assert: bool = False) -> dict[str, Any]:
+    """One MBPP record as the fields of a HumanEval-format problem (the prompt with the first
+    assert shown if ``show_first_assert``: EvalPlus's convention)."""
     function = entry_function(record["code"], record["test_list"])
+    prompt = stub(function, record["prompt"])
+    if show_first_assert:
+        prompt = with_shown_assert(prompt, record["test_list"][0])
     return {
         "task_id": f"{TASK_PREFIX}{record['task_id']}",
-        "prompt": stub(function, record["prompt"]),
+        "prompt": prompt,
         "entry_point": function.name,
         "test": hidden_test(record.get("test_imports") or [], record["test_list"]),
         "canonical_solution": record["code"],
@@ -105,6 +118,18 @@ def stub(function: ast.FunctionDef, sentence: str) -> str:
         break_long_words=False, break_on_hyphens=False,
     )
     return f'{header}{wrapped}\n    """\n'
+
+
+def with_shown_assert(prompt: str, assertion: str) -> str:
+    """``prompt`` (a stub from ``stub``) with ``assertion`` as its docstring's last line, after
+    a blank line: the one test the task shows (EvalPlus's MBPP prompt)."""
+    line = assertion.strip()
+    if "\n" in line or '"""' in line or "\\" in line:
+        raise ValueError(f"the first assert cannot be shown on one docstring line: {line!r}")
+    body = prompt.rstrip("\n")
+    if not body.endswith('"""'):
+        raise ValueError("the stub does not end with its docstring")
+    return f'{body[:-3].rstrip()}\n\n    {line}\n    """\n'
 
 
 def hidden_test(imports: list[str], asserts: list[str]) -> str:

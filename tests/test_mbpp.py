@@ -10,7 +10,14 @@ import pytest
 
 from dspy_coder.datasets import load_problems, prompt_syntax_error, select_problems
 from dspy_coder.errors import UsageError
-from dspy_coder.mbpp import MBPP_FILE, entry_function, hidden_test, mbpp_problem, stub
+from dspy_coder.mbpp import (
+    MBPP_FILE,
+    entry_function,
+    hidden_test,
+    mbpp_problem,
+    stub,
+    with_shown_assert,
+)
 from dspy_coder.task.doc_examples import extract_doc_examples
 
 
@@ -92,3 +99,40 @@ def test_a_missing_datasets_folder_is_a_usage_error_naming_the_path(tmp_path: Pa
     (tmp_path / MBPP_FILE).write_text('[{"task_id": 1, "prompt": "x"}]')
     with pytest.raises(UsageError, match="MBPP task 1 is malformed"):
         load_problems("mbpp", datasets_dir=tmp_path)
+
+
+def test_mbpp_evalplus_shows_the_first_assert_only_and_keeps_ids_tests_and_splits(mbpp):
+    shown = load_problems("mbpp-evalplus")
+    assert [p.task_id for p in shown] == [p.task_id for p in mbpp]
+    assert select_problems(shown, split="test") == [
+        p for p in shown if p.task_id in {q.task_id for q in select_problems(mbpp, split="test")}
+    ]
+    first = shown[0]
+    assert first.prompt == (
+        "def similar_elements(test_tup1, test_tup2):\n"
+        '    """Write a function to find the shared elements from the given two lists.\n\n'
+        "    assert set(similar_elements((3, 4, 5, 6),(5, 7, 4, 10))) == set((4, 5))\n"
+        '    """\n'
+    )
+    with_examples = 0
+    for stub_form, problem in zip(mbpp, shown, strict=True):
+        assert problem.test == stub_form.test and problem.entry_point == stub_form.entry_point
+        asserts = [line.strip() for line in problem.test.splitlines()
+                   if line.strip().startswith("assert")]
+        assert prompt_syntax_error(problem.prompt) is None, problem.task_id
+        assert asserts[0] in problem.prompt, problem.task_id
+        assert not any(line in problem.prompt for line in asserts[1:]), problem.task_id
+        with_examples += bool(problem.to_task().examples)
+    assert with_examples == 401  # the rest (set(...), math.isclose, bare truth) stay text
+
+
+def test_the_shown_assert_is_the_docstrings_last_line_and_must_fit_on_one():
+    function = ast.parse("def f(x):\n    pass\n").body[0]
+    for sentence in ("Say hi.", "Say " + "a lot " * 30):  # one-line and wrapped docstrings
+        wrapped = with_shown_assert(stub(function, sentence), "assert f(1) == 2")
+        assert wrapped.endswith('.\n\n    assert f(1) == 2\n    """\n') or wrapped.endswith(
+            'lot\n\n    assert f(1) == 2\n    """\n')
+        assert prompt_syntax_error(wrapped) is None
+        assert [e.call for e in extract_doc_examples(wrapped, "f")] == ["f(1)"]
+    with pytest.raises(ValueError, match="one docstring line"):
+        with_shown_assert(stub(function, "Say hi"), 'assert f("""x""") == 1')

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import re
 import sys
 from pathlib import Path
 
+from dspy_coder.commands.datasets_dir import add_datasets_dir_option
 from dspy_coder.commands.interrupts import SignalInterrupt, stop_on_signals
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
@@ -68,9 +68,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--dataset",
         default="humaneval",
         help="'humaneval' (default), 'mbpp' (the 427 sanitized problems as task sentence + "
-        "signature), 'classeval' (70 class-level tasks: a class skeleton to complete, graded by "
-        "unittest classes; needs pip install -e '.[classeval]') or a JSONL file in HumanEval "
-        "format",
+        "signature), 'mbpp-evalplus' (the same with the first assert shown, EvalPlus's prompt; "
+        "what optimize trains on), 'classeval' (70 class-level tasks: a class skeleton to "
+        "complete, graded by unittest classes; needs pip install -e '.[classeval]') or a JSONL "
+        "file in HumanEval format",
     )
     data.add_argument(
         "--strip-examples",
@@ -78,13 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="remove the docstring examples from every prompt (HumanEval or a JSONL set; the "
         "run's dataset is then named <dataset>-stripped); MBPP prompts have none",
     )
-    data.add_argument(
-        "--datasets-dir",
-        type=Path,
-        default=os.environ.get("DSPY_CODER_DATASETS"),
-        help="folder holding mbpp/sanitized-mbpp.json and classeval/ClassEval_0-69.json (env "
-        "DSPY_CODER_DATASETS; default ../shared/datasets next to the repository)",
-    )
+    add_datasets_dir_option(data)
     data.add_argument(
         "--ids",
         action="append",
@@ -200,14 +195,15 @@ def slug(text: str) -> str:
 
 def dataset_name(args: argparse.Namespace) -> str:
     """The problem set's name in results (manifest, MLflow, default folder): ``humaneval``,
-    ``mbpp``, ``classeval`` or the JSONL file's stem, with ``-stripped`` when the examples are
-    removed, so that runs on the same task ids with other prompts never share a results folder.
+    ``mbpp``, ``mbpp-evalplus``, ``classeval`` or the JSONL file's stem, with ``-stripped``
+    when the examples are removed, so that runs on the same task ids with other prompts never
+    share a results folder.
 
     Example:
         >>> dataset_name(argparse.Namespace(dataset="HumanEval", strip_examples=True))
         'humaneval-stripped'
     """
-    known = args.dataset.lower() in ("humaneval", "mbpp", "classeval")
+    known = args.dataset.lower() in ("humaneval", "mbpp", "mbpp-evalplus", "classeval")
     name = args.dataset.lower() if known else slug(args.dataset)
     return f"{name}-stripped" if args.strip_examples else name
 
@@ -410,6 +406,11 @@ def _select_problems(args: argparse.Namespace) -> list:
         strip_doc_examples,
     )
 
+    if args.strip_examples and args.dataset.lower() == "mbpp-evalplus":
+        raise UsageError(
+            "--strip-examples: mbpp-evalplus is MBPP with one assert shown; MBPP without it is "
+            "--dataset mbpp."
+        )
     if args.strip_examples and args.dataset.lower() == "mbpp":
         raise UsageError(
             "--strip-examples: MBPP prompts bring no examples to strip (the task sentence and "

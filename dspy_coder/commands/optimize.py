@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dspy_coder.commands.datasets_dir import add_datasets_dir_option
 from dspy_coder.commands.lm_cache import add_lm_cache_option
 from dspy_coder.commands.pipeline_options import (
     PIPELINE_DEFAULTS,
@@ -40,7 +41,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="compile a program with a DSPy optimizer on the train/dev splits and save it",
         description="Compile coder/baseline/cot with BootstrapFewShot, random search, MIPROv2, "
         "GEPA or SIMBA, scored by the train problems' own tests in the sandbox. The test split "
-        "is never used. Ctrl-C keeps the best program found so far.",
+        "is never used. Ctrl-C keeps the best program found so far; the same command with the "
+        "same --out continues a stopped compile (its LM calls replayed from OUT/resume/).",
     )
     parser.add_argument(
         "--program",
@@ -81,8 +83,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="LM for bootstrapping demos and proposing instructions (default: the student --lm)",
     )
     parser.add_argument(
-        "--dataset", default="humaneval", help="'humaneval' or a JSONL file in HumanEval format"
+        "--train-data",
+        "--dataset",
+        dest="dataset",
+        default="humaneval",
+        metavar="SETS",
+        help="problem sets whose train/dev splits feed the compile, comma-separated: "
+        "'humaneval' (default), 'mbpp-evalplus' (MBPP with the first assert shown), 'mbpp', or "
+        "JSONL files in HumanEval format; each keeps its own seeded split, so its test split "
+        "(bench --dataset NAME --split test) is never seen",
     )
+    add_datasets_dir_option(parser)
     parser.add_argument(
         "--split-seed",
         type=int,
@@ -97,6 +108,53 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     add_pipeline_options(
         parser.add_argument_group("pipeline", "options of --program coder"),
+    )
+    parser.add_argument(
+        "--dev-focus",
+        choices=("none", "failing"),
+        default="none",
+        help="'failing': weight the dev set toward problems whose first draft (the student's "
+        "single-shot answer) fails the prompt's own examples; never decided from hidden tests "
+        "(default none: the dev split's first --dev-size problems)",
+    )
+    parser.add_argument(
+        "--dev-focus-share",
+        type=float,
+        default=None,
+        metavar="S",
+        help="with --dev-focus failing: the share of dev problems whose first draft fails "
+        "(default 0.5)",
+    )
+    parser.add_argument(
+        "--first-drafts",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="with --dev-focus failing: where the first drafts' outcomes are kept, drafted once "
+        "per problem and student LM (default OUT/first_drafts.json; share one file between "
+        "compiles with the same student)",
+    )
+    parser.add_argument(
+        "--call-penalty",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="also reward fewer LM calls: score = pass rate x (1 - P) ** (calls - 1), "
+        "0 <= P < 1 (default 0: the pass rate alone); demos still need all tests passing",
+    )
+    parser.add_argument(
+        "--seconds-per-call",
+        type=float,
+        default=None,
+        metavar="S",
+        help="seconds one program run takes, for the duration estimate logged before the "
+        "compile starts (default: a committed benchmark of the same program and local model)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard what an earlier compile left in --out (OUT/resume/: its LM calls, "
+        "sandbox results and scores; GEPA's state) instead of continuing it",
     )
     parser.add_argument(
         "--no-final-eval",
@@ -122,15 +180,36 @@ def coder_options(args: argparse.Namespace) -> dict[str, Any]:
     return {**CODER_COMPILE_DEFAULTS, **pipeline_options(args)}
 
 
+def dev_focus_share(args: argparse.Namespace) -> float | None:
+    """The dev focus share (None: no focus), after checking the flags belong together."""
+    from dspy_coder.optimizers.dev_focus import check_share
+
+    if args.dev_focus == "none":
+        stray = [flag for flag, value in (("--dev-focus-share", args.dev_focus_share),
+                                          ("--first-drafts", args.first_drafts)) if value]
+        if stray:
+            needs = "need" if len(stray) > 1 else "needs"
+            raise UsageError(f"{' and '.join(stray)} {needs} --dev-focus failing.")
+        return None
+    return check_share(0.5 if args.dev_focus_share is None else args.dev_focus_share)
+
+
 def run(args: argparse.Namespace, settings: Any) -> int:
     from dspy_coder.bench.portable_paths import portable_command
-    from dspy_coder.datasets import DEFAULT_SPLIT_SEED, load_problems
+    from dspy_coder.datasets import DEFAULT_SPLIT_SEED
     from dspy_coder.optimizers.budgets import budget_for
+    from dspy_coder.optimizers.pool import load_pool
     from dspy_coder.optimizers.registry import resolve_optimizer
+    from dspy_coder.optimizers.resume import ResumeState
     from dspy_coder.optimizers.session import OptimizeRequest, run_optimization
 
     if args.threads < 1:
         raise UsageError("--threads must be >= 1.")
+    if not 0.0 <= args.call_penalty < 1.0:
+        raise UsageError(f"--call-penalty must be >= 0 and < 1, got {args.call_penalty}.")
+    focus_share = dev_focus_share(args)
+    if args.seconds_per_call is not None and args.seconds_per_call <= 0:
+        raise UsageError(f"--seconds-per-call must be > 0, got {args.seconds_per_call}.")
     optimizer = resolve_optimizer(args.optimizer)
     budget = budget_for(
         args.budget,
@@ -140,10 +219,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         max_demos=args.max_demos,
     )
     options = coder_options(args)
-    problems = load_problems(args.dataset)
-    # Compile cost figures need real calls: no DSPy cache unless asked.
-    student = settings.configure(cache=args.lm_cache)
-    teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
+    pool = load_pool(args.dataset, args.datasets_dir)
     request = OptimizeRequest(
         kind=args.kind,
         optimizer=optimizer,
@@ -162,8 +238,21 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         # relative to the repository: sidecars are committed with the results
         command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
         lm_cache=args.lm_cache,
+        call_penalty=args.call_penalty,
+        dev_focus_share=focus_share,
+        first_drafts=args.first_drafts,
+        seconds_per_call=args.seconds_per_call,
+        restart=args.restart,
+        lm_settings={"temperature": settings.temperature, "max_tokens": settings.max_tokens,
+                     "seed": settings.seed},
     )
-    sidecar = run_optimization(request, problems=problems, student_lm=student, teacher_lm=teacher)
+    if not args.restart:  # refuse another compile's --out before any model loads
+        ResumeState.check(args.out, request.resume_settings())
+    # Compile cost figures need real calls: no DSPy cache unless asked (a resumed compile
+    # replays only its own calls, from OUT/resume/, and counts them apart).
+    student = settings.configure(cache=args.lm_cache)
+    teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
+    sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
     scores = sidecar["scores"]
     summary = {
         "program": str(args.out / "program.json"),

@@ -5,9 +5,9 @@ optimizer, budget, LMs, split seed and sizes, train/dev scores, compile time, LM
 commit and date. ``load_program`` rebuilds the program from the sidecar and loads the state;
 ``dspy-coder solve/bench --program PATH`` use the same files.
 
-Before saving, ``audit_leakage`` checks the state JSON for every held-out (test-split)
-task id, prompt and ``def entry_point(`` that is not also a train/dev entry point; a leak
-refuses the save.
+Before saving, ``audit_leakage`` (``leaks.py``) checks the state for every held-out
+(test-split) task id, prompt, ``def entry_point(`` that is not also a train/dev entry point, and
+hidden assert; a leak refuses the save.
 
 Example:
     >>> save_program(program, "out/", {"program": "baseline"})   # doctest: +SKIP
@@ -20,7 +20,6 @@ import datetime as _dt
 import json
 import logging
 import os
-import re
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ import dspy
 from dspy_coder.datasets import Problem
 from dspy_coder.durable_files import fsync_directory, fsync_file, write_text_atomic
 from dspy_coder.errors import UsageError
+from dspy_coder.optimizers.leaks import audit_leakage
 from dspy_coder.pipeline.programs import PROGRAM_KINDS, make_program
 
 logger = logging.getLogger(__name__)
@@ -64,47 +64,6 @@ def strip_lm_state(program: dspy.Module) -> dspy.Module:
     return program
 
 
-def leaked_items(text: str, held_out: Sequence[Problem], allowed_entry_points: Iterable[str] = ()
-                 ) -> list[str]:
-    """Held-out task ids, prompts and ``def <entry_point>(`` found in ``text``.
-
-    Entry points shared with allowed (train/dev) problems are not flagged, since a train demo
-    may legitimately define a function of the same name.
-    """
-    allowed = set(allowed_entry_points)
-    found: list[str] = []
-    for problem in held_out:
-        if re.search(rf"{re.escape(problem.task_id)}(?!\d)", text):
-            found.append(f"task id {problem.task_id}")
-        prompt = problem.prompt.strip()
-        if prompt and prompt in text:
-            found.append(f"prompt of {problem.task_id}")
-        if problem.entry_point not in allowed and re.search(
-            rf"def\s+{re.escape(problem.entry_point)}\s*\(", text
-        ):
-            found.append(f"def {problem.entry_point}( of {problem.task_id}")
-    return found
-
-
-def _json_text(state: dict[str, Any]) -> str:
-    """The state as the JSON text DSPy writes, and decoded again so escapes do not hide text."""
-    encoded = json.dumps(state, default=str)
-    return encoded + "\n" + json.dumps(state, default=str, ensure_ascii=False).replace("\\n", "\n")
-
-
-def audit_leakage(program: dspy.Module, held_out: Sequence[Problem],
-                  allowed_entry_points: Iterable[str] = ()) -> None:
-    """Raise ``UsageError`` if any held-out problem appears in the program's demos or
-    instructions."""
-    found = leaked_items(_json_text(program.dump_state()), held_out, allowed_entry_points)
-    if found:
-        raise UsageError(
-            "The compiled program contains held-out (test-split) material: "
-            + "; ".join(found[:10])
-            + ". It was not saved. Compile only from the train/dev splits of the same seed."
-        )
-
-
 def save_program(
     program: dspy.Module,
     out_dir: str | Path,
@@ -112,14 +71,16 @@ def save_program(
     *,
     held_out: Sequence[Problem] = (),
     allowed_entry_points: Iterable[str] = (),
+    allowed_asserts: Iterable[str] = (),
 ) -> tuple[Path, Path]:
-    """Write ``program.json`` and ``program.meta.json`` under ``out_dir``; return both paths."""
+    """Write ``program.json`` and ``program.meta.json`` under ``out_dir``; return both paths
+    (after ``audit_leakage`` against ``held_out``, which refuses a leak)."""
     kind = sidecar.get("program")
     if kind not in PROGRAM_KINDS:
         raise UsageError(f"Sidecar 'program' must be one of {PROGRAM_KINDS}, got {kind!r}.")
     strip_lm_state(program)
     if held_out:
-        audit_leakage(program, held_out, allowed_entry_points)
+        audit_leakage(program, held_out, allowed_entry_points, allowed_asserts)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     program_path, sidecar_path = out / PROGRAM_FILE, out / SIDECAR_FILE

@@ -4,24 +4,26 @@ A budget fixes how many train/dev problems a compile sees and each optimizer's k
 dominates the cost is the number of *program runs* (one program call on one problem, plus its
 sandbox scoring): about 20 s for the single-shot baseline with the local 1.5B model on 2 idle
 cores (~8 s with the 0.5B), and about 1-3 min for the full ``coder`` pipeline (several LM calls
-per problem). Upper bounds of program runs per compile, from the knobs below:
+per problem). Upper bounds of program runs per compile, from the knobs below
+(``estimate.run_bound``, which ``dspy-coder optimize`` logs with a duration before it starts):
 
-=========  ===========================================  ========  =====  =====  ======
-budget     knobs                                        bootstrap random mipro  simba
-=========  ===========================================  ========  =====  =====  ======
-light      train 6, dev 6, demos 2, rounds 1, trials 3,    6        42     36     27
+=========  ===========================================  ========  ======  =====  ====  =====
+budget     knobs                                        bootstrap random  mipro  gepa  simba
+=========  ===========================================  ========  ======  =====  ====  =====
+light      train 6, dev 6, demos 2, rounds 1, trials 3,    6         42     36    30     27
            candidates 2, GEPA 30 metric calls,
            SIMBA batch 3 x 1 step
-medium     train 16, dev 12, demos 3, rounds 2,           32       ~230   ~170   ~220
+medium     train 16, dev 12, demos 3, rounds 2,           32        232    172   120    224
            trials 8, candidates 4, GEPA 120 calls,
            SIMBA batch 4 x 4 steps
-heavy      train 40, dev 24, demos 4, rounds 3,          120       ~450   ~500   ~1300
+heavy      train 40, dev 24, demos 4, rounds 3,          120       1032    648   400   1112
            trials 16, candidates 6, GEPA 400 calls,
            SIMBA batch 8 x 8 steps
-=========  ===========================================  ========  =====  =====  ======
+=========  ===========================================  ========  ======  =====  ====  =====
 
-GEPA stops at its metric-call budget (30 / 120 / 400 runs). Bootstrap stops as soon as it has
-``demos`` passing traces, so it usually needs far fewer runs than its bound. Knob meanings:
+GEPA stops at its metric-call budget (30 / 120 / 400 runs). Bootstrap (and the bootstrapping
+inside random search and MIPROv2) stops as soon as it has ``demos`` passing traces, so it
+usually needs far fewer runs than its bound. Knob meanings:
 ``trials`` = MIPROv2 trials (each scores a candidate on the dev problems) and twice the SIMBA
 steps; ``candidates`` = random-search candidate demo sets, MIPROv2 instruction/demo candidates,
 SIMBA candidates per step; demos are bootstrapped only from runs passing all of the train

@@ -32,9 +32,12 @@ from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.errors import RunError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.data import build_split
+from dspy_coder.optimizers.journals import SandboxMemo, ScoreJournal
 from dspy_coder.optimizers.metric import SandboxMetric
+from dspy_coder.optimizers.pool import ProblemPool
 from dspy_coder.optimizers.progress import CandidateTracker, LMCallCounter, TrackedMetric
 from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer, resolve_optimizer
+from dspy_coder.optimizers.run_calls import RunCallCounter
 from dspy_coder.pipeline.programs import make_program
 
 logger = logging.getLogger(__name__)
@@ -100,14 +103,19 @@ class _InterruptFlag:
 
 def evaluate(program: dspy.Module, dspy_examples: list[dspy.Example], metric: Callable[..., Any],
              threads: int) -> tuple[float | None, float | None]:
-    """(mean metric, fraction fully solved) of ``program`` over ``dspy_examples``."""
+    """(mean metric, fraction fully solved) of ``program`` over ``dspy_examples`` (solved: all
+    tests pass, whatever a call penalty took off the score)."""
     if not dspy_examples:
         return None, None
     evaluator = dspy.Evaluate(devset=dspy_examples, metric=metric, num_threads=threads,
                               display_progress=True, display_table=False,
                               max_errors=len(dspy_examples))
-    scores = [float(score) for _, _, score in evaluator(program).results]
-    return sum(scores) / len(scores), sum(score >= 1.0 for score in scores) / len(scores)
+    results = evaluator(program).results
+    scores = [float(score) for _, _, score in results]
+    solved_by = getattr(metric, "solved", None)
+    solved = [solved_by(example, prediction) if solved_by else score >= 1.0
+              for (example, prediction, _), score in zip(results, scores, strict=True)]
+    return sum(scores) / len(scores), sum(solved) / len(solved)
 
 
 def _fraction(score: float) -> float:
@@ -164,7 +172,7 @@ def compile_program(
     *,
     optimizer: str,
     budget: Budget,
-    problems: Sequence[Problem],
+    problems: Sequence[Problem] | ProblemPool,
     student_lm: Any,
     teacher_lm: Any | None = None,
     program_options: dict[str, Any] | None = None,
@@ -177,19 +185,29 @@ def compile_program(
     final_eval: bool = True,
     baseline_eval: bool = False,
     on_progress: Callable[[int, float, float], None] | None = None,
+    call_penalty: float = 0.0,
+    dev_ids: Sequence[str] | None = None,
+    memo: SandboxMemo | None = None,
+    journal: ScoreJournal | None = None,
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
     ``student_lm`` is configured for the whole compile; ``teacher_lm`` (if given) produces
     bootstrapped demos and proposes instructions (GEPA's reflection LM). ``checkpoint`` is
-    called with the best program so far whenever it changes.
+    called with the best program so far whenever it changes. ``call_penalty`` makes the metric
+    reward fewer LM calls (``SandboxMetric``); ``dev_ids`` picks the dev problems (of the dev
+    split, e.g. from ``focused_dev``) instead of the split's first ``budget.dev_size``.
+    ``memo`` and ``journal`` keep sandbox verdicts and candidate scores on disk for a resumed
+    compile (``resume.py``).
     """
     name = resolve_optimizer(optimizer)
     options = dict(program_options or {})
     train = build_split(problems, "train", seed=seed, limit=budget.train_size)
-    dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size)
-    metric = SandboxMetric(train, dev, runner=runner, limits=limits)
+    dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size, task_ids=dev_ids)
+    metric = SandboxMetric(train, dev, runner=runner, limits=limits, call_penalty=call_penalty,
+                           memo=memo)
     student = make_program(kind, options)
+    run_calls = RunCallCounter(type(student))
 
     def save_state(state: dict[str, Any]) -> None:
         if checkpoint is not None:
@@ -198,7 +216,7 @@ def compile_program(
             checkpoint(candidate)
 
     tracker = CandidateTracker(type(student), student_lm, checkpoint=save_state,
-                               on_score=on_progress)
+                               on_score=on_progress, journal=journal)
     counter = LMCallCounter()
     setup = OptimizerSetup(
         metric=TrackedMetric(metric, tracker),
@@ -214,7 +232,7 @@ def compile_program(
                 budget.name, len(train), len(dev))
 
     eval_counter = LMCallCounter()
-    callbacks = list(dspy.settings.callbacks or [])
+    callbacks = [*(dspy.settings.callbacks or []), run_calls]
     eval_callbacks = [*callbacks, eval_counter]
     baseline_dev: tuple[float | None, float | None] = (None, None)
     if baseline_eval:

@@ -4,6 +4,7 @@ The hidden tests of a benchmark may grade training candidates on the splits used
 optimisation (``train``; ``dev`` for candidate selection), never on the held-out ``test``
 split. ``build_split`` refuses ``"test"`` outright, and the tests live in a ``SplitData``
 lookup owned by the metric, not in the ``dspy.Example`` objects, so they cannot reach a demo.
+Several problem sets (``ProblemPool``: HumanEval plus MBPP) are split each on its own.
 
 Example:
     >>> from dspy_coder.datasets import load_problems
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 
 import dspy
 
-from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem, select_problems, split_assignment
+from dspy_coder.datasets import DEFAULT_SPLIT_SEED, Problem
 from dspy_coder.errors import UsageError
+from dspy_coder.optimizers.pool import ProblemPool, as_pool
 
 logger = logging.getLogger(__name__)
 
@@ -64,35 +66,44 @@ def to_dspy_example(problem: Problem, *, with_reference: bool = False) -> dspy.E
 
 
 def build_split(
-    problems: Sequence[Problem],
+    problems: Sequence[Problem] | ProblemPool,
     split: str,
     *,
     seed: int = DEFAULT_SPLIT_SEED,
     limit: int | None = None,
     with_reference: bool = False,
+    task_ids: Sequence[str] | None = None,
 ) -> SplitData:
-    """Examples of ``split`` ("train" or "dev"), in the fixed seeded order of the split.
+    """Examples of ``split`` ("train" or "dev"), in the fixed seeded order of the split (only
+    ``task_ids`` of it, in that order, when given: e.g. a dev set chosen by ``dev_focus``).
 
     Raises ``UsageError`` for ``"test"``: the held-out split can never feed a compile.
-    ``problems`` must be the full problem set so the seeded split assignment is the same one
-    ``dspy-coder bench --split test`` uses.
+    ``problems`` must be the full problem set (or a pool of full sets) so the seeded split
+    assignment is the same one ``dspy-coder bench --split test`` uses.
     """
     if split not in OPTIMIZATION_SPLITS:
         raise UsageError(
             f"Cannot build optimisation data from split {split!r}: compiling may only use "
             f"{' or '.join(OPTIMIZATION_SPLITS)} (the test split is held out for evaluation)."
         )
-    selected = select_problems(problems, split=split, seed=seed)  # type: ignore[arg-type]
+    pool = as_pool(problems)
+    selected = pool.split(split, seed)  # type: ignore[arg-type]
     if not selected:
         raise UsageError(
-            f"The {split} split is empty; the problem set has {len(problems)} problems."
+            f"The {split} split is empty; the problem set has {len(pool.problems)} problems."
         )
+    if task_ids is not None:
+        by_id = {p.task_id: p for p in selected}
+        outside = [task_id for task_id in task_ids if task_id not in by_id]
+        if outside:
+            raise UsageError(f"Not in the {split} split: {', '.join(outside[:10])}.")
+        selected = [by_id[task_id] for task_id in task_ids]
     if limit is not None:
         if limit < 1:
             raise UsageError("Example limits must be >= 1.")
         selected = selected[:limit]
-    assignment = split_assignment(problems, seed)
-    leaked = [p.task_id for p in selected if assignment[p.task_id] == "test"]
+    held_out = {p.task_id for p in pool.held_out(seed)}
+    leaked = [p.task_id for p in selected if p.task_id in held_out]
     if leaked:  # defensive: select_problems guarantees this, keep the guard explicit
         raise UsageError(f"Refusing test-split problems in {split} data: {', '.join(leaked)}")
     dspy_examples = [to_dspy_example(p, with_reference=with_reference) for p in selected]
@@ -104,7 +115,8 @@ def build_split(
 
 
 def held_out_problems(
-    problems: Sequence[Problem], seed: int = DEFAULT_SPLIT_SEED
+    problems: Sequence[Problem] | ProblemPool, seed: int = DEFAULT_SPLIT_SEED
 ) -> list[Problem]:
-    """The held-out problems, for auditing artifacts (never for building training data)."""
-    return select_problems(problems, split="test", seed=seed)
+    """The held-out problems (of every set of a pool), for auditing artifacts (never for
+    building training data)."""
+    return as_pool(problems).held_out(seed)

@@ -7,6 +7,11 @@ returns ``dspy.Prediction(score=..., feedback=...)`` carrying the concrete failu
 It only knows the tests of the ``SplitData`` it was built from (train/dev), so it cannot score
 a test-split example: it raises ``UsageError`` instead.
 
+``call_penalty`` p (``optimize --call-penalty``, 0 <= p < 1) also rewards fewer LM calls: the
+score is ``pass_rate * (1 - p) ** (calls - 1)``, still in [0, 1], so a one-call solve scores 1
+and, at p = 0.1, a three-call solve 0.81. Demo bootstrapping (a call with a trace, outside
+GEPA) keeps the plain pass rate, so a demo is still any run that passes all its tests.
+
 Example:
     >>> metric = SandboxMetric(build_split(problems, "train"))            # doctest: +SKIP
     >>> metric(example, dspy.Prediction(code="def f(): return 1"))         # doctest: +SKIP
@@ -25,6 +30,8 @@ import dspy
 
 from dspy_coder.errors import UsageError
 from dspy_coder.optimizers.data import SplitData
+from dspy_coder.optimizers.journals import SandboxMemo
+from dspy_coder.optimizers.run_calls import lm_calls_of
 from dspy_coder.types import ExecutionResult
 
 logger = logging.getLogger(__name__)
@@ -77,6 +84,8 @@ class SandboxMetric:
         runner: the sandbox ``run`` function (default: ``dspy_coder.sandbox.run``).
         limits: sandbox limits passed through to ``runner``.
         feedback: return ``dspy.Prediction(score, feedback)`` (for GEPA) instead of a float.
+        call_penalty: the share of the score each LM call after the first costs (see above).
+        memo: sandbox results kept on disk (a resumed compile does not run them again).
     """
 
     def __init__(
@@ -85,7 +94,11 @@ class SandboxMetric:
         runner: Runner | Callable[..., ExecutionResult] | None = None,
         limits: Any = None,
         feedback: bool = False,
+        call_penalty: float = 0.0,
+        memo: SandboxMemo | None = None,
     ) -> None:
+        if not 0.0 <= call_penalty < 1.0:
+            raise UsageError(f"--call-penalty must be >= 0 and < 1, got {call_penalty}.")
         if not data:
             raise UsageError("SandboxMetric needs the SplitData of the train (and dev) split.")
         self._tests: dict[str, tuple[str, str]] = {}
@@ -97,6 +110,8 @@ class SandboxMetric:
         self._runner = runner
         self._limits = limits
         self.feedback = feedback
+        self.call_penalty = call_penalty
+        self.memo = memo
         self._cache: dict[str, ExecutionResult] = {}
         self._lock = threading.Lock()
         self.calls = 0
@@ -122,13 +137,13 @@ class SandboxMetric:
         return task_id
 
     def execute(self, example: dspy.Example, code: str) -> ExecutionResult:
-        """Run ``code`` on the example's tests (cached by code and task)."""
+        """Run ``code`` on the example's tests (cached by code and task, on disk with a memo)."""
         task_id = self._check(example)
         test, _ = self._tests[task_id]
         key = hashlib.sha256(f"{task_id}\0{code}".encode()).hexdigest()
         with self._lock:
             self.calls += 1
-            cached = self._cache.get(key)
+            cached = self._cache.get(key) or (self.memo.get(key) if self.memo else None)
         if cached is not None:
             return cached
         if self._runner is None:
@@ -138,7 +153,23 @@ class SandboxMetric:
         )
         with self._lock:
             self._cache[key] = result
+        if self.memo is not None:
+            self.memo.put(key, result)
         return result
+
+    def pass_rate(self, gold: dspy.Example, pred: Any) -> tuple[float, str]:
+        """The share of the example's tests ``pred.code`` passes, and the feedback text."""
+        code = getattr(pred, "code", None) if pred is not None else None
+        if not isinstance(code, str) or not code.strip():
+            self._check(gold)
+            return 0.0, "The program returned no code."
+        result = self.execute(gold, code)
+        score = float(result.pass_rate) if result.status != "error" or result.tests else 0.0
+        return score, describe_result(result)
+
+    def solved(self, gold: dspy.Example, pred: Any) -> bool:
+        """Whether ``pred`` passes all of the example's tests (whatever its calls cost)."""
+        return self.pass_rate(gold, pred)[0] >= 1.0
 
     def __call__(
         self,
@@ -148,15 +179,24 @@ class SandboxMetric:
         pred_name: str | None = None,
         pred_trace: Any = None,
     ) -> float | dspy.Prediction:
-        code = getattr(pred, "code", None) if pred is not None else None
-        if not isinstance(code, str) or not code.strip():
-            self._check(gold)
-            score, text = 0.0, "The program returned no code."
-        else:
-            result = self.execute(gold, code)
-            score = float(result.pass_rate) if result.status != "error" or result.tests else 0.0
-            text = describe_result(result)
+        score, text = self.pass_rate(gold, pred)
+        if self.call_penalty and (self.feedback or trace is None):
+            calls = run_calls(pred)
+            score *= (1.0 - self.call_penalty) ** max(calls - 1, 0)
+            text += (f"\nThe program made {calls} LM call(s); each call after the first costs "
+                     f"{self.call_penalty:.0%} of the score (score {score:.3f}).")
         logger.debug("metric %s -> %.3f", getattr(gold, "task_id", "?"), score)
         if self.feedback:
             return dspy.Prediction(score=score, feedback=text)
         return score
+
+
+def run_calls(pred: Any) -> int:
+    """The LM calls of the run behind ``pred``: counted by ``RunCallCounter`` if it watched the
+    run, else the pipeline report's fresh calls, else one (a single-call program)."""
+    counted = lm_calls_of(pred)
+    if counted is not None:
+        return counted
+    report = getattr(pred, "report", None)
+    calls = getattr(getattr(report, "cost", None), "lm_calls", None)
+    return calls if isinstance(calls, int) and calls > 0 else 1

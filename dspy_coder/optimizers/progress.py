@@ -5,6 +5,9 @@ them. ``CandidateTracker`` is a DSPy callback: it fingerprints the state (instru
 demos) of every top-level program call made with the student LM, pairs the returned
 prediction with the metric's score, and checkpoints the best-scoring candidate to disk
 whenever it changes. After Ctrl-C (or a crash) that checkpoint is the best program so far.
+With a ``ScoreJournal`` it also writes every score down and starts from the earlier attempts'
+scores: a resumed compile, replaying the same runs, does not count them twice and knows the
+best candidate so far from its first step.
 
 Example:
     >>> tracker = CandidateTracker(program_type=SingleShot, student_lm=lm,   # doctest: +SKIP
@@ -26,6 +29,8 @@ from typing import Any
 
 import dspy
 from dspy.utils.callback import BaseCallback
+
+from dspy_coder.optimizers.journals import ScoreJournal
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +80,7 @@ class CandidateTracker(BaseCallback):
         student_lm: calls made while another LM (a teacher) is active are not candidates.
         checkpoint: called with the best state whenever it changes (e.g. saves JSON).
         on_score: called with (number of scored runs, candidate mean, best mean) for progress.
+        journal: where scores are written down and read back from on a resumed compile.
     """
 
     def __init__(
@@ -83,6 +89,7 @@ class CandidateTracker(BaseCallback):
         student_lm: Any,
         checkpoint: Callable[[dict[str, Any]], None] | None = None,
         on_score: Callable[[int, float, float], None] | None = None,
+        journal: ScoreJournal | None = None,
     ) -> None:
         self.program_type = program_type
         self.student_lm = student_lm
@@ -94,6 +101,29 @@ class CandidateTracker(BaseCallback):
         self._by_prediction: dict[int, tuple[Any, str]] = {}
         self._lock = threading.Lock()
         self._best: str | None = None
+        self.journal = journal
+        self._restored: dict[tuple[str, str | None], int] = {}
+        if journal is not None:
+            self._restore(journal)
+
+    def _restore(self, journal: ScoreJournal) -> None:
+        """Take over the scores of earlier attempts (candidates whose state is lost are kept
+        out: they could not be checkpointed)."""
+        for fingerprint, task_id, score in journal.entries():
+            candidate = self.candidates.get(fingerprint)
+            if candidate is None:
+                state = journal.state(fingerprint)
+                if state is None:
+                    continue
+                candidate = self.candidates[fingerprint] = Candidate(fingerprint, state)
+            candidate.scores.append(score)
+            self.history.append((fingerprint, score))
+            key = (fingerprint, task_id)
+            self._restored[key] = self._restored.get(key, 0) + 1
+        self._best = self._rank_best()
+        if self.history:
+            logger.info("Resuming: %d scored runs of %d candidates from earlier attempts.",
+                        len(self.history), len(self.candidates))
 
     # -- DSPy callback hooks ---------------------------------------------------------------
     def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
@@ -116,13 +146,22 @@ class CandidateTracker(BaseCallback):
                 self._by_prediction[id(outputs)] = (outputs, fingerprint)
 
     # -- called by the metric wrapper ------------------------------------------------------
-    def record(self, prediction: Any, score: float) -> None:
-        """Attribute ``score`` to the candidate that produced ``prediction`` (if tracked)."""
+    def record(self, prediction: Any, score: float, task_id: str | None = None) -> None:
+        """Attribute ``score`` on ``task_id`` to the candidate that produced ``prediction`` (if
+        tracked); a run an earlier attempt already scored is not counted again."""
         with self._lock:
             entry = self._by_prediction.pop(id(prediction), None)
             if entry is None or entry[0] is not prediction:
                 return
             candidate = self.candidates[entry[1]]
+            key = (candidate.fingerprint, task_id)
+            if self._restored.get(key):
+                self._restored[key] -= 1
+                return
+            if self.journal is not None:
+                first = not candidate.scores
+                self.journal.append(candidate.fingerprint, task_id, score,
+                                    candidate.state if first else None)
             candidate.scores.append(score)
             self.history.append((candidate.fingerprint, score))
             best_before = self._best
@@ -185,5 +224,5 @@ class TrackedMetric:
                  pred_trace: Any = None) -> Any:
         result = self.metric(gold, pred, trace, pred_name, pred_trace)
         score = float(result.score) if hasattr(result, "score") else float(result)
-        self.tracker.record(pred, score)
+        self.tracker.record(pred, score, getattr(gold, "task_id", None))
         return result

@@ -147,6 +147,9 @@ def _gepa(s: OptimizerSetup) -> Built:
         seed=s.seed,
         component_selector=(PredictorsThatRan(s.predictor_signatures)
                             if s.predictor_signatures else "round_robin"),
+        # GEPA resumes from log_dir by itself; with this its state also keeps every
+        # (candidate, example) result, so a resumed run never evaluates one twice
+        gepa_kwargs={"cache_evaluation": True},
     )
     return optimizer, {"trainset": s.trainset, "valset": s.devset}
 

@@ -286,6 +286,42 @@ def test_mbpp_runs_from_a_datasets_folder_and_refuses_strip_examples(
     assert f"--datasets-dir {relative}" in manifest["command"] and not relative.startswith("/")
 
 
+def test_mbpp_evalplus_benches_its_held_out_split_with_the_first_assert_shown(
+    tmp_path: Path, dummy_lm, monkeypatch: pytest.MonkeyPatch, caplog
+):
+    from dspy_coder.bench import runner
+    from dspy_coder.datasets import load_problems, select_problems
+
+    records = [
+        {"task_id": k, "prompt": f"Write a function to {name} a number.", "test_imports": [],
+         "code": f"def {name}(x):\n    return x", "test_list": [f"assert {name}({k}) == {k}",
+                                                                f"assert {name}(0) == 0"]}
+        for k, name in enumerate(("double", "negate", "square", "halve", "triple"), start=1)
+    ]
+    folder = tmp_path / "datasets"
+    (folder / "mbpp").mkdir(parents=True)
+    (folder / "mbpp" / "sanitized-mbpp.json").write_text(json.dumps(records))
+    seen: list[str] = []
+    real_generate = runner.generate
+    monkeypatch.setattr(runner, "generate", lambda job, lm, config: (
+        seen.append(job.problem.to_task().prompt), real_generate(job, lm, config))[1])
+    monkeypatch.chdir(tmp_path)
+    argv = ["bench", "--dataset", "mbpp-evalplus", "--split", "test", "--datasets-dir",
+            str(folder), "--lm", "dummy/x", "--no-mlflow"]
+    assert cli.main([*argv, "--strip-examples"]) == 2
+    assert "MBPP without it is --dataset mbpp" in caplog.text
+    assert cli.main(argv) == 0
+    held_out = select_problems(load_problems("mbpp-evalplus", folder), split="test")
+    assert len(seen) == len(held_out) == 2  # 40% of 5: the split bench and optimize share
+    for prompt, problem in zip(seen, held_out, strict=True):
+        assert f"assert {problem.entry_point}(" in prompt and "(0) == 0" not in prompt
+    out = tmp_path / "benchmarks/results/mbpp-evalplus-test-baseline-dummy_x"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["dataset"] == "mbpp-evalplus"
+    assert {r.task_id for r in read_records(out / "results.jsonl")} == {
+        p.task_id for p in held_out}
+
+
 def test_classeval_runs_from_a_datasets_folder_with_class_and_method_level_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
 ):

@@ -72,3 +72,28 @@ def answers_for(problems: list[Problem], wrong: set[str] = frozenset()) -> dict[
         delta = k + 1 if p.entry_point in wrong else k
         answers[p.entry_point] = {"code": f"def {p.entry_point}(x):\n    return x + {delta}\n"}
     return answers
+
+
+class CachedDummyLM:
+    """Builds a DummyLM whose answers go through DSPy's response cache, as a real LM's do
+    (DummyLM itself never caches), so replaying a compile from the cache can be tested."""
+
+    def __new__(cls, answers, **kwargs):
+        from dspy.utils import DummyLM
+
+        lm = DummyLM(answers, **kwargs)
+        lm._cache_responses = True
+        lm.cache = True
+        return lm
+
+
+@pytest.fixture
+def dspy_cache(tmp_path):
+    """A fresh DSPy response cache in tmp_path for one test (the global one is restored)."""
+    import dspy
+    from dspy.clients.cache import Cache
+
+    previous = dspy.cache
+    dspy.cache = Cache(True, True, str(tmp_path / "dspy_cache"))
+    yield dspy.cache
+    dspy.cache = previous

@@ -170,3 +170,78 @@ def test_optimize_help_names_the_pipeline_threshold_default(capsys):
     with pytest.raises(SystemExit):
         parse(["--help"])
     assert "(default 0.95)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_train_data_takes_several_sets_each_split_on_its_own(tmp_path, dataset, patched):
+    from .conftest import make_problems
+
+    other = tmp_path / "other.jsonl"
+    extra = [p.model_copy(update={"task_id": p.task_id.replace("Synth", "Other")})
+             for p in make_problems(30)[20:]]
+    other.write_text("\n".join(p.model_dump_json() for p in extra) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    code = run_cli(["--program", "baseline", "--train-data", f"{dataset},{other}",
+                    "--train-size", "30", "--dev-size", "30", "--out", str(out),
+                    "--no-tracking", "--no-final-eval"])
+    assert code == 0
+    meta = read_sidecar(out)
+    assert meta["split"]["sizes_by_set"] == {str(dataset): {"train": 8, "dev": 4, "test": 8},
+                                             str(other): {"train": 4, "dev": 2, "test": 4}}
+    assert meta["split"]["sizes"] == {"train": 12, "dev": 6, "test": 12}
+    assert {t.split("/")[0] for t in meta["split"]["train_used"]} == {"Synth", "Other"}
+    assert run_cli(["--program", "baseline", "--train-data", f"{dataset},{dataset}",
+                    "--out", str(out), "--no-tracking"]) == 2
+
+
+def test_call_penalty_is_recorded_and_checked(tmp_path, dataset, patched):
+    out = tmp_path / "run"
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(out),
+            "--no-tracking", "--no-final-eval"]
+    assert run_cli([*argv, "--call-penalty", "1"]) == 2
+    assert run_cli([*argv, "--call-penalty", "0.1"]) == 0
+    assert read_sidecar(out)["metric"] == {
+        "name": "pass rate x (1 - call_penalty) ** (LM calls - 1)", "call_penalty": 0.1}
+
+
+def test_dev_focus_flags_are_checked_before_any_lm_is_built(tmp_path, dataset, patched):
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(tmp_path / "run"),
+            "--no-tracking"]
+    assert run_cli([*argv, "--dev-focus-share", "0.3"]) == 2
+    assert run_cli([*argv, "--first-drafts", str(tmp_path / "d.json")]) == 2
+    assert run_cli([*argv, "--dev-focus", "failing", "--dev-focus-share", "0"]) == 2
+    assert patched["overrides"] == []
+    args = parse(["--dev-focus", "failing"])
+    assert optimize.dev_focus_share(args) == 0.5
+
+
+def test_the_estimate_is_logged_first_and_a_rerun_continues_or_restarts(tmp_path, dataset,
+                                                                        patched, caplog):
+    out = tmp_path / "run"
+    argv = ["--program", "baseline", "--dataset", str(dataset), "--out", str(out),
+            "--no-tracking", "--seconds-per-call", "2"]
+    assert run_cli(argv) == 0
+    estimate = next(r.getMessage() for r in caplog.records if "Estimate" in r.getMessage())
+    assert estimate.startswith("Estimate: at most 6 program runs to compile + 10 to evaluate, "
+                               "x 2 s per run (--seconds-per-call) = at most about 1 min")
+    first_message = next(i for i, r in enumerate(caplog.records) if "Estimate" in r.getMessage())
+    compiling = next(i for i, r in enumerate(caplog.records) if "Compiling" in r.getMessage())
+    assert first_message < compiling
+    meta = read_sidecar(out)
+    assert meta["estimate"]["program_runs"] == 6 and meta["estimate"]["seconds"] == 32  # 4 dev
+    assert meta["resume"]["attempt"] == 1 and (out / "resume" / "request.json").is_file()
+    assert run_cli(argv) == 0 and read_sidecar(out)["resume"]["attempt"] == 2
+    overrides = len(patched["overrides"])
+    with pytest.raises(UsageError, match=r"other settings \(budget differ\)"):
+        args = parse_full([*argv, "--budget", "medium"])
+        optimize.run(args, cli.settings_from_args(args))  # refused before any LM is built
+    assert len(patched["overrides"]) == overrides
+    assert run_cli([*argv, "--budget", "medium", "--restart"]) == 0
+    assert read_sidecar(out)["resume"]["attempt"] == 1
+    assert run_cli([*argv, "--seconds-per-call", "0"]) == 2
+
+
+def parse_full(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="dspy-coder")
+    sub = optimize.add_parser(parser.add_subparsers(dest="command", required=True))
+    cli._add_common(sub)
+    return parser.parse_args(["optimize", *argv])

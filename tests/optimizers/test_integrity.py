@@ -1,8 +1,9 @@
-"""Nothing from HumanEval's held-out test split may reach a compiled program.
+"""Nothing from a held-out test split (HumanEval's, MBPP's) may reach a compiled program.
 
-Compiles on the real HumanEval splits (DummyLM, a sandbox stand-in that passes everything, so
-every train run becomes a demo candidate), saves through ``run_optimization`` and scans the
-saved JSON files for every test-split task id, prompt and entry point.
+Compiles on the real HumanEval splits, alone and with MBPP (DummyLM, a sandbox stand-in that
+passes everything, so every train run becomes a demo candidate), saves through
+``run_optimization`` and scans the saved JSON files for every test-split task id, prompt, entry
+point and hidden assert.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pytest
 from dspy.clients.base_lm import GLOBAL_HISTORY
 from dspy.utils import DummyLM
 
-from dspy_coder.datasets import load_problems, select_problems
 from dspy_coder.optimizers.budgets import budget_for
+from dspy_coder.optimizers.pool import load_pool
 from dspy_coder.optimizers.session import OptimizeRequest, run_optimization
 from dspy_coder.types import ExecutionResult, TestOutcome
 
@@ -29,16 +30,22 @@ PROPOSER = {
 
 
 @pytest.fixture(scope="module")
-def humaneval():
-    return load_problems("humaneval")
+def pools():
+    return {name: load_pool(name) for name in ("humaneval", "humaneval,mbpp-evalplus")}
 
 
 def _answers(problems):
     answers = {f"starting with the field `[[ ## {field} ## ]]`": {field: value}
                for field, value in PROPOSER.items()}
-    answers.update({f"def {p.entry_point}(": {"code": p.prompt + (p.canonical_solution or "")}
+    answers.update({f"def {p.entry_point}(": {"code": p.reference_code() or p.prompt}
                     for p in problems})
     return answers
+
+
+def _asserts(problem) -> list[str]:
+    """The hidden test's assert lines, spacing removed."""
+    return ["".join(line.split())[len("assert"):] for line in problem.test.splitlines()
+            if line.strip().startswith("assert ") and problem.entry_point in line]
 
 
 def _always_passes(code, *, tests, entry_point, limits=None):
@@ -57,7 +64,10 @@ def _strings(value) -> str:
 
 def _scan(text: str, held_out, allowed_text: str) -> list[str]:
     found = []
+    squeezed = "".join(text.split())
     for p in held_out:
+        found += [f"assert of {p.task_id}" for expression in _asserts(p)
+                  if expression in squeezed]
         if re.search(rf"{re.escape(p.task_id)}(?!\d)", text):
             found.append(p.task_id)
         if p.prompt.strip() in text or p.prompt.strip()[-200:] in text:
@@ -68,18 +78,22 @@ def _scan(text: str, held_out, allowed_text: str) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("train_data", ["humaneval", "humaneval,mbpp-evalplus"])
 @pytest.mark.parametrize("optimizer", ["bootstrap", "mipro"])
-def test_saved_program_contains_nothing_from_the_test_split(tmp_path: Path, humaneval, optimizer):
+def test_saved_program_contains_nothing_from_the_test_split(tmp_path: Path, pools, optimizer,
+                                                            train_data):
+    pool = pools[train_data]
     _always_passes.entry_points = []
     history_start = len(GLOBAL_HISTORY)
-    lm = DummyLM(_answers(humaneval))
+    lm = DummyLM(_answers(pool.problems))
     budget = budget_for("light", train_size=5, dev_size=3, max_demos=3, trials=2)
     request = OptimizeRequest(kind="baseline", optimizer=optimizer, budget=budget,
                               out_dir=tmp_path, student_spec="dummy", track=False)
-    sidecar = run_optimization(request, problems=humaneval, student_lm=lm,
+    sidecar = run_optimization(request, problems=pool, student_lm=lm,
                                runner=_always_passes)
-    held_out = select_problems(humaneval, split="test")
-    train_dev = [p for p in humaneval if p not in held_out]
+    held_out = pool.held_out()
+    assert len(held_out) == (65 if train_data == "humaneval" else 65 + 171)
+    train_dev = [p for p in pool.problems if p not in held_out]
     allowed = "\n".join(p.prompt for p in train_dev)
     saved = [tmp_path / "program.json", tmp_path / "program.meta.json",
              *sorted((tmp_path / "checkpoint").glob("*.json"))]
@@ -101,3 +115,5 @@ def test_saved_program_contains_nothing_from_the_test_split(tmp_path: Path, huma
     assert not held_out_points & set(_always_passes.entry_points)
     assert sidecar["leak_check"] == "passed"
     assert set(sidecar["split"]["train_used"]).isdisjoint(p.task_id for p in held_out)
+    if "mbpp" in train_data:  # positive control: MBPP train problems were in the compile
+        assert any(t.startswith("Mbpp/") for t in sidecar["split"]["train_used"])
