@@ -1,19 +1,27 @@
-"""Compiled vs uncompiled programs on the held-out HumanEval test split, one table (resumable).
+"""Compiled vs uncompiled programs on held-out test splits, one table (resumable).
 
 A thin driver over the CLI, so the figures come from the same code users run:
 
 1. ``dspy-coder optimize`` for each optimizer (skipped when ``OUT/<optimizer>-<kind>/program.json``
    exists), compiled on the train/dev splits only;
-2. ``dspy-coder bench --split test`` with the uncompiled variant and every compiled program, each
-   answer graded by the problem's hidden tests (resumable: finished answers are skipped);
-3. ``OUT/<kind>.md``: per program, test pass@1, the problems gained and lost against the
-   uncompiled program (exact McNemar p), compile wall time and LM calls, and what the optimizer
-   changed (demos, instructions).
+2. ``dspy-coder bench --split test`` with the uncompiled variant and every compiled program on
+   each ``--eval-data`` set's held-out split (``OUT/test-<kind>`` for HumanEval,
+   ``OUT/test-<kind>-<set>`` for the others), each answer graded by the problem's hidden tests
+   (resumable: finished answers are skipped);
+3. ``OUT/<kind>.md``: per set and pooled over the sets, per program, test pass@1, the problems
+   gained and lost against the uncompiled program (exact McNemar p), compile wall time and LM
+   calls, and what the optimizer changed (demos, instructions).
 
 Example (the run committed in ``benchmarks/results/optimizers-qwen2.5-coder-0.5b``):
     .venv/bin/python benchmarks/optimizers_compare.py --kind baseline \\
         --optimizers bootstrap,mipro,gepa --budget light --lm local:qwen2.5-coder-0.5b \\
         --teacher-lm local:qwen2.5-coder-1.5b --out benchmarks/results/optimizers-qwen2.5-coder-0.5b
+    # issue #18's conditions: MBPP in the training data, a dev set focused on failing first
+    # drafts, graded on both held-out sets
+    .venv/bin/python benchmarks/optimizers_compare.py --kind coder --optimizers gepa \
+        --lm local:qwen2.5-coder-1.5b --teacher-lm local:qwen2.5-coder-1.5b \
+        --train-data humaneval,mbpp-evalplus --dev-focus failing \
+        --eval-data humaneval,mbpp-evalplus --out runs/compare-1.5b
     # only rewrite the table from what is on disk:
     .venv/bin/python benchmarks/optimizers_compare.py --kind baseline --table-only --out ...
 """
@@ -47,6 +55,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="--kind coder: the pipeline's --drafts, for compiling and for "
                         "grading every program (default %(default)s; the committed results "
                         "used 0)")
+    parser.add_argument("--train-data", default="humaneval",
+                        help="optimize --train-data: the sets whose train/dev splits compile "
+                        "(default %(default)s)")
+    parser.add_argument("--dev-focus", default="none", choices=("none", "failing"),
+                        help="optimize --dev-focus (default %(default)s)")
+    parser.add_argument("--call-penalty", type=float, default=0.0,
+                        help="optimize --call-penalty (default %(default)s)")
+    parser.add_argument("--eval-data", default="humaneval",
+                        help="comma-separated sets whose held-out test splits grade every "
+                        "program (default %(default)s); e.g. humaneval,mbpp-evalplus")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tracking-uri", default="sqlite:///mlflow.db")
     parser.add_argument("--table-only", action="store_true",
@@ -80,19 +98,38 @@ def compile_all(args: argparse.Namespace, optimizers: list[str]) -> list[Path]:
         teacher = ["--teacher-lm", args.teacher_lm] if args.teacher_lm else []
         cli("optimize", "--program", args.kind, *pipeline_words(args), "--optimizer", optimizer,
             "--budget", args.budget, "--lm", args.lm, *teacher, "--temperature", "0",
-            "--threads", "1", "--no-final-eval", "--out", str(out),
+            "--threads", "1", "--no-final-eval", *compile_words(args), "--out", str(out),
             "--tracking-uri", args.tracking_uri)
     return dirs
 
 
-def grade_all(args: argparse.Namespace, program_dirs: list[Path]) -> Path:
-    out = args.out / f"test-{args.kind}"
+def compile_words(args: argparse.Namespace) -> list[str]:
+    """The compile conditions other than the optimizer: training sets, dev focus, call penalty."""
+    words = ["--train-data", args.train_data]
+    if args.dev_focus != "none":
+        words += ["--dev-focus", args.dev_focus]
+    if args.call_penalty:
+        words += ["--call-penalty", str(args.call_penalty)]
+    return words
+
+
+def eval_sets(args: argparse.Namespace) -> list[str]:
+    return [name.strip() for name in args.eval_data.split(",") if name.strip()]
+
+
+def test_dir(args: argparse.Namespace, dataset: str) -> Path:
+    """Where one set's held-out grading goes (HumanEval keeps the original folder name)."""
+    suffix = "" if dataset == "humaneval" else f"-{dataset}"
+    return args.out / f"test-{args.kind}{suffix}"
+
+
+def grade_all(args: argparse.Namespace, program_dirs: list[Path]) -> None:
     programs = [word for d in program_dirs for word in ("--program", str(d / "program.json"))]
     limit = ["--limit", str(args.limit)] if args.limit else []
-    cli("bench", "--split", "test", "--variant", args.kind, *programs, *pipeline_words(args),
-        *limit, "--lm", args.lm, "--temperature", "0", "--out", str(out),
-        "--tracking-uri", args.tracking_uri)
-    return out
+    for dataset in eval_sets(args):
+        cli("bench", "--dataset", dataset, "--split", "test", "--variant", args.kind, *programs,
+            *pipeline_words(args), *limit, "--lm", args.lm, "--temperature", "0",
+            "--out", str(test_dir(args, dataset)), "--tracking-uri", args.tracking_uri)
 
 
 def changes(kind: str, program_dir: Path) -> str:
@@ -128,12 +165,39 @@ def row_labels(args: argparse.Namespace, optimizers: list[str]) -> tuple[str, li
 
 
 def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
-    from dspy_coder.bench.paired import paired_difference
-    from dspy_coder.bench.report import summarise
     from dspy_coder.bench.store import read_records
 
-    test_dir = args.out / f"test-{args.kind}"
-    records = read_records(test_dir / "results.jsonl")
+    sets = {dataset: read_records(test_dir(args, dataset) / "results.jsonl")
+            for dataset in eval_sets(args) if (test_dir(args, dataset) / "results.jsonl").is_file()}
+    manifest = _read_json(test_dir(args, eval_sets(args)[0]) / "manifest.json")
+    lines = [
+        f"# {args.kind}: compiled vs uncompiled on held-out test splits",
+        "",
+        f"- Student LM: {args.lm}; teacher LM: {args.teacher_lm or 'the student'}; "
+        f"budget `{args.budget}`; greedy decoding; compiled with "
+        f"`{' '.join(compile_words(args))}`.",
+        f"- Graded by the hidden tests; test-split problems never reach a compile. Commit "
+        f"{manifest.get('commit', '?')}, machine {manifest.get('machine', '?')}, "
+        f"updated {manifest.get('updated_at', '?')}.",
+        f"- Table written by `python benchmarks/optimizers_compare.py --kind {args.kind} "
+        f"{' '.join([*pipeline_words(args), ''])}--eval-data {args.eval_data} "
+        f"--table-only --out {args.out}`.",
+    ]
+    for dataset, records in sets.items():
+        lines += ["", f"## {dataset} test split", "", *_table(args, optimizers, records)]
+    if len(sets) > 1:
+        pooled = [record for records in sets.values() for record in records]
+        lines += ["", f"## Pooled: {' + '.join(sets)}", "", *_table(args, optimizers, pooled)]
+    path = args.out / f"{args.kind}.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _table(args: argparse.Namespace, optimizers: list[str], records: list[Any]) -> list[str]:
+    """One program per row on these graded answers, paired with the uncompiled program."""
+    from dspy_coder.bench.paired import paired_difference
+    from dspy_coder.bench.report import summarise
+
     by_variant: dict[str, list[Any]] = {}
     for record in records:
         by_variant.setdefault(record.variant, []).append(record)
@@ -143,18 +207,7 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
     labels = [uncompiled, *compiled]
     answered = [{r.task_id for r in by_variant[label]} for label in labels if label in by_variant]
     common = set.intersection(*answered) if answered else set()
-    manifest = _read_json(test_dir / "manifest.json")
     lines = [
-        f"# {args.kind}: compiled vs uncompiled on the HumanEval test split",
-        "",
-        f"- Student LM: {args.lm}; teacher LM: {args.teacher_lm or 'the student'}; "
-        f"budget `{args.budget}`; greedy decoding.",
-        f"- Graded by the hidden tests; test-split problems never reach a compile. Commit "
-        f"{manifest.get('commit', '?')}, machine {manifest.get('machine', '?')}, "
-        f"updated {manifest.get('updated_at', '?')}.",
-        f"- Table written by `python benchmarks/optimizers_compare.py --kind {args.kind} "
-        f"{' '.join([*pipeline_words(args), ''])}--table-only --out {args.out}`.",
-        "",
         f"| program | test problems | pass@1 | pass@1 on the {len(common)} problems every row "
         "answered | vs uncompiled: gained / lost (McNemar p) | compile s | compile LM calls | "
         "mean LM calls | mean tokens | what changed |",
@@ -189,11 +242,7 @@ def write_table(args: argparse.Namespace, optimizers: list[str]) -> Path:
         if difference and (difference.gained or difference.lost):
             details.append(f"- {label}: gained {', '.join(difference.gained) or 'none'}; "
                            f"lost {', '.join(difference.lost) or 'none'}")
-    if details:
-        lines += ["", *details]
-    path = args.out / f"{args.kind}.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    return [*lines, *([""] + details if details else [])]
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -68,3 +68,33 @@ def test_coder_rows_carry_the_pipeline_they_were_run_with():
     assert script.row_labels(default, ["gepa"]) == ("coder-drafts4", ["coder@gepa-coder-drafts4"])
     baseline = script.parse_args(["--kind", "baseline", "--out", "x"])
     assert script.pipeline_words(baseline) == []
+
+
+def test_each_held_out_set_gets_its_table_and_the_pooled_one_pairs_them_all(tmp_path: Path):
+    (tmp_path / "gepa-baseline").mkdir()
+    (tmp_path / "gepa-baseline" / "program.json").write_text(
+        json.dumps(make_program("baseline").dump_state()))
+    for folder, tasks in (("test-baseline", {"HumanEval/0": (False, True)}),
+                          ("test-baseline-mbpp-evalplus", {"Mbpp/2": (False, True),
+                                                           "Mbpp/3": (True, True)})):
+        store = ResultsStore(tmp_path / folder / "results.jsonl")
+        for task, (before, after) in tasks.items():
+            store.append(record(task, "baseline", before))
+            store.append(record(task, "baseline@gepa-baseline", after))
+    script = load_script()
+    args = script.parse_args(["--kind", "baseline", "--optimizers", "gepa", "--out",
+                              str(tmp_path), "--eval-data", "humaneval,mbpp-evalplus",
+                              "--train-data", "humaneval,mbpp-evalplus", "--dev-focus",
+                              "failing", "--table-only"])
+    table = script.write_table(args, ["gepa"]).read_text()
+    humaneval, mbpp, pooled = (table.split("## humaneval test split")[1].split("## ")[0],
+                               table.split("## mbpp-evalplus test split")[1].split("## ")[0],
+                               table.split("## Pooled: humaneval + mbpp-evalplus")[1])
+    assert "| baseline | 1 | 0/1 = 0.0% |" in humaneval
+    assert "| baseline | 2 | 1/2 = 50.0% |" in mbpp
+    assert "| baseline | 3 | 1/3 = 33.3% |" in pooled
+    assert "| baseline@gepa-baseline | 3 | 3/3 = 100.0% | 3/3 | +2 / -0" in pooled
+    assert "`--train-data humaneval,mbpp-evalplus --dev-focus failing`" in table
+    assert script.compile_words(args) == ["--train-data", "humaneval,mbpp-evalplus",
+                                          "--dev-focus", "failing"]
+    assert script.test_dir(args, "mbpp-evalplus") == tmp_path / "test-baseline-mbpp-evalplus"
