@@ -189,6 +189,7 @@ def compile_program(
     dev_ids: Sequence[str] | None = None,
     memo: SandboxMemo | None = None,
     journal: ScoreJournal | None = None,
+    program_factory: Callable[[str, dict[str, Any]], dspy.Module] = make_program,
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
@@ -198,7 +199,8 @@ def compile_program(
     reward fewer LM calls (``SandboxMetric``); ``dev_ids`` picks the dev problems (of the dev
     split, e.g. from ``focused_dev``) instead of the split's first ``budget.dev_size``.
     ``memo`` and ``journal`` keep sandbox verdicts and candidate scores on disk for a resumed
-    compile (``resume.py``).
+    compile (``resume.py``). ``program_factory`` builds the program to compile (``optimize
+    --ray``: one whose runs are Ray tasks, see ``ray_runs``).
     """
     name = resolve_optimizer(optimizer)
     options = dict(program_options or {})
@@ -206,7 +208,7 @@ def compile_program(
     dev = build_split(problems, "dev", seed=seed, limit=budget.dev_size, task_ids=dev_ids)
     metric = SandboxMetric(train, dev, runner=runner, limits=limits, call_penalty=call_penalty,
                            memo=memo)
-    student = make_program(kind, options)
+    student = program_factory(kind, options)
     run_calls = RunCallCounter(type(student))
 
     def save_state(state: dict[str, Any]) -> None:
@@ -237,7 +239,8 @@ def compile_program(
     baseline_dev: tuple[float | None, float | None] = (None, None)
     if baseline_eval:
         with dspy.context(lm=student_lm, callbacks=eval_callbacks):
-            baseline_dev = evaluate(make_program(kind, options), dev.dspy_examples, metric, threads)
+            baseline_dev = evaluate(program_factory(kind, options), dev.dspy_examples, metric,
+                                    threads)
     flag = _InterruptFlag()
     interrupted, salvaged_from = False, ""
     started = time.monotonic()

@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,12 @@ class LMCallCounter(BaseCallback):
         name = str(getattr(instance, "model", type(instance).__name__))
         with self._lock:
             self.calls[name] = self.calls.get(name, 0) + 1
+
+    def add(self, calls: Mapping[str, int]) -> None:
+        """Count calls made elsewhere (a Ray worker's), by model name."""
+        with self._lock:
+            for name, count in calls.items():
+                self.calls[name] = self.calls.get(name, 0) + count
 
     @property
     def total(self) -> int:

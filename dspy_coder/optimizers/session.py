@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +37,7 @@ from dspy_coder.optimizers.leaks import scan_for
 from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.registry import DSPY_NAMES
 from dspy_coder.optimizers.resume import ResumeState, replay_cache
+from dspy_coder.pipeline.programs import make_program
 
 logger = logging.getLogger(__name__)
 
@@ -189,8 +190,11 @@ def log_estimate(request: OptimizeRequest, pool: ProblemPool) -> dict[str, Any]:
 
 def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | ProblemPool,
                      student_lm: Any, teacher_lm: Any | None = None, runner: Any = None,
-                     limits: Any = None) -> dict[str, Any]:
-    """Compile, save and track; returns the sidecar dict (also written next to the program)."""
+                     limits: Any = None,
+                     program_factory: Callable[[str, dict[str, Any]], dspy.Module] = make_program,
+                     ) -> dict[str, Any]:
+    """Compile, save and track; returns the sidecar dict (also written next to the program).
+    ``runner`` and ``program_factory``: see ``compile_program``."""
     out = Path(request.out_dir)
     pool = as_pool(problems)
     scan = scan_for(pool, request.seed)
@@ -222,6 +226,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
                 on_progress=_Progress(), call_penalty=request.call_penalty, dev_ids=dev_ids,
                 memo=SandboxMemo(state.sandbox_file) if state else None,
                 journal=ScoreJournal(state.scores_file) if state else None,
+                program_factory=program_factory,
             )
         sidecar = build_sidecar(request, result, pool)
         sidecar["dev_focus"] = dev_focus
