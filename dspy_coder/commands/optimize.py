@@ -4,6 +4,7 @@ Example:
     $ dspy-coder optimize --program baseline --optimizer bootstrap --budget light \\
         --lm local:qwen2.5-coder-1.5b --out runs/bfs-baseline
     $ dspy-coder bench --program runs/bfs-baseline/program.json --split test
+    $ dspy-coder optimize ... --lm openai/qwen --api-base http://HOST:8000/v1 --ray auto
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from dspy_coder.commands.datasets_dir import add_datasets_dir_option
 from dspy_coder.commands.lm_cache import add_lm_cache_option
+from dspy_coder.commands.optimize_ray import add_ray_options, check_ray, program_runs
 from dspy_coder.commands.pipeline_options import (
     PIPELINE_DEFAULTS,
     add_pipeline_options,
@@ -168,6 +170,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     add_lm_cache_option(parser)
+    add_ray_options(parser)
     return parser
 
 
@@ -219,6 +222,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         max_demos=args.max_demos,
     )
     options = coder_options(args)
+    check_ray(args, settings.lm)
     pool = load_pool(args.dataset, args.datasets_dir)
     request = OptimizeRequest(
         kind=args.kind,
@@ -252,7 +256,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     # replays only its own calls, from OUT/resume/, and counts them apart).
     student = settings.configure(cache=args.lm_cache)
     teacher = settings.make_lm(args.teacher_lm, cache=args.lm_cache) if args.teacher_lm else None
-    sidecar = run_optimization(request, problems=pool, student_lm=student, teacher_lm=teacher)
+    with program_runs(args, options, pool, request.seed) as placement:
+        sidecar = run_optimization(request, problems=pool, student_lm=student,
+                                   teacher_lm=teacher, **placement)
     scores = sidecar["scores"]
     summary = {
         "program": str(args.out / "program.json"),

@@ -28,21 +28,28 @@ LOCAL_CLUSTER = "local"  # what a bare --ray stands for
 
 
 def add_scaleout_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    add_ray_option(parser, "run each unit as a Ray task")
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="run only shard I of N of the units (deterministic; each shard gets its own "
+        "results folder, joined with 'bench merge SHARD_DIR... --out RUN_DIR')",
+    )
+
+
+def add_ray_option(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, what: str
+) -> None:
+    """``--ray [ADDRESS]``; ``what`` says what becomes a Ray task."""
     parser.add_argument(
         "--ray",
         nargs="?",
         const=LOCAL_CLUSTER,
         default=None,
         metavar="ADDRESS",
-        help="run each unit as a Ray task (pip install 'dspy-coder[ray]'): no ADDRESS starts a "
+        help=f"{what} (pip install 'dspy-coder[ray]'): no ADDRESS starts a "
         "local cluster, an ADDRESS (auto, HOST:6379, ray://HOST:10001) joins one; the LM must "
         "be a server every worker reaches (see 'dspy-coder serve')",
-    )
-    parser.add_argument(
-        "--shard",
-        metavar="I/N",
-        help="run only shard I of N of the units (deterministic; each shard gets its own "
-        "results folder, joined with 'bench merge SHARD_DIR... --out RUN_DIR')",
     )
 
 
@@ -72,10 +79,15 @@ def check_scaleout(args: argparse.Namespace, lm_spec: str) -> None:
             "--workers sets the threads of one process; with --ray every cluster CPU runs one "
             "unit at a time. Drop --workers."
         )
+    refuse_in_process_lm(lm_spec)
+
+
+def refuse_in_process_lm(lm_spec: str, flag: str = "--lm") -> None:
+    """With ``--ray`` an LM must be a server that every worker reaches."""
     if lm_spec.startswith("local:") or lm_spec.endswith(".gguf"):
         raise UsageError(
             f"--ray with an in-process model ({lm_spec}) would load it once per worker. Serve "
-            f"it once instead: dspy-coder serve --lm {lm_spec}, then pass the --lm and "
+            f"it once instead: dspy-coder serve --lm {lm_spec}, then pass the {flag} and "
             "--api-base it prints."
         )
 
