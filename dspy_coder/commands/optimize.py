@@ -240,7 +240,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         tracking_uri=settings.tracking_uri,
         track=not args.no_tracking,
         # relative to the repository: sidecars are committed with the results
-        command=portable_command("dspy-coder " + " ".join(shlex.quote(a) for a in sys.argv[1:])),
+        command=portable_command(
+            "dspy-coder " + " ".join(shlex.quote(a) for a in getattr(args, "argv", sys.argv[1:]))
+        ),
         lm_cache=args.lm_cache,
         call_penalty=args.call_penalty,
         dev_focus_share=focus_share,
