@@ -4,6 +4,8 @@ It stands in for a model server (``dspy-coder serve``, vLLM, ...) in tests that 
 ``dspy.LM`` talking HTTP, e.g. from Ray workers in other processes. The answer is picked by
 the first table key found in the request's last user message and written in DSPy's chat-adapter
 format (``[[ ## code ## ]]``). ``delay_s`` makes each reply take that long, for timing runs.
+``sections`` are further output fields written into every reply (DSPy ignores the ones a
+signature does not have), e.g. the fields MIPROv2's instruction proposer asks for.
 
     with openai_stub({"def double(x)": "def double(x):\\n    return 2 * x\\n"}) as base:
         lm = dspy.LM("openai/stub", api_base=base, api_key="x", cache=False)
@@ -21,11 +23,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 FALLBACK = "def unknown():\n    return None\n"
 
 
-def _reply(codes: dict[str, str], body: dict) -> dict:
+def _reply(codes: dict[str, str], body: dict, sections: dict[str, str]) -> dict:
     messages = body.get("messages") or [{}]
     text = str(messages[-1].get("content", ""))
     code = next((c for key, c in codes.items() if key in text), FALLBACK)
-    content = f"[[ ## code ## ]]\n{code}\n[[ ## completed ## ]]\n"
+    extra = "".join(f"[[ ## {name} ## ]]\n{value}\n" for name, value in sections.items())
+    content = f"[[ ## code ## ]]\n{code}\n{extra}[[ ## completed ## ]]\n"
     return {
         "id": "stub-1",
         "object": "chat.completion",
@@ -41,7 +44,9 @@ def _reply(codes: dict[str, str], body: dict) -> dict:
 
 
 @contextmanager
-def openai_stub(codes: dict[str, str], delay_s: float = 0.0) -> Iterator[str]:
+def openai_stub(
+    codes: dict[str, str], delay_s: float = 0.0, sections: dict[str, str] | None = None
+) -> Iterator[str]:
     """Serve ``codes`` on 127.0.0.1 (a free port) for the block; yields the ``/v1`` base URL."""
     calls: list[float] = []
 
@@ -52,7 +57,7 @@ def openai_stub(codes: dict[str, str], delay_s: float = 0.0) -> Iterator[str]:
             if delay_s:
                 time.sleep(delay_s)
             calls.append(time.monotonic())
-            payload = json.dumps(_reply(codes, body)).encode()
+            payload = json.dumps(_reply(codes, body, dict(sections or {}))).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
