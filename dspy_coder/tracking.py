@@ -395,3 +395,52 @@ def log_verdict(trace_id: str, passed: bool, rationale: str = "") -> None:
         source=AssessmentSource(source_type="CODE", source_id="dspy-coder bench grader"),
         rationale=rationale[:500] or None,
     )
+
+
+@dataclass(frozen=True)
+class WorkerTracing:
+    """Where a Ray worker records the DSPy traces of its units: the tracking server, and the
+    experiment and run of the driver's session (see :func:`worker_tracing`)."""
+
+    tracking_uri: str
+    experiment_id: str
+    run_id: str
+
+
+def worker_tracing(run: TrackingRun) -> WorkerTracing | None:
+    """What Ray workers need to trace into ``run``, or None (with a warning) when its store is
+    not a tracking server: many processes must not write one SQLite file or file store."""
+    if run.tracking_uri.startswith(("http://", "https://")):
+        return WorkerTracing(run.tracking_uri, run.experiment_id, run.run_id)
+    logger.warning(
+        "--ray with the MLflow store %s: only this process writes it (the run, its metrics and "
+        "artifacts), so the Ray workers record no traces and no hidden_tests feedback. For "
+        "those, start a tracking server (mlflow server --backend-store-uri sqlite:///mlflow.db "
+        "--workers 1) and pass --tracking-uri http://HOST:PORT.", run.tracking_uri)
+    return None
+
+
+_worker_lock = threading.Lock()
+_worker_target: list[WorkerTracing] = []  # what this worker process was set up for
+
+
+@contextmanager
+def tracing_into(target: WorkerTracing | None) -> Iterator[None]:
+    """On a Ray worker: DSPy program calls in the block are traced (``mlflow.dspy`` autolog)
+    into ``target``'s experiment and linked to its run, and written before the block ends,
+    so the driver can attach feedback to them. None: no tracing."""
+    if target is None:
+        yield
+        return
+    mlflow = _mlflow()
+    with _worker_lock:
+        if _worker_target != [target]:
+            mlflow.set_tracking_uri(target.tracking_uri)
+            mlflow.set_experiment(experiment_id=target.experiment_id)
+            enable_dspy_autolog(log_traces=True)
+            _worker_target[:] = [target]
+    try:
+        with mlflow.tracing.context(metadata={"mlflow.sourceRun": target.run_id}):
+            yield
+    finally:
+        _flush_traces(mlflow)

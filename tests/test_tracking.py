@@ -179,3 +179,15 @@ def test_a_block_that_returns_can_end_its_run_killed_and_set_tags(store: str):
     data = _client(store).get_run(run.run_id)
     assert data.info.status == "KILLED"
     assert data.data.tags["status"] == "partial" and data.data.tags["attempts"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("uri", "traced"),
+    [("http://127.0.0.1:5055", True), ("https://mlflow.example", True),
+     ("sqlite:///mlflow.db", False), ("/tmp/mlruns", False)],
+)
+def test_ray_workers_trace_only_into_a_tracking_server(uri: str, traced: bool, caplog):
+    run = tracking.TrackingRun(run_id="r1", experiment_id="7", tracking_uri=uri, name="x")
+    target = tracking.worker_tracing(run)
+    assert (target == tracking.WorkerTracing(uri, "7", "r1")) if traced else target is None
+    assert ("record no traces" in caplog.text) is not traced  # a file store: said, not silent

@@ -45,12 +45,14 @@ class RayTarget:
     """Where a run's units go. ``address`` None starts a local cluster of ``num_cpus`` CPUs
     (default: all of them); otherwise it is any address ``ray.init`` takes (``auto``,
     ``host:6379``, ``ray://host:10001``). ``py_modules`` are extra local packages the workers
-    need (the tests ship their own fakes this way)."""
+    need (the tests ship their own fakes this way). ``tracing`` (a
+    ``tracking.WorkerTracing``) is where the workers trace their units, None for nowhere."""
 
     address: str | None = None
     num_cpus: int | None = None
     cpus_per_unit: float = 1.0
     py_modules: tuple[str, ...] = ()
+    tracing: Any = None
 
     def describe(self) -> str:
         return f"the Ray cluster at {self.address}" if self.address else "a local Ray cluster"

@@ -6,7 +6,10 @@ to the driver, which appends it to ``results.jsonl`` as soon as it arrives. So r
 and comparisons work as in one process. A unit whose worker dies (the process is killed, the
 machine is lost) is retried once by Ray (``max_retries=1``); lost twice, it is recorded as a
 harness failure (not passed; ``--retry-errors`` redoes it). Killing the driver loses no unit
-already written; the units in flight are cancelled and redone on resume.
+already written; the units in flight are cancelled and redone on resume. With a tracking
+server, each worker traces its unit's program call into the driver's MLflow run
+(``RayTarget.tracing``), and the row carries the trace id, so the driver attaches the
+hidden-test verdict to it as it does in one process.
 
 Example:
     >>> execute_on_ray(todo, lm, config, grader, collector, out_dir,
@@ -36,6 +39,7 @@ from dspy_coder.bench.runner import (
     to_record,
 )
 from dspy_coder.bench.store import ResultRecord
+from dspy_coder.tracking import WorkerTracing, tracing_into
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +67,12 @@ def run_unit(job: Job, lm: Any, config: BenchConfig, grader: Grader) -> UnitOutc
     return UnitOutcome(record=grade_generated(generated, grader, config), report=line)
 
 
-def _unit_task(job: Job, program: Any, shared: tuple[Any, BenchConfig, Grader]) -> UnitOutcome:
-    lm, config, grader = shared
-    return run_unit(dataclasses.replace(job, program=program), lm, config, grader)
+def _unit_task(
+    job: Job, program: Any, shared: tuple[Any, BenchConfig, Grader, WorkerTracing | None]
+) -> UnitOutcome:
+    lm, config, grader, tracing = shared
+    with tracing_into(tracing):  # the program call's trace, written before the row goes back
+        return run_unit(dataclasses.replace(job, program=program), lm, config, grader)
 
 
 def lost_unit_record(job: Job, config: BenchConfig, exc: BaseException) -> ResultRecord:
@@ -90,7 +97,7 @@ def execute_on_ray(
             num_cpus=target.cpus_per_unit, max_retries=MAX_RETRIES, retry_exceptions=False
         )(_unit_task)
         # one copy of the LM, config, grader and of each program in the object store
-        shared = ray.put((lm, dataclasses.replace(config, problems=[]), grader))
+        shared = ray.put((lm, dataclasses.replace(config, problems=[]), grader, target.tracing))
         programs = {job.label: job.program for job in todo}
         program_refs = {label: ray.put(program) for label, program in programs.items()}
         cpus = float(ray.cluster_resources().get("CPU", 1.0))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +146,8 @@ def run_session(
             write_manifest(out_dir, manifest)  # findable even if this session is killed
             tracking.enable_dspy_autolog(log_traces=True)
             stack.callback(tracking.disable_dspy_autolog)
+            if ray is not None:  # the workers trace their units into this run
+                ray = replace(ray, tracing=tracking.worker_tracing(run))
 
         def on_record(record: ResultRecord, progress: Progress) -> None:
             if run_id is not None:

@@ -2,7 +2,9 @@
 
 One cluster serves the module (starting one takes 10-20 s on 2 busy cores). Each unit runs in
 a Ray worker process (the program notes its pid); the rows equal the single-process run's,
-and a worker killed mid-unit costs a retry, not the unit.
+and a worker killed mid-unit costs a retry, not the unit. With an MLflow tracking server (an
+``mlflow server`` with a SQLite backend, started here) each worker traces its unit into the
+driver's run, and the trace carries the hidden-test verdict.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -46,6 +53,38 @@ def cluster():
 def stub_base():
     with openai_stub(STUB_TABLE) as base:
         yield base
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory):
+    """``mlflow server`` on a free port with a SQLite backend, as the README's step 2."""
+    folder = tmp_path_factory.mktemp("tracker")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    mlflow_cli = Path(sys.executable).with_name("mlflow")
+    server = subprocess.Popen(
+        [str(mlflow_cli), "server", "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+         "--default-artifact-root", str(folder / "mlartifacts"), "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            urllib.request.urlopen(f"{uri}/health", timeout=2)
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"mlflow server did not start (exit {server.poll()})")
+            time.sleep(0.5)
+    yield uri
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def stub_lm(base: str):
@@ -153,6 +192,34 @@ def test_bench_command_with_ray_writes_the_same_rows(
     assert " --ray " in f" {manifest['command']} "
     summary = json.loads((tmp_path / "ray" / "summary.json").read_text())
     assert summary["complete"] is True and summary["answers"] == 3
+
+
+def test_bench_on_ray_traces_each_unit_into_the_run_with_its_hidden_test_verdict(
+    cluster, stub_base, mlflow_server: str, tmp_path: Path, dataset: Path,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    import mlflow
+
+    monkeypatch.setattr(cli, "COMMANDS", ("bench",))
+    monkeypatch.setenv("DSPY_CODER_API_KEY", "x")
+    out = tmp_path / "run"
+    assert cli.main(["bench", "--dataset", str(dataset), "--variant", "baseline", "--lm",
+                     "openai/stub", "--api-base", stub_base, "--ray", "--tracking-uri",
+                     mlflow_server, "--out", str(out)]) == 0
+
+    rows = read_records(out / RESULTS_FILE)
+    run_id = json.loads((out / "manifest.json").read_text())["mlflow_run_id"]
+    client = mlflow.MlflowClient(tracking_uri=mlflow_server)
+    experiment = client.get_run(run_id).info.experiment_id
+    traces = {t.info.trace_id: t for t in client.search_traces(locations=[experiment],
+                                                               run_id=run_id)}
+    assert len(traces) == len(rows) == 3  # one trace per unit, in the driver's run
+    assert sum(r.passed for r in rows) == 2
+    for row in rows:
+        trace = traces[row.trace_id]
+        verdicts = [a for a in trace.info.assessments if a.name == "hidden_tests"]
+        assert [v.value for v in verdicts] == [row.passed]
+        assert len(trace.data.spans) >= 3  # the program, its predictor and the LM call
 
 
 @pytest.mark.parametrize(
