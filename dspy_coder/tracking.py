@@ -421,24 +421,39 @@ def worker_tracing(run: TrackingRun) -> WorkerTracing | None:
 
 
 _worker_lock = threading.Lock()
-_worker_target: list[WorkerTracing] = []  # what this worker process was set up for
+_worker_targets: dict[WorkerTracing, bool] = {}  # tried in this worker process: did it work
+_worker_current: list[WorkerTracing] = []  # the one the process is set up for now
 
 
 @contextmanager
 def tracing_into(target: WorkerTracing | None) -> Iterator[None]:
     """On a Ray worker: DSPy program calls in the block are traced (``mlflow.dspy`` autolog)
     into ``target``'s experiment and linked to its run, and written before the block ends,
-    so the driver can attach feedback to them. None: no tracing."""
+    so the driver can attach feedback to them. None, or a tracker this worker cannot reach
+    (after MLflow's own retries; tried once per process): the block runs untraced, since a
+    unit never fails for its trace."""
     if target is None:
         yield
         return
     mlflow = _mlflow()
     with _worker_lock:
-        if _worker_target != [target]:
-            mlflow.set_tracking_uri(target.tracking_uri)
-            mlflow.set_experiment(experiment_id=target.experiment_id)
-            enable_dspy_autolog(log_traces=True)
-            _worker_target[:] = [target]
+        if _worker_targets.get(target, True) and _worker_current != [target]:
+            try:
+                mlflow.set_tracking_uri(target.tracking_uri)
+                mlflow.set_experiment(experiment_id=target.experiment_id)
+                enable_dspy_autolog(log_traces=True)
+                _worker_targets[target] = True
+                _worker_current[:] = [target]
+            except Exception as exc:
+                logger.warning("Could not trace into MLflow run %s at %s (%s: %s); this "
+                               "worker's units run untraced.", target.run_id,
+                               target.tracking_uri, type(exc).__name__, exc)
+                _worker_targets[target] = False
+                _worker_current.clear()
+        traced = _worker_targets[target]
+    if not traced:
+        yield
+        return
     try:
         with mlflow.tracing.context(metadata={"mlflow.sourceRun": target.run_id}):
             yield

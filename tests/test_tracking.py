@@ -191,3 +191,25 @@ def test_ray_workers_trace_only_into_a_tracking_server(uri: str, traced: bool, c
     target = tracking.worker_tracing(run)
     assert (target == tracking.WorkerTracing(uri, "7", "r1")) if traced else target is None
     assert ("record no traces" in caplog.text) is not traced  # a file store: said, not silent
+
+
+def test_a_worker_that_cannot_reach_the_tracker_runs_its_units_untraced(
+    monkeypatch: pytest.MonkeyPatch, caplog
+):
+    import mlflow
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+    monkeypatch.setattr(tracking, "_worker_targets", {})
+    monkeypatch.setattr(tracking, "_worker_current", [])
+    previous = mlflow.get_tracking_uri()
+    target = tracking.WorkerTracing("http://127.0.0.1:9", "1", "r1")  # nothing listens there
+    ran = []
+    try:
+        for unit in range(2):
+            with tracking.tracing_into(target):
+                ran.append(unit)
+    finally:
+        mlflow.set_tracking_uri(previous)
+    assert ran == [0, 1]
+    assert caplog.text.count("run untraced") == 1  # tried once per worker process
