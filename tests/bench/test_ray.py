@@ -64,11 +64,11 @@ def mlflow_server(tmp_path_factory):
         port = probe.getsockname()[1]
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True",
            "MLFLOW_DISABLE_TELEMETRY": "true"}
-    mlflow_cli = Path(sys.executable).with_name("mlflow")
     server = subprocess.Popen(
-        [str(mlflow_cli), "server", "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-         "--default-artifact-root", str(folder / "mlartifacts"), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1"],
+        [sys.executable, "-m", "mlflow", "server",
+         "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+         "--default-artifact-root", str(folder / "mlartifacts"),
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     uri = f"http://127.0.0.1:{port}"
