@@ -151,9 +151,13 @@ class ReplayCache(Cache):
             ) -> Any:
         response = super().get(request, ignored_args_for_cache_key)
         if response is not None:
-            with self._hits_lock:
-                self.hits += 1
+            self.count_hits(1)
         return response
+
+    def count_hits(self, hits: int) -> None:
+        """Count calls answered elsewhere from this folder (a Ray worker's copy of it)."""
+        with self._hits_lock:
+            self.hits += hits
 
 
 @contextmanager

@@ -40,6 +40,12 @@ class RunCallCounter(BaseCallback):
             self._local.stack = []
         return self._local.stack
 
+    def add(self, calls: int) -> None:
+        """Charge ``calls`` LM calls made elsewhere (a Ray worker's) to this thread's run."""
+        stack = self._stack()
+        if stack:
+            stack[-1][1] += calls
+
     def on_module_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         if type(instance) is self.program_type:
             self._stack().append([call_id, 0])
