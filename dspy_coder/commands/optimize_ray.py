@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dspy_coder.commands.scaleout_options import add_ray_option, ray_target, refuse_in_process_lm
-from dspy_coder.datasets import Problem
+
+if TYPE_CHECKING:
+    from dspy_coder.datasets import Problem
+    from dspy_coder.optimizers.pool import ProblemPool
 
 
 def add_ray_options(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +42,10 @@ def check_ray(args: argparse.Namespace, lm_spec: str) -> None:
 
 
 def program_runs(
-    args: argparse.Namespace, options: dict[str, Any], problems: Sequence[Problem], seed: int
+    args: argparse.Namespace,
+    options: dict[str, Any],
+    problems: Sequence[Problem] | ProblemPool,
+    seed: int,
 ) -> contextlib.AbstractContextManager[dict[str, Any]]:
     """The keyword arguments of ``run_optimization`` that place its program runs: none (this
     process), or with ``--ray`` a Ray cluster's for the block."""

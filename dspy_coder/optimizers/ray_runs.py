@@ -13,7 +13,9 @@ prediction, the DSPy trace and the sandbox result. Here the optimizer sees an or
   (BootstrapFewShot keeps demos from it, GEPA reflects on it, SIMBA reads it);
 - the metric still runs here, unchanged, and its sandbox call is answered with the worker's
   result (``RayRuns.runner``), so scores and GEPA's feedback are those of one process;
-- LM calls are credited to the compile's call counters.
+- the workers' LM calls are credited to the compile's call counters, including the per-run
+  count ``--call-penalty`` charges for, and calls a resumed compile replays from its cache
+  (the workers use the same cache folder) to its replay count.
 
 The optimizer's own LM calls (MIPROv2's proposals, GEPA's reflection) are made here. With
 ``--threads N`` the optimizer keeps N runs in flight, as it keeps N threads busy without Ray.
@@ -28,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,8 +42,11 @@ from dspy_coder.bench.ray_cluster import RayTarget, connected
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import RunError
 from dspy_coder.optimizers.data import held_out_problems
+from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.progress import LMCallCounter, state_fingerprint
 from dspy_coder.optimizers.ray_worker import ProgramSpec, RunOutcome, run_candidate, sandbox_key
+from dspy_coder.optimizers.resume import ReplayCache
+from dspy_coder.optimizers.run_calls import RunCallCounter
 from dspy_coder.pipeline.programs import make_program
 from dspy_coder.types import ExecutionResult
 
@@ -131,14 +135,18 @@ class RayRuns:
         if dspy.settings.adapter is not None:
             settings["adapter"] = dspy.settings.adapter
         test = self._tests.get(str(inputs.get("task_id")))
+        replay = vars(dspy).get("cache")
+        replay_dir = replay.disk_cache_dir if isinstance(replay, ReplayCache) else None
         ref = self._task.remote(self._spec_ref, fingerprint, self._state_ref(fingerprint, state),
-                                predictor_lms, settings, inputs, test)
+                                predictor_lms, settings, inputs, test, replay_dir)
         outcome = self._fetch(ref)
         with self._lock:
             self.runs += 1
             if outcome.sandbox is not None:
                 self._results[outcome.sandbox_key] = outcome.sandbox
         _credit_calls(outcome.lm_calls)
+        if outcome.replayed and isinstance(replay, ReplayCache):
+            replay.count_hits(outcome.replayed)
         _replay(outcome, program)
         if outcome.parse_error is not None:
             error = outcome.parse_error
@@ -179,35 +187,24 @@ def _remote_forward(self: dspy.Module, *args: Any, **kwargs: Any) -> Any:
     return type(self)._ray_runs.run(self, kwargs)
 
 
-_lm_copies: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-_lm_lock = threading.Lock()
-
-
 def _portable_lm(lm: Any) -> Any:
-    """A copy of ``lm`` without its call history and callbacks (they stay here), made once
-    per LM object."""
+    """A copy of ``lm`` as it is now (its cache setting too), without its call history and
+    callbacks: they stay here."""
     if lm is None:
         return None
-    with _lm_lock:
-        try:
-            copy = _lm_copies.get(lm)
-        except TypeError:  # not weakly referable: copy every time
-            copy = None
-        if copy is None:
-            copy = lm.copy()
-            copy.callbacks = []
-            try:
-                _lm_copies[lm] = copy
-            except TypeError:
-                pass
-        return copy
+    copy = lm.copy()
+    copy.callbacks = []
+    return copy
 
 
 def _credit_calls(calls: Mapping[str, int]) -> None:
-    """The worker's LM calls, counted by this compile's counters as if made here."""
+    """The worker's LM calls, counted by this compile's counters as if made here: per model,
+    and for the run in progress in this thread (what ``--call-penalty`` charges for)."""
     for callback in dspy.settings.callbacks or []:
         if isinstance(callback, LMCallCounter):
             callback.add(calls)
+        elif isinstance(callback, RunCallCounter):
+            callback.add(sum(calls.values()))
 
 
 _UNMATCHED = dspy.Predict("unmatched_ray_trace_input -> unmatched_ray_trace_output")
@@ -232,15 +229,17 @@ def _replay(outcome: RunOutcome, program: dspy.Module) -> None:
         trace.append((predictor, step.inputs, step.outputs))
 
 
-def train_and_dev_tests(problems: Sequence[Problem], seed: int) -> dict[str, str]:
-    """The hidden tests a compile's metric may use: every problem outside the test split."""
+def train_and_dev_tests(problems: Sequence[Problem] | ProblemPool, seed: int
+                        ) -> dict[str, str]:
+    """The hidden tests a compile's metric may use: every problem outside the held-out split
+    of its set."""
     held_out = {p.task_id for p in held_out_problems(problems, seed)}
-    return {p.task_id: p.test for p in problems if p.task_id not in held_out}
+    return {p.task_id: p.test for p in as_pool(problems).problems if p.task_id not in held_out}
 
 
 @contextmanager
 def runs_on_ray(target: RayTarget, *, kind: str, options: dict[str, Any],
-                problems: Sequence[Problem], seed: int, threads: int = 1,
+                problems: Sequence[Problem] | ProblemPool, seed: int, threads: int = 1,
                 sandbox: Any = None, limits: Any = None) -> Iterator[dict[str, Any]]:
     """Connect to ``target`` for the block and yield the keyword arguments that make a
     compile run its programs there: ``program_factory`` and ``runner``."""

@@ -6,7 +6,9 @@ call, the example's inputs and the example's tests. It rebuilds the program with
 candidate on this worker), runs it with a fresh DSPy trace, runs the example's tests on the
 produced code in the sandbox exactly as ``SandboxMetric`` would, and sends back the prediction,
 the trace (predictors by name, since the driver's predictor objects are not here), the
-sandbox result and the LM calls per model. The metric's arithmetic stays on the driver.
+sandbox result and the LM calls per model. The metric's arithmetic stays on the driver. When
+the driver answers LM calls from a resumable compile's replay cache (``resume.py``), the
+worker uses the same folder, and says how many calls it answered.
 
 Example:
     >>> spec = ProgramSpec(kind="baseline", options={})
@@ -21,7 +23,10 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dspy
@@ -74,6 +79,7 @@ class RunOutcome:
     sandbox: ExecutionResult | None = None  # the example's tests on prediction.code
     sandbox_key: str = ""
     lm_calls: dict[str, int] = field(default_factory=dict)
+    replayed: int = 0  # LM calls the replay cache answered
     parse_error: dict[str, Any] | None = None  # an AdapterParseError, predictor by name
 
 
@@ -85,6 +91,32 @@ def sandbox_key(code: str, tests: str, entry_point: str | None) -> str:
 _lock = threading.Lock()
 _programs: OrderedDict[tuple[str, str], dspy.Module] = OrderedDict()
 _results: OrderedDict[str, ExecutionResult] = OrderedDict()
+_replays: dict[str, Any] = {}  # replay caches by folder, opened once per worker process
+
+
+@contextmanager
+def _replaying(directory: str | None) -> Iterator[Any]:
+    """DSPy's cache is the compile's replay cache in ``directory`` for the block (None: left
+    as it is). A folder this machine lacks is made: its calls are kept there, not replayed."""
+    if directory is None:
+        yield None
+        return
+    from dspy_coder.optimizers.resume import ReplayCache
+
+    with _lock:
+        cache = _replays.get(directory)
+        if cache is None:
+            cache = _replays[directory] = ReplayCache(Path(directory))
+    module = vars(dspy)
+    had_cache, previous = "cache" in module, module.get("cache")
+    dspy.cache = cache
+    try:
+        yield cache
+    finally:
+        if had_cache:
+            dspy.cache = previous
+        else:
+            module.pop("cache", None)
 
 
 def _program(spec: ProgramSpec, fingerprint: str, state: dict[str, Any]) -> dspy.Module:
@@ -150,16 +182,21 @@ def run_candidate(
     settings: dict[str, Any],
     inputs: dict[str, Any],
     test: str | None,
+    replay_dir: str | None = None,
 ) -> RunOutcome:
     """Run the candidate ``state`` on ``inputs`` under ``settings`` (the driver's LM, adapter,
     usage tracking) and grade its code with ``test`` (None: the metric does not know the
-    example). Exceptions other than an unparseable answer propagate to the driver."""
+    example); ``replay_dir`` is the driver's replay cache. Exceptions other than an
+    unparseable answer propagate to the driver."""
     program = _program(spec, fingerprint, state)
     for name, predictor in program.named_predictors():
         predictor.lm = predictor_lms.get(name)
     counter = LMCallCounter()
     outcome = RunOutcome()
-    with dspy.context(**settings, trace=[], callbacks=[*dspy.settings.callbacks, counter]):
+    with _replaying(replay_dir) as replay, dspy.context(
+        **settings, trace=[], callbacks=[*dspy.settings.callbacks, counter]
+    ):
+        hits_before = replay.hits if replay is not None else 0
         try:
             outcome.prediction = program(**inputs)
         except AdapterParseError as exc:
@@ -171,6 +208,7 @@ def run_candidate(
                                    "lm_response": exc.lm_response,
                                    "parsed_result": exc.parsed_result}
         outcome.trace = _portable_trace(dspy.settings.trace, program)
+        outcome.replayed = replay.hits - hits_before if replay is not None else 0
     outcome.lm_calls = dict(counter.calls)
     if outcome.prediction is not None:
         code = getattr(outcome.prediction, "code", None)
