@@ -1,7 +1,7 @@
 """``optimize --ray`` on a local 2-CPU Ray cluster, against a stub OpenAI-compatible LM server,
 with the real sandbox: the compiled program, its scores and its LM-call counts equal the
-single-process compile's, for BootstrapFewShot (the command), MIPROv2 and GEPA (the function),
-and for the pipeline as well as the baseline.
+single-process compile's, for BootstrapFewShot (the command, and its resumed rerun), MIPROv2
+and GEPA (the function), and for the pipeline with a call penalty as well as the baseline.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ CODES = {
 PROPOSER = {"observations": "COMPLETE", "summary": "Small integer functions.",
             "program_description": "Writes one function.", "module_description": "Writes code.",
             "proposed_instruction": "Write the function the docstring describes."}
-SIDECAR_KEYS = ("scores", "trial_scores", "optimizer_trials", "lm_calls", "split", "options")
+SIDECAR_KEYS = ("scores", "trial_scores", "optimizer_trials", "lm_calls", "split", "options",
+                "resume_attempt")
 
 
 @pytest.fixture(scope="module")
@@ -78,22 +79,44 @@ def test_optimize_with_ray_saves_the_program_a_single_process_compile_saves(
     with caplog.at_level(logging.INFO, logger="dspy_coder.optimizers.ray_runs"):
         assert cli.main([*common, "--ray", "--out", str(tmp_path / "ray")]) == 0
 
-    single, on_ray = read_sidecar(tmp_path / "single"), read_sidecar(tmp_path / "ray")
+    assert "9 program runs; 7 metric sandbox runs answered by the workers" in caplog.text
+    first = _compared(tmp_path)
+    assert 0 < first["single"]["scores"]["train"] < 1
+    calls = first["single"]["lm_calls"]
+    assert calls["compile"] >= 2 and not calls["replayed"]
+    assert len(json.loads((tmp_path / "ray" / "program.json").read_text())["write"]["demos"]) == 2
+    assert " --ray " in f"{first['ray']['command']} " and first["ray"]["mlflow_run_id"]
+
+    # the same commands again continue the compiles: the workers answer from the replay cache
+    assert cli.main([*common, "--out", str(tmp_path / "single")]) == 0
+    assert cli.main([*common, "--ray", "--out", str(tmp_path / "ray")]) == 0
+    again = _compared(tmp_path)
+    assert again["ray"]["resume_attempt"] == 2
+    calls = again["ray"]["lm_calls"]  # every call of the compile and its evaluation replayed
+    assert calls["replayed"] == calls["compile"] + calls["final_eval"] >= 9
+
+
+def _compared(tmp_path: Path) -> dict[str, dict]:
+    """The two sidecars (after checking that they and the two programs are the same)."""
+    found = {}
+    for name in ("single", "ray"):
+        sidecar = read_sidecar(tmp_path / name)
+        sidecar["resume_attempt"] = sidecar["resume"]["attempt"]
+        found[name] = sidecar
     assert ((tmp_path / "ray" / "program.json").read_text()
             == (tmp_path / "single" / "program.json").read_text())
-    assert {k: on_ray[k] for k in SIDECAR_KEYS} == {k: single[k] for k in SIDECAR_KEYS}
-    assert 0 < single["scores"]["train"] < 1 and single["lm_calls"]["compile"] >= 2
-    assert len(json.loads((tmp_path / "ray" / "program.json").read_text())["write"]["demos"]) == 2
-    assert " --ray " in f"{on_ray['command']} " and on_ray["mlflow_run_id"]
-    assert "9 program runs; 7 metric sandbox runs answered by the workers" in caplog.text
+    assert ({k: found["ray"][k] for k in SIDECAR_KEYS}
+            == {k: found["single"][k] for k in SIDECAR_KEYS})
+    return found
 
 
 def _compile(kind: str, optimizer: str, lm, teacher, **hooks):
     options = dict(PIPELINE_DEFAULTS) if kind == "coder" else {}
     budget = budget_for("light", train_size=3, dev_size=2 if kind == "coder" else 3, trials=2)
+    # the pipeline's runs make several LM calls (its drafts after a failure): charge for them
     return compile_program(kind, optimizer=optimizer, budget=budget, problems=PROBLEMS,
                            student_lm=lm, teacher_lm=teacher, program_options=options,
-                           threads=2, **hooks)
+                           threads=2, call_penalty=0.1 if kind == "coder" else 0.0, **hooks)
 
 
 @pytest.mark.parametrize(("kind", "optimizer"),
