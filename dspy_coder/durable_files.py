@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -82,3 +83,21 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an inter-process lock on ``lock_path``, so two processes do not build the same
+    file or directory at once (no-op off POSIX, where the atomic rename still keeps the
+    result consistent)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import importlib.metadata as metadata
 import json
@@ -24,9 +23,9 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
+from dspy_coder.durable_files import exclusive_lock
 from dspy_coder.errors import SetupError
 from dspy_coder.local_models.registry import ModelSpec, PartSpec
 
@@ -144,22 +143,6 @@ def check_cached_file(target: Path, spec: ModelSpec, *, full_check: bool = False
     return None
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """An inter-process lock so two processes do not assemble the same file at once."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: atomic rename still keeps the file consistent
-        yield
-        return
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def assemble(spec: ModelSpec, parts: list[Path], target: Path) -> None:
     """Concatenate ``parts`` into ``target`` atomically, hashing as it writes; check the sha256."""
     free = shutil.disk_usage(target.parent).free
@@ -219,7 +202,7 @@ def ensure_model_file(
     directory = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / spec.filename
-    with _exclusive(directory / f".{spec.filename}.lock"):
+    with exclusive_lock(directory / f".{spec.filename}.lock"):
         if target.exists():
             problem = check_cached_file(target, spec, full_check=full_check)
             if problem is None:

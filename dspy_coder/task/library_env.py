@@ -18,8 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import logging
@@ -31,11 +29,11 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+from dspy_coder.durable_files import exclusive_lock
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.task.library_check import distribution_name, missing_libraries
 from dspy_coder.task.pip_failure import last_lines, pip_failure
@@ -93,7 +91,7 @@ def library_env(libraries: list[Library], path: Path | None = None) -> LibraryEn
     ready = _ready(path, libraries)
     if ready is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with _exclusive(path.parent / f".{path.name}.lock"):
+        with exclusive_lock(path.parent / f".{path.name}.lock"):
             ready = _ready(path, libraries)  # another run may have built it while we waited
             if ready is None:
                 return _build(path, libraries, chosen)
@@ -208,13 +206,3 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an inter-process lock on ``lock_path`` (another run building the same environment
-    waits here)."""
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
