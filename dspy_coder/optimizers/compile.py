@@ -189,7 +189,7 @@ def compile_program(
     dev_ids: Sequence[str] | None = None,
     memo: SandboxMemo | None = None,
     journal: ScoreJournal | None = None,
-    program_factory: Callable[[str, dict[str, Any]], dspy.Module] = make_program,
+    program_factory: Callable[[str, dict[str, Any]], dspy.Module] | None = None,
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
@@ -199,9 +199,11 @@ def compile_program(
     reward fewer LM calls (``SandboxMetric``); ``dev_ids`` picks the dev problems (of the dev
     split, e.g. from ``focused_dev``) instead of the split's first ``budget.dev_size``.
     ``memo`` and ``journal`` keep sandbox verdicts and candidate scores on disk for a resumed
-    compile (``resume.py``). ``program_factory`` builds the program to compile (``optimize
-    --ray``: one whose runs are Ray tasks, see ``ray_runs``).
+    compile (``resume.py``). ``program_factory`` builds the program to compile (default
+    ``make_program``, looked up at call time; ``optimize --ray``: one whose runs are Ray tasks,
+    see ``ray_runs``).
     """
+    program_factory = program_factory or make_program
     name = resolve_optimizer(optimizer)
     options = dict(program_options or {})
     train = build_split(problems, "train", seed=seed, limit=budget.train_size)

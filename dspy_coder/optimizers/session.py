@@ -37,7 +37,6 @@ from dspy_coder.optimizers.leaks import scan_for
 from dspy_coder.optimizers.pool import ProblemPool, as_pool
 from dspy_coder.optimizers.registry import DSPY_NAMES
 from dspy_coder.optimizers.resume import ResumeState, replay_cache
-from dspy_coder.pipeline.programs import make_program
 
 logger = logging.getLogger(__name__)
 
@@ -191,7 +190,7 @@ def log_estimate(request: OptimizeRequest, pool: ProblemPool) -> dict[str, Any]:
 def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | ProblemPool,
                      student_lm: Any, teacher_lm: Any | None = None, runner: Any = None,
                      limits: Any = None,
-                     program_factory: Callable[[str, dict[str, Any]], dspy.Module] = make_program,
+                     program_factory: Callable[[str, dict[str, Any]], dspy.Module] | None = None,
                      ) -> dict[str, Any]:
     """Compile, save and track; returns the sidecar dict (also written next to the program).
     ``runner`` and ``program_factory``: see ``compile_program``."""
