@@ -8,11 +8,16 @@ Example:
     >>> report = coder(prompt="def add(a, b):  # add(1, 2) == 3").report  # doctest: +SKIP
 """
 
-from dspy_coder import _env  # noqa: F401  (must run before litellm/mlflow are imported)
+from dspy_coder import (
+    _env,  # noqa: F401  (must run before litellm/mlflow are imported)
+    thread_safe_ast,
+)
 from dspy_coder.errors import DspyCoderError, RunError, SetupError, UsageError
 from dspy_coder.types import DevelopmentReport, ExecutionResult, Task
 
 __version__ = "0.1.0"
+
+thread_safe_ast.install()  # Python 3.11's ast.parse is not safe in threads (gh-106905)
 
 __all__ = [
     "Coder",
