@@ -69,7 +69,9 @@ def test_in_place_mutation_gets_fresh_inputs() -> None:
 def test_explicit_sizes_are_used() -> None:
     result = profile(LINEAR, "total", RANGE_INPUT, sizes=[100, 1000, 10_000, 100_000], budget_s=2)
     assert [p.n for p in result.points] == [100, 1000, 10_000, 100_000]
-    assert result.complexity is not None and result.complexity.label == "O(n)"
+    # the fit uses exactly those points; which label they give is timing, checked by the
+    # classification tests above (a loaded machine once read this linear sum as O(n log n))
+    assert result.complexity is not None and result.complexity.sizes == [100, 1000, 10_000, 100_000]
 
 
 def test_exception_in_the_code_is_data_with_user_traceback() -> None:
