@@ -23,9 +23,9 @@ $(VENV)/.installed-llama: scripts/install_llama_cpp.sh | $(BIN)/python
 
 # Installed-extras stamps: each depends on pyproject.toml, so edits re-install, reruns don't.
 # The tests grade ClassEval answers, so they install what its tasks import (the classeval extra),
-# and run the bench on a local Ray cluster (the ray extra).
+# run the bench on a local Ray cluster (the ray extra) against a served model (the serve extra).
 $(VENV)/.installed-test: pyproject.toml Makefile $(VENV)/.installed-llama
-	$(PIP) install -e '.[test,model-0-5b,classeval,ray]'
+	$(PIP) install -e '.[test,model-0-5b,classeval,ray,serve]'
 	touch $@
 
 $(VENV)/.installed-run: pyproject.toml $(VENV)/.installed-llama

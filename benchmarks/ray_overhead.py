@@ -1,20 +1,23 @@
-"""Per-unit overhead of `bench --ray` against one process, on the same run, with a stub LM.
+"""Per-unit overhead of `bench --ray` against one process, on the same run.
 
-Runs the single-shot baseline over HumanEval's every-8th problem (21) against a local stub of
-an OpenAI-compatible server that answers each prompt with the reference solution after
-``--lm-delay`` seconds (a stand-in for model time; the real model cannot share this machine's
-CPUs with a benchmark). Every answer is graded by the real sandbox. The same run goes
-through: one process with 1 thread, one process with 2 threads, and a local Ray cluster of
-``--cpus`` CPUs, twice (the first run pays each worker's imports of dspy and litellm). Prints
-wall time per unit for each, Ray's over the 2-thread run (the same
+Runs the single-shot baseline over HumanEval's every-8th problem (21), by default against a
+local stub of an OpenAI-compatible server that answers each prompt with the reference solution
+after ``--lm-delay`` seconds (a stand-in for model time), or with ``--api-base`` against a
+real model server (``dspy-coder serve``), greedy. Every answer is graded by the real sandbox.
+The same run goes through: one process with 1 thread, one process with 2 threads, and a local
+Ray cluster of ``--cpus`` CPUs, twice (the first run pays each worker's imports of dspy and
+litellm). Prints wall time per unit for each, Ray's over the 2-thread run (the same
 parallelism) as a ratio, and Ray's start-up, measured apart. Rows are checked to be equal.
 
     python benchmarks/ray_overhead.py --lm-delay 0.5 --cpus 2
+    python benchmarks/ray_overhead.py --api-base http://127.0.0.1:8011/v1 \
+        --lm openai/qwen2.5-coder-1.5b     # a real model server, started apart
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import tempfile
@@ -49,15 +52,22 @@ def main() -> None:
     parser.add_argument("--stride", type=int, default=8)
     parser.add_argument("--lm-delay", type=float, default=0.5, help="seconds per stub answer")
     parser.add_argument("--cpus", type=int, default=2)
+    parser.add_argument("--api-base", help="a real OpenAI-compatible model server instead "
+                        "of the stub (e.g. dspy-coder serve's)")
+    parser.add_argument("--lm", default="openai/qwen2.5-coder-1.5b",
+                        help="the LiteLLM model name on --api-base")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     problems = select_problems(load_problems("humaneval"), stride=args.stride)
     table = {f"def {p.entry_point}(": p.prompt + p.canonical_solution for p in problems}
     n = len(problems)
-    with openai_stub(table, delay_s=args.lm_delay) as base, tempfile.TemporaryDirectory() as tmp:
-        lm = make_lm("openai/stub", api_base=base, api_key="x", cache=False)
+    server = (contextlib.nullcontext(args.api_base) if args.api_base
+              else openai_stub(table, delay_s=args.lm_delay))
+    model = args.lm if args.api_base else "openai/stub"
+    with server as base, tempfile.TemporaryDirectory() as tmp:
+        lm = make_lm(model, api_base=base, api_key="x", cache=False, temperature=0.0)
         base_config = dict(variants=[resolve_variant("baseline")], problems=problems,
-                           lm_label="openai/stub")
+                           lm_label=model)
         one_s, one = timed(BenchConfig(**base_config), lm, Path(tmp) / "one")
         two_s, two = timed(BenchConfig(**base_config, workers=2), lm, Path(tmp) / "two")
         started = time.perf_counter()
@@ -71,8 +81,10 @@ def main() -> None:
         ray.shutdown()
     same = one == two == on_ray == warm
     passed = sum(v[0] for v in on_ray.values())
-    print(f"units: {n} (HumanEval every {args.stride}th, baseline, stub LM "
-          f"{args.lm_delay:g} s/answer, real sandbox grading); passed {passed}/{n}")
+    source = (f"model server {args.lm} at {args.api_base}, greedy" if args.api_base
+              else f"stub LM {args.lm_delay:g} s/answer")
+    print(f"units: {n} (HumanEval every {args.stride}th, baseline, {source}, real sandbox "
+          f"grading); passed {passed}/{n}")
     print(f"rows identical across the three runs: {same}")
     print(f"one process, 1 thread : {one_s:7.2f} s  {one_s / n:6.3f} s/unit")
     print(f"one process, 2 threads: {two_s:7.2f} s  {two_s / n:6.3f} s/unit")

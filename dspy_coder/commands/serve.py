@@ -113,7 +113,7 @@ def check_server_installed() -> None:
     if missing:
         raise SetupError(
             "llama-cpp-python's server needs its [server] extra; add it without rebuilding "
-            f"llama.cpp: pip install {' '.join(missing)}"
+            f"llama.cpp: pip install 'dspy-coder[serve]' (or: pip install {' '.join(missing)})"
         )
 
 
