@@ -27,14 +27,8 @@ import textwrap
 from pathlib import Path
 
 from dspy_coder.durable_files import write_text_atomic
+from dspy_coder.judge.uncounted_tests import answer_outcomes, uncounted_tests
 from dspy_coder.types import DevelopmentReport
-
-UNVETTED = (
-    "unvetted: no candidate that passes the docstring examples passed it, so it did not count"
-)
-UNAGREED = (
-    "unvetted: the independently written candidates did not agree on it, so it did not count"
-)
 
 
 def write_outputs(out: Path, report: DevelopmentReport) -> list[Path]:
@@ -57,28 +51,9 @@ def solution_text(report: DevelopmentReport) -> str:
     )
 
 
-def _answer_outcomes(report: DevelopmentReport) -> dict[str, bool]:
-    """How the returned answer did on each test it ran."""
-    best = next((a for a in report.attempts
-                 if a.iteration == report.best_iteration and a.code == report.code), None)
-    if best is None or best.execution is None:
-        return {}
-    return {t.name: t.passed for t in best.execution.tests}
-
-
 def _comment(text: str) -> list[str]:
     lines = textwrap.wrap(text, width=90, break_on_hyphens=False, break_long_words=False)
     return [f"# {line}" for line in lines] or ["#"]
-
-
-def _how_it_did(name: str, outcomes: dict[str, bool]) -> str:
-    if name not in outcomes:
-        return ""
-    return "; the answer passes it" if outcomes[name] else "; the answer fails it"
-
-
-def _skipped(code: str, reason: str) -> str:
-    return f"@pytest.mark.skip(reason={reason!r})\n{code.strip()}"
 
 
 def _why_unchecked(report: DevelopmentReport) -> str:
@@ -95,7 +70,7 @@ def _why_unchecked(report: DevelopmentReport) -> str:
 
 def render_test_module(report: DevelopmentReport) -> str:
     """The source of ``test_solution.py`` for ``report``."""
-    outcomes = _answer_outcomes(report)
+    outcomes = answer_outcomes(report)
     counted = [t for t in report.tests if t.vetted]
     unvetted = [t for t in report.tests if not t.vetted]
     rejected = [d for d in report.dropped_tests if d.code]
@@ -121,11 +96,7 @@ def render_test_module(report: DevelopmentReport) -> str:
         header += ["#", *_comment("Dropped while reading the test writer's answer (the whole "
                                   "answer is in report.json, generated_tests_raw):")]
         header += [f"#   {d.name}: {d.reason}" for d in unread]
-    tests = [t.code.strip() for t in counted]
-    why = UNVETTED if report.task.examples else UNAGREED
-    tests += [_skipped(t.code, why + _how_it_did(t.name, outcomes)) for t in unvetted]
-    tests += [_skipped(d.code, f"rejected: {d.reason}" + _how_it_did(d.name, outcomes))
-              for d in rejected]
+    tests = [t.code.strip() for t in counted] + uncounted_tests(report)
     imports = ["import pytest", ""] if unvetted or rejected else []
     module = [*header, "", *imports, "from solution import *  # noqa: F403"]
     return "\n".join(module) + "".join(f"\n\n\n{test}" for test in tests) + "\n"

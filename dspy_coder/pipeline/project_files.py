@@ -2,7 +2,8 @@
 
 ``src/<package>/`` holds one file per module, each importing from its sibling modules the names
 it uses (while it was written they were simply defined before it); ``tests/`` holds each
-module's counted tests and the integration tests; ``pyproject.toml`` puts ``src`` on pytest's
+module's counted tests (and those that did not count, skipped with the reason) and the
+integration tests; ``pyproject.toml`` puts ``src`` on pytest's
 path, so ``pytest`` runs from the project folder with nothing installed. Integration tests that
 failed in the run are kept, marked skip with the failure (remove the marker to run one), so
 ``pytest`` passes exactly when what the run vouched for passes. ``README.md`` says what was
@@ -19,6 +20,7 @@ import ast
 
 from dspy_coder.judge.integration import strip_package_imports
 from dspy_coder.judge.project_report import ProjectReport
+from dspy_coder.judge.uncounted_tests import uncounted_tests
 from dspy_coder.task.project_plan import ProjectPlan, module_named, public_names, written_before
 
 RUN_TESTS = "pytest"
@@ -52,18 +54,23 @@ def _module_file(plan: ProjectPlan, name: str, code: str) -> str:
 
 
 def _unit_test_file(report: ProjectReport, name: str) -> str | None:
+    """The module's counted tests as they ran, then those that did not count, marked skip
+    with the reason (see ``judge.uncounted_tests``); None when the run wrote none."""
     module = report.modules[name]
-    tests = [t for t in module.tests if t.vetted and t.source != "requirement"]
-    if not tests:
+    counted = [t.code.strip() for t in module.tests if t.vetted and t.source != "requirement"]
+    uncounted = uncounted_tests(module)
+    if not counted and not uncounted:
         return None
     plan = report.plan
     assert plan is not None
-    imports = [f"from {plan.package}.{name} import *  # noqa: F403",
-               *[f"from {plan.package}.{dep} import *  # noqa: F403"
-                 for dep in written_before(plan, name)]]
-    header = f'"""Unit tests of {plan.package}.{name} that judged it in dspy-coder\'s run."""'
-    return "\n\n\n".join([header + "\n\n" + "\n".join(imports),
-                          *(t.code.strip() for t in tests)]) + "\n"
+    imports = ["import pytest", ""] if uncounted else []
+    imports += [f"from {plan.package}.{name} import *  # noqa: F403",
+                *[f"from {plan.package}.{dep} import *  # noqa: F403"
+                  for dep in written_before(plan, name)]]
+    header = (f'"""Unit tests of {plan.package}.{name} from dspy-coder\'s run: {len(counted)} '
+              f'judged it; {len(uncounted)} did not count and are skipped with the reason '
+              '(remove a marker to run one)."""')
+    return "\n\n\n".join([header + "\n\n" + "\n".join(imports), *counted, *uncounted]) + "\n"
 
 
 def _integration_file(report: ProjectReport) -> str | None:

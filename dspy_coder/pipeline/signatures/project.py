@@ -8,7 +8,9 @@ from dspy_coder.task.project_plan import ModuleSpec
 class ProjectPlanner(dspy.Signature):
     """Plan a small Python package that meets the requirements.
 
-    Split it into 1 to 5 modules, each with one purpose and at most 100 lines. For each module
+    Split it into 1 to 5 modules, each with one purpose and at most 100 lines: every part the
+    requirements name gets a module of its own (a request for "a validator, a normaliser and a
+    CLI" is three modules, the CLI a main(argv) function that uses the other two). For each module
     give its public interface as Python signatures ("def name(args) -> type" or
     "class Name(args)"), the other modules of the plan it uses (depends_on; no loops), and the
     behaviours its unit tests should check. Then list behaviours that need several modules

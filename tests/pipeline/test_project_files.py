@@ -1,0 +1,70 @@
+"""A project's unit-test files keep every test the run wrote: those that judged the module as
+they ran, and those that did not count skipped with the reason, so plain pytest passes exactly
+when the counted tests pass."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from dspy_coder.judge.project_report import ProjectReport
+from dspy_coder.pipeline.project_files import package_files
+from dspy_coder.task.project_plan import ModuleSpec, ProjectPlan
+from dspy_coder.task.project_requirements import Requirements
+from dspy_coder.types import (
+    Attempt,
+    DevelopmentReport,
+    ExecutionResult,
+    Task,
+    TestCase,
+    TestOutcome,
+)
+
+CODE = "def double(x):\n    return 2 * x\n"
+COUNTED = TestCase(name="test_double", code="def test_double():\n    assert double(2) == 4\n",
+                   source="generated", vetted=True)
+UNCONFIRMED = TestCase(name="test_wrong", code="def test_wrong():\n    assert double(2) == 5\n",
+                       source="generated", vetted=False)
+
+
+def _report(tests: list[TestCase]) -> ProjectReport:
+    outcomes = [TestOutcome(name=t.name, passed=t is COUNTED) for t in tests]
+    module = DevelopmentReport(
+        task=Task(prompt="double a number"), status="success", code=CODE, tests=tests,
+        best_iteration=1, attempts=[Attempt(iteration=1, code=CODE, tests=tests, execution=(
+            ExecutionResult(status="failed", tests=outcomes)))])
+    plan = ProjectPlan(package="calc", modules=[ModuleSpec(
+        name="arith", purpose="Arithmetic.", interface=["def double(x: int) -> int"])])
+    return ProjectReport(requirements=Requirements(goal="a calculator"), status="success",
+                         plan=plan, build_order=["arith"], modules={"arith": module})
+
+
+def _pytest(files: dict[str, str], where: Path) -> subprocess.CompletedProcess:
+    for path, text in files.items():
+        (where / path).parent.mkdir(parents=True, exist_ok=True)
+        (where / path).write_text(text)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                          cwd=where, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_uncounted_tests_are_kept_skipped_with_the_reason(tmp_path: Path):
+    files = package_files(_report([COUNTED, UNCONFIRMED]))
+    unit = files["tests/test_arith.py"]
+    assert "def test_double():" in unit and "def test_wrong():" in unit
+    assert ("@pytest.mark.skip(reason='unvetted: the independently written candidates did not "
+            "agree on it, so it did not count; the answer fails it')\ndef test_wrong():") in unit
+    run = _pytest(files, tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "1 passed, 1 skipped" in run.stdout
+
+
+def test_a_module_with_only_unconfirmed_tests_still_gets_its_test_file(tmp_path: Path):
+    files = package_files(_report([UNCONFIRMED]))
+    assert "0 judged it; 1 did not count" in files["tests/test_arith.py"]
+    run = _pytest(files, tmp_path)
+    assert run.returncode == 0 and "1 skipped" in run.stdout, run.stdout + run.stderr
+
+
+def test_no_tests_written_means_no_test_file():
+    assert "tests/test_arith.py" not in package_files(_report([]))
