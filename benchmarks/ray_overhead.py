@@ -79,13 +79,14 @@ def main() -> None:
         import ray
 
         ray.shutdown()
+    arms = {"1 thread": one, "2 threads": two, "Ray": on_ray, "Ray warm": warm}
     same = one == two == on_ray == warm
     passed = sum(v[0] for v in on_ray.values())
     source = (f"model server {args.lm} at {args.api_base}, greedy" if args.api_base
               else f"stub LM {args.lm_delay:g} s/answer")
     print(f"units: {n} (HumanEval every {args.stride}th, baseline, {source}, real sandbox "
           f"grading); passed {passed}/{n}")
-    print(f"rows identical across the three runs: {same}")
+    print(f"rows identical across the four runs: {same}")
     print(f"one process, 1 thread : {one_s:7.2f} s  {one_s / n:6.3f} s/unit")
     print(f"one process, 2 threads: {two_s:7.2f} s  {two_s / n:6.3f} s/unit")
     print(f"Ray, {args.cpus} CPUs           : {ray_s:7.2f} s  {ray_s / n:6.3f} s/unit "
@@ -97,6 +98,18 @@ def main() -> None:
           f"warm workers {warm_s / one_s:.2f}")
     print(f"Ray overhead per unit vs 2 threads: first run {(ray_s - two_s) / n * 1000:+.0f} ms, "
           f"warm workers {(warm_s - two_s) / n * 1000:+.0f} ms")
+    print("passed per run: " + ", ".join(f"{name} {sum(v[0] for v in rows.values())}/{n}"
+                                         for name, rows in arms.items()))
+    for key in sorted(one, key=str):
+        variants = {name: rows.get(key) for name, rows in arms.items()}
+        if len({repr(v) for v in variants.values()}) > 1:
+            codes = {name: v[2] if v else None for name, v in variants.items()}
+            groups: dict[str, list[str]] = {}
+            for name, code in codes.items():
+                groups.setdefault(code or "", []).append(name)
+            print(f"differs: {key[0]}: " + "; ".join(
+                f"{'/'.join(names)} {'pass' if variants[names[0]][0] else 'fail'}"
+                for names in groups.values()))
     if not same:
         raise SystemExit("rows differ between the runs")
 

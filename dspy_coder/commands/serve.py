@@ -1,6 +1,8 @@
 """``dspy-coder serve``: serve a local model once, over HTTP, for every worker of a run.
 
-Starts llama-cpp-python's own OpenAI-compatible server (``python -m llama_cpp.server``) on the
+Starts llama-cpp-python's own OpenAI-compatible server (``python -m llama_cpp.server``, with
+each request evaluated from an empty context so that a greedy answer does not depend on the
+request before it; ``--reuse-prefix`` keeps llama.cpp's prompt reuse) on the
 built-in model's verified GGUF file (assembled from its part packages on first use) or on a
 ``.gguf`` path, and prints the ``--lm``/``--api-base`` that ``bench``, ``solve`` or
 ``optimize`` then use. Any other OpenAI-compatible server (vLLM, SGLang, a hosted API) is used
@@ -23,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.errors import SetupError, UsageError
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="context length (default: what dspy-coder uses in-process)")
     parser.add_argument("--threads", type=int, default=None,
                         help="CPU threads of the server (default: llama.cpp's choice)")
+    parser.add_argument("--reuse-prefix", action="store_true",
+                        help="let llama.cpp reuse the prompt prefix the previous request shared "
+                        "(faster for similar prompts, but a greedy answer then depends on which "
+                        "request came before it)")
     parser.add_argument("--print-only", action="store_true",
                         help="print the server command and the client flags; start nothing")
     return parser
@@ -98,7 +105,8 @@ def plan(args: argparse.Namespace, spec: str, cache_dir: Path | None) -> ServePl
     from dspy_coder.local_models.engine import DEFAULT_N_CTX
 
     path, name = model_file(spec, cache_dir)
-    argv = [sys.executable, "-m", "llama_cpp.server", "--model", str(path),
+    server = "llama_cpp.server" if args.reuse_prefix else "dspy_coder.local_models.fresh_server"
+    argv = [sys.executable, "-m", server, "--model", str(path),
             "--model_alias", name, "--host", args.host, "--port", str(args.port),
             "--n_ctx", str(args.n_ctx or DEFAULT_N_CTX)]
     if args.threads:
@@ -118,10 +126,12 @@ def check_server_installed() -> None:
 
 
 def launch(argv: list[str]) -> int:
-    """Run the server in the foreground until it exits or Ctrl-C; its exit code."""
+    """Run the server in the foreground until it exits, Ctrl-C or SIGTERM (which stop the
+    server too, never leaving it running without us); its exit code."""
     process = subprocess.Popen(argv)
     try:
-        return process.wait()
+        with stop_on_signals():
+            return process.wait()
     except KeyboardInterrupt:
         process.terminate()
         try:

@@ -1,6 +1,6 @@
 """`dspy-coder serve` for real: the embedded 0.5B model served by llama-cpp-python's own
-server, a bench run against it in one process and on a local Ray cluster, the same answers
-from both, and Ctrl-C stops the server."""
+server, a bench run against it in one process and on a local Ray cluster, the same greedy
+answers from both and from the model in-process, and Ctrl-C stops the server."""
 
 from __future__ import annotations
 
@@ -62,14 +62,21 @@ def test_served_model_answers_bench_in_one_process_and_on_ray_alike(tmp_path: Pa
 
         common = ["bench", "--ids", IDS, "--variant", "baseline", "--no-mlflow",
                   "--lm", "openai/qwen2.5-coder-0.5b", "--api-base", base, "--temperature", "0"]
-        for label, extra in (("single", []), ("ray", ["--ray"])):
-            done = subprocess.run(CLI + common + extra + ["--out", str(tmp_path / label)],
-                                  cwd=tmp_path, env=env, capture_output=True, text=True,
+        in_process = [a if a != "openai/qwen2.5-coder-0.5b" else "local:qwen2.5-coder-0.5b"
+                      for a in common if a not in ("--api-base", base)]
+        local_env = {k: v for k, v in env.items() if k != "DSPY_CODER_API_KEY"}
+        for label, argv, run_env in (("single", common, env), ("ray", common + ["--ray"], env),
+                                     ("in_process", in_process, local_env)):
+            done = subprocess.run(CLI + argv + ["--out", str(tmp_path / label)],
+                                  cwd=tmp_path, env=run_env, capture_output=True, text=True,
                                   timeout=900, check=False)
             assert done.returncode == 0, done.stderr[-3000:]
         single, on_ray = _rows(tmp_path / "single"), _rows(tmp_path / "ray")
         assert set(single) == {"HumanEval/0", "HumanEval/53"}
         assert on_ray == single  # greedy answers from one server: the same code and verdicts
+        # each request is evaluated afresh, as in-process, so the server answers as the
+        # in-process model does
+        assert _rows(tmp_path / "in_process") == single
         assert all(code.strip() for _, code, _ in single.values())
         assert all(calls == 1 for _, _, calls in single.values())
     finally:
