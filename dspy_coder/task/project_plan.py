@@ -121,7 +121,7 @@ def _cycle(plan: ProjectPlan) -> list[str]:
 def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
     """``plan`` with what needs no planner fixed (a module listed as its own dependency, a
     function named where its module is meant, a dependency listed twice, blanks around
-    names), and a note for each fix."""
+    names, a public name in several interfaces), and a note for each fix."""
     notes, modules = [], []
     owners = {public: m.name.strip() for m in plan.modules for public in public_names(m)}
     names = {m.name.strip() for m in plan.modules}
@@ -141,7 +141,77 @@ def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
             if dep not in deps:
                 deps.append(dep)
         modules.append(module.model_copy(update={"name": name, "depends_on": deps}))
-    return plan.model_copy(update={"package": plan.package.strip(), "modules": modules}), notes
+    tidied = plan.model_copy(update={"package": plan.package.strip(), "modules": modules})
+    tidied, shared_notes = _one_home_per_name(tidied)
+    return tidied, notes + shared_notes
+
+
+def _shared_stem(function: str, module: str) -> int:
+    """How many leading letters a function's name shares with a module's name
+    (``normalise_email`` and ``normaliser``: 8)."""
+    length = 0
+    for a, b in zip(function.lower(), module.lower(), strict=False):
+        if a != b:
+            break
+        length += 1
+    return length
+
+
+def _home(name: str, owners: list[str], plan: ProjectPlan) -> str:
+    """Where a public name listed by several modules belongs: the module named after it (a
+    shared stem of 4+ letters), else one the other owners depend on, else the first."""
+    stems = {owner: _shared_stem(name, owner) for owner in owners}
+    best = max(stems.values())
+    if best >= 4 and list(stems.values()).count(best) == 1:
+        return max(stems, key=stems.__getitem__)
+    depended_on = [o for o in owners
+                   if any(o in module_named(plan, other).depends_on for other in owners)]
+    return (depended_on or owners)[0]
+
+
+_ENTRY_POINT_MODULE = re.compile(r"\bcli\b|command[ -]?line|__main__|\bmain\b", re.IGNORECASE)
+ENTRY_POINT = "def main(argv: list[str] | None = None) -> int"
+
+
+def _one_home_per_name(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
+    """A public name in several modules' interfaces stays only in its home (``_home``); the
+    others use it, so they depend on the home unless that would close a loop. A small planner
+    lists every function a module calls in its interface (the 1.5B's CLI listed the
+    validator's and the normaliser's). A command-line module left with no interface of its own
+    gets the entry point ``main(argv)``."""
+    owners: dict[str, list[str]] = {}
+    for module in plan.modules:
+        for public in dict.fromkeys(public_names(module)):
+            owners.setdefault(public, []).append(module.name)
+    shared = {name: names for name, names in owners.items() if len(set(names)) > 1}
+    if not shared:
+        return plan, []
+    notes = []
+    modules = {m.name: m for m in plan.modules}
+    for name, names in shared.items():
+        home = _home(name, names, plan)
+        for other in dict.fromkeys(n for n in names if n != home):
+            module = modules[other]
+            interface = [s for s in module.interface if public_name(s) != name]
+            deps = list(module.depends_on)
+            note = (f"Plan: {name!r} was in the interface of both {home!r} and {other!r}; it "
+                    f"stays in {home!r}")
+            if home not in deps:
+                trial = plan.model_copy(update={"modules": [
+                    modules[m.name].model_copy(update={"depends_on": deps + [home]})
+                    if m.name == other else modules[m.name] for m in plan.modules]})
+                if not _cycle(trial):
+                    deps.append(home)
+                    note += f", and {other!r} now depends on {home!r}"
+            modules[other] = module.model_copy(update={"interface": interface,
+                                                       "depends_on": deps})
+            notes.append(note + ".")
+    for name, module in modules.items():
+        if not module.interface and _ENTRY_POINT_MODULE.search(f"{name} {module.purpose}"):
+            modules[name] = module.model_copy(update={"interface": [ENTRY_POINT]})
+            notes.append(f"Plan: command-line module {name!r} had no interface of its own; it "
+                         f"gets the entry point {ENTRY_POINT!r}.")
+    return plan.model_copy(update={"modules": [modules[m.name] for m in plan.modules]}), notes
 
 
 def plan_problems(plan: ProjectPlan) -> list[str]:

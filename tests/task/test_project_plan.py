@@ -91,3 +91,46 @@ def test_a_function_named_as_a_dependency_means_its_module():
     tidied, notes = tidy_plan(named)
     assert [m.depends_on for m in tidied.modules] == [[], ["conversions"]]
     assert len(notes) == 3 and plan_problems(tidied) == []
+
+
+def test_a_name_in_several_interfaces_stays_in_its_home_and_the_others_use_it():
+    """The 1.5B's plan for 'a validator, a normaliser and a small CLI', three times running:
+    the validator and the CLI also listed the functions they use."""
+    email = plan(
+        module("validator", interface=("def validate_email(s: str) -> bool",
+                                       "def normalise_email(s: str) -> str")),
+        module("normaliser", "validator", interface=("def normalise_email(s: str) -> str",)),
+        module("cli", "validator", "normaliser", interface=(
+            "def validate_email(s: str) -> bool", "def normalise_email(s: str) -> str")))
+    assert len(plan_problems(email)) == 3
+    tidied, notes = tidy_plan(email)
+    assert plan_problems(tidied) == []
+    interfaces = {m.name: m.interface for m in tidied.modules}
+    assert interfaces == {"validator": ["def validate_email(s: str) -> bool"],
+                          "normaliser": ["def normalise_email(s: str) -> str"],
+                          "cli": ["def main(argv: list[str] | None = None) -> int"]}
+    # the validator would loop through the normaliser, so it gains no dependency
+    assert [m.depends_on for m in tidied.modules] == [[], ["validator"], ["validator",
+                                                                          "normaliser"]]
+    assert ("Plan: 'normalise_email' was in the interface of both 'normaliser' and "
+            "'validator'; it stays in 'normaliser'.") in notes
+    assert notes[-1].startswith("Plan: command-line module 'cli' had no interface")
+    assert build_order(tidied) == ["validator", "normaliser", "cli"]
+
+
+def test_without_a_name_match_the_module_the_others_depend_on_keeps_it():
+    shared = plan(module("store", interface=("def get(key)",)),
+                  module("api", "store", interface=("def get(key)", "def serve()")))
+    tidied, notes = tidy_plan(shared)
+    assert [m.interface for m in tidied.modules] == [["def get(key)"], ["def serve()"]]
+    assert notes == ["Plan: 'get' was in the interface of both 'store' and 'api'; it stays in "
+                     "'store'."]
+
+
+def test_a_module_left_with_no_interface_that_is_no_cli_goes_back_to_the_planner():
+    shared = plan(module("store", interface=("def get(key)",)),
+                  module("helpers", "store", interface=("def get(key)",)))
+    tidied, _ = tidy_plan(shared)
+    assert plan_problems(tidied) == [
+        "Module 'helpers' has no public interface: list the functions or classes other "
+        "modules and tests may use."]
