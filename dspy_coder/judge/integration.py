@@ -55,17 +55,23 @@ def _sibling_import(node: ast.stmt, package: str, modules: set[str]) -> bool:
 
 
 def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
-    """``code`` without its top-level imports from the package (lines kept as blanks, so line
-    numbers hold); unchanged when it does not parse."""
+    """``code`` without its imports from the package, at the top or inside a function (a test
+    reader copies a test file's imports into each test); line numbers hold: a top-level import
+    becomes blank lines, a nested one ``pass``. Unchanged when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code
     lines = code.splitlines()
-    for node in tree.body:
-        if _sibling_import(node, package, modules):
-            for index in range(node.lineno - 1, (node.end_lineno or node.lineno)):
+    top_level = {id(node) for node in tree.body}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom) and _sibling_import(node, package,
+                                                                              modules):
+            first, last = node.lineno - 1, (node.end_lineno or node.lineno)
+            for index in range(first, last):
                 lines[index] = ""
+            if id(node) not in top_level:  # keep the block it sits in a valid statement
+                lines[first] = " " * node.col_offset + "pass"
     return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
 
 

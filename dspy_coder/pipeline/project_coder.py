@@ -224,9 +224,12 @@ class ProjectCoder(dspy.Module):
                                 f"({type(exc).__name__}).")
             return []
         report.integration_tests_raw = str(answer.integration_test_code or "")
-        raw = strip_package_imports(report.integration_tests_raw, plan.package,
-                                    {m.name for m in plan.modules})
-        return [_renamed(t, t.name.replace("test_generated_", "test_integration_"))
+        names = {m.name for m in plan.modules}
+        raw = strip_package_imports(report.integration_tests_raw, plan.package, names)
+        # the tests run on the package flattened into one module: no package imports in them
+        return [_renamed(t.model_copy(update={"code": strip_package_imports(
+                    t.code, plan.package, names)}),
+                         t.name.replace("test_generated_", "test_integration_"))
                 for t in read_generated_tests(raw, None).tests]
 
     def _run_integration(self, plan: ProjectPlan, order: list[str], code: dict[str, str],

@@ -41,3 +41,17 @@ def test_a_failure_is_blamed_on_the_module_its_traceback_ends_in_or_whose_result
     assert blame(outcomes["test_missing"], tests[0], flat, OWNERS) == ["store"]  # self.items[key]
     assert "count(Store()) returned 1" in outcomes["test_count"].message
     assert blame(outcomes["test_count"], tests[1], flat, OWNERS) == ["cache"]
+
+
+def test_imports_inside_a_test_go_too_and_the_test_still_runs():
+    """The 1.5B's integration tests came fenced and parametrized; reading them copied the
+    package imports into each test, where they failed with ModuleNotFoundError."""
+    test = ("def test_integration_1():\n    from cache_layer.store import Store\n"
+            "    from cache_layer.cache import (\n        cached,\n    )\n"
+            "    import json\n    s = Store()\n    s.put('k', json.dumps(1))\n"
+            "    assert cached(s, 'k') == '1'\n")
+    stripped = strip_package_imports(test, "cache_layer", {"store", "cache"})
+    assert stripped.splitlines()[1:6] == ["    pass", "    pass", "", "", "    import json"]
+    flat = flatten("cache_layer", [("store", STORE), ("cache", CACHE)])
+    outcome = _run(flat, [TestCase(name="test_integration_1", code=test)])
+    assert outcome["test_integration_1"].passed, outcome["test_integration_1"].message

@@ -151,3 +151,28 @@ def test_a_reviewer_rejects_the_plan_with_a_reason_then_approves_the_next():
     assert '"validator"' in shown[0].text and shown[0].gate == "plan"
     assert report.build_order == ["validator", "normaliser"]
     assert "The integration test writer's answer could not be read" in report.notes[-2]
+
+
+def test_fenced_parametrized_integration_tests_lose_their_package_imports():
+    """The 1.5B wrote its integration tests fenced, with the package imports at the top and
+    parametrize tables; every one failed with ModuleNotFoundError inside the sandbox."""
+    from dspy_coder.judge.project_report import ProjectReport
+    from dspy_coder.task.project_plan import ProjectPlan
+    from dspy_coder.task.project_requirements import Requirements
+
+    answer = ("```python\nimport pytest\nfrom mailkit.validator import validate_email\n\n"
+              "@pytest.mark.parametrize('s', ['a@b.co', 'x@y.org'])\n"
+              "def test_valid(s):\n    assert validate_email(s)\n```\n")
+    project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                                 profiler=no_profiler))
+    project.write_integration = lambda **_: dspy.Prediction(integration_test_code=answer)
+    mailkit = ProjectPlan.model_validate(json.loads(json.dumps({
+        "package": "mailkit", "modules": [VALIDATOR]})))
+    requirements = Requirements(goal="an email library")
+    report = ProjectReport(requirements=requirements, status="partial", plan=mailkit)
+    tests = project._integration_tests(requirements, mailkit, report)
+    assert [t.name for t in tests] == ["test_integration_1", "test_integration_2"]
+    assert not any("mailkit" in t.code for t in tests)
+    flat_tests = "\n\n\n".join(t.code for t in tests)
+    outcome = sandbox_run(VALIDATE, tests=flat_tests)
+    assert [t.passed for t in outcome.tests] == [True, True], outcome
