@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from dspy_coder.code.generated_tests import read_generated_tests
 from dspy_coder.judge.integration import Flattened, blame, flatten, strip_package_imports
+from dspy_coder.judge.redefinitions import without_definitions
 from dspy_coder.judge.project_report import (
     IntegrationRound,
     ProjectReport,
@@ -206,6 +207,13 @@ class ProjectCoder(dspy.Module):
                             entry_point=_only_function(spec),
                             context_code=self._context(plan, name, code),
                             feedback=failure).report
+        theirs = {public for dep in written_before(plan, name)
+                  for public in public_names(module_named(plan, dep))}
+        own, copies = without_definitions(report.code, theirs - set(public_names(spec)))
+        if copies:
+            report = report.model_copy(update={"code": own, "notes": [*report.notes, (
+                f"Module {name}: its copies of {', '.join(copies)} (defined by the modules it "
+                "was written on) were removed; it uses theirs.")]})
         return report
 
     # -- integration ---------------------------------------------------------------------------

@@ -176,3 +176,41 @@ def test_fenced_parametrized_integration_tests_lose_their_package_imports():
     flat_tests = "\n\n\n".join(t.code for t in tests)
     outcome = sandbox_run(VALIDATE, tests=flat_tests)
     assert [t.passed for t in outcome.tests] == [True, True], outcome
+
+
+def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
+    """The 1.5B's CLI redefined validate_email and normalise_email; in the package the copies
+    shadowed the real modules."""
+    from dspy_coder.judge.project_report import ProjectReport
+    from dspy_coder.pipeline.project_files import package_files
+    from dspy_coder.task.project_plan import ProjectPlan
+    from dspy_coder.task.project_requirements import Requirements
+    from dspy_coder.types import DevelopmentReport, Task
+
+    copied = ("def validate_email(s):\n    return True\n\n\n"
+              "def normalize_email(s):\n    if not validate_email(s):\n"
+              "        raise ValueError(s)\n    return s.lower()\n")
+    written = {"validate_email": VALIDATE, "normalize_email": copied}  # by entry point
+    project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                                 profiler=no_profiler))
+    project.coder = lambda prompt, entry_point, context_code, feedback: dspy.Prediction(
+        report=DevelopmentReport(task=Task(prompt=prompt), status="success",
+                                 code=written[entry_point]))
+    mailkit = ProjectPlan.model_validate({"package": "mailkit",
+                                          "modules": [VALIDATOR, NORMALISER]})
+    requirements = Requirements(goal="an email library")
+    code: dict[str, str] = {}
+    modules = {}
+    for name in ("validator", "normaliser"):
+        modules[name] = project._write_module(requirements, mailkit, name, code)
+        code[name] = modules[name].code
+    assert "def validate_email" not in code["normaliser"]
+    assert "def normalize_email" in code["normaliser"]
+    assert modules["normaliser"].notes[-1] == (
+        "Module normaliser: its copies of validate_email (defined by the modules it was "
+        "written on) were removed; it uses theirs.")
+    assert "def validate_email" in code["validator"]  # its own are kept
+    report = ProjectReport(requirements=requirements, status="success", plan=mailkit,
+                           build_order=["validator", "normaliser"], modules=modules)
+    normaliser_file = package_files(report)["src/mailkit/normaliser.py"]
+    assert "from mailkit.validator import validate_email" in normaliser_file

@@ -1,0 +1,38 @@
+"""A module's copies of what its dependencies define, removed.
+
+A module is written with its dependencies' code shown before it, and a small model often copies
+those functions into its answer (the 1.5B's CLI redefined the validator's ``validate_email``
+and the normaliser's ``normalise_email``). In the package the copies would shadow the real
+ones: the flattened integration run would test the copies, and the CLI would not use the
+validator it was built on. So the copies go and the module imports the originals.
+
+Example:
+    >>> code = "def helper():\\n    return 1\\n\\n@cache\\ndef own():\\n    return helper()\\n"
+    >>> stripped, removed = without_definitions(code, {"helper"})
+    >>> removed, stripped.split()
+    (['helper'], ['@cache', 'def', 'own():', 'return', 'helper()'])
+"""
+
+from __future__ import annotations
+
+import ast
+
+
+def without_definitions(code: str, names: set[str]) -> tuple[str, list[str]]:
+    """``code`` without its top-level functions and classes called one of ``names`` (their
+    lines left blank), and the names removed; unchanged when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    lines, removed = code.splitlines(), []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
+                and node.name in names:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            for index in range(first - 1, node.end_lineno or node.lineno):
+                lines[index] = ""
+            removed.append(node.name)
+    if not removed:
+        return code, []
+    return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), removed
