@@ -27,12 +27,12 @@ from pydantic import ValidationError
 
 from dspy_coder.code.generated_tests import read_generated_tests
 from dspy_coder.judge.integration import Flattened, blame, flatten, strip_package_imports
-from dspy_coder.judge.redefinitions import without_definitions
 from dspy_coder.judge.project_report import (
     IntegrationRound,
     ProjectReport,
     project_status,
 )
+from dspy_coder.judge.redefinitions import without_definitions
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.pipeline.approval import Approval, ApprovalRequest, ApprovalSourceError
 from dspy_coder.pipeline.coder import Coder
