@@ -121,7 +121,8 @@ def _cycle(plan: ProjectPlan) -> list[str]:
 def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
     """``plan`` with what needs no planner fixed (a module listed as its own dependency, a
     function named where its module is meant, a dependency listed twice, blanks around
-    names, a public name in several interfaces), and a note for each fix."""
+    names, a public name in several interfaces, a module name that is not Python, a module
+    with nothing to call), and a note for each fix."""
     notes, modules = [], []
     owners = {public: m.name.strip() for m in plan.modules for public in public_names(m)}
     names = {m.name.strip() for m in plan.modules}
@@ -142,8 +143,59 @@ def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
                 deps.append(dep)
         modules.append(module.model_copy(update={"name": name, "depends_on": deps}))
     tidied = plan.model_copy(update={"package": plan.package.strip(), "modules": modules})
+    tidied, renamed = _snake_case_names(tidied)
     tidied, shared_notes = _one_home_per_name(tidied)
-    return tidied, notes + shared_notes
+    tidied, folded = _fold_modules_without_interface(tidied)
+    return tidied, notes + renamed + shared_notes + folded
+
+
+def _snake_case(name: str) -> str:
+    """``'Pattern-Based Invalidation'`` -> ``'pattern_based_invalidation'``."""
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name))
+    return "_".join(words).lower()
+
+
+def _snake_case_names(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
+    """Module names that are not Python names, renamed to snake_case where that gives a new,
+    valid name (the 1.5B named modules 'TTL', 'Cache' and 'Pattern-Based Invalidation')."""
+    taken = {m.name for m in plan.modules}
+    renames: dict[str, str] = {}
+    for module in plan.modules:
+        new = _snake_case(module.name)
+        if new != module.name and new.isidentifier() and not keyword.iskeyword(new) \
+                and new not in taken:
+            renames[module.name] = new
+            taken.add(new)
+    if not renames:
+        return plan, []
+    modules = [m.model_copy(update={"name": renames.get(m.name, m.name),
+                                    "depends_on": [renames.get(d, d) for d in m.depends_on]})
+               for m in plan.modules]
+    notes = [f"Plan: module {old!r} renamed {new!r}, a Python module name."
+             for old, new in renames.items()]
+    return plan.model_copy(update={"modules": modules}), notes
+
+
+def _fold_modules_without_interface(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
+    """A module with no public interface that depends on exactly one module is a feature of
+    that module (the 1.5B planned 'TTL', 'LRU' and 'pattern-based invalidation' as modules of
+    a cache with nothing to call): its purpose joins that module's and the module goes."""
+    modules = {m.name: m for m in plan.modules}
+    notes = []
+    for module in plan.modules:
+        deps = [d for d in module.depends_on if d in modules and d != module.name]
+        used_by = [m.name for m in plan.modules if module.name in m.depends_on]
+        if module.interface or len(deps) != 1 or used_by or module.name not in modules:
+            continue
+        home = modules[deps[0]]
+        modules[home.name] = home.model_copy(update={
+            "purpose": f"{home.purpose.rstrip('.')}. Also: {module.purpose.strip()}",
+            "unit_tests": [*home.unit_tests, *module.unit_tests]})
+        del modules[module.name]
+        notes.append(f"Plan: module {module.name!r} had no public interface; its purpose "
+                     f"joined {home.name!r}, which it depended on.")
+    kept = [modules[m.name] for m in plan.modules if m.name in modules]
+    return plan.model_copy(update={"modules": kept}), notes
 
 
 def _shared_stem(function: str, module: str) -> int:

@@ -127,10 +127,43 @@ def test_without_a_name_match_the_module_the_others_depend_on_keeps_it():
                      "'store'."]
 
 
-def test_a_module_left_with_no_interface_that_is_no_cli_goes_back_to_the_planner():
+def test_a_module_left_with_nothing_of_its_own_joins_the_module_it_uses():
     shared = plan(module("store", interface=("def get(key)",)),
                   module("helpers", "store", interface=("def get(key)",)))
-    tidied, _ = tidy_plan(shared)
-    assert plan_problems(tidied) == [
-        "Module 'helpers' has no public interface: list the functions or classes other "
-        "modules and tests may use."]
+    tidied, notes = tidy_plan(shared)
+    assert [m.name for m in tidied.modules] == ["store"] and plan_problems(tidied) == []
+    assert notes[-1] == ("Plan: module 'helpers' had no public interface; its purpose joined "
+                         "'store', which it depended on.")
+
+
+def test_the_1_5b_cache_plan_is_repaired_into_one_that_builds():
+    """The 1.5B's third plan for 'a caching layer with TTL, LRU eviction, pattern-based
+    invalidation, hit/miss statistics, thread-safe', rejected three times running."""
+    cache = ProjectPlan(package="cache", modules=[
+        ModuleSpec(name="Cache", purpose="A thread-safe cache.",
+                   interface=["class Cache(capacity: int)"]),
+        ModuleSpec(name="TTL", purpose="A TTL-based invalidation strategy for the cache.",
+                   interface=["def invalidate(self, key: str) -> None"], depends_on=["Cache"]),
+        ModuleSpec(name="Pattern-Based Invalidation", depends_on=["Cache"],
+                   purpose="A pattern-based invalidation strategy for the cache.")])
+    assert len(plan_problems(cache)) == 2
+    tidied, notes = tidy_plan(cache)
+    assert plan_problems(tidied) == []
+    assert [m.name for m in tidied.modules] == ["cache", "ttl"]
+    assert tidied.modules[1].depends_on == ["cache"]
+    assert tidied.modules[0].purpose == ("A thread-safe cache. Also: A pattern-based "
+                                         "invalidation strategy for the cache.")
+    assert notes[:3] == ["Plan: module 'Cache' renamed 'cache', a Python module name.",
+                         "Plan: module 'TTL' renamed 'ttl', a Python module name.",
+                         "Plan: module 'Pattern-Based Invalidation' renamed "
+                         "'pattern_based_invalidation', a Python module name."]
+    assert notes[3] == ("Plan: module 'pattern_based_invalidation' had no public interface; "
+                        "its purpose joined 'cache', which it depended on.")
+
+
+def test_a_module_without_interface_that_others_use_is_left_to_the_planner():
+    used = plan(module("store", interface=("def get(key)",)),
+                ModuleSpec(name="policy", purpose="eviction", depends_on=["store"]),
+                module("api", "policy"))
+    tidied, _ = tidy_plan(used)
+    assert "Module 'policy' has no public interface" in plan_problems(tidied)[0]
