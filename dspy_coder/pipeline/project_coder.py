@@ -233,12 +233,12 @@ class ProjectCoder(dspy.Module):
             return []
         report.integration_tests_raw = str(answer.integration_test_code or "")
         names = {m.name for m in plan.modules}
-        raw = strip_package_imports(report.integration_tests_raw, plan.package, names)
         # the tests run on the package flattened into one module: no package imports in them
+        # (the reader copies a file's imports into each test, so they are stripped per test)
         return [_renamed(t.model_copy(update={"code": strip_package_imports(
                     t.code, plan.package, names)}),
                          t.name.replace("test_generated_", "test_integration_"))
-                for t in read_generated_tests(raw, None).tests]
+                for t in read_generated_tests(report.integration_tests_raw, None).tests]
 
     def _run_integration(self, plan: ProjectPlan, order: list[str], code: dict[str, str],
                          tests: list[TestCase]) -> tuple[Flattened, ExecutionResult]:

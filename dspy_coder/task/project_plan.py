@@ -185,7 +185,7 @@ def _fold_modules_without_interface(plan: ProjectPlan) -> tuple[ProjectPlan, lis
     for module in plan.modules:
         deps = [d for d in module.depends_on if d in modules and d != module.name]
         used_by = [m.name for m in plan.modules if module.name in m.depends_on]
-        if module.interface or len(deps) != 1 or used_by or module.name not in modules:
+        if module.interface or len(deps) != 1 or used_by:
             continue
         home = modules[deps[0]]
         modules[home.name] = home.model_copy(update={
