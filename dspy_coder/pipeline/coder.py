@@ -346,7 +346,15 @@ class Coder(dspy.Module):
         )
         result = None
         if wants_generated:
-            result = self._call(record, "tests", self.write_tests, task=text, plan=plan_text,
+            # Without examples the tests are what candidates are judged by, so their writer
+            # must not share the plan's reading of the task: the 1.5B's plan for Mbpp/738
+            # gave "geometric_sum(3) is 3", and tests and candidates agreed on it (AgentCoder
+            # keeps its test designer apart from the programmer for this reason).
+            shown_plan = plan_text if task.examples else ""
+            if plan_text and not shown_plan:
+                record.note("The tests were written from the task alone, without the plan, so "
+                            "that they check the plan's reading of the task too.")
+            result = self._call(record, "tests", self.write_tests, task=text, plan=shown_plan,
                                 entry_point=task.entry_point)
         if result is None:
             record.set_tests(tests)

@@ -363,3 +363,36 @@ def test_a_row_python_cannot_write_back_is_dropped_not_a_broken_test_module():
 
 def test_the_old_reader_returns_the_same_tests():
     assert parse_generated_tests(PYTEST_CLASS, "f") == _read(PYTEST_CLASS).tests
+
+
+def test_a_function_of_asserts_only_is_one_test_per_assert_so_one_wrong_value_hides_none():
+    # the 1.5B's MBPP habit: one function, many asserts, one of them miscomputed
+    source = (
+        "def test_smallest():\n"
+        "    '''Smallest of a list.'''\n"
+        "    assert smallest([3, 1]) == 1\n"
+        "    assert smallest([]) == None\n"
+        "    assert smallest([5]) == 5\n"
+    )
+
+    tests = parse_generated_tests(source, "smallest")
+
+    assert [t.code.splitlines()[-1].strip() for t in tests] == [
+        "assert smallest([3, 1]) == 1", "assert smallest([]) == None",
+        "assert smallest([5]) == 5",
+    ]
+    assert [t.name for t in tests] == ["test_generated_1", "test_generated_2",
+                                       "test_generated_3"]
+
+
+def test_a_function_with_set_up_or_a_single_assert_stays_one_test():
+    source = (
+        "def test_state():\n    items = [2, 1]\n    assert f(items) == 1\n"
+        "    assert items == [2, 1]\n\n"
+        "def test_one():\n    assert f([1]) == 1\n"
+    )
+
+    tests = parse_generated_tests(source, "f")
+
+    assert len(tests) == 2
+    assert "items = [2, 1]" in tests[0].code and "assert items == [2, 1]" in tests[0].code

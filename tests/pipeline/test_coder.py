@@ -844,3 +844,22 @@ def test_the_router_notes_how_it_decided_so_its_decisions_can_be_measured():
     lm = scripted_lm({"generated_code": [GOOD] * 6, "route": [{"route": "medium"}]})
     report = run(lm, coder, prompt=task, entry_point="add").report
     assert report.route == "complex" and ASSESSOR_FAILED in report.notes
+
+
+@pytest.mark.parametrize("with_examples", [False, True])
+def test_without_examples_the_test_writer_does_not_see_the_plan(with_examples: bool):
+    """Mbpp/738: the plan's wrong edge case ("geometric_sum(3) is 3") reached the tests and
+    the candidates alike, and they agreed on it. Without examples the tests must be written
+    from the task alone; with examples, which vet them, the plan's edge cases help."""
+    plan = {"approach": "direct", "steps": ["add"], "edge_cases": ["PLAN-EDGE-CASE"],
+            "time_complexity": "O(1)"}
+    lm = scripted_lm({"approach": [plan], "generated_code": [GOOD] * 4})
+    start = history_mark()
+    prompt = PROMPT if with_examples else "Write add(a, b) returning the sum of two numbers."
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex", drafts=0,
+                                max_iterations=1),
+                 prompt=prompt, entry_point="add").report
+    test_writer = [e for e in lm_calls_since(start) if "test_code" in all_prompts([e])]
+    assert len(test_writer) == 1
+    assert ("PLAN-EDGE-CASE" in all_prompts(test_writer)) is with_examples
+    assert any("without the plan" in note for note in report.notes) is not with_examples
