@@ -23,6 +23,8 @@ import re
 
 from pydantic import BaseModel, Field
 
+from dspy_coder.task.plan_classes import method_name, methods_into_classes
+
 MAX_MODULE_LINES = 100
 _PUBLIC_NAME = re.compile(
     r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)|^\s*([A-Za-z_]\w*)\s*[(:=]"
@@ -121,8 +123,8 @@ def _cycle(plan: ProjectPlan) -> list[str]:
 def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
     """``plan`` with what needs no planner fixed (a module listed as its own dependency, a
     function named where its module is meant, a dependency listed twice, blanks around
-    names, a public name in several interfaces, a module name that is not Python, a module
-    with nothing to call), and a note for each fix."""
+    names, a public name in several interfaces, a module name that is not Python, methods
+    listed without their class, a module with nothing to call), and a note for each fix."""
     notes, modules = [], []
     owners = {public: m.name.strip() for m in plan.modules for public in public_names(m)}
     names = {m.name.strip() for m in plan.modules}
@@ -144,9 +146,24 @@ def tidy_plan(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
         modules.append(module.model_copy(update={"name": name, "depends_on": deps}))
     tidied = plan.model_copy(update={"package": plan.package.strip(), "modules": modules})
     tidied, renamed = _snake_case_names(tidied)
+    tidied, classes = _methods_into_classes(tidied)
     tidied, shared_notes = _one_home_per_name(tidied)
     tidied, folded = _fold_modules_without_interface(tidied)
-    return tidied, notes + renamed + shared_notes + folded
+    return tidied, notes + renamed + classes + shared_notes + folded
+
+
+def _methods_into_classes(plan: ProjectPlan) -> tuple[ProjectPlan, list[str]]:
+    """Each module's methods (``def get(self, key)``) gathered into its class, and those a
+    module it depends on lists already dropped (``plan_classes``)."""
+    methods = {m.name: {name for s in m.interface if (name := method_name(s))}
+               for m in plan.modules}
+    notes, modules = [], []
+    for module in plan.modules:
+        inherited = set().union(*(methods.get(d, set()) for d in module.depends_on))
+        interface, done = methods_into_classes(module.interface, module.name, inherited)
+        notes += done
+        modules.append(module.model_copy(update={"interface": interface}))
+    return plan.model_copy(update={"modules": modules}), notes
 
 
 def _snake_case(name: str) -> str:

@@ -157,8 +157,40 @@ def test_the_1_5b_cache_plan_is_repaired_into_one_that_builds():
                          "Plan: module 'TTL' renamed 'ttl', a Python module name.",
                          "Plan: module 'Pattern-Based Invalidation' renamed "
                          "'pattern_based_invalidation', a Python module name."]
-    assert notes[3] == ("Plan: module 'pattern_based_invalidation' had no public interface; "
+    assert tidied.modules[1].interface == ["class Ttl(), with methods invalidate(key: str) "
+                                           "-> None"]
+    assert notes[4] == ("Plan: module 'pattern_based_invalidation' had no public interface; "
                         "its purpose joined 'cache', which it depended on.")
+
+
+def test_methods_listed_in_every_module_become_one_class_and_the_copies_fold_away():
+    """The 1.5B's cache plan at 67c403a: the same methods taking self, no class, in the
+    interface of all four modules; three of them depend on the first."""
+    methods = ["def __init__(self, capacity: int)", "def set(self, key: str, value: any, "
+               "ttl: int)", "def get(self, key: str) -> any", "def hit_count(self) -> int"]
+    cache = ProjectPlan(package="cache", modules=[
+        ModuleSpec(name="Cache", purpose="A thread-safe cache.", interface=methods),
+        *[ModuleSpec(name=name, purpose=f"A {name} strategy.", interface=methods,
+                     depends_on=["Cache"]) for name in ("TTL", "LRU")]])
+
+    tidied, notes = tidy_plan(cache)
+
+    assert plan_problems(tidied) == []
+    assert [m.name for m in tidied.modules] == ["cache"]
+    assert tidied.modules[0].interface == [
+        "class Cache(capacity: int), with methods set(key: str, value: any, ttl: int), "
+        "get(key: str) -> any, hit_count() -> int"]
+    assert "Plan: module 'cache' listed methods (taking self) as its interface; they are the " \
+           "class 'Cache'." in notes
+    assert "Plan: module 'ttl' listed the methods __init__, get, hit_count, set of a module " \
+           "it depends on; dropped from its interface." in notes
+
+
+def test_methods_join_the_class_their_module_names():
+    tidied, _ = tidy_plan(plan(module("store", interface=(
+        "class Store(path: str)", "def get(self, key) -> bytes", "def load(path)"))))
+    assert tidied.modules[0].interface == ["class Store(path: str), with methods get(key) -> "
+                                           "bytes", "def load(path)"]
 
 
 def test_a_module_without_interface_that_others_use_is_left_to_the_planner():
