@@ -147,6 +147,10 @@ class _RoundReward:
                     f"answer was drawn from the {draw.stage} step, which does not "
                     "see the failing code."
                 )
+        if draw.without_plan:
+            record.note(f"iteration {iteration}: candidate {len(record.attempts) + 1} was "
+                        "drawn from the task alone, without the plan, so that agreement among "
+                        "candidates is not just agreement with the plan.")
         if draw.crash_repaired:
             record.note(
                 f"iteration {iteration}: a sample crashed its docstring check and was "
@@ -410,7 +414,8 @@ class Coder(dspy.Module):
         tried = record.tried_programs if task.examples else None
         reward = _RoundReward(self, record, iteration, "sample")
         sampler = dspy.BestOfN(
-            module=DraftStep(self.generate, tried=tried),
+            module=DraftStep(self.generate, tried=tried,
+                             plan_free_odd_slots=not task.examples),
             N=self.config.drafts,
             reward_fn=reward,
             threshold=self.config.threshold if task.examples else float("inf"),

@@ -15,10 +15,12 @@ Stage = Literal["generate", "refine", "rewrite", "sample"]
 @dataclass(frozen=True)
 class Draw:
     """Raw model code (assembled with the prompt later), its reasoning, the step that wrote
-    it, why earlier draws of this rollout were rejected, and whether a crash was repaired."""
+    it, why earlier draws of this rollout were rejected, whether a crash was repaired, and
+    whether a sample of a planned task was drawn without the plan."""
 
     code: str
     stage: Stage
     reasoning: str = ""
     redraw_reasons: tuple[str, ...] = ()
     crash_repaired: bool = False
+    without_plan: bool = False

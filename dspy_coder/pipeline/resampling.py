@@ -4,7 +4,11 @@ A small model shown its failing code tends to return the same code, and a refine
 is a harder task than the original one. A fresh sample of the very call that wrote the first
 draft, at temperature 1.0, is often right where the greedy answer was not (pass@k is well
 above pass@1 for small code models). A task with a plan (the complex route) is sampled from
-the CodeGenerator on the task and the plan instead: a second opinion the plan steers.
+the CodeGenerator on the task and the plan instead: a second opinion the plan steers. Without
+docstring examples (``plan_free_odd_slots``) every other sample is drawn from the task alone:
+candidates that all follow one plan share its reading of the task, and their agreement then
+vouches for the plan, not for the code (Mbpp/16: the plan's "a lowercase letter followed by an
+underscore" in all four samples outvoted the right first draft).
 ``dspy.BestOfN`` re-runs ``DraftStep`` with distinct rollout ids (with a seeded local model
 each rollout has its own reproducible seed); the
 reward runs every candidate in the sandbox against the run's tests (the docstring examples
@@ -74,12 +78,14 @@ class DraftStep(dspy.Module):
         redraws: int = 2,
         repair_crashes: bool = True,
         tried: Callable[[], Collection[str]] | None = None,
+        plan_free_odd_slots: bool = False,
     ) -> None:
         super().__init__()
         self.generate = generate
         self.redraws = redraws
         self.repair_crashes = repair_crashes
         self.tried = tried
+        self.plan_free_odd_slots = plan_free_odd_slots
 
     def forward(
         self,
@@ -90,6 +96,9 @@ class DraftStep(dspy.Module):
         examples: list[DocExample] | None = None,
     ) -> dspy.Prediction:
         rejection = candidate_rejection(prompt or task, entry_point, self.tried)
+        without_plan = bool(plan.strip()) and self.plan_free_odd_slots and self._slot() % 2 == 1
+        if without_plan:
+            plan = ""
         (raw, reasoning), redrawn = redraw_while(
             self,
             lambda _: self.generate.sample(task, plan),
@@ -109,5 +118,11 @@ class DraftStep(dspy.Module):
             reasoning=reasoning or "",
             redraw_reasons=tuple(redrawn),
             crash_repaired=repaired is not None,
+            without_plan=without_plan,
         )
         return dspy.Prediction(fixed_code=raw, reasoning=reasoning, draw=draw)
+
+    def _slot(self) -> int:
+        """This rollout's id (``dspy.BestOfN`` gives each of its N draws its own)."""
+        lm = self.get_lm() or dspy.settings.lm
+        return int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0

@@ -863,3 +863,26 @@ def test_without_examples_the_test_writer_does_not_see_the_plan(with_examples: b
     assert len(test_writer) == 1
     assert ("PLAN-EDGE-CASE" in all_prompts(test_writer)) is with_examples
     assert any("without the plan" in note for note in report.notes) is not with_examples
+
+
+@pytest.mark.parametrize("with_examples", [False, True])
+def test_without_examples_every_other_sample_is_drawn_without_the_plan(with_examples: bool):
+    """Mbpp/16: four samples that all followed the plan's misreading outvoted the right first
+    draft. Without examples, samples in odd rollout slots come from the task alone; with
+    examples, which vet every sample, all follow the plan."""
+    plan = {"approach": "direct", "steps": ["add"], "edge_cases": ["PLAN-EDGE-CASE"],
+            "time_complexity": "O(1)"}
+    lm = scripted_lm({"approach": [plan], "generated_code": [bad(f"s{i}") for i in range(6)]})
+    prompt = PROMPT if with_examples else "Write add(a, b) returning the sum of two numbers."
+    start = history_mark()
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex", drafts=4,
+                                max_iterations=2),
+                 prompt=prompt, entry_point="add").report
+    calls = [all_prompts([e]) for e in lm_calls_since(start)]
+    after_tests = calls[next(i for i, c in enumerate(calls) if "test_code ## ]]" in c) + 1:]
+    samples = [c for c in after_tests if "code ## ]]" in c][:4]
+    with_plan = ["PLAN-EDGE-CASE" in c for c in samples]
+    assert [a.stage for a in report.attempts][:5] == ["generate"] + ["sample"] * 4
+    assert with_plan == ([True] * 4 if with_examples else [True, False, True, False])
+    notes = [n for n in report.notes if "drawn from the task alone" in n]
+    assert len(notes) == (0 if with_examples else 2)
