@@ -166,10 +166,13 @@ class RunRecord:
         return ranked[1]
 
     def _behaviour_agreement(self) -> list[int]:
-        """For each attempt, how many independent candidates behave exactly alike (itself
-        excluded): the same outputs on the probe inputs when the run has a probe (differential
+        """For each attempt, how many independent candidates behave exactly like it (itself
+        included): the same outputs on the probe inputs when the run has a probe (differential
         testing), else the same generated tests passed and failed. Programs that behave alike
-        vouch for each other."""
+        vouch for each other. A repair behaving like a group scores as its members do, so the
+        earlier, independent member wins the tie (Mbpp/278: a repair chasing unconfirmed tests
+        matched the majority on the probe inputs, got one vote more than the first draft it
+        came from, and was returned, wrong, instead of it)."""
         generated = [t.name for t in self._tests if t.source == "generated"]
 
         def behaviour(attempt: Attempt) -> tuple | None:
@@ -184,8 +187,7 @@ class RunRecord:
         counts = []
         for attempt in self._attempts:
             mine = behaviour(attempt)
-            alike = sum(1 for other in independent if mine is not None and other == mine)
-            counts.append(alike - (1 if attempt.stage in INDEPENDENT_STAGES and mine else 0))
+            counts.append(sum(1 for other in independent if mine is not None and other == mine))
         return counts
 
     def behaviour_groups(self) -> list[int]:

@@ -81,3 +81,26 @@ def test_candidates_that_pass_the_same_weak_test_but_behave_differently_are_no_s
 def test_most_candidates_returning_the_same_values_back_the_answer():
     report = _run(["x * 3", "x * 2", "x + x", "2 * x"], WEAK_TEST)
     assert report.status == "success" and "x * 3" not in report.code
+
+
+def test_a_repair_behaving_like_the_majority_does_not_outrank_the_independent_draft():
+    """Mbpp/278: nothing was checked; a repair chasing unconfirmed tests returned what the
+    majority returns on the probe inputs, counted one vote more than the first draft it came
+    from, and was returned (wrong) instead of it. Equals now go to the earlier candidate."""
+    lm = scripted_lm({
+        "generated_code": [f"def f(x):\n    return {body}\n"
+                           for body in ["x * 2", "x + x", "x * 3", "x + 1"]],
+        "test_code": [{"test_code": WRONG_TESTS,
+                       "make_input": "def make_input(n):\n    return (n,)\n"}],
+        "fixed_code": ["def f(x):\n    return x * 2 if x < 100 else -1\n"],
+    })
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=3, refine_strategy="repair", patience=5)
+    with dspy.context(lm=lm):
+        report = coder(prompt='def f(x):\n    """Scale x."""\n', entry_point="f").report
+    assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "sample",
+                                                  "refine"]
+    assert report.attempts[4].outputs == report.attempts[0].outputs
+    assert report.status == "unverified"
+    assert report.code.strip() == "def f(x):\n    return x * 2"
