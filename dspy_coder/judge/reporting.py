@@ -26,10 +26,22 @@ DISPUTED_NOTE = (
 )
 
 
-def unverified_note(disputed: bool) -> str:
-    """What an unverified status means for this run: nothing checked it, or the checks are
-    disputed."""
-    return DISPUTED_NOTE if disputed else UNVERIFIED_NOTE
+RAISES_NOTE = (
+    "UNVERIFIED: this code raises an exception on most of the inputs the generated tests call "
+    "it with, so the few tests it passes say little about whether it does what the task asks. "
+    "Read it, or add examples (>>> f(x) then the expected value) to the task and run again."
+)
+NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
+            DISPUTED_NOTE: "n/a (its checks are disputed)",
+            RAISES_NOTE: "n/a (it raises on most test inputs)"}
+
+
+def _why_unverified(state: RunRecord, best) -> str:
+    """The note saying why ``best`` has no verdict: it raises on most test inputs, its checks
+    are disputed, or nothing checked it."""
+    if state.raises_on_most_inputs(best):
+        return RAISES_NOTE
+    return DISPUTED_NOTE if _disputed(state, best) else UNVERIFIED_NOTE
 
 
 def _status(state: RunRecord, best, threshold: float) -> str:
@@ -46,13 +58,18 @@ def _status(state: RunRecord, best, threshold: float) -> str:
         return "partial" if best.test_score > 0 else "failed"
     if broken:
         return "failed"
-    return "partial" if best.checked and not _disputed(state, best) else "unverified"
+    return "partial" if best.checked and not _no_verdict(state, best) else "unverified"
 
 
 def _disputed(state: RunRecord, best) -> bool:
-    """The checks of ``best`` are no verdict: a minority agreement, or candidates that pass
-    the same tests but behave differently (differential testing)."""
+    """A minority agreement, or candidates that pass the same tests but behave differently
+    (differential testing)."""
     return state.disputed or not state.behaviour_backed(best)
+
+
+def _no_verdict(state: RunRecord, best) -> bool:
+    """The checks of ``best`` are no verdict: disputed, or it raises on most test inputs."""
+    return _disputed(state, best) or state.raises_on_most_inputs(best)
 
 
 def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
@@ -67,7 +84,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     elif best is not None and best.rejected:
         notes.append(f"The reviewer rejected this answer: {best.rejected}")
     elif status == "unverified":
-        notes.append(unverified_note(_disputed(state, best)))
+        notes.append(_why_unverified(state, best))
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
@@ -85,7 +102,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=(best.score if best.checked and not _disputed(state, best) else None)
+        score=(best.score if best.checked and not _no_verdict(state, best) else None)
         if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
@@ -103,8 +120,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
 
 def render_report(report: DevelopmentReport) -> str:
     """A short human-readable summary for the terminal."""
-    disputed = DISPUTED_NOTE in report.notes
-    no_score = "n/a (its checks are disputed)" if disputed else "n/a (no test checked it)"
+    why = next((note for note in NO_SCORE if note in report.notes), UNVERIFIED_NOTE)
+    no_score = NO_SCORE[why]
     lines = [
         f"Status: {report.status.upper()}   score "
         f"{no_score if report.score is None else f'{report.score:.2f}'}   "
@@ -154,7 +171,7 @@ def render_report(report: DevelopmentReport) -> str:
     for error in report.error_trail[-3:]:
         lines.append(f"Error: {error}")
     if report.status == "unverified":
-        lines.append(unverified_note(disputed))
+        lines.append(why)
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

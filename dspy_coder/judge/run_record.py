@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -215,7 +216,21 @@ class RunRecord:
         candidates agree on the tests that checked it; never one a reviewer rejected."""
         return not attempt.rejected and attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
             attempt.score >= threshold
-        ) and not self.disputed and self.behaviour_backed(attempt)
+        ) and not self.disputed and self.behaviour_backed(attempt) and (
+            not self.raises_on_most_inputs(attempt))
+
+    def raises_on_most_inputs(self, attempt: Attempt) -> bool:
+        """Without docstring examples: ``attempt`` raises an exception (not a failed assert) on
+        most of the generated tests, counted or not. Their inputs are a reader's idea of what
+        the function is called with; code that cannot take most of them is no success, however
+        many candidates agree on the rest (Mbpp/301: four candidates agreed on
+        ``dict_depth({}) == 0`` and raised AttributeError on every nested dictionary)."""
+        if attempt.execution is None or any(t.source == "docstring" for t in self._tests):
+            return False
+        generated = {t.name for t in self._tests if t.source == "generated"}
+        results = [t for t in attempt.execution.tests if t.name in generated]
+        raised = [t for t in results if not t.passed and _raised(t.message)]
+        return 2 * len(raised) > len(results)
 
     @property
     def disputed(self) -> bool:
@@ -395,6 +410,16 @@ class RunRecord:
             attempt.test_score = score.test_score
             attempt.performance_score = score.performance_score
             attempt.feedback = feedback
+
+
+# ``ValueError: ...``, ``StopIteration``: an exception's name, then its message or nothing
+_EXCEPTION_LINE = re.compile(r"(?!AssertionError\b|Failed\b)(?:[a-z_]\w*\.)*[A-Z]\w*(?::|$)", re.M)
+
+
+def _raised(message: str) -> bool:
+    """Whether a failed test's message is an exception the code raised, not a failed assert
+    (``assert ...``, ``AssertionError``) or pytest's ``Failed: DID NOT RAISE``."""
+    return bool(_EXCEPTION_LINE.match(message.lstrip()))
 
 
 def _ran_cleanly(attempt: Attempt) -> bool:

@@ -104,3 +104,17 @@ def test_a_repair_behaving_like_the_majority_does_not_outrank_the_independent_dr
     assert report.attempts[4].outputs == report.attempts[0].outputs
     assert report.status == "unverified"
     assert report.code.strip() == "def f(x):\n    return x * 2"
+
+
+def test_code_that_raises_on_most_test_inputs_is_no_success_however_many_agree():
+    """Mbpp/301: four candidates agreed on dict_depth({}) == 0 and raised AttributeError on
+    every nested dictionary the other tests used; the answer was called a success."""
+    from dspy_coder.judge.reporting import RAISES_NOTE, render_report
+
+    tests = "".join(f"def test_{n}():\n    assert f({n}) == {n}\n\n" for n in range(4))
+    report = _run(["x if x == 0 else x.real.missing"] * 3 + ["-x"], tests)
+    assert report.status == "unverified" and report.score is None
+    assert RAISES_NOTE in report.notes
+    assert "n/a (it raises on most test inputs)" in render_report(report)
+    agreeing = _run(["x if x < 3 else x.real.missing"] * 3 + ["-x"], tests)
+    assert agreeing.status == "success"  # raising on one input of four is no bar
