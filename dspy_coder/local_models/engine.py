@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -74,6 +75,23 @@ class _Loaded:
 
 _LOADED: dict[tuple[str, int, int, bool], _Loaded] = {}
 _LOADED_LOCK = threading.Lock()
+
+
+def close_loaded_models() -> None:
+    """Free every shared model not in use, at interpreter exit: left to the garbage collector,
+    ``Llama.__del__`` runs after llama_cpp's module globals are gone and prints a TypeError
+    traceback at the end of every run. A model still answering (a daemon thread) is left."""
+    with _LOADED_LOCK:
+        for key, loaded in list(_LOADED.items()):
+            if loaded.lock.acquire(blocking=False):
+                try:
+                    loaded.llama.close()
+                finally:
+                    loaded.lock.release()
+                del _LOADED[key]
+
+
+atexit.register(close_loaded_models)
 
 
 def cpu_has_amx() -> bool:

@@ -102,6 +102,9 @@ class FakeLlama:
     def reset(self) -> None:
         self.events.append("reset")
 
+    def close(self) -> None:
+        self.events.append("close")
+
     def create_chat_completion(self, messages, **options):
         with self._guard:
             self.active += 1

@@ -253,3 +253,22 @@ def test_prefix_reuse_is_an_explicit_choice_that_survives_save_and_load(fake_ggu
     state = lm.engine.dump_state()
     assert state["reuse_prefix"] is True
     assert LlamaCppEngine.load_state(state).reuse_prefix is True
+
+
+def test_loaded_models_are_freed_at_exit_unless_still_answering(fake_gguf):
+    """Left to the garbage collector at interpreter exit, ``Llama.__del__`` ran after
+    llama_cpp's globals were gone and printed a TypeError traceback after every run."""
+    from dspy_coder.local_models import engine
+    from tests.local_models.conftest import FakeLlama
+
+    path, fake = fake_gguf
+    make_local_lm(path, cache=False)("question")
+    busy = engine._Loaded(FakeLlama(), threading.Lock(), 0.0)
+    busy.lock.acquire()  # a daemon thread still in a completion
+    engine._LOADED[("busy", 1, 1, True)] = busy
+
+    engine.close_loaded_models()
+
+    assert fake.events[-1] == "close"
+    assert "close" not in busy.llama.events
+    assert list(engine._LOADED) == [("busy", 1, 1, True)]
