@@ -46,6 +46,7 @@ from dspy_coder.code.pieces import (
     Piece,
     call_name,
     dropped,
+    is_docstring,
     label_of,
     loaded_names,
     not_run_reason,
@@ -310,17 +311,12 @@ def _assert_pieces(label: str, body: list[ast.stmt]) -> Iterator[Piece]:
     """A test that is nothing but asserts is one test per assert: the 1.5B writes one
     function with dozens of them (13 of 22 test answers on MBPP), and one wrong expected value would
     make candidates that agree on every other assert look as if they disagree on all."""
-    checks = [node for node in body if not _is_docstring(node)]
+    checks = [node for node in body if not is_docstring(node)]
     if len(checks) < 2 or not all(isinstance(node, ast.Assert) for node in checks):
         yield Piece(label=label, body=body)
         return
     for number, check in enumerate(checks, start=1):
         yield Piece(label=f"{label} assert {number}", body=[check])
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(
-        node.value.value, str)
 
 
 def parse_make_input(raw: str) -> str | None:

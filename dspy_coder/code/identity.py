@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import ast
 
+from dspy_coder.code.pieces import is_docstring
+
 _DEFINITIONS = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def _drop_docstring(node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
                     ) -> None:
-    first = node.body[0] if node.body else None
-    if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-            and isinstance(first.value.value, str)):
+    if node.body and is_docstring(node.body[0]):
         node.body = node.body[1:] or [ast.Pass()]
 
 

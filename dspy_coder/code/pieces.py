@@ -64,6 +64,12 @@ def not_run_reason(node: ast.FunctionDef | ast.ClassDef) -> str:
     return ""
 
 
+def is_docstring(node: ast.AST | None) -> bool:
+    """Whether ``node`` is a bare string statement (a docstring where it comes first)."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(
+        node.value.value, str)
+
+
 def loaded_names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 

@@ -26,6 +26,7 @@ import textwrap
 import dspy
 
 from dspy_coder.code.extraction import extract_code
+from dspy_coder.code.pieces import is_docstring
 from dspy_coder.pipeline.signatures.method_writer import MethodWriter
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,8 @@ def _class_node(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
 
 def _is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     body = list(function.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        body = body[1:]  # the docstring
+    if body and is_docstring(body[0]):
+        body = body[1:]
     return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(
         s.value, ast.Constant) and s.value.value is Ellipsis) for s in body)
 

@@ -25,6 +25,12 @@ REDRAW_STRIDE = 1000
 Result = TypeVar("Result")
 
 
+def rollout_slot(module: dspy.Module) -> int:
+    """The rollout id of the LM ``module`` calls (``dspy.BestOfN`` gives each draw its own)."""
+    lm = module.get_lm() or dspy.settings.lm
+    return int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
+
+
 def redraw_while(
     module: dspy.Module,
     draw: Callable[[int], Result],
@@ -36,7 +42,7 @@ def redraw_while(
 
     Returns the last result and the reasons the earlier ones were rejected, in order."""
     lm = module.get_lm() or dspy.settings.lm
-    slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
+    slot = rollout_slot(module)
     result = draw(0)
     reasons: list[str] = []
     while lm is not None and len(reasons) < redraws and (reason := rejection(result)):

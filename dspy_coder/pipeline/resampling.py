@@ -42,7 +42,7 @@ from dspy_coder.code.extraction import assemble_solution, has_empty_body
 from dspy_coder.code.identity import program_identity
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
-from dspy_coder.pipeline.redrawing import redraw_while
+from dspy_coder.pipeline.redrawing import redraw_while, rollout_slot
 from dspy_coder.types import DocExample
 
 STUB = "only repeated the signature and docstring"
@@ -96,7 +96,8 @@ class DraftStep(dspy.Module):
         examples: list[DocExample] | None = None,
     ) -> dspy.Prediction:
         rejection = candidate_rejection(prompt or task, entry_point, self.tried)
-        without_plan = bool(plan.strip()) and self.plan_free_odd_slots and self._slot() % 2 == 1
+        without_plan = (bool(plan.strip()) and self.plan_free_odd_slots
+                        and rollout_slot(self) % 2 == 1)
         if without_plan:
             plan = ""
         (raw, reasoning), redrawn = redraw_while(
@@ -121,8 +122,3 @@ class DraftStep(dspy.Module):
             without_plan=without_plan,
         )
         return dspy.Prediction(fixed_code=raw, reasoning=reasoning, draw=draw)
-
-    def _slot(self) -> int:
-        """This rollout's id (``dspy.BestOfN`` gives each of its N draws its own)."""
-        lm = self.get_lm() or dspy.settings.lm
-        return int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
