@@ -58,18 +58,13 @@ def _status(state: RunRecord, best, threshold: float) -> str:
         return "partial" if best.test_score > 0 else "failed"
     if broken:
         return "failed"
-    return "partial" if best.checked and not _no_verdict(state, best) else "unverified"
+    return "partial" if best.checked and state.has_verdict(best) else "unverified"
 
 
 def _disputed(state: RunRecord, best) -> bool:
     """A minority agreement, or candidates that pass the same tests but behave differently
     (differential testing)."""
     return state.disputed or not state.behaviour_backed(best)
-
-
-def _no_verdict(state: RunRecord, best) -> bool:
-    """The checks of ``best`` are no verdict: disputed, or it raises on most test inputs."""
-    return _disputed(state, best) or state.raises_on_most_inputs(best)
 
 
 def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentReport:
@@ -102,7 +97,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=(best.score if best.checked and not _no_verdict(state, best) else None)
+        score=(best.score if best.checked and state.has_verdict(best) else None)
         if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,

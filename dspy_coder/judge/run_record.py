@@ -216,7 +216,13 @@ class RunRecord:
         candidates agree on the tests that checked it; never one a reviewer rejected."""
         return not attempt.rejected and attempt.checked and (attempt.test_score or 0.0) >= 1.0 and (
             attempt.score >= threshold
-        ) and not self.disputed and self.behaviour_backed(attempt) and (
+        ) and self.has_verdict(attempt)
+
+    def has_verdict(self, attempt: Attempt) -> bool:
+        """Whether the checks ``attempt`` passed say something: the agreement they rest on is
+        not disputed, most candidates behave like it, and it does not raise on most test
+        inputs (each always true with docstring examples)."""
+        return not self.disputed and self.behaviour_backed(attempt) and (
             not self.raises_on_most_inputs(attempt))
 
     def raises_on_most_inputs(self, attempt: Attempt) -> bool:
