@@ -34,6 +34,12 @@ def _parameters_and_rest(signature: str) -> tuple[str, str]:
     return ", ".join(p for p in parameters if p), signature[signature.rindex(")") + 1:]
 
 
+def _without_self(signature: str) -> str:
+    """``'get(key: str) -> int'`` for ``'def get(self, key: str) -> int'``."""
+    parameters, rest = _parameters_and_rest(signature)
+    return f"{method_name(signature)}({parameters}){rest}"
+
+
 def _class_name(module: str) -> str:
     return "".join(part.capitalize() for part in module.split("_") if part) or "Main"
 
@@ -57,8 +63,7 @@ def methods_into_classes(
         return others, notes
     constructor = next((s for s in own if method_name(s) == "__init__"), None)
     parameters = _parameters_and_rest(constructor)[0] if constructor else ""
-    listed = [f"{method_name(s)}({_parameters_and_rest(s)[0]}){_parameters_and_rest(s)[1]}"
-              for s in own if method_name(s) != "__init__"]
+    listed = [_without_self(s) for s in own if method_name(s) != "__init__"]
     classes = [(i, _CLASS.match(s)) for i, s in enumerate(others) if _CLASS.match(s)]
     tail = f", with methods {', '.join(listed)}" if listed else ""
     if classes:  # the methods are the class's the module already names
