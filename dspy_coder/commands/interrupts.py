@@ -7,6 +7,10 @@ shell reports a process killed by that signal. Code that catches the interrupt t
 it has (the ``Coder`` returns its report so far) is still told apart: the block's
 :class:`Stops` records the signal and gives the exit code.
 
+A signal that lands while the main thread runs a ``__del__`` or a weakref callback (SQLAlchemy
+registers such callbacks) would be lost: Python prints "Exception ignored in ..." and carries on.
+Inside the block such a swallowed interrupt is delivered again, so a stop is never dropped.
+
 Example:
     >>> with stop_on_signals() as stops:
     ...     pass
@@ -16,13 +20,19 @@ Example:
 
 from __future__ import annotations
 
+import _thread
+import logging
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+logger = logging.getLogger(__name__)
+
 INTERRUPT_EXIT_CODE = 128 + signal.SIGINT
+REDELIVERY_DELAY_S = 0.05
 
 
 class SignalInterrupt(KeyboardInterrupt):
@@ -71,9 +81,33 @@ def stop_on_signals(
             stops.signum = signum
         raise SignalInterrupt(signum)
 
+    active = threading.Event()
+    active.set()
+    previous_hook = sys.unraisablehook
+
+    def redeliver_swallowed(unraisable: object) -> None:
+        exc = getattr(unraisable, "exc_value", None)
+        if not isinstance(exc, SignalInterrupt):
+            previous_hook(unraisable)  # type: ignore[arg-type]
+            return
+        logger.debug("%s landed where Python ignores exceptions; delivering it again", exc)
+        # from another thread: a re-raise inside this hook would be swallowed too
+        timer = threading.Timer(REDELIVERY_DELAY_S, _interrupt_main_if, (active, exc.signum))
+        timer.daemon = True
+        timer.start()
+
     previous = {signum: signal.signal(signum, interrupt) for signum in signums}
+    sys.unraisablehook = redeliver_swallowed
     try:
         yield stops
     finally:
+        active.clear()
+        sys.unraisablehook = previous_hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _interrupt_main_if(active: threading.Event, signum: int) -> None:
+    """Run the main thread's handler for ``signum`` again, unless its block has ended."""
+    if active.is_set():
+        _thread.interrupt_main(signum)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,24 @@ def test_signals_become_keyboard_interrupts_only_inside_the_block(signum: int, c
     assert exit_code_for(raised.value) == code
     assert exit_code_for(KeyboardInterrupt()) == 130  # a plain Ctrl-C elsewhere
     assert signal.getsignal(signum) == previous
+
+
+class _StoppedWhileCollected:
+    """Receives the signal inside ``__del__``, where Python ignores any exception raised."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):  # the handler runs here and its interrupt is swallowed
+            pass
+
+
+def test_an_interrupt_swallowed_by_a_destructor_is_delivered_again():
+    with pytest.raises(SignalInterrupt) as raised:
+        with stop_on_signals() as stops:
+            collected = _StoppedWhileCollected()
+            del collected
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+            pytest.fail("the stop was lost in __del__")
+    assert raised.value.signum == signal.SIGTERM and stops.signum == signal.SIGTERM
