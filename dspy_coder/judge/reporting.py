@@ -7,6 +7,7 @@ Example:
 from __future__ import annotations
 
 from dspy_coder.judge.feedback import ALL_PASSED
+from dspy_coder.judge.method_coverage import unchecked_methods
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
@@ -31,9 +32,15 @@ RAISES_NOTE = (
     "it with, so the few tests it passes say little about whether it does what the task asks. "
     "Read it, or add examples (>>> f(x) then the expected value) to the task and run again."
 )
+UNCHECKED_METHODS_NOTE = (
+    "UNVERIFIED: the tests this class passes call only some of its methods, so nothing checked "
+    "the others (named in the next note). Read them, or add examples (>>> obj.method(x) then "
+    "the expected value) to their docstrings and run again."
+)
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
-            RAISES_NOTE: "n/a (it raises on most test inputs)"}
+            RAISES_NOTE: "n/a (it raises on most test inputs)",
+            UNCHECKED_METHODS_NOTE: "n/a (some methods were never called by a test)"}
 
 
 def _why_unverified(state: RunRecord, best) -> str:
@@ -74,11 +81,18 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     has_code = best is not None and bool(best.code.strip())
     status = _status(state, best, threshold)
     notes = list(state.notes)
+    # a class passing every counted test is no success while some of its methods none calls
+    unchecked = (unchecked_methods(state.task.prompt, state.task.entry_point, tests)
+                 if status == "success" else [])
+    if unchecked:
+        status = "unverified"
+        notes += [UNCHECKED_METHODS_NOTE,
+                  f"No counted test calls {', '.join(unchecked)}."]
     if best is not None and not has_code:
         notes.append("No attempt produced any code (see the error trail): the run failed.")
     elif best is not None and best.rejected:
         notes.append(f"The reviewer rejected this answer: {best.rejected}")
-    elif status == "unverified":
+    elif status == "unverified" and UNCHECKED_METHODS_NOTE not in notes:
         notes.append(_why_unverified(state, best))
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
@@ -97,8 +111,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         route=state.route,
         iterations_used=max((a.iteration for a in state.attempts), default=0),
         best_iteration=best.iteration if best else None,
-        score=(best.score if best.checked and state.has_verdict(best) else None)
-        if has_code else 0.0,
+        score=(best.score if best.checked and state.has_verdict(best) and not unchecked
+               else None) if has_code else 0.0,
         score_history=state.iteration_bests(),
         attempts=state.attempts,
         error_trail=list(state.errors),

@@ -32,6 +32,7 @@ from dspy_coder.judge.differential import probe_source
 from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
 from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
+from dspy_coder.judge.method_coverage import declared_methods
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from, usage_delta
@@ -337,10 +338,12 @@ class Coder(dspy.Module):
         self, record: RunRecord, text: str, plan_text: str, stated: StatedRequirements
     ) -> None:
         task = record.task
-        # without examples nothing runs the code's every line: a name it never defines is
-        # caught from its source
+        # without examples (or with a class's, which leave methods unrun) nothing runs the
+        # code's every line: a name it never defines is caught from its source (ClassEval_0's
+        # get_jwt_user called an undefined jwt)
         tests = doc_example_tests(task.examples) + requirement_tests(
-            stated, defined_names_test=not task.examples
+            stated, defined_names_test=not task.examples or bool(
+                declared_methods(task.prompt, task.entry_point))
         )
         if stated.names:
             record.note(f"The task calls for {', '.join(stated.names)}: a candidate that does "

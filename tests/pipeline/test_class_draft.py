@@ -45,7 +45,8 @@ def test_each_stub_is_asked_for_in_order_and_put_in_its_place():
     calls = lm_calls_since(mark)
     assert len(calls) == 2  # one call per method, nothing else: the examples passed
     assert "self.counts[item] = self.counts.get(item, 0) + 1" in all_prompts(calls[1:])
-    assert report.status == "success" and len(report.tests) == 2
+    assert report.status == "success"
+    assert [t.source for t in report.tests] == ["docstring", "docstring", "requirement"]
     assert unwritten_methods(report.code, "Counter") == []
 
 
@@ -59,3 +60,39 @@ def test_the_default_program_has_no_method_writer():
 def test_an_unreadable_answer_keeps_the_stub():
     assert splice_method(SKELETON, "Counter", "not python (") == SKELETON
     assert unwritten_methods(splice_method(SKELETON, "Counter", ADD), "Counter") == ["total"]
+
+
+def test_a_class_whose_tests_skip_a_method_is_unverified_not_a_success():
+    skeleton = SKELETON + '''
+    def reset(self):
+        """Forget every count."""
+'''
+    reset = "def reset(self):\n    self.counts = {}\n"
+    lm = scripted_lm({"method_code": [ADD, TOTAL, reset]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
+                  class_strategy="per_method", max_iterations=1)
+    with dspy.context(lm=lm):
+        report = coder(prompt=skeleton, entry_point="Counter").report
+    assert all(t.vetted for t in report.tests)  # every example passed...
+    assert report.status == "unverified" and report.score is None  # ...but none calls reset
+    assert "No counted test calls reset." in report.notes
+
+
+def test_a_method_using_a_name_nothing_defines_fails_though_no_example_runs_it():
+    skeleton = SKELETON + '''
+    def token(self):
+        """The counts as a signed token."""
+'''
+    token = "def token(self):\n    return jwt.encode(self.counts)\n"  # jwt is never imported
+    lm = scripted_lm({"method_code": [ADD, TOTAL, token]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
+                  class_strategy="per_method", max_iterations=1)
+    with dspy.context(lm=lm):
+        report = coder(prompt=skeleton, entry_point="Counter").report
+    assert report.status != "success"
+    best = next(a for a in report.attempts if a.code == report.code)
+    failed = [t for t in best.execution.tests if not t.passed]
+    assert [t.name for t in failed] == ["test_code_defines_every_name_it_uses"]
+    assert "jwt" in failed[0].message
