@@ -112,7 +112,9 @@ class DocExample(BaseModel):
     """A ground-truth example taken from the task's own docstring (``>>> f(1)`` then ``2``)."""
 
     call: str = Field(description="The expression, e.g. 'add(1, 2)'.")
-    expected: str = Field(description="The expected value as Python source, e.g. '3'.")
+    expected: str = Field(description="The expected value as Python source, e.g. '3'; empty "
+                          "when the docstring shows the call without a result (it only has to "
+                          "run).")
     setup: str = Field(
         default="", description="Statements run before the call, e.g. 's = Stack()' (a class's "
         "method examples); empty for a function's."

@@ -62,7 +62,7 @@ def _compared_pairs(test: TestCase) -> list[tuple[str, str]]:
 def contradiction(test: TestCase, examples: list[DocExample]) -> str:
     """Why the test contradicts the docstring (``it asserts f(2) == 5, but the docstring
     example gives 4``); empty when it does not."""
-    truth = {_normalise(e.call): _normalise(e.expected) for e in examples}
+    truth = {_normalise(e.call): _normalise(e.expected) for e in examples if e.expected}
     for call, expected in _compared_pairs(test):
         known = truth.get(_normalise(call))
         if known is None:

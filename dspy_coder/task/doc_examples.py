@@ -73,10 +73,22 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
     """Render examples as pytest-style functions with a concrete failure message.
 
     The scorer runs them, and so does the CodeGenerator's in-step check (``example_check``),
-    so both judge an example alike. Reports record their source: keep it byte for byte."""
+    so both judge an example alike. Reports record their source: keep it byte for byte. An
+    example without an expected value (a class's call shown without a result) only has to
+    run."""
     tests = []
     for number, example in enumerate(examples, start=1):
         setup = "".join(f"    {line}\n" for line in example.setup.splitlines())
+        if not example.expected:
+            code = (
+                f"def test_docstring_example_{number}():\n"
+                f"{setup}"
+                f"    _call = {example.call!r}\n"
+                f"    _result = {example.call}  # shown without a result: it only has to run\n"
+            )
+            tests.append(TestCase(name=f"test_docstring_example_{number}", code=code,
+                                  source="docstring", vetted=True))
+            continue
         code = (
             f"def test_docstring_example_{number}():\n"
             f"{setup}"

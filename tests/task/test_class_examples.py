@@ -69,3 +69,41 @@ def test_the_examples_run_with_their_setup_and_fail_a_wrong_class():
     failed = [t for t in wrong.tests if not t.passed]
     assert [t.name for t in failed] == ["test_docstring_example_1"]
     assert "s.size() returned 0, expected 2" in failed[0].message
+
+
+LOGGER = '''class Log:
+    def __init__(self):
+        self.lines = []
+
+    def size(self):
+        """>>> Log().size()
+        0
+        """
+
+    def write(self, user):
+        """Record a user's visit.
+        >>> log = Log()
+        >>> log.write({'name': 'ann'})
+
+        """
+'''
+WRITES = ("class Log:\n    def __init__(self):\n        self.lines = []\n"
+          "    def size(self):\n        return len(self.lines)\n"
+          "    def write(self, user):\n        self.lines.append(user['name'])\n")
+
+
+def test_a_call_shown_without_a_result_must_run_but_its_value_is_not_checked():
+    examples = build_task(LOGGER, "Log").examples
+    assert [(e.setup, e.call, e.expected) for e in examples] == [
+        ("", "Log().size()", "0"), ("log = Log()", "log.write({'name': 'ann'})", "")]
+    tests = "\n\n\n".join(t.code for t in doc_example_tests(examples))
+    assert sandbox_run(WRITES, tests=tests).passed
+    returns_a_value = WRITES.replace("self.lines.append(user['name'])", "return 7")
+    assert sandbox_run(returns_a_value, tests=tests).passed  # the docstring shows no value
+    raising = sandbox_run(WRITES.replace("user['name']", "user['address']"), tests=tests)
+    assert [t.name for t in raising.tests if not t.passed] == ["test_docstring_example_2"]
+
+
+def test_a_class_whose_docstrings_show_no_value_has_no_examples():
+    only_calls = LOGGER.replace(">>> Log().size()\n        0\n", ">>> Log().size()\n")
+    assert build_task(only_calls, "Log").examples == []
