@@ -62,7 +62,7 @@ def unwritten_methods(source: str, class_name: str) -> list[str]:
             if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and _is_stub(m)]
 
 
-def _method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+def method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The method ``name`` in the model's answer (alone, indented, or inside a class)."""
     code = extract_code(answer or "")
     for candidate in (code, textwrap.dedent(code)):
@@ -104,7 +104,7 @@ class ClassDrafter(dspy.Module):
         source = prompt
         for name in unwritten_methods(prompt, class_name):
             answer = self.write_method(class_code=source, method=name)
-            method = _method_from(str(answer.method_code or ""), name)
+            method = method_from(str(answer.method_code or ""), name)
             if method is None:
                 logger.info("per-method draft: no usable %s in the answer; kept the stub", name)
                 continue

@@ -38,7 +38,8 @@ from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from, usage_delta
 from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.approval import Approval, ApprovalSourceError, rejected_code_feedback
-from dspy_coder.pipeline.class_draft import ClassDrafter
+from dspy_coder.pipeline.class_draft import ClassDrafter, is_class_task
+from dspy_coder.pipeline.class_repair import MethodRepairStep
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.events import emit
@@ -237,6 +238,8 @@ class Coder(dspy.Module):
         self.write_tests = GenerateTests(max_tokens=budget["tests"])
         self.refine_step = RefineStep(max_tokens=budget["refine"])
         self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])
+        if config.class_strategy == "per_method":  # else the default program is unchanged
+            self.method_repair = MethodRepairStep(max_tokens=budget["refine"])
 
     # -- LM steps ------------------------------------------------------------------------------
 
@@ -446,7 +449,7 @@ class Coder(dspy.Module):
         if guidance:
             failures = f"{guidance}\n\n{failures}"
         produced = len(record.attempts)
-        step = self._refine_module(iteration)
+        step = self._refine_module(iteration, record.task)
         rejection = candidate_rejection(
             record.task.prompt, record.task.entry_point, record.tried_programs
         )
@@ -471,8 +474,11 @@ class Coder(dspy.Module):
         if len(record.attempts) == produced:
             record.error(f"iteration {iteration}: refinement produced no candidate")
 
-    def _refine_module(self, iteration: int) -> dspy.Module:
-        """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy."""
+    def _refine_module(self, iteration: int, task: Task) -> dspy.Module:
+        """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy;
+        a class skeleton under ``class_strategy="per_method"`` is repaired method by method."""
+        if hasattr(self, "method_repair") and is_class_task(task.prompt, task.entry_point):
+            return self.method_repair
         strategy = self.config.refine_strategy
         if strategy == "repair":
             return self.refine_step

@@ -96,3 +96,26 @@ def test_a_method_using_a_name_nothing_defines_fails_though_no_example_runs_it()
     failed = [t for t in best.execution.tests if not t.passed]
     assert [t.name for t in failed] == ["test_code_defines_every_name_it_uses"]
     assert "jwt" in failed[0].message
+
+
+def test_a_failing_method_is_repaired_alone_and_the_rest_of_the_class_kept():
+    wrong_total = "def total(self):\n    return 0\n"
+    lm = scripted_lm({"method_code": [ADD, wrong_total, TOTAL]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
+                  class_strategy="per_method", max_iterations=2, drafts=0)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = coder(prompt=SKELETON, entry_point="Counter").report
+    calls = lm_calls_since(mark)
+    assert len(calls) == 3  # two methods drafted, then only total repaired
+    repair_prompt = all_prompts(calls[2:])
+    assert "total" in repair_prompt and "returned 0, expected 1" in repair_prompt
+    assert report.status == "success" and report.attempts[-1].stage == "refine"
+    assert "self.counts[item] = self.counts.get(item, 0) + 1" in report.code  # add untouched
+
+
+def test_the_method_repairer_is_only_in_the_per_method_program():
+    assert not any("method_repair" in name for name, _ in Coder().named_predictors())
+    assert "method_repair.fix_method" in [
+        name for name, _ in Coder(class_strategy="per_method").named_predictors()]

@@ -1,0 +1,81 @@
+"""A class's refinement one method at a time (``class_strategy="per_method"``).
+
+A 1.5B model asked to fix one method by rewriting a whole class drops or stubs the others.
+Here every method the failures name (a call ``obj.name(...)`` or a traceback frame ``in
+name``) is rewritten alone, given the whole class and the failures, and put back in its place;
+every other method stays as it was. It takes the refinement steps' inputs and returns their
+``fixed_code``, so ``dspy.Refine`` and ``DistinctRefinement`` use it like them.
+
+Example:
+    >>> code = ("class C:\\n    def f(self):\\n        return 0\\n"
+    ...         "    def g(self):\\n        return 1\\n")
+    >>> failing_methods(code, "FAILED t: c.f() returned 0, expected 2")
+    ('C', ['f'])
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+
+import dspy
+
+from dspy_coder.pipeline.class_draft import method_from, splice_method
+from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
+
+logger = logging.getLogger(__name__)
+
+
+def _named(method: str, failures: str) -> int | None:
+    """Where ``failures`` first names ``method`` as a call or a traceback frame, or None."""
+    found = re.search(rf"(?:\.|\bin ){re.escape(method)}\b", failures)
+    return found.start() if found else None
+
+
+def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list[str]]:
+    """The top-level class of ``code`` the failures name most methods of, and those methods
+    in the order the failures first name them (at most ``limit``); ``("", [])`` when none."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return "", []
+    best: tuple[str, list[str]] = ("", [])
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        places = {m.name: _named(m.name, failures) for m in node.body
+                  if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
+        named = sorted((p, name) for name, p in places.items() if p is not None)
+        if len(named) > len(best[1]):
+            best = (node.name, [name for _, name in named][:limit])
+    return best
+
+
+class MethodRepairStep(dspy.Module):
+    """One refinement of a class: each failing method rewritten alone (see the module
+    docstring); the code comes back unchanged when the failures name no method of it."""
+
+    stage = "refine"  # a repair of the current code, like RefineStep's
+
+    def __init__(self, max_tokens: int | None = None, max_methods: int = 3) -> None:
+        super().__init__()
+        self.fix_method = dspy.Predict(MethodFixer, **(
+            {"max_tokens": max_tokens} if max_tokens else {}))
+        self.max_methods = max_methods
+
+    def forward(
+        self, task: str, code: str, failures: str, metrics: str, history: str
+    ) -> dspy.Prediction:
+        del task, metrics, history  # the class and its failures say what to fix
+        class_name, methods = failing_methods(code, failures, self.max_methods)
+        fixed = code
+        for name in methods:
+            answer = self.fix_method(class_code=fixed, method=name, failures=failures)
+            method = method_from(str(answer.method_code or ""), name)
+            if method is None:
+                logger.info("method repair: no usable %s in the answer; kept it", name)
+                continue
+            fixed = splice_method(fixed, class_name, ast.unparse(method))
+        return dspy.Prediction(fixed_code=fixed, reasoning=(
+            f"Rewrote {', '.join(methods)} of {class_name}." if methods else ""))
