@@ -33,12 +33,17 @@ ADD = "def add(self, item):\n    self.counts[item] = self.counts.get(item, 0) + 
 TOTAL = "    def total(self):\n        return sum(self.counts.values())\n"
 
 
+def _per_method_coder(**config) -> Coder:
+    """A per_method Coder on the real sandbox, one iteration unless told otherwise."""
+    return Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                 profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
+                 class_strategy="per_method", **{"max_iterations": 1, **config})
+
+
 def test_each_stub_is_asked_for_in_order_and_put_in_its_place():
     assert unwritten_methods(SKELETON, "Counter") == ["add", "total"]  # not __init__
     lm = scripted_lm({"method_code": [ADD, "class Counter:\n" + TOTAL]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
-                  class_strategy="per_method", max_iterations=1)
+    coder = _per_method_coder()
     mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(prompt=SKELETON, entry_point="Counter").report
@@ -69,9 +74,7 @@ def test_a_class_whose_tests_skip_a_method_is_unverified_not_a_success():
 '''
     reset = "def reset(self):\n    self.counts = {}\n"
     lm = scripted_lm({"method_code": [ADD, TOTAL, reset]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
-                  class_strategy="per_method", max_iterations=1)
+    coder = _per_method_coder()
     with dspy.context(lm=lm):
         report = coder(prompt=skeleton, entry_point="Counter").report
     assert all(t.vetted for t in report.tests)  # every example passed...
@@ -86,9 +89,7 @@ def test_a_method_using_a_name_nothing_defines_fails_though_no_example_runs_it()
 '''
     token = "def token(self):\n    return jwt.encode(self.counts)\n"  # jwt is never imported
     lm = scripted_lm({"method_code": [ADD, TOTAL, token]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
-                  class_strategy="per_method", max_iterations=1)
+    coder = _per_method_coder()
     with dspy.context(lm=lm):
         report = coder(prompt=skeleton, entry_point="Counter").report
     assert report.status != "success"
@@ -101,9 +102,7 @@ def test_a_method_using_a_name_nothing_defines_fails_though_no_example_runs_it()
 def test_a_failing_method_is_repaired_alone_and_the_rest_of_the_class_kept():
     wrong_total = "def total(self):\n    return 0\n"
     lm = scripted_lm({"method_code": [ADD, wrong_total, TOTAL]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
-                  class_strategy="per_method", max_iterations=2, drafts=0)
+    coder = _per_method_coder(max_iterations=2, drafts=0)
     mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(prompt=SKELETON, entry_point="Counter").report
