@@ -24,13 +24,6 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-
-def _lines(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 STATUSES = ("success", "partial", "unverified", "failed")
 
 
