@@ -2,15 +2,18 @@
 
 A 1.5B model asked to fix one method by rewriting a whole class drops or stubs the others.
 Here every method the failures name (a call ``obj.name(...)`` or a traceback frame ``in
-name``) is rewritten alone, given the whole class and the failures, and put back in its place;
-every other method stays as it was. It takes the refinement steps' inputs and returns their
-``fixed_code``, so ``dspy.Refine`` and ``DistinctRefinement`` use it like them.
+name``), and every method using a name nothing defines, is rewritten alone, given the whole
+class and the failures, and put back in its place; every other method stays as it was. It
+takes the refinement steps' inputs and returns their ``fixed_code``, so ``dspy.Refine`` and
+``DistinctRefinement`` use it like them.
 
 Example:
     >>> code = ("class C:\\n    def f(self):\\n        return 0\\n"
     ...         "    def g(self):\\n        return 1\\n")
     >>> failing_methods(code, "FAILED t: c.f() returned 0, expected 2")
     ('C', ['f'])
+    >>> failing_methods(code.replace("return 1", "return jwt.x"), "The code uses jwt ...")
+    ('C', ['g'])
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import dspy
 
 from dspy_coder.pipeline.class_draft import method_from, splice_method
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
+from dspy_coder.task.requirements import undefined_names
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +37,27 @@ def _named(method: str, failures: str) -> int | None:
     return found.start() if found else None
 
 
+def _reads(method: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(method))
+
+
 def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list[str]]:
-    """The top-level class of ``code`` the failures name most methods of, and those methods
-    in the order the failures first name them (at most ``limit``); ``("", [])`` when none."""
+    """The top-level class of ``code`` with the most failing methods, and those: first the
+    ones that use a name nothing defines (the failure "uses jwt but never defines it" names
+    no method), then the ones the failures name, in the order they first do (at most
+    ``limit``); ``("", [])`` when none."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return "", []
+    undefined = set(undefined_names(code))
     best: tuple[str, list[str]] = ("", [])
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
-        places = {m.name: _named(m.name, failures) for m in node.body
-                  if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
+        methods = [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+        places = {m.name: -1 if _reads(m, undefined) else _named(m.name, failures)
+                  for m in methods}
         named = sorted((p, name) for name, p in places.items() if p is not None)
         if len(named) > len(best[1]):
             best = (node.name, [name for _, name in named][:limit])

@@ -474,10 +474,17 @@ class Coder(dspy.Module):
         if len(record.attempts) == produced:
             record.error(f"iteration {iteration}: refinement produced no candidate")
 
+    def _repairs_by_method(self, task: Task) -> bool:
+        """A class skeleton under ``class_strategy="per_method"``: every round after the draft
+        repairs failing methods one at a time. Its sample round is skipped: a fresh draft would
+        be a whole class in one answer, the 1.5B's failure mode (ClassEval, single call: 4 of 70
+        classes; ClassEval_0: four whole-class samples, each worse than the per-method draft)."""
+        return hasattr(self, "method_repair") and is_class_task(task.prompt, task.entry_point)
+
     def _refine_module(self, iteration: int, task: Task) -> dspy.Module:
         """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy;
         a class skeleton under ``class_strategy="per_method"`` is repaired method by method."""
-        if hasattr(self, "method_repair") and is_class_task(task.prompt, task.entry_point):
+        if self._repairs_by_method(task):
             return self.method_repair
         strategy = self.config.refine_strategy
         if strategy == "repair":
@@ -570,7 +577,7 @@ class Coder(dspy.Module):
                 guidance = self._checkpoint(record, iteration, text) or guidance
             iteration += 1
             with self._tier(record):
-                if iteration == 2 and config.drafts:
+                if iteration == 2 and config.drafts and not self._repairs_by_method(task):
                     self._sample_round(record, iteration, text,
                                        f"{plan_text}\n\n{guidance}".strip())
                 else:

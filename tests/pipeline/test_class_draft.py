@@ -102,12 +102,12 @@ def test_a_method_using_a_name_nothing_defines_fails_though_no_example_runs_it()
 def test_a_failing_method_is_repaired_alone_and_the_rest_of_the_class_kept():
     wrong_total = "def total(self):\n    return 0\n"
     lm = scripted_lm({"method_code": [ADD, wrong_total, TOTAL]})
-    coder = _per_method_coder(max_iterations=2, drafts=0)
+    coder = _per_method_coder(max_iterations=2, drafts=4)
     mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(prompt=SKELETON, entry_point="Counter").report
     calls = lm_calls_since(mark)
-    assert len(calls) == 3  # two methods drafted, then only total repaired
+    assert len(calls) == 3  # two methods drafted, no whole-class samples, only total repaired
     repair_prompt = all_prompts(calls[2:])
     assert "total" in repair_prompt and "returned 0, expected 1" in repair_prompt
     assert report.status == "success" and report.attempts[-1].stage == "refine"
@@ -118,3 +118,17 @@ def test_the_method_repairer_is_only_in_the_per_method_program():
     assert not any("method_repair" in name for name, _ in Coder().named_predictors())
     assert "method_repair.fix_method" in [
         name for name, _ in Coder(class_strategy="per_method").named_predictors()]
+
+
+def test_a_method_using_an_undefined_name_is_the_one_repaired():
+    skeleton = SKELETON + '''
+    def token(self):
+        """The counts as a token."""
+'''
+    undefined = "def token(self):\n    return jwt.encode(self.counts)\n"
+    fixed = "def token(self):\n    return str(sorted(self.counts.items()))\n"
+    lm = scripted_lm({"method_code": [ADD, TOTAL, undefined, fixed]})
+    with dspy.context(lm=lm):
+        report = _per_method_coder(max_iterations=2)(prompt=skeleton, entry_point="Counter").report
+    assert "jwt" not in report.code and "sorted(self.counts.items())" in report.code
+    assert all(t.passed for t in report.attempts[-1].execution.tests)
