@@ -76,6 +76,26 @@ def method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDe
     return None
 
 
+def imports_for(answer: str, method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """The top-level imports of the model's answer that bind a name ``method`` reads (an
+    answer often starts ``import re`` before the method that uses it)."""
+    try:
+        tree = ast.parse(extract_code(answer or ""))
+    except SyntaxError:
+        return []
+    read = {n.id for n in ast.walk(method) if isinstance(n, ast.Name)}
+    return [ast.unparse(node) for node in tree.body
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            and {(a.asname or a.name).split(".")[0] for a in node.names} & read]
+
+
+def with_imports(source: str, imports: list[str]) -> str:
+    """``source`` with the ``imports`` it lacks put first."""
+    have = set(source.splitlines())
+    missing = [line for line in dict.fromkeys(imports) if line not in have]
+    return "".join(f"{line}\n" for line in missing) + source if missing else source
+
+
 def splice_method(source: str, class_name: str, method_code: str) -> str:
     """``source`` with the class's method of the same name replaced by ``method_code``;
     unchanged when either cannot be read."""
@@ -109,4 +129,5 @@ class ClassDrafter(dspy.Module):
                 logger.info("per-method draft: no usable %s in the answer; kept the stub", name)
                 continue
             source = splice_method(source, class_name, ast.unparse(method))
+            source = with_imports(source, imports_for(str(answer.method_code or ""), method))
         return dspy.Prediction(code=source)

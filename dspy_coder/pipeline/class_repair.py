@@ -24,7 +24,12 @@ import re
 
 import dspy
 
-from dspy_coder.pipeline.class_draft import method_from, splice_method
+from dspy_coder.pipeline.class_draft import (
+    imports_for,
+    method_from,
+    splice_method,
+    with_imports,
+)
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
 
@@ -89,5 +94,6 @@ class MethodRepairStep(dspy.Module):
                 logger.info("method repair: no usable %s in the answer; kept it", name)
                 continue
             fixed = splice_method(fixed, class_name, ast.unparse(method))
+            fixed = with_imports(fixed, imports_for(str(answer.method_code or ""), method))
         return dspy.Prediction(fixed_code=fixed, reasoning=(
             f"Rewrote {', '.join(methods)} of {class_name}." if methods else ""))

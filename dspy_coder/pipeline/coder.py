@@ -455,7 +455,11 @@ class Coder(dspy.Module):
         )
         reward = _RoundReward(self, record, iteration, step.stage)
         refine = dspy.Refine(
-            module=DistinctRefinement(step, rejection, redraw=self.rewrite_step),
+            # a repeat is drawn again from the rewrite step (it does not see the failing code);
+            # a class repaired by method is repaired again at another seed: a whole class in
+            # one answer is what the 1.5B gets wrong
+            module=DistinctRefinement(step, rejection, redraw=(
+                step if self._repairs_by_method(record.task) else self.rewrite_step)),
             N=self.config.refine_attempts,
             reward_fn=reward,
             threshold=self.config.threshold,

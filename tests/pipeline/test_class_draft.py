@@ -132,3 +132,24 @@ def test_a_method_using_an_undefined_name_is_the_one_repaired():
         report = _per_method_coder(max_iterations=2)(prompt=skeleton, entry_point="Counter").report
     assert "jwt" not in report.code and "sorted(self.counts.items())" in report.code
     assert all(t.passed for t in report.attempts[-1].execution.tests)
+
+
+def test_an_import_the_written_method_needs_comes_with_it_and_other_imports_do_not():
+    answer = ("import math\nimport pytest\n\n"
+              "def total(self):\n    return math.floor(sum(self.counts.values()))\n")
+    lm = scripted_lm({"method_code": [ADD, answer]})
+    with dspy.context(lm=lm):
+        report = _per_method_coder()(prompt=SKELETON, entry_point="Counter").report
+    assert report.code.startswith("import math\n") and "pytest" not in report.code
+    assert report.status == "success"
+
+
+def test_a_repair_that_repeats_a_tried_class_is_repaired_again_not_rewritten_whole():
+    wrong_total = "def total(self):\n    return 0\n"
+    lm = scripted_lm({"method_code": [ADD, wrong_total, wrong_total, TOTAL]})
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = _per_method_coder(max_iterations=2)(prompt=SKELETON, entry_point="Counter").report
+    calls = lm_calls_since(mark)
+    assert len(calls) == 4 and "new_code" not in all_prompts(calls)  # no whole-class rewrite
+    assert report.status == "success" and report.attempts[-1].stage == "refine"
