@@ -240,6 +240,7 @@ class Coder(dspy.Module):
         self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])
         if config.class_strategy == "per_method":  # else the default program is unchanged
             self.method_repair = MethodRepairStep(max_tokens=budget["refine"])
+            self.method_rewrite = MethodRepairStep(max_tokens=budget["refine"], fresh=True)
 
     # -- LM steps ------------------------------------------------------------------------------
 
@@ -455,11 +456,12 @@ class Coder(dspy.Module):
         )
         reward = _RoundReward(self, record, iteration, step.stage)
         refine = dspy.Refine(
-            # a repeat is drawn again from the rewrite step (it does not see the failing code);
-            # a class repaired by method is repaired again at another seed: a whole class in
-            # one answer is what the 1.5B gets wrong
+            # a repeat is drawn again from a step that does not see the failing code: for a
+            # class repaired by method, its failing methods rewritten from their docstrings
+            # (a whole class in one answer is what the 1.5B gets wrong)
             module=DistinctRefinement(step, rejection, redraw=(
-                step if self._repairs_by_method(record.task) else self.rewrite_step)),
+                self.method_rewrite if self._repairs_by_method(record.task)
+                else self.rewrite_step)),
             N=self.config.refine_attempts,
             reward_fn=reward,
             threshold=self.config.threshold,
