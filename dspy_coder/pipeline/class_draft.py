@@ -112,6 +112,16 @@ def splice_method(source: str, class_name: str, method_code: str) -> str:
     return ast.unparse(tree) + "\n"
 
 
+def with_answered_method(source: str, class_name: str, name: str, answer: str) -> str | None:
+    """``source`` with the method ``name`` of the model's ``answer`` put in its place in the
+    class, and the imports it needs; None when the answer holds no usable ``name``."""
+    method = method_from(answer, name)
+    if method is None:
+        return None
+    spliced = splice_method(source, class_name, ast.unparse(method))
+    return with_imports(spliced, imports_for(answer, method))
+
+
 class ClassDrafter(dspy.Module):
     """The per-method first draft of a class skeleton (see the module docstring)."""
 
@@ -124,10 +134,10 @@ class ClassDrafter(dspy.Module):
         source = prompt
         for name in unwritten_methods(prompt, class_name):
             answer = self.write_method(class_code=source, method=name)
-            method = method_from(str(answer.method_code or ""), name)
-            if method is None:
+            written = with_answered_method(source, class_name, name,
+                                           str(answer.method_code or ""))
+            if written is None:
                 logger.info("per-method draft: no usable %s in the answer; kept the stub", name)
                 continue
-            source = splice_method(source, class_name, ast.unparse(method))
-            source = with_imports(source, imports_for(str(answer.method_code or ""), method))
+            source = written
         return dspy.Prediction(code=source)

@@ -25,12 +25,7 @@ import re
 import dspy
 
 from dspy_coder.code.pieces import is_docstring
-from dspy_coder.pipeline.class_draft import (
-    imports_for,
-    method_from,
-    splice_method,
-    with_imports,
-)
+from dspy_coder.pipeline.class_draft import with_answered_method
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
 
@@ -115,11 +110,11 @@ class MethodRepairStep(dspy.Module):
         for name in methods:
             shown = without_body(fixed, class_name, name) if self.fresh else fixed
             answer = self.fix_method(class_code=shown, method=name, failures=failures)
-            method = method_from(str(answer.method_code or ""), name)
-            if method is None:
+            repaired = with_answered_method(fixed, class_name, name,
+                                            str(answer.method_code or ""))
+            if repaired is None:
                 logger.info("method repair: no usable %s in the answer; kept it", name)
                 continue
-            fixed = splice_method(fixed, class_name, ast.unparse(method))
-            fixed = with_imports(fixed, imports_for(str(answer.method_code or ""), method))
+            fixed = repaired
         return dspy.Prediction(fixed_code=fixed, reasoning=(
             f"Rewrote {', '.join(methods)} of {class_name}." if methods else ""))
