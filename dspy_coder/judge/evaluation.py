@@ -147,9 +147,15 @@ def _with_requirements(
     """``result`` with one outcome per name the task calls for, decided from the source (a
     missing name fails however the tests went; nothing of the candidate runs for it). The
     names must be in ``code``; a name it uses may be defined in the context it runs after
-    (``runnable``)."""
+    (``runnable``). Code that failed to load passes none of them: a source that does not
+    parse, or whose import fails, has not been checked."""
     if not requirements:
         return result
+    if result.status == "error" and not result.tests:  # it failed before any test ran
+        unchecked = "Not checked: the code failed before any test ran (see the error above)."
+        outcomes = [TestOutcome(name=t.name, passed=False, message=unchecked)
+                    for t in requirements]
+        return result.model_copy(update={"tests": outcomes})
     named = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements
              if t.name != DEFINED_NAMES_TEST]
     missing = set(missing_names(code, named))  # one parse of the source for every name

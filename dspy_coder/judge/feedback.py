@@ -56,7 +56,9 @@ def essence(message: str) -> str:
 def format_failures(result: ExecutionResult, counted: set[str]) -> str:
     """The failures of one run, counted tests first, as the LM will read them."""
     lines: list[str] = []
-    if result.status in {"timeout", "memory", "crashed"} or (result.error and not result.tests):
+    loaded = result.status != "error"  # "error": it failed to load; only static checks ran
+    if result.status in {"timeout", "memory", "crashed"} or (
+            result.error and (not result.tests or not loaded)):
         reason = {
             "timeout": "The code did not finish in time (infinite loop or too slow).",
             "memory": "The code used too much memory.",
