@@ -35,7 +35,11 @@ from dspy_coder.code.extraction import assemble_solution
 from dspy_coder.judge.failure_hints import with_hints
 from dspy_coder.judge.feedback import mask_addresses
 from dspy_coder.pipeline.class_draft import is_class_task
-from dspy_coder.pipeline.program_of_thought import InterpreterFactory, ProgramOfThoughtLoop
+from dspy_coder.pipeline.program_of_thought import (
+    InterpreterFactory,
+    LoopOutcome,
+    ProgramOfThoughtLoop,
+)
 from dspy_coder.pipeline.signatures.function_writer import FunctionWriter
 from dspy_coder.pipeline.signatures.generator import CodeGenerator
 from dspy_coder.task.example_check import EXAMPLES_FAILED, example_check_program, is_crash
@@ -172,8 +176,9 @@ class GenerateCode(ProgramOfThoughtLoop):
         assemble = partial(assemble_solution, prompt=prompt, entry_point=entry_point)
         with self.interpreter() as interpreter:
             check = partial(self._check, interpreter, entry_point=entry_point, examples=examples)
-            if getattr(self, "class_drafter", None) is not None and is_class_task(
-                    prompt, entry_point):
+            per_method = getattr(self, "class_drafter", None) is not None and is_class_task(
+                prompt, entry_point)
+            if per_method:
                 raw, reasoning = self.class_drafter(prompt=prompt, class_name=entry_point).code, ""
             elif follow_plan and plan.strip():
                 raw, reasoning = self._from_plan(task, plan)
@@ -191,9 +196,13 @@ class GenerateCode(ProgramOfThoughtLoop):
                     hops=1,
                     verified=False,
                 )
-            outcome = self.regenerate_until_it_runs(
-                {"task": task, "plan": plan}, code, reasoning, error, check, assemble
-            )
+            if per_method:  # its failures are repaired method by method, not by a rewrite
+                outcome = LoopOutcome(code=code, reasoning=reasoning,
+                                      errors=[error] if error else [], hops=1, error=error)
+            else:
+                outcome = self.regenerate_until_it_runs(
+                    {"task": task, "plan": plan}, code, reasoning, error, check, assemble
+                )
         return dspy.Prediction(
             code=outcome.code,
             reasoning=outcome.reasoning,

@@ -155,3 +155,17 @@ def test_a_repair_that_repeats_a_tried_class_is_redrawn_from_the_method_stub_not
     assert "return 0" in all_prompts(calls[2:3])  # the repair saw the failing body...
     assert "return 0" not in all_prompts(calls[3:])  # ...the redraw only the docstring
     assert report.status == "success" and report.attempts[-1].stage == "rewrite"
+
+
+def test_a_per_method_draft_failing_its_examples_is_kept_for_method_repair_not_rewritten():
+    wrong_total = "def total(self):\n    return 0\n"
+    lm = scripted_lm({"method_code": [ADD, wrong_total, TOTAL]})
+    coder = _per_method_coder(max_iterations=2, drafts=4)
+    coder.generate.interpreter_factory = lambda: FakeInterpreter(fail_marker="return 0")
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = coder(prompt=SKELETON, entry_point="Counter").report
+    calls = lm_calls_since(mark)
+    assert len(calls) == 3  # no whole-class regeneration of the failing draft
+    assert "return 0" in report.attempts[0].code  # the draft itself was judged
+    assert report.status == "success" and report.attempts[-1].stage == "refine"
