@@ -33,6 +33,16 @@ PYTEST_BUILTINS = frozenset({
 })
 
 
+OWN_DIRECTORY_FIXTURE = '''@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path, monkeypatch):
+    """Each test starts in an empty directory of its own, as in dspy-coder's sandbox."""
+    monkeypatch.chdir(tmp_path)
+'''
+"""The fixture a written test file (or a project's ``tests/conftest.py``) carries so tests run
+under plain pytest as they ran in the sandbox, where each test's calls work in a fresh
+directory (files one test writes, e.g. a sqlite database, are not there for the next)."""
+
+
 @dataclass(frozen=True)
 class Fixture:
     """One ``@pytest.fixture`` function, its decorator removed."""

@@ -7,7 +7,8 @@ candidate confirmed) as they ran, then the generated tests that did not count, e
 ``@pytest.mark.skip`` with the reason (unvetted, or rejected during the run) and how the
 answer did on it. Skip, not ``xfail``: nothing expects these tests to fail, they are simply
 not trusted, so ``pytest`` passes exactly when the counted tests pass; remove a marker to
-run one. A header says what the file holds, and when no test checked the answer, why.
+run one. An autouse fixture gives each test an empty working directory, as the sandbox
+did. A header says what the file holds, and when no test checked the answer, why.
 
 Example:
     >>> from dspy_coder.types import DevelopmentReport, Task
@@ -26,6 +27,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from dspy_coder.code.fixtures import OWN_DIRECTORY_FIXTURE
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.judge.uncounted_tests import answer_outcomes, uncounted_tests
 from dspy_coder.types import DevelopmentReport
@@ -97,6 +99,7 @@ def render_test_module(report: DevelopmentReport) -> str:
                                   "answer is in report.json, generated_tests_raw):")]
         header += [f"#   {d.name}: {d.reason}" for d in unread]
     tests = [t.code.strip() for t in counted] + uncounted_tests(report)
-    imports = ["import pytest", ""] if unvetted or rejected else []
+    imports = ["import pytest", ""] if tests else []
     module = [*header, "", *imports, "from solution import *  # noqa: F403"]
+    tests = [OWN_DIRECTORY_FIXTURE.strip(), *tests] if tests else tests
     return "\n".join(module) + "".join(f"\n\n\n{test}" for test in tests) + "\n"

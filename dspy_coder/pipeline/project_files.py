@@ -3,7 +3,8 @@
 ``src/<package>/`` holds one file per module, each importing from its sibling modules the names
 it uses (while it was written they were simply defined before it); ``tests/`` holds each
 module's counted tests (and those that did not count, skipped with the reason) and the
-integration tests; ``pyproject.toml`` puts ``src`` on pytest's
+integration tests, and a ``conftest.py`` giving each test an empty working directory as the
+sandbox did; ``pyproject.toml`` puts ``src`` on pytest's
 path, so ``pytest`` runs from the project folder with nothing installed. Integration tests that
 failed in the run are kept, marked skip with the failure (remove the marker to run one), so
 ``pytest`` passes exactly when what the run vouched for passes. ``README.md`` says what was
@@ -18,12 +19,15 @@ from __future__ import annotations
 
 import ast
 
+from dspy_coder.code.fixtures import OWN_DIRECTORY_FIXTURE
 from dspy_coder.judge.integration import strip_package_imports
 from dspy_coder.judge.project_report import ProjectReport
 from dspy_coder.judge.uncounted_tests import uncounted_tests
 from dspy_coder.task.project_plan import ProjectPlan, module_named, public_names, written_before
 
 RUN_TESTS = "pytest"
+CONFTEST = ('"""Each test starts in an empty directory of its own, as in dspy-coder\'s sandbox."""'
+            f"\n\nimport pytest\n\n\n{OWN_DIRECTORY_FIXTURE}")
 
 
 def _used_names(code: str) -> set[str]:
@@ -146,4 +150,6 @@ def package_files(report: ProjectReport) -> dict[str, str]:
     integration = _integration_file(report)
     if integration:
         files["tests/test_integration.py"] = integration
+    if any(path.startswith("tests/") for path in files):
+        files["tests/conftest.py"] = CONFTEST
     return files

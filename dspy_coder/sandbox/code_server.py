@@ -7,7 +7,8 @@ answered with data or a handle (see ``wire``), or with the exception it raised.
 
 Messages, one JSON frame each on the channel to the test process:
 - first, ``{"load_error": text, "kind": ...}`` or ``{"names": [[name, entry], ...]}``;
-- then one reply per request: ``{"v": value, "back": [[arg, value], ...]}`` (``back``: the
+- then one reply per request (a call, an attribute, an operator, or ``fresh_dir`` before each
+  test: see ``fresh_directory``): ``{"v": value, "back": [[arg, value], ...]}`` (``back``: the
   list/dict/set arguments after the call, so in-place changes reach the caller) or
   ``{"x": exception}``.
 
@@ -97,8 +98,16 @@ def _inventory(ns: dict[str, Any], table: dict[int, Any]) -> list[list[Any]]:
     return names
 
 
-def _answer(request: Any, table: dict[int, Any]) -> dict[str, Any]:
-    """Carry out one request from the test process."""
+def fresh_directory(root: str, step: int) -> None:
+    """Make an empty directory ``step`` under ``root`` the working directory, so files one
+    test's calls write (a database, a log) are not there for the next test."""
+    path = os.path.join(root, f"test-{int(step)}")
+    os.makedirs(path, exist_ok=True)
+    os.chdir(path)
+
+
+def _answer(request: Any, table: dict[int, Any], root: str) -> dict[str, Any]:
+    """Carry out one request from the test process (``root``: its first working directory)."""
 
     def resolve(handle: Any) -> Any:
         if handle.index <= 0:
@@ -126,6 +135,8 @@ def _answer(request: Any, table: dict[int, Any]) -> dict[str, Any]:
             value = delattr(target, name)
         elif op == "apply" and name in APPLY:
             value = APPLY[name](*args)
+        elif op == "fresh_dir":
+            value = fresh_directory(root, args[0])
         else:
             raise TypeError(f"unsupported request {op!r} {name!r}")
         reply = {"v": encode(value, table)}
@@ -152,6 +163,7 @@ def serve_code(plan: RunPlan, channel: int) -> NoReturn:
     ns["__builtins__"] = builtins
     sys.modules["solution"] = module
     table: dict[int, Any] = {}
+    root = os.getcwd()
     try:
         exec(plan.code_obj, ns)  # noqa: S102 - this is the sandbox
         first: dict[str, Any] = {"names": _inventory(ns, table)}
@@ -164,7 +176,7 @@ def serve_code(plan: RunPlan, channel: int) -> NoReturn:
         send(channel, first)
         while "names" in first:
             request = receive(channel)
-            send(channel, _answer(request, table))
+            send(channel, _answer(request, table, root))
     except (EOFError, OSError, WireError):
         pass
     for stream in (out, err):

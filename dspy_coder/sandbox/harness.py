@@ -199,7 +199,7 @@ def run_tests(plan: RunPlan, res_fd: int, channel_fd: int, nonce: str) -> NoRetu
     if plan.kind == "check":
         _run_check(plan, ns, begin, end, emit)
     else:
-        _run_pytest(plan, ns, begin, end)
+        _run_pytest(plan, ns, begin, end, channel)
     emit({"e": "done"})
     finish()
 
@@ -226,13 +226,16 @@ def _run_check(plan: RunPlan, ns: dict, begin: Any, end: Any, emit: Any) -> None
         end(step, None)
 
 
-def _run_pytest(plan: RunPlan, ns: dict, begin: Any, end: Any) -> None:
+def _run_pytest(plan: RunPlan, ns: dict, begin: Any, end: Any, channel: Channel) -> None:
+    """Each test function in turn; the code process works in an empty directory for each, as
+    the ``test_solution.py`` written for plain pytest does (a ``tmp_path`` per test)."""
     import inspect
 
     for step, name in enumerate(plan.test_names):
         begin(step)
         func = ns.get(name)
         try:
+            channel.request("fresh_dir", args=(step,))
             if not callable(func):
                 raise TypeError(f"{name} is not a function")
             if inspect.signature(func).parameters:

@@ -12,7 +12,14 @@ from dspy_coder.code.generated_tests import read_generated_tests
 from dspy_coder.commands.solution_files import render_test_module, write_outputs
 from dspy_coder.sandbox import Limits, run
 from dspy_coder.task.doc_examples import doc_example_tests
-from dspy_coder.types import Attempt, DevelopmentReport, DocExample, DroppedTest, Task
+from dspy_coder.types import (
+    Attempt,
+    DevelopmentReport,
+    DocExample,
+    DroppedTest,
+    Task,
+    TestCase,
+)
 
 RIGHT = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a - b\n"
@@ -162,3 +169,24 @@ def test_without_examples_the_skip_reason_is_disagreement_and_properties_run(tmp
     assert "2 passed, 1 skipped" in result.stdout
     assert "the independently written candidates did not agree on it" in result.stdout
     assert "test_property_idempotent_normalize" in (tmp_path / "test_solution.py").read_text()
+
+
+def test_tests_writing_the_same_file_pass_under_plain_pytest_as_in_the_sandbox(tmp_path: Path):
+    code = ("class Log:\n    def __init__(self, path):\n        self.path = path\n"
+            "    def add(self, line):\n        with open(self.path, 'a') as f:\n"
+            "            f.write(line + '\\n')\n"
+            "    def lines(self):\n        with open(self.path) as f:\n"
+            "            return f.read().split()\n")
+    tests = [TestCase(name=f"test_log_{i}", source="generated", vetted=True,
+                      code=f"def test_log_{i}():\n    log = Log('log.txt')\n    log.add('x{i}')\n"
+                           f"    assert log.lines() == ['x{i}']\n") for i in range(2)]
+    execution = run(code, tests="\n\n\n".join(t.code for t in tests))
+    assert execution.status == "passed"  # the sandbox: a fresh directory per test
+    report = DevelopmentReport(
+        task=Task(prompt="a log", entry_point="Log"), status="success", code=code, tests=tests,
+        score=1.0, best_iteration=1,
+        attempts=[Attempt(iteration=1, code=code, tests=tests, execution=execution)])
+    write_outputs(tmp_path, report)
+    result = _pytest(tmp_path)
+    assert result.returncode == 0 and "2 passed" in result.stdout, result.stdout
+    assert not (tmp_path / "log.txt").exists()

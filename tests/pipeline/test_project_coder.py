@@ -92,7 +92,8 @@ def test_a_two_module_package_is_planned_built_integrated_and_passes_plain_pytes
     # each module's unit test, the normaliser's idempotence property, the two integration tests
     assert "5 passed" in run.stdout
     assert sorted(p for p in result.files if p.startswith("tests/")) == [
-        "tests/test_integration.py", "tests/test_normaliser.py", "tests/test_validator.py"]
+        "tests/conftest.py", "tests/test_integration.py", "tests/test_normaliser.py",
+        "tests/test_validator.py"]
     assert json.loads((tmp_path / "project_report.json").read_text())["status"] == "unverified"
 
 

@@ -68,3 +68,14 @@ def test_a_module_with_only_unconfirmed_tests_still_gets_its_test_file(tmp_path:
 
 def test_no_tests_written_means_no_test_file():
     assert "tests/test_arith.py" not in package_files(_report([]))
+    assert not any(path.startswith("tests/") for path in package_files(_report([])))
+
+
+def test_each_test_of_the_package_runs_in_an_empty_directory_of_its_own(tmp_path: Path):
+    writes = [TestCase(name=f"test_writes_{i}", source="generated", vetted=True, code=(
+        f"def test_writes_{i}():\n    import os\n    assert os.listdir() == []\n"
+        "    open('state.db', 'w').close()\n")) for i in range(2)]
+    files = package_files(_report(writes))
+    assert "monkeypatch.chdir(tmp_path)" in files["tests/conftest.py"]
+    run = _pytest(files, tmp_path)
+    assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr

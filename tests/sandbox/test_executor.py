@@ -194,3 +194,18 @@ def test_code_runs_at_normal_priority_in_a_temp_cwd():
     lines = result.stdout.split()
     assert lines[0] == "0"
     assert "dspy-coder-run-" in lines[1]
+
+
+def test_each_test_finds_an_empty_working_directory_of_its_own():
+    # tests that each open the same database or file must not see each other's rows (as two
+    # generated tests of ClassEval_14 did, both opening "test.db")
+    code = ("import os\n\nclass Store:\n    def __init__(self, path):\n        self.path = path\n"
+            "    def add(self, row):\n        with open(self.path, 'a') as f:\n"
+            "            f.write(row + '\\n')\n"
+            "    def rows(self):\n        with open(self.path) as f:\n"
+            "            return f.read().split()\n")
+    tests = "".join(
+        f"def test_{i}():\n    s = Store('test.db')\n    s.add('r{i}')\n"
+        f"    assert s.rows() == ['r{i}']\n\n\n" for i in range(3))
+    result = run(code, tests=tests)
+    assert [t.passed for t in result.tests] == [True, True, True], result.tests
