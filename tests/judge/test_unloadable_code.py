@@ -3,10 +3,10 @@ check: the checks decided from its source alone must not turn it into a pass."""
 
 import dspy
 
+from dspy_coder.judge import scoring
 from dspy_coder.judge.evaluation import CandidateEvaluator
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
-from dspy_coder.judge import scoring
 from dspy_coder.sandbox import run as sandbox_run
 from dspy_coder.sandbox.limits import Limits
 from dspy_coder.task.build import build_task
