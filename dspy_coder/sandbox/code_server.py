@@ -98,12 +98,14 @@ def _inventory(ns: dict[str, Any], table: dict[int, Any]) -> list[list[Any]]:
     return names
 
 
-def fresh_directory(root: str, step: int) -> None:
-    """Make an empty directory ``step`` under ``root`` the working directory, so files one
-    test's calls write (a database, a log) are not there for the next test."""
+def fresh_directory(root: str, step: int) -> str:
+    """Make an empty directory ``step`` under ``root`` the working directory and return its
+    path, so files one test's calls write (a database, a log) are not there for the next
+    test; the test process works there too (it may read and write the same files)."""
     path = os.path.join(root, f"test-{int(step)}")
     os.makedirs(path, exist_ok=True)
     os.chdir(path)
+    return path
 
 
 def _answer(request: Any, table: dict[int, Any], root: str) -> dict[str, Any]:

@@ -227,15 +227,20 @@ def _run_check(plan: RunPlan, ns: dict, begin: Any, end: Any, emit: Any) -> None
 
 
 def _run_pytest(plan: RunPlan, ns: dict, begin: Any, end: Any, channel: Channel) -> None:
-    """Each test function in turn; the code process works in an empty directory for each, as
-    the ``test_solution.py`` written for plain pytest does (a ``tmp_path`` per test)."""
+    """Each test function in turn, in an empty directory that the code process works in too
+    (so a test can write the file the code reads, or read the database it wrote), as the
+    ``test_solution.py`` written for plain pytest does (a ``tmp_path`` per test)."""
     import inspect
 
+    chdir, os_error = os.chdir, OSError  # bound before any test can patch them
     for step, name in enumerate(plan.test_names):
         begin(step)
         func = ns.get(name)
         try:
-            channel.request("fresh_dir", args=(step,))
+            try:
+                chdir(channel.request("fresh_dir", args=(step,)))
+            except os_error:  # not shared (no uid drop and no group): the test's own cwd
+                pass
             if not callable(func):
                 raise TypeError(f"{name} is not a function")
             if inspect.signature(func).parameters:

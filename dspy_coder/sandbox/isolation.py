@@ -41,6 +41,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -331,9 +332,10 @@ def apply_rlimits(limits: Limits, baseline_bytes: int = 0, *, run_uid: int | Non
         resource.setrlimit(which, (soft, hard))
 
 
-def drop_privileges(uid: int) -> None:
-    """Become ``uid`` (gid = uid, no supplementary groups). Root only; irreversible."""
-    os.setgroups([])
+def drop_privileges(uid: int, groups: Sequence[int] = ()) -> None:
+    """Become ``uid`` (gid = uid, supplementary ``groups``, usually none). Root only;
+    irreversible."""
+    os.setgroups(list(groups))
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
 

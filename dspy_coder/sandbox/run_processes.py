@@ -33,10 +33,14 @@ HIGH_FD = 200
 
 
 def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep: list[int],
-             nice: int, on_path: bool, libraries: list[str]) -> None:
+             nice: int, on_path: bool, libraries: list[str], groups: tuple[int, ...] = ()
+             ) -> None:
     """Common set-up of a process that will run user code; ``keep`` fds become 3, 4, ...;
-    ``libraries``: read-only site directories it imports from (see ``site_dirs``)."""
+    ``libraries``: read-only site directories it imports from (see ``site_dirs``);
+    ``groups``: supplementary groups after the uid drop. Files are made group read-write
+    (umask 007), so the code and test processes share the files of a test's directory."""
     os.setsid()
+    os.umask(0o007)
     devnull = os.open("/dev/null", os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(fds["out_w"], 1)
@@ -60,7 +64,7 @@ def _isolate(limits: Any, uid: int | None, temp: str, fds: dict[str, int], keep:
         if nice > os.getpriority(os.PRIO_PROCESS, 0):
             os.setpriority(os.PRIO_PROCESS, 0, nice)
     if uid is not None:
-        iso.drop_privileges(uid)
+        iso.drop_privileges(uid, groups)
     iso.load_seccomp(network=limits.network)
     sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
     sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
@@ -86,13 +90,16 @@ def code_process(plan: RunPlan, limits: Any, uid: int | None, temp: str, fds: di
 
 def run_tests_process(plan: RunPlan, limits: Any, uid: int | None, temp: str,
                       fds: dict[str, int], nonce: str, nice: int,
-                      libraries: list[str]) -> NoReturn:
+                      libraries: list[str], code_gid: int | None = None) -> NoReturn:
     """Run the tests against the code process (forked by the supervisor, after the tests
-    were read, so the code process never had them)."""
+    were read, so the code process never had them). ``code_gid``: the code process's group,
+    which lets the tests into the directory each test's calls work in (the code's temp dir,
+    group-shared); the code process gets nothing of the test process's."""
     try:
         iso.set_pdeathsig(signal.SIGKILL)
         _isolate(limits, uid, temp, fds, [fds["res_w"], fds["chan_tests"]], nice,
-                 on_path=False, libraries=libraries)
+                 on_path=False, libraries=libraries,
+                 groups=() if code_gid is None else (code_gid,))
     except BaseException:  # noqa: BLE001
         os._exit(SETUP_FAILED)
     run_tests(plan, FIRST_FD, FIRST_FD + 1, nonce)

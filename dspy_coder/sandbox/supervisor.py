@@ -8,13 +8,17 @@ Process layout of one run (all forked from the warm fork server, no exec)::
       │    │     process's status)
       │    └─ code process  (uid A: runs the candidate, answers requests; see code_server)
       └─ test process       (uid B, same namespaces: runs the tests; see harness)
+                            (in group A: it enters the code's temp dir, where each test
+                            gets a fresh directory both processes work in)
 
 The request arrives in two frames: the code, then the tests. The code process is forked
 before the second frame is read, so the tests (and their expected values) never exist in its
 memory, and the verdict comes from the test process, which the code cannot reach: another
-uid, its own pipes, and only data crossing between them (see ``wire``). When ``init`` exits
-the kernel kills everything left in its PID namespace. Without PID namespaces, init and the
-supervisor are subreapers and kill every descendant they find in /proc.
+uid, its own pipes, and only data crossing between them (see ``wire``), besides the files
+of the test's directory: a test may read what the code wrote and the code what the test
+wrote (a file made 0644, as sqlite makes its databases, only its maker can change). When
+``init`` exits the kernel kills everything left in its PID namespace. Without PID namespaces,
+init and the supervisor are subreapers and kill every descendant they find in /proc.
 
 Example:
     >>> results = []
@@ -157,9 +161,11 @@ def supervise(
                        "error": plan.error or "No tests were sent."})
                 return
             temps.append(str(iso.make_temp_dir(test_uid, under=under)))
+            os.chmod(temps[0], 0o2770)  # the test process joins the code's group (harness)
             tester = os.fork()
             if tester == 0:
-                run_tests_process(plan, limits, test_uid, temps[1], fds, nonce, nice, libraries)
+                run_tests_process(plan, limits, test_uid, temps[1], fds, nonce, nice, libraries,
+                                  code_gid=code_uid)
         for name in ("out_w", "err_w", "res_w", "chan_tests"):
             if name in fds:
                 os.close(fds.pop(name))

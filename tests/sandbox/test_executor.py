@@ -209,3 +209,23 @@ def test_each_test_finds_an_empty_working_directory_of_its_own():
         f"    assert s.rows() == ['r{i}']\n\n\n" for i in range(3))
     result = run(code, tests=tests)
     assert [t.passed for t in result.tests] == [True, True, True], result.tests
+
+
+def test_a_test_and_the_code_it_calls_share_the_test_s_directory():
+    # a test writes the CSV the code reads, and reads the database the code writes, as
+    # ClassEval's own tests of file and database classes do
+    code = ("import sqlite3\n\ndef count_rows(csv_path):\n    with open(csv_path) as f:\n"
+            "        return len(f.read().splitlines())\n\n"
+            "def save(name):\n    con = sqlite3.connect('test.db')\n"
+            "    con.execute('CREATE TABLE IF NOT EXISTS t (name TEXT)')\n"
+            "    con.execute('INSERT INTO t VALUES (?)', (name,))\n    con.commit()\n"
+            "    con.close()\n")
+    tests = ("def test_reads_what_the_test_wrote():\n"
+             "    with open('data.csv', 'w') as f:\n        f.write('a,1\\nb,2\\n')\n"
+             "    assert count_rows('data.csv') == 2\n\n\n"
+             "def test_the_test_reads_what_the_code_wrote():\n    import sqlite3\n"
+             "    save('ann')\n    con = sqlite3.connect('test.db')\n"
+             "    assert con.execute('SELECT name FROM t').fetchall() == [('ann',)]\n"
+             "    save('bob')\n")
+    result = run(code, tests=tests)
+    assert [t.passed for t in result.tests] == [True, True], result.tests
