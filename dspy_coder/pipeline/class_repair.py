@@ -85,7 +85,10 @@ def without_body(code: str, class_name: str, method: str) -> str:
 
 class MethodRepairStep(dspy.Module):
     """One refinement of a class: each failing method rewritten alone (see the module
-    docstring); the code comes back unchanged when the failures name no method of it.
+    docstring); the code comes back unchanged when the failures name no method of it. With
+    two or more methods rewritten it also returns ``single_changes``: the class with just one
+    of them, for each, which the loop runs too (no LM call), so a fix is not lost when the
+    same repair breaks another method.
     ``fresh``: the model sees each failing method cut back to its docstring, not its failing
     body (a 1.5B shown its failing method returns it unchanged, at any temperature:
     ClassEval_21 at f41d7e7, six draws, one program)."""
@@ -106,15 +109,20 @@ class MethodRepairStep(dspy.Module):
     ) -> dspy.Prediction:
         del task, metrics, history  # the class and its failures say what to fix
         class_name, methods = failing_methods(code, failures, self.max_methods)
-        fixed = code
+        fixed, answers = code, {}
         for name in methods:
             shown = without_body(fixed, class_name, name) if self.fresh else fixed
-            answer = self.fix_method(class_code=shown, method=name, failures=failures)
-            repaired = with_answered_method(fixed, class_name, name,
-                                            str(answer.method_code or ""))
+            answer = str(self.fix_method(class_code=shown, method=name,
+                                         failures=failures).method_code or "")
+            repaired = with_answered_method(fixed, class_name, name, answer)
             if repaired is None:
                 logger.info("method repair: no usable %s in the answer; kept it", name)
                 continue
-            fixed = repaired
-        return dspy.Prediction(fixed_code=fixed, reasoning=(
-            f"Rewrote {', '.join(methods)} of {class_name}." if methods else ""))
+            fixed, answers[name] = repaired, answer
+        singles = [with_answered_method(code, class_name, name, answer)
+                   for name, answer in answers.items()] if len(answers) > 1 else []
+        return dspy.Prediction(
+            fixed_code=fixed,
+            reasoning=f"Rewrote {', '.join(methods)} of {class_name}." if methods else "",
+            single_changes=[single for single in singles if single is not None],
+        )

@@ -160,7 +160,24 @@ class _RoundReward:
             )
         attempt = self.coder._record(record, code, iteration, draw.stage, draw.reasoning)
         self._this_try.append(attempt)
-        return attempt.score
+        return max([attempt.score, *self._parts(prediction, attempt, draw.stage)])
+
+    def _parts(self, prediction: dspy.Prediction, whole: Attempt, stage: str) -> list[float]:
+        """The scores of a method repair's ``single_changes`` (the class with one rewritten
+        method each), each run and recorded unless the whole repair passed or it was tried."""
+        record = self.record
+        if record.passed_checks(whole, self.coder.config.threshold):
+            return []
+        scores = []
+        for part in getattr(prediction, "single_changes", None) or []:
+            code = assemble_solution(part, record.task.prompt, record.task.entry_point)
+            if program_identity(code) in record.tried_programs():
+                continue
+            attempt = self.coder._record(record, code, self.iteration, stage,
+                                         "One method of the repair above, alone.")
+            self._this_try.append(attempt)
+            scores.append(attempt.score)
+        return scores
 
 
 class Coder(dspy.Module):

@@ -169,3 +169,38 @@ def test_a_per_method_draft_failing_its_examples_is_kept_for_method_repair_not_r
     assert len(calls) == 3  # no whole-class regeneration of the failing draft
     assert "return 0" in report.attempts[0].code  # the draft itself was judged
     assert report.status == "success" and report.attempts[-1].stage == "refine"
+
+
+PAIR = '''class Pair:
+    """Two numbers."""
+
+    def a(self):
+        """The first.
+        >>> Pair().a()
+        1
+        """
+
+    def b(self):
+        """The second.
+        >>> Pair().b()
+        2
+        """
+'''
+
+
+def test_one_method_fixed_counts_though_the_same_repair_broke_another():
+    # the repair fixes a and breaks b (a name nothing defines): together no better than the
+    # draft, so the class with only a's fix is run too, and it is the best
+    lm = scripted_lm({"method_code": ["def a(self):\n    return 0\n",
+                                      "def b(self):\n    return 0\n",
+                                      "def a(self):\n    return 1\n",
+                                      "def b(self):\n    return two\n"]})
+    coder = _per_method_coder(max_iterations=2)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = coder(prompt=PAIR, entry_point="Pair").report
+    assert len(lm_calls_since(mark)) == 4  # the part costs no LM call
+    refined = [a for a in report.attempts if a.stage == "refine"]
+    assert len(refined) == 3 and "return two" in refined[0].code  # both, a alone, b alone
+    assert "return 1" in report.code and "return 0" in report.code  # a fixed, b as drafted
+    assert report.best_iteration == 2 and report.score > report.attempts[0].score
