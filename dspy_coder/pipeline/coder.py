@@ -96,6 +96,7 @@ def _render_plan(plan: Plan | None) -> str:
     return "\n".join(parts)
 
 
+CLASS_SAMPLES = 2  # per-method drafts sampled for a class without examples (per_method)
 PROBE_INPUTS = 8  # generated tests' inputs differential testing compares candidates on
 ASSESSOR_ROUTED = "Routed {route} by the assessor"
 ASSESSOR_FAILED = "The assessor gave no usable route, so the run took the complex one."
@@ -440,7 +441,10 @@ class Coder(dspy.Module):
         sampler = dspy.BestOfN(
             module=DraftStep(self.generate, tried=tried,
                              plan_free_odd_slots=not task.examples),
-            N=self.config.drafts,
+            # a class drafted by method costs a call per method, and needs only a second
+            # and third independent candidate for its tests to be vetted by agreement
+            N=min(self.config.drafts, CLASS_SAMPLES) if self._repairs_by_method(task)
+            else self.config.drafts,
             reward_fn=reward,
             threshold=self.config.threshold if task.examples else float("inf"),
         )
@@ -499,9 +503,10 @@ class Coder(dspy.Module):
 
     def _repairs_by_method(self, task: Task) -> bool:
         """A class skeleton under ``class_strategy="per_method"``: every round after the draft
-        repairs failing methods one at a time. Its sample round is skipped: a fresh draft would
-        be a whole class in one answer, the 1.5B's failure mode (ClassEval, single call: 4 of 70
-        classes; ClassEval_0: four whole-class samples, each worse than the per-method draft)."""
+        repairs failing methods one at a time. With docstring examples its sample round is
+        skipped (ClassEval_0: four whole-class samples, each worse than the per-method draft);
+        without, it samples ``CLASS_SAMPLES`` more per-method drafts, because only candidates
+        written independently can vet the model's own tests (dual agreement)."""
         return hasattr(self, "method_repair") and is_class_task(task.prompt, task.entry_point)
 
     def _refine_module(self, iteration: int, task: Task) -> dspy.Module:
@@ -600,7 +605,8 @@ class Coder(dspy.Module):
                 guidance = self._checkpoint(record, iteration, text) or guidance
             iteration += 1
             with self._tier(record):
-                if iteration == 2 and config.drafts and not self._repairs_by_method(task):
+                if iteration == 2 and config.drafts and (
+                        not task.examples or not self._repairs_by_method(task)):
                     self._sample_round(record, iteration, text,
                                        f"{plan_text}\n\n{guidance}".strip())
                 else:

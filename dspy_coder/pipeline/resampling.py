@@ -40,6 +40,7 @@ import dspy
 
 from dspy_coder.code.extraction import assemble_solution, has_empty_body
 from dspy_coder.code.identity import program_identity
+from dspy_coder.pipeline.class_draft import is_class_task
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.redrawing import redraw_while, rollout_slot
@@ -69,8 +70,9 @@ def candidate_rejection(
 
 
 class DraftStep(dspy.Module):
-    """One fresh draft (``GenerateCode.sample``), from the compiled predictors if any; the
-    prediction's ``draw`` says how it was drawn."""
+    """One fresh draft (``GenerateCode.sample``, or for a class under ``per_method`` its
+    method-by-method draft), from the compiled predictors if any; the prediction's ``draw``
+    says how it was drawn."""
 
     def __init__(
         self,
@@ -100,14 +102,17 @@ class DraftStep(dspy.Module):
                         and rollout_slot(self) % 2 == 1)
         if without_plan:
             plan = ""
+        by_method = getattr(self.generate, "class_drafter", None) is not None and (
+            is_class_task(prompt, entry_point))
         (raw, reasoning), redrawn = redraw_while(
             self,
-            lambda _: self.generate.sample(task, plan),
+            (lambda _: (self.generate.class_drafter(prompt=prompt, class_name=entry_point).code,
+                        "")) if by_method else (lambda _: self.generate.sample(task, plan)),
             lambda drawn: rejection(drawn[0]),
             self.redraws,
         )
         repaired = None
-        if self.repair_crashes:
+        if self.repair_crashes and not by_method:  # a class's failures are fixed by method
             repaired = self.generate.repair_crash(
                 task, plan, raw, prompt or task, entry_point, examples or []
             )

@@ -36,8 +36,8 @@ TOTAL = "    def total(self):\n        return sum(self.counts.values())\n"
 def _per_method_coder(**config) -> Coder:
     """A per_method Coder on the real sandbox, one iteration unless told otherwise."""
     return Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                 profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
-                 class_strategy="per_method", **{"max_iterations": 1, **config})
+                 profiler=no_profiler, retry_backoff_s=0.0, class_strategy="per_method",
+                 **{"max_iterations": 1, "routing": "simple", **config})
 
 
 def test_each_stub_is_asked_for_in_order_and_put_in_its_place():
@@ -204,3 +204,35 @@ def test_one_method_fixed_counts_though_the_same_repair_broke_another():
     assert len(refined) == 3 and "return two" in refined[0].code  # both, a alone, b alone
     assert "return 1" in report.code and "return 0" in report.code  # a fixed, b as drafted
     assert report.best_iteration == 2 and report.score > report.attempts[0].score
+
+
+BOX = '''class Box:
+    """Holds items."""
+
+    def __init__(self):
+        self.items = []
+
+    def put(self, item):
+        """Add item to the box."""
+
+    def size(self):
+        """How many items are in the box."""
+'''
+PUT_WRONG = "def put(self, item):\n    self.items = [item]\n"
+PUT = "def put(self, item):\n    self.items.append(item)\n"
+SIZE = "def size(self):\n    return len(self.items)\n"
+BOX_TESTS = ("def test_two():\n    b = Box()\n    b.put(1)\n    b.put(2)\n"
+             "    assert b.size() == 2\n")
+
+
+def test_a_class_without_examples_gets_per_method_samples_so_its_tests_can_be_vetted():
+    # only candidates written independently can agree on the model's own tests: the first
+    # draft alone never could, so the run was unverified however right it was (ClassEval_14)
+    lm = scripted_lm({"method_code": [PUT_WRONG, SIZE, PUT, SIZE, PUT, SIZE],
+                      "test_code": [{"test_code": BOX_TESTS, "make_input": ""}]})
+    coder = _per_method_coder(max_iterations=2, routing="complex", use_plan=False)
+    with dspy.context(lm=lm):
+        report = coder(prompt=BOX, entry_point="Box").report
+    assert [a.stage for a in report.attempts] == ["generate", "sample", "sample"]
+    assert ("test_generated_1", True) in [(t.name, t.vetted) for t in report.tests]
+    assert report.status == "success" and "self.items.append(item)" in report.code
