@@ -74,10 +74,9 @@ def hint_for(actual_text: str, expected_text: str) -> str | None:
         return "your function returned None: a path without a return?"
     if isinstance(actual, bool) and isinstance(expected, bool):
         return "the opposite truth value"
-    if type(actual) is not type(expected) and not (
-        isinstance(actual, int | float) and isinstance(expected, int | float)
-        and not isinstance(actual, bool)
-    ):
+    numbers = (isinstance(actual, int | float) and isinstance(expected, int | float)
+               and not isinstance(actual, bool) and not isinstance(expected, bool))
+    if type(actual) is not type(expected) and not numbers:
         return f"expected {_a(type(expected).__name__)}, got {_a(type(actual).__name__)}"
     if isinstance(actual, int | float) and isinstance(expected, int | float):
         return _number_hint(actual, expected)

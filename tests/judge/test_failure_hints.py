@@ -49,3 +49,10 @@ def test_hints_are_appended_to_returned_expected_lines_only():
     assert lines[0] == "Docstring examples failed:"
     assert lines[1].endswith("(hint: the expected value is your result sorted in ascending order)")
     assert lines[2] == "f(1) raised ValueError: bad"
+
+
+def test_a_number_where_a_truth_value_was_expected_is_a_type_mismatch_not_off_by_one():
+    # ClassEval_42: check_in returned 1 where the docstring shows False
+    assert hint_for("1", "False") == "expected a bool, got an int"
+    assert hint_for("True", "2") == "expected an int, got a bool"
+    assert hint_for("3", "2.0") == "off by one"
