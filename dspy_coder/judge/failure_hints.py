@@ -19,7 +19,8 @@ import re
 from collections import Counter
 from typing import Any
 
-_RETURNED = re.compile(r"^(?P<head>.*? returned )(?P<actual>.+?), expected (?P<expected>.+)$")
+_RETURNED = re.compile(r"^(?P<head>.*? returned )(?P<actual>.+?), expected (?P<expected>.+?)"
+                       r"(?P<after> \(after .*\))?$")
 _MISSING = object()
 
 

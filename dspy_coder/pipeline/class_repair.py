@@ -42,24 +42,41 @@ def _reads(method: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str]) -> b
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(method))
 
 
+AFTER = re.compile(r" \(after [^\n]*\)")  # the calls a class example ran before its own
+
+
+def _calls_before(failures: str) -> str:
+    """The calls failing examples ran before their own (``(after h = H(); h.add(1))``), the
+    latest first."""
+    calls = [c for m in AFTER.findall(failures) for c in m[len(" (after "):-1].split("; ")]
+    return "; ".join(reversed(calls))
+
+
 def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list[str]]:
     """The top-level class of ``code`` with the most failing methods, and those: first the
     ones that use a name nothing defines (the failure "uses jwt but never defines it" names
     no method), then the ones the failures name, in the order they first do (at most
-    ``limit``); ``("", [])`` when none."""
+    ``limit``); ``("", [])`` when none. The calls an example ran before its own count only
+    when the failures name no method otherwise (an attribute read wrong), the latest
+    first."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return "", []
     undefined = set(undefined_names(code))
+    own, before = AFTER.sub("", failures), _calls_before(failures)
     best: tuple[str, list[str]] = ("", [])
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
         methods = [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
-        places = {m.name: -1 if _reads(m, undefined) else _named(m.name, failures)
-                  for m in methods}
-        named = sorted((p, name) for name, p in places.items() if p is not None)
+        named: list[tuple[int, str]] = []
+        for text in (own, before):
+            places = {m.name: -1 if _reads(m, undefined) else _named(m.name, text)
+                      for m in methods}
+            named = sorted((p, name) for name, p in places.items() if p is not None)
+            if named:
+                break
         if len(named) > len(best[1]):
             best = (node.name, [name for _, name in named][:limit])
     return best

@@ -75,7 +75,8 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
     The scorer runs them, and so does the CodeGenerator's in-step check (``example_check``),
     so both judge an example alike. Reports record their source: keep it byte for byte. An
     example without an expected value (a class's call shown without a result) only has to
-    run."""
+    run. A class's example with a setup says in its failure message which calls came
+    before (``b.items returned [2], expected [1] (after b = Box(); b.put(1))``)."""
     tests = []
     for number, example in enumerate(examples, start=1):
         setup = "".join(f"    {line}\n" for line in example.setup.splitlines())
@@ -89,6 +90,8 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
             tests.append(TestCase(name=f"test_docstring_example_{number}", code=code,
                                   source="docstring", vetted=True))
             continue
+        # a class's example names the calls before it: the value depends on them
+        after = "; ".join(line.strip() for line in example.setup.splitlines() if line.strip())
         code = (
             f"def test_docstring_example_{number}():\n"
             f"{setup}"
@@ -100,8 +103,11 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
             f"        _ok = _math.isclose(_result, _expected, rel_tol=1e-6, abs_tol=1e-6)\n"
             f"    else:\n"
             f"        _ok = _result == _expected\n"
-            f"    assert _ok, f'{{_call}} returned {{_result!r}}, expected {{_expected!r}}'\n"
+            f"    assert _ok, f'{{_call}} returned {{_result!r}}, expected {{_expected!r}}"
+            + (" (after {_after})'\n" if after else "'\n")
         )
+        if after:  # the message's source stays short: the calls are in a variable
+            code = code.replace("    _call = ", f"    _after = {after!r}\n    _call = ", 1)
         tests.append(
             TestCase(
                 name=f"test_docstring_example_{number}", code=code, source="docstring", vetted=True

@@ -56,3 +56,8 @@ def test_a_number_where_a_truth_value_was_expected_is_a_type_mismatch_not_off_by
     assert hint_for("1", "False") == "expected a bool, got an int"
     assert hint_for("True", "2") == "expected an int, got a bool"
     assert hint_for("3", "2.0") == "off by one"
+
+
+def test_a_hint_reads_past_the_calls_a_class_example_ran_before():
+    line = "h.x() returned 1, expected 2 (after h = H(); h.add(1))"
+    assert with_hints(line) == line + " (hint: off by one)"

@@ -4,6 +4,7 @@ each call seeing the methods written before it; the default program is unchanged
 import dspy
 
 from dspy_coder.pipeline.class_draft import splice_method, unwritten_methods
+from dspy_coder.pipeline.class_repair import failing_methods
 from dspy_coder.pipeline.coder import Coder
 from dspy_coder.sandbox import run as sandbox_run
 from tests.fakes.executors import FakeInterpreter, no_profiler
@@ -236,3 +237,15 @@ def test_a_class_without_examples_gets_per_method_samples_so_its_tests_can_be_ve
     assert [a.stage for a in report.attempts] == ["generate", "sample", "sample"]
     assert ("test_generated_1", True) in [(t.name, t.vetted) for t in report.tests]
     assert report.status == "success" and "self.items.append(item)" in report.code
+
+
+def test_the_method_an_example_calls_is_repaired_not_the_calls_before_it():
+    code = ("class H:\n    def __init__(self):\n        self.n = {}\n"
+            "    def add(self, k):\n        self.n[k] = 0\n"
+            "    def drop(self, k):\n        self.n[k] -= 1\n"
+            "    def count(self):\n        return len(self.n)\n")
+    called = "FAILED t: h.count() returned 1, expected 0 (after h = H(); h.add('a'); h.drop('a'))"
+    assert failing_methods(code, called) == ("H", ["count"])
+    # an attribute names no method: the calls before it are to blame, the latest first
+    read = "FAILED t: h.n returned {'a': -1}, expected {} (after h = H(); h.add('a'); h.drop('a'))"
+    assert failing_methods(code, read) == ("H", ["drop", "add"])

@@ -107,3 +107,30 @@ def test_a_call_shown_without_a_result_must_run_but_its_value_is_not_checked():
 def test_a_class_whose_docstrings_show_no_value_has_no_examples():
     only_calls = LOGGER.replace(">>> Log().size()\n        0\n", ">>> Log().size()\n")
     assert build_task(only_calls, "Log").examples == []
+
+
+def test_a_failing_example_says_which_calls_came_before_it():
+    # ClassEval_42: "hotel.booked_rooms returned {...}, expected {...}" alone does not say
+    # that two check_in calls came first
+    skeleton = '''class Box:
+    """Items."""
+
+    def __init__(self):
+        self.items = []
+
+    def put(self, item):
+        """
+        >>> b = Box()
+        >>> b.put(1)
+        >>> b.items
+        [1]
+        """
+'''
+    task = build_task(skeleton, "Box")
+    tests = doc_example_tests(task.examples)
+    code = skeleton + "        self.items.append(item + 1)\n"
+    result = sandbox_run(code, tests="\n\n\n".join(t.code for t in tests))
+    failed = [t.message for t in result.tests if not t.passed]
+    assert failed and "b.items returned [2], expected [1] (after b = Box(); b.put(1))" in failed[0]
+    function = build_task('def f(x):\n    """Twice x.\n    >>> f(1)\n    2\n    """\n', "f")
+    assert "(after" not in doc_example_tests(function.examples)[0].code  # no setup, as before
