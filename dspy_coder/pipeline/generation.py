@@ -144,6 +144,12 @@ class GenerateCode(ProgramOfThoughtLoop):
         prediction = self.code_regenerate(task=task, plan=plan, previous_code=code, error=error)
         return prediction.generated_code, prediction.reasoning
 
+    def drafts_by_method(self, prompt: str, entry_point: str | None) -> bool:
+        """Whether a draft of this task is written method by method (a class skeleton under
+        ``class_strategy="per_method"``); its failures are then repaired by method too."""
+        return getattr(self, "class_drafter", None) is not None and is_class_task(
+            prompt, entry_point)
+
     def _from_plan(self, task: str, plan: str) -> tuple[str, str]:
         prediction = self.code_generate(task=task, plan=plan)
         return prediction.generated_code, prediction.reasoning
@@ -176,8 +182,7 @@ class GenerateCode(ProgramOfThoughtLoop):
         assemble = partial(assemble_solution, prompt=prompt, entry_point=entry_point)
         with self.interpreter() as interpreter:
             check = partial(self._check, interpreter, entry_point=entry_point, examples=examples)
-            per_method = getattr(self, "class_drafter", None) is not None and is_class_task(
-                prompt, entry_point)
+            per_method = self.drafts_by_method(prompt, entry_point)
             if per_method:
                 raw, reasoning = self.class_drafter(prompt=prompt, class_name=entry_point).code, ""
             elif follow_plan and plan.strip():

@@ -40,7 +40,6 @@ import dspy
 
 from dspy_coder.code.extraction import assemble_solution, has_empty_body
 from dspy_coder.code.identity import program_identity
-from dspy_coder.pipeline.class_draft import is_class_task
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.redrawing import redraw_while, rollout_slot
@@ -102,8 +101,7 @@ class DraftStep(dspy.Module):
                         and rollout_slot(self) % 2 == 1)
         if without_plan:
             plan = ""
-        by_method = getattr(self.generate, "class_drafter", None) is not None and (
-            is_class_task(prompt, entry_point))
+        by_method = self.generate.drafts_by_method(prompt, entry_point)
         (raw, reasoning), redrawn = redraw_while(
             self,
             (lambda _: (self.generate.class_drafter(prompt=prompt, class_name=entry_point).code,
