@@ -31,6 +31,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 15] + " ...[truncated]"
 
 
+# A class example's calls before its own, and any hint after them: what names the method to blame
+CALLS_BEFORE_TAIL = re.compile(r" \(after [^\n]*$")
+
+
+def _clip_message(text: str, limit: int) -> str:
+    """``text`` clipped to ``limit``; a class example's ``(after ...)`` tail is kept whole (when
+    under half the limit) and the values before it are clipped instead."""
+    text = text.strip()
+    tail = CALLS_BEFORE_TAIL.search(text)
+    if len(text) <= limit or not tail or len(tail.group()) > limit // 2:
+        return _clip(text, limit)
+    return _clip(text[: tail.start()], limit - len(tail.group())) + tail.group()
+
+
 def mask_addresses(text: str) -> str:
     """``text`` with object addresses replaced by ``0x...``, so the same failure reads the same
     in every run.
@@ -76,12 +90,13 @@ def format_failures(result: ExecutionResult, counted: set[str]) -> str:
     for test in confirmed:
         lines.append(
             f"FAILED {test.name}: "
-            f"{_clip(essence(test.message or 'assertion failed'), MAX_MESSAGE_CHARS)}"
+            f"{_clip_message(essence(test.message or 'assertion failed'), MAX_MESSAGE_CHARS)}"
         )
     for test in unconfirmed:
         lines.append(
             f"UNCONFIRMED {test.name} (a generated test that may itself be wrong; fix the code "
-            f"only if the specification agrees): {_clip(essence(test.message), MAX_MESSAGE_CHARS)}"
+            f"only if the specification agrees): "
+            f"{_clip_message(essence(test.message), MAX_MESSAGE_CHARS)}"
         )
     if not lines:
         return ALL_PASSED

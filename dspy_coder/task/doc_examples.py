@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import logging
 
 from dspy_coder.task.class_examples import class_doc_examples
@@ -69,6 +70,32 @@ def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExampl
     return list(unique.values())
 
 
+LONG_VALUE_CHARS = 40  # a literal in the calls before an example longer than this shows as ...
+
+
+class _ElideLongValues(ast.NodeTransformer):
+    def visit(self, node: ast.AST) -> ast.AST:
+        literal = isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict | ast.Constant)
+        if literal and len(ast.unparse(node)) > LONG_VALUE_CHARS:
+            elided = [ast.Constant(...)]
+            if isinstance(node, ast.List):
+                return ast.List(elided)  # [...]
+            return ast.Set(elided) if isinstance(node, ast.Dict | ast.Set) else elided[0]
+        return super().visit(node)
+
+
+def calls_before(setup: str) -> str:
+    """A class example's setup as one line for its failure message, long literal values
+    shown as ``...``: the message names the calls, and a long value there filled it before the
+    call to blame (ClassEval_49's listing). The setup itself runs with the whole value."""
+    lines = [line.strip() for line in setup.splitlines() if line.strip()]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return "; ".join(lines)
+    return "; ".join(ast.unparse(_ElideLongValues().visit(statement)) for statement in tree.body)
+
+
 def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
     """Render examples as pytest-style functions with a concrete failure message.
 
@@ -91,7 +118,7 @@ def doc_example_tests(examples: list[DocExample]) -> list[TestCase]:
                                   source="docstring", vetted=True))
             continue
         # a class's example names the calls before it: the value depends on them
-        after = "; ".join(line.strip() for line in example.setup.splitlines() if line.strip())
+        after = calls_before(example.setup)
         code = (
             f"def test_docstring_example_{number}():\n"
             f"{setup}"

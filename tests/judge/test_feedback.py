@@ -33,3 +33,17 @@ def test_a_plain_assert_keeps_its_source_and_values_and_unconfirmed_tests_are_fl
     text = format_failures(result, set())
     assert "UNCONFIRMED test_gen" in text and "add(1, 2) = -1" in text
     assert "assert add(1, 2) == 3" in text
+
+
+def test_a_long_value_is_clipped_not_the_calls_the_example_ran_before():
+    # ClassEval_49 at efbf2fc: the clip cut "(after ...; m.remove_job(...))" off, so no
+    # repair ever learned that remove_job was the method to blame
+    listing = "[" + ", ".join(f"{{'job_title': 'Engineer {n}'}}" for n in range(20)) + "]"
+    message = (f"m.job_listings returned {listing}, expected [] "
+               f"(after m = M(); m.job_listings = [...]; m.remove_job(m.job_listings[0]))")
+    result = ExecutionResult(status="failed", tests=[
+        TestOutcome(name="t", passed=False, message=f"assert _ok\n  message: {message}")])
+    text = format_failures(result, {"t"})
+    assert len(text) < 500 and "[truncated]" in text
+    assert text.endswith("(after m = M(); m.job_listings = [...]; m.remove_job(m.job_listings[0]))"
+                         " (hint: expected 0 items, got 20)")

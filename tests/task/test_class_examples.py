@@ -134,3 +134,26 @@ def test_a_failing_example_says_which_calls_came_before_it():
     assert failed and "b.items returned [2], expected [1] (after b = Box(); b.put(1))" in failed[0]
     function = build_task('def f(x):\n    """Twice x.\n    >>> f(1)\n    2\n    """\n', "f")
     assert "(after" not in doc_example_tests(function.examples)[0].code  # no setup, as before
+
+
+def test_the_calls_before_an_example_are_named_with_their_long_values_elided():
+    # ClassEval_49: a listing assigned in the setup filled the message before the call to blame
+    skeleton = '''class Jobs:
+    """Job listings."""
+
+    def __init__(self):
+        self.listings = []
+
+    def remove(self, job):
+        """
+        >>> jobs = Jobs()
+        >>> jobs.listings = [{"job_title": "Software Engineer", "company": "ABC Company"}]
+        >>> jobs.remove(jobs.listings[0])
+        >>> jobs.listings
+        []
+        """
+'''
+    test = doc_example_tests(build_task(skeleton, "Jobs").examples)[0]
+    assert ("_after = 'jobs = Jobs(); jobs.listings = [...]; jobs.remove(jobs.listings[0])'"
+            in test.code)
+    assert '"Software Engineer"' in test.code  # the setup itself runs with the whole value
