@@ -37,7 +37,7 @@ def _class_node(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
                 None)
 
 
-def _is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     body = list(function.body)
     if body and is_docstring(body[0]):
         body = body[1:]
@@ -59,7 +59,7 @@ def unwritten_methods(source: str, class_name: str) -> list[str]:
     if node is None:
         return []
     return [m.name for m in node.body
-            if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and _is_stub(m)]
+            if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and is_stub(m)]
 
 
 def method_from(answer: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

@@ -25,7 +25,7 @@ import re
 import dspy
 
 from dspy_coder.code.pieces import is_docstring
-from dspy_coder.pipeline.class_draft import with_answered_method
+from dspy_coder.pipeline.class_draft import is_stub, with_answered_method
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
 
@@ -52,13 +52,18 @@ def _calls_before(failures: str) -> str:
     return "; ".join(reversed(calls))
 
 
+def _unwritten(methods: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[str]:
+    return [m.name for m in methods if m.name != "__init__" and is_stub(m)]
+
+
 def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list[str]]:
     """The top-level class of ``code`` with the most failing methods, and those: first the
     ones that use a name nothing defines (the failure "uses jwt but never defines it" names
-    no method), then the ones the failures name, in the order they first do (at most
-    ``limit``); ``("", [])`` when none. The calls an example ran before its own count only
-    when the failures name no method otherwise (an attribute read wrong), the latest
-    first."""
+    no method) and the unwritten ones (a docstring, ``pass`` or ``...``) the failures name
+    anywhere, then the ones the failures name, in the order they first do, then any other
+    unwritten one (at most ``limit``); ``("", [])`` when none. The calls an example ran
+    before its own count only when the failures name no method otherwise (an attribute read
+    wrong), the latest first."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -70,16 +75,54 @@ def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list
         if not isinstance(node, ast.ClassDef):
             continue
         methods = [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
+        unwritten = _unwritten(methods)
+        first = {m.name for m in methods if _reads(m, undefined) or (
+            m.name in unwritten and _named(m.name, failures) is not None)}
         named: list[tuple[int, str]] = []
         for text in (own, before):
-            places = {m.name: -1 if _reads(m, undefined) else _named(m.name, text)
+            places = {m.name: -1 if m.name in first else _named(m.name, text)
                       for m in methods}
             named = sorted((p, name) for name, p in places.items() if p is not None)
             if named:
                 break
-        if len(named) > len(best[1]):
-            best = (node.name, [name for _, name in named][:limit])
+        chosen = [name for _, name in named]
+        chosen += [name for name in unwritten if name not in chosen]
+        if len(chosen) > len(best[1]):
+            best = (node.name, chosen[:limit])
     return best
+
+
+def ignored_parameters(code: str, class_name: str, method: str) -> list[str]:
+    """The parameters of the class's ``method`` (besides ``self``/``cls``) its body never
+    reads; [] when it reads them all or cannot be read."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        if not (isinstance(node, ast.ClassDef) and node.name == class_name):
+            continue
+        for member in node.body:
+            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                    member.name == method) and not is_stub(member):
+                static = "staticmethod" in {ast.unparse(d) for d in member.decorator_list}
+                arguments = [*member.args.posonlyargs, *member.args.args,
+                             *member.args.kwonlyargs][0 if static else 1:]
+                read = {n.id for n in ast.walk(member) if isinstance(n, ast.Name)}
+                return [a.arg for a in arguments if a.arg not in read]
+    return []
+
+
+def _ignored_note(code: str, class_name: str, method: str) -> str:
+    """A line for the failures when the failing version of ``method`` ignored parameters:
+    ClassEval_56's ``precision(predicted, true)`` read only counters another method fills,
+    and three rewrites repeated that."""
+    ignored = ignored_parameters(code, class_name, method)
+    if not ignored:
+        return ""
+    noun = "parameters" if len(ignored) > 1 else "parameter"
+    return (f"\nNote: the failing {method} never read its {noun} {', '.join(ignored)}; "
+            f"its result has to depend on {'them' if len(ignored) > 1 else 'it'}.")
 
 
 def without_body(code: str, class_name: str, method: str) -> str:
@@ -129,8 +172,9 @@ class MethodRepairStep(dspy.Module):
         fixed, answers = code, {}
         for name in methods:
             shown = without_body(fixed, class_name, name) if self.fresh else fixed
+            told = failures + _ignored_note(fixed, class_name, name)
             answer = str(self.fix_method(class_code=shown, method=name,
-                                         failures=failures).method_code or "")
+                                         failures=told).method_code or "")
             repaired = with_answered_method(fixed, class_name, name, answer)
             if repaired is None:
                 logger.info("method repair: no usable %s in the answer; kept it", name)

@@ -4,7 +4,7 @@ each call seeing the methods written before it; the default program is unchanged
 import dspy
 
 from dspy_coder.pipeline.class_draft import splice_method, unwritten_methods
-from dspy_coder.pipeline.class_repair import failing_methods
+from dspy_coder.pipeline.class_repair import MethodRepairStep, failing_methods
 from dspy_coder.pipeline.coder import Coder
 from dspy_coder.sandbox import run as sandbox_run
 from tests.fakes.executors import FakeInterpreter, no_profiler
@@ -249,3 +249,39 @@ def test_the_method_an_example_calls_is_repaired_not_the_calls_before_it():
     # an attribute names no method: the calls before it are to blame, the latest first
     read = "FAILED t: h.n returned {'a': -1}, expected {} (after h = H(); h.add('a'); h.drop('a'))"
     assert failing_methods(code, read) == ("H", ["drop", "add"])
+
+
+LISTINGS = ("class M:\n    def __init__(self):\n        self.jobs = []\n"
+            "    def search(self, word):\n        '''Jobs naming word.'''\n        return None\n"
+            "    def remove(self, job):\n        '''Remove job.'''\n")
+
+
+def test_an_unwritten_method_the_failures_name_is_repaired_first():
+    # ClassEval_49 at efbf2fc: remove_job was left as its docstring and four rounds repaired
+    # the methods the examples called, never the one only the calls before them named
+    failures = ("FAILED t1: m.search('a') returned None, expected [1]\n"
+                "FAILED t2: m.jobs returned [1], expected [] (after m = M(); m.jobs = [1]; "
+                "m.remove(m.jobs[0]))")
+    assert failing_methods(LISTINGS, failures) == ("M", ["remove", "search"])
+    # a stub nothing names comes after the methods the failures do name
+    assert failing_methods(LISTINGS, failures.splitlines()[0]) == ("M", ["search", "remove"])
+
+
+def test_a_method_ignoring_its_parameters_is_told_so_when_repaired():
+    # ClassEval_56 at efbf2fc: precision(predicted, true) read only counters update() fills,
+    # so a fresh object divided by zero; three rounds rewrote the same formula
+    code = ("class Stats:\n    def __init__(self):\n        self.hits = 0\n"
+            "    def rate(self, predicted, true):\n        return self.hits / len(true)\n"
+            "    def ratio(self, predicted, true):\n        return self.hits / 2\n")
+    failures = ("FAILED t1: s.ratio([1, 0], [1, 1]) returned 0.0, expected 0.5\n"
+                "FAILED t2: s.rate([1], [1]) returned 0.0, expected 1.0")
+    lm = scripted_lm({"method_code": ["def ratio(self, predicted, true):\n    return 0.5\n",
+                                      "def rate(self, predicted, true):\n    return 1.0\n"]})
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        MethodRepairStep(fresh=True)(task="", code=code, failures=failures, metrics="",
+                                     history="")
+    ratio_prompt, rate_prompt = (all_prompts([c]) for c in lm_calls_since(mark))
+    assert "ratio never read its parameters predicted, true" in ratio_prompt
+    assert "rate never read its parameter predicted" in rate_prompt
+    assert "parameters predicted, true" not in rate_prompt
