@@ -16,6 +16,9 @@ from typing import Any
 from dspy_coder.sandbox.rewrite import CODE_FILE, TESTS_FILE
 
 MAX_REPR = 240
+# An assertion's own message is the test's words (a class example's ends with the calls before
+# it, which name the method to blame): kept longer than a value's repr; feedback clips it later.
+MAX_ASSERT_MESSAGE = 1200
 MAX_FRAMES = 8
 USER_FILES = (CODE_FILE, TESTS_FILE)
 REMOTE_FRAMES = "_dc_remote_frames"  # frames of an exception raised in the code process

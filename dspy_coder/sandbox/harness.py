@@ -30,7 +30,7 @@ import types
 from typing import Any, NoReturn
 
 from dspy_coder.sandbox.exception_text import (
-    MAX_REPR,
+    MAX_ASSERT_MESSAGE,
     describe_exception,
     exception_kind,
     safe_repr,
@@ -97,7 +97,7 @@ class _Recorder:
             lines.append(f"  {source} {verb} {safe_repr(value)}")
         message = safe_str(exc)
         if message:
-            lines.append(f"  message: {message[:MAX_REPR]}")
+            lines.append(f"  message: {message[:MAX_ASSERT_MESSAGE]}")
         return "\n".join(lines[:12])
 
 

@@ -45,6 +45,14 @@ def test_pytest_style_reports_each_test():
     assert "add(2, 2) returned 4" in result.tests[1].message
 
 
+def test_an_assertion_s_own_message_reaches_the_feedback_whole_not_cut_at_a_repr_s_length():
+    # ClassEval_49: the message ended in "(after ...; m.remove_job(...))", the method to blame,
+    # and the cut at 240 characters took that off before the feedback could keep it
+    message = "x" * 300 + " (after m.remove_job(m.jobs[0]))"
+    result = run(ADD, f"def test_long():\n    assert add(1, 1) == 3, {message!r}\n")
+    assert result.tests[0].message.endswith(f"message: {message}")
+
+
 def test_an_assert_in_a_class_method_shows_its_values():
     """Asserts are rewritten to record values; in a class body a ``__name`` would be
     name-mangled, so the recorder's name must not be one."""
