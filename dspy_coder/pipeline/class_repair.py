@@ -92,37 +92,56 @@ def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list
     return best
 
 
-def ignored_parameters(code: str, class_name: str, method: str) -> list[str]:
-    """The parameters of the class's ``method`` (besides ``self``/``cls``) its body never
-    reads; [] when it reads them all or cannot be read."""
+def _methods(code: str, class_name: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The methods of the top-level class ``class_name`` by name ({} when unreadable)."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return []
+        return {}
     for node in tree.body:
-        if not (isinstance(node, ast.ClassDef) and node.name == class_name):
-            continue
-        for member in node.body:
-            if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                    member.name == method) and not is_stub(member):
-                static = "staticmethod" in {ast.unparse(d) for d in member.decorator_list}
-                arguments = [*member.args.posonlyargs, *member.args.args,
-                             *member.args.kwonlyargs][0 if static else 1:]
-                read = {n.id for n in ast.walk(member) if isinstance(n, ast.Name)}
-                return [a.arg for a in arguments if a.arg not in read]
-    return []
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return {m.name: m for m in node.body
+                    if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
+    return {}
+
+
+def _parameters(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Its parameters besides ``self``/``cls``."""
+    static = "staticmethod" in {ast.unparse(d) for d in method.decorator_list}
+    arguments = [*method.args.posonlyargs, *method.args.args, *method.args.kwonlyargs]
+    return [a.arg for a in arguments[0 if static else 1:]]
+
+
+def _unread(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    read = {n.id for n in ast.walk(method) if isinstance(n, ast.Name)}
+    return [name for name in _parameters(method) if name not in read]
+
+
+def ignored_parameters(code: str, class_name: str, method: str) -> list[str]:
+    """The parameters of the class's ``method`` (besides ``self``/``cls``) its written body
+    never reads; [] when it reads them all, is unwritten or cannot be read."""
+    node = _methods(code, class_name).get(method)
+    return _unread(node) if node is not None and not is_stub(node) else []
 
 
 def _ignored_note(code: str, class_name: str, method: str) -> str:
-    """A line for the failures when the failing version of ``method`` ignored parameters:
-    ClassEval_56's ``precision(predicted, true)`` read only counters another method fills,
+    """A line for the failures when the failing version of ``method`` ignored parameters,
+    naming the written methods that take and read the same ones: ClassEval_56's
+    ``precision(predicted, true)`` read only the counters ``update(predicted, true)`` fills,
     and three rewrites repeated that."""
     ignored = ignored_parameters(code, class_name, method)
     if not ignored:
         return ""
-    noun = "parameters" if len(ignored) > 1 else "parameter"
-    return (f"\nNote: the failing {method} never read its {noun} {', '.join(ignored)}; "
-            f"its result has to depend on {'them' if len(ignored) > 1 else 'it'}.")
+    several = len(ignored) > 1
+    noun, them = ("parameters", "them") if several else ("parameter", "it")
+    note = (f"\nNote: the failing {method} never read its {noun} {', '.join(ignored)}; its "
+            f"result has to depend on {them}.")
+    takers = [f"{m.name}({', '.join(_parameters(m))})"
+              for m in _methods(code, class_name).values() if m.name != method
+              and not is_stub(m) and set(ignored) <= set(_parameters(m)) - set(_unread(m))]
+    if takers:
+        note += f" {', '.join(takers)} {'take' if len(takers) > 1 else 'takes'} {them} too."
+    return note
 
 
 def without_body(code: str, class_name: str, method: str) -> str:

@@ -271,6 +271,7 @@ def test_a_method_ignoring_its_parameters_is_told_so_when_repaired():
     # ClassEval_56 at efbf2fc: precision(predicted, true) read only counters update() fills,
     # so a fresh object divided by zero; three rounds rewrote the same formula
     code = ("class Stats:\n    def __init__(self):\n        self.hits = 0\n"
+            "    def update(self, predicted, true):\n        self.hits += predicted == true\n"
             "    def rate(self, predicted, true):\n        return self.hits / len(true)\n"
             "    def ratio(self, predicted, true):\n        return self.hits / 2\n")
     failures = ("FAILED t1: s.ratio([1, 0], [1, 1]) returned 0.0, expected 0.5\n"
@@ -283,5 +284,6 @@ def test_a_method_ignoring_its_parameters_is_told_so_when_repaired():
                                      history="")
     ratio_prompt, rate_prompt = (all_prompts([c]) for c in lm_calls_since(mark))
     assert "ratio never read its parameters predicted, true" in ratio_prompt
+    assert "update(predicted, true) takes them too" in ratio_prompt  # which fills the counts
     assert "rate never read its parameter predicted" in rate_prompt
     assert "parameters predicted, true" not in rate_prompt
