@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.errors import UsageError
-from dspy_coder.pipeline.config import PIPELINE_DEFAULTS
+from dspy_coder.pipeline.config import PER_METHOD_ONLY, PIPELINE_DEFAULTS
 from dspy_coder.pipeline.programs import PROGRAM_KINDS as KINDS
 from dspy_coder.pipeline.programs import make_program
 
@@ -56,6 +56,7 @@ LABEL_REFERENCE: dict[str, Any] = {
     "use_tests": True,
     "use_refine": True,
     "class_strategy": "whole",
+    "method_samples": 1,  # acts only with class_strategy per_method
     "checkpoint_interval": 2,  # these two act only with a senior model
     "escalate": True,
 }
@@ -73,6 +74,7 @@ _LABEL_PREFIXES = {
     "refine_strategy": "refine-",
     "drafts": "drafts",
     "class_strategy": "class-",
+    "method_samples": "msamples",
     "checkpoint_interval": "cp",
     "senior_lm": "senior-",
 }
@@ -157,7 +159,8 @@ def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
     return {
         key: value
         for key, value in resolved.items()
-        if key not in LABEL_REFERENCE or value != LABEL_REFERENCE[key]
+        if (key not in LABEL_REFERENCE or value != LABEL_REFERENCE[key])
+        and not (key in PER_METHOD_ONLY and resolved["class_strategy"] != "per_method")
     }
 
 

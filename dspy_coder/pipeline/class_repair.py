@@ -31,6 +31,10 @@ from dspy_coder.task.requirements import undefined_names
 
 logger = logging.getLogger(__name__)
 
+# Rollout ids of a method's other draws: apart from the rounds' own (0, 1, ...) and from the
+# redraws' (multiples of 1000), so no two draws share a seed.
+SAMPLE_STRIDE = 100
+
 
 def _named(method: str, failures: str) -> int | None:
     """Where ``failures`` first names ``method`` as a call or a traceback frame, or None."""
@@ -167,18 +171,22 @@ class MethodRepairStep(dspy.Module):
     docstring); the code comes back unchanged when the failures name no method of it. With
     two or more methods rewritten it also returns ``single_changes``: the class with just one
     of them, for each, which the loop runs too (no LM call), so a fix is not lost when the
-    same repair breaks another method.
+    same repair breaks another method. With ``samples`` > 1 each method is drawn that many
+    times, and the other draws come back as ``alternatives`` (the class with that draw alone,
+    and a label), which the loop runs too: at f41d7e7-002af28 the one draw per round often
+    repeated the same wrong body (ClassEval_56's formula, three rounds).
     ``fresh``: the model sees each failing method cut back to its docstring, not its failing
     body (a 1.5B shown its failing method returns it unchanged, at any temperature:
     ClassEval_21 at f41d7e7, six draws, one program)."""
 
     def __init__(self, max_tokens: int | None = None, max_methods: int = 3,
-                 fresh: bool = False) -> None:
+                 fresh: bool = False, samples: int = 1) -> None:
         super().__init__()
         self.fix_method = dspy.Predict(MethodFixer, **(
             {"max_tokens": max_tokens} if max_tokens else {}))
         self.max_methods = max_methods
         self.fresh = fresh
+        self.samples = samples
         # how its attempts are labelled: a repair of the current code, or a rewrite that does
         # not see it (like RefineStep's and RewriteStep's)
         self.stage = "rewrite" if fresh else "refine"
@@ -188,21 +196,38 @@ class MethodRepairStep(dspy.Module):
     ) -> dspy.Prediction:
         del task, metrics, history  # the class and its failures say what to fix
         class_name, methods = failing_methods(code, failures, self.max_methods)
-        fixed, answers = code, {}
+        fixed, answers, alternatives = code, {}, []
         for name in methods:
             shown = without_body(fixed, class_name, name) if self.fresh else fixed
             told = failures + _ignored_note(fixed, class_name, name)
-            answer = str(self.fix_method(class_code=shown, method=name,
-                                         failures=told).method_code or "")
-            repaired = with_answered_method(fixed, class_name, name, answer)
+            draws = self._draws(shown, name, told)
+            repaired = with_answered_method(fixed, class_name, name, draws[0])
             if repaired is None:
                 logger.info("method repair: no usable %s in the answer; kept it", name)
-                continue
-            fixed, answers[name] = repaired, answer
+            else:
+                fixed, answers[name] = repaired, draws[0]
+            for other in draws[1:]:
+                alternative = with_answered_method(code, class_name, name, other)
+                if alternative is not None and alternative not in {a for a, _ in alternatives}:
+                    alternatives.append((alternative, f"Another draw of {name}, alone."))
         singles = [with_answered_method(code, class_name, name, answer)
                    for name, answer in answers.items()] if len(answers) > 1 else []
         return dspy.Prediction(
             fixed_code=fixed,
             reasoning=f"Rewrote {', '.join(methods)} of {class_name}." if methods else "",
             single_changes=[single for single in singles if single is not None],
+            alternatives=alternatives,
         )
+
+    def _draws(self, class_code: str, method: str, failures: str) -> list[str]:
+        """``samples`` answers for ``method``: the first under the round's LM, the others at
+        temperature 1.0, each with its own rollout id (a seeded local model turns it into a
+        seed), so they differ from it and from each other."""
+        lm = self.fix_method.lm or dspy.settings.lm
+        slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
+        answers = []
+        for k in range(self.samples if lm is not None else 1):
+            draw_lm = lm.copy(rollout_id=slot + SAMPLE_STRIDE * k, temperature=1.0) if k else lm
+            answers.append(str(self.fix_method(class_code=class_code, method=method,
+                                               failures=failures, lm=draw_lm).method_code or ""))
+        return answers

@@ -165,17 +165,20 @@ class _RoundReward:
 
     def _parts(self, prediction: dspy.Prediction, whole: Attempt, stage: str) -> list[float]:
         """The scores of a method repair's ``single_changes`` (the class with one rewritten
-        method each), each run and recorded unless the whole repair passed or it was tried."""
+        method each) and ``alternatives`` (other draws of one method), each run and recorded
+        unless the whole repair passed or it was tried."""
         record = self.record
         if record.passed_checks(whole, self.coder.config.threshold):
             return []
         scores = []
-        for part in getattr(prediction, "single_changes", None) or []:
+        parts = [(part, "One method of the repair above, alone.")
+                 for part in getattr(prediction, "single_changes", None) or []]
+        parts += getattr(prediction, "alternatives", None) or []
+        for part, reasoning in parts:
             code = assemble_solution(part, record.task.prompt, record.task.entry_point)
             if program_identity(code) in record.tried_programs():
                 continue
-            attempt = self.coder._record(record, code, self.iteration, stage,
-                                         "One method of the repair above, alone.")
+            attempt = self.coder._record(record, code, self.iteration, stage, reasoning)
             self._this_try.append(attempt)
             scores.append(attempt.score)
         return scores
@@ -257,8 +260,10 @@ class Coder(dspy.Module):
         self.refine_step = RefineStep(max_tokens=budget["refine"])
         self.rewrite_step = RewriteStep(max_tokens=budget["rewrite"])
         if config.class_strategy == "per_method":  # else the default program is unchanged
-            self.method_repair = MethodRepairStep(max_tokens=budget["refine"])
-            self.method_rewrite = MethodRepairStep(max_tokens=budget["refine"], fresh=True)
+            self.method_repair = MethodRepairStep(max_tokens=budget["refine"],
+                                                  samples=config.method_samples)
+            self.method_rewrite = MethodRepairStep(max_tokens=budget["refine"], fresh=True,
+                                                   samples=config.method_samples)
 
     # -- LM steps ------------------------------------------------------------------------------
 

@@ -88,6 +88,10 @@ class CoderConfig:
         "a class skeleton's first draft: whole writes the class in one answer; per_method "
         "writes its methods one at a time, each seeing those before (ClassEval's incremental "
         "generation)", flag="--class-strategy")
+    method_samples: int = _setting(
+        2, "per_method: answers drawn for each failing method in a repair round; the others "
+        "than the first are drawn at temperature 1.0 with their own seeds and run alone",
+        flag="--method-samples", metavar="N")
     checkpoint_interval: int = _setting(
         2, "with a senior LM: it reviews the junior's failed attempts after every N "
         "unsuccessful iterations", flag="--checkpoint-interval", metavar="N")
@@ -133,7 +137,8 @@ class CoderConfig:
         return {
             name: value
             for name, value in values.items()
-            if name in ALWAYS_IN_IDENTITY or value != reference[name]
+            if (name in ALWAYS_IN_IDENTITY or value != reference[name])
+            and not (name in PER_METHOD_ONLY and values["class_strategy"] != "per_method")
         }
 
     def __deepcopy__(self, memo: dict) -> CoderConfig:
@@ -166,6 +171,10 @@ ALWAYS_IN_IDENTITY = frozenset({
 })
 
 
+# Settings only the per_method class strategy reads: not in a whole-class program's identity.
+PER_METHOD_ONLY = frozenset({"method_samples"})
+
+
 def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str) -> None:
     """Raise ``UsageError`` for the first out-of-range value; ``spell`` names a setting in
     the message (a command-line flag for the CLI)."""
@@ -181,6 +190,7 @@ def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str)
         ("drafts", lambda v: v >= 0, "must be 0 or more"),
         ("class_strategy", lambda v: v in CLASS_STRATEGIES,
          f"must be one of {', '.join(CLASS_STRATEGIES)}"),
+        ("method_samples", lambda v: v >= 1, "must be at least 1"),
         ("checkpoint_interval", lambda v: v >= 1, "must be at least 1"),
         ("senior_iterations", lambda v: v >= 0, "must be 0 or more"),
         ("timeout_s", lambda v: v > 0, "must be more than 0"),
@@ -205,7 +215,7 @@ IDENTITY_REFERENCE = CoderConfig(
     max_iterations=4, threshold=0.95, patience=2, routing="auto", use_plan=True,
     use_tests=True, use_refine=True, refine_attempts=1, generate_max_iters=3,
     reason_first=False, refine_strategy="repair", drafts=4, class_strategy="whole",
-    checkpoint_interval=2, escalate=True, senior_iterations=2,
+    method_samples=1, checkpoint_interval=2, escalate=True, senior_iterations=2,
     weights=ScoreWeights(tests=0.7, performance=0.3), timeout_s=10.0, memory_mb=1024,
     simple_prompt_chars=1200, lm_retries=3, retry_backoff_s=2.0,
     step_max_tokens={"assess": 96, "plan": 600, "generate": 900, "tests": 700,

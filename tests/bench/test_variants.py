@@ -209,3 +209,13 @@ def test_a_senior_model_is_part_of_a_variants_label_and_fingerprint(monkeypatch)
     assert built == [("local:qwen2.5-coder-1.5b", {"temperature": 0.0})]
     assert program.senior.lm.model == "openai/x"
     assert program_fingerprint(guided, program) != program_fingerprint(alone, alone.build())
+
+
+def test_method_samples_names_a_per_method_pipeline_only():
+    # a per_method pipeline drawing one answer per method keeps the label its rows were run
+    # under; the whole-class pipeline never reads the setting, so it is not in its options
+    per_method = resolve_variant("coder", {"class_strategy": "per_method"})
+    assert per_method.label == "coder-drafts4-class-per_method-msamples2"
+    one_draw = resolve_variant("coder", {"class_strategy": "per_method", "method_samples": 1})
+    assert one_draw.label == "coder-drafts4-class-per_method"
+    assert resolve_variant("coder", {"method_samples": 3}).options == {"drafts": 4}

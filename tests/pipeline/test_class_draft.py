@@ -35,10 +35,11 @@ TOTAL = "    def total(self):\n        return sum(self.counts.values())\n"
 
 
 def _per_method_coder(**config) -> Coder:
-    """A per_method Coder on the real sandbox, one iteration unless told otherwise."""
+    """A per_method Coder on the real sandbox, one iteration unless told otherwise, one draw
+    per repaired method unless told otherwise (the tests count the calls)."""
     return Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
                  profiler=no_profiler, retry_backoff_s=0.0, class_strategy="per_method",
-                 **{"max_iterations": 1, "routing": "simple", **config})
+                 **{"max_iterations": 1, "routing": "simple", "method_samples": 1, **config})
 
 
 def test_each_stub_is_asked_for_in_order_and_put_in_its_place():
@@ -287,3 +288,37 @@ def test_a_method_ignoring_its_parameters_is_told_so_when_repaired():
     assert "update(predicted, true) takes them too" in ratio_prompt  # which fills the counts
     assert "rate never read its parameter predicted" in rate_prompt
     assert "parameters predicted, true" not in rate_prompt
+
+
+def test_another_draw_of_a_failing_method_is_run_and_kept_when_it_passes():
+    # ClassEval_56 at 002af28: one draw per method and round gave the same wrong formula
+    # three rounds running; a second draw with its own seed is run as an alternative
+    lm = scripted_lm({"method_code": ["def a(self):\n    return 1\n",
+                                      "def b(self):\n    return 0\n",
+                                      "def b(self):\n    return 3\n",
+                                      "def b(self):\n    return 2\n"]})
+    coder = _per_method_coder(max_iterations=2, method_samples=2)
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        report = coder(prompt=PAIR, entry_point="Pair").report
+    calls = lm_calls_since(mark)
+    assert len(calls) == 4  # two methods drafted, then b drawn twice
+    assert [a.reasoning for a in report.attempts[1:]] == [
+        "Rewrote b of Pair.", "Another draw of b, alone."]
+    assert report.status == "success" and "return 2" in report.code
+
+
+def test_each_other_draw_of_a_method_has_its_own_seed(monkeypatch):
+    lm = scripted_lm({"method_code": ["def b(self):\n    return 0\n"] * 3})
+    copies = []
+    original = type(lm).copy
+
+    def recording_copy(self, **kwargs):
+        copies.append(kwargs)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(type(lm), "copy", recording_copy)
+    with dspy.context(lm=lm):
+        MethodRepairStep(samples=3)._draws(PAIR, "b", "FAILED t: Pair().b() returned 0")
+    assert [c.get("temperature") for c in copies] == [1.0, 1.0]
+    assert len({c.get("rollout_id") for c in copies}) == 2  # two other draws, two seeds
