@@ -38,7 +38,7 @@ from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from, usage_delta
 from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.approval import Approval, ApprovalSourceError, rejected_code_feedback
-from dspy_coder.pipeline.class_draft import ClassDrafter, is_class_task
+from dspy_coder.pipeline.class_draft import ClassDrafter
 from dspy_coder.pipeline.class_repair import MethodRepairStep
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
@@ -512,7 +512,7 @@ class Coder(dspy.Module):
         skipped (ClassEval_0: four whole-class samples, each worse than the per-method draft);
         without, it samples ``CLASS_SAMPLES`` more per-method drafts, because only candidates
         written independently can vet the model's own tests (dual agreement)."""
-        return hasattr(self, "method_repair") and is_class_task(task.prompt, task.entry_point)
+        return self.generate.drafts_by_method(task.prompt, task.entry_point)
 
     def _refine_module(self, iteration: int, task: Task) -> dspy.Module:
         """Round ``iteration`` (2 is the first refinement): rewrite or repair per the strategy;
