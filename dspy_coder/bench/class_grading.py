@@ -43,6 +43,7 @@ from dspy_coder.bench.grading import Grade
 from dspy_coder.bench.store import MISSING_DATA_STATUS
 from dspy_coder.datasets import Problem
 from dspy_coder.sandbox.exception_text import MAX_REPR
+from dspy_coder.types import ExecutionResult
 
 logger = logging.getLogger(__name__)
 
@@ -132,14 +133,9 @@ def grade_class_answer(
     if not code or not code.strip():
         return Grade(passed=False, status="no_code", error="The program returned no code.",
                      test_classes_passed=0, test_classes_total=total)
-    from dspy_coder.sandbox import Limits, run
-
-    nonce = secrets.token_hex(8)
-    limits = Limits(timeout_s=STARTUP_S + per_class_s * total, memory_mb=CLASS_MEMORY_MB)
     started = time.perf_counter()
-    result = run(grading_program(problem, code, nonce, per_class_s), limits=limits)
+    result, reports = run_test_classes(problem, code, per_class_s)
     elapsed = time.perf_counter() - started
-    reports = parse_reports(result.stdout, nonce, names)
     passed = sum(reports[name].passed for name in names if name in reports)
     missing = _missing_data(reports, result.error)
     stopped = _stop_reason(result.status, result.error)
@@ -157,6 +153,20 @@ def grade_class_answer(
         test_classes_passed=passed,
         test_classes_total=total,
     )
+
+
+def run_test_classes(
+    problem: Problem, code: str, per_class_s: float = DEFAULT_PER_CLASS_S
+) -> tuple[ExecutionResult, dict[str, ClassReport]]:
+    """Run ``code`` with the problem's test classes in the sandbox: the run, and a report per
+    test class that ran (by name)."""
+    from dspy_coder.sandbox import Limits, run
+
+    names = list(problem.test_classes or [])
+    nonce = secrets.token_hex(8)
+    limits = Limits(timeout_s=STARTUP_S + per_class_s * len(names), memory_mb=CLASS_MEMORY_MB)
+    result = run(grading_program(problem, code, nonce, per_class_s), limits=limits)
+    return result, parse_reports(result.stdout, nonce, names)
 
 
 def _missing_data(reports: dict[str, ClassReport], module_error: str) -> list[str]:
