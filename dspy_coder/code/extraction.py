@@ -42,6 +42,16 @@ def _defines(code: str, name: str) -> bool:
     )
 
 
+def _is_skeleton(prompt: str, entry_point: str) -> bool:
+    """Whether ``prompt`` is Python that declares ``entry_point`` (a signature a bare body can
+    go under), not prose naming it (a project module's task lists ``def main(...)``)."""
+    try:
+        ast.parse(prompt)
+    except SyntaxError:
+        return False
+    return _defines(prompt, entry_point)
+
+
 def _source(node: ast.stmt, lines: list[str]) -> str:
     """The source lines of a prompt statement."""
     return "\n".join(lines[node.lineno - 1 : node.end_lineno])
@@ -154,7 +164,8 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     """A complete module for ``raw`` model output answering ``prompt``.
 
     - fenced or prose-wrapped code is extracted;
-    - a bare function body is placed under the prompt's signature;
+    - a bare function body is placed under the prompt's signature (a prompt in prose has
+      none: the answer is kept as it is);
     - the prompt's imports and helpers are kept when the model dropped them;
     - example usage after the function (asserts, prints, a ``__main__`` block) is dropped.
     """
@@ -165,6 +176,8 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
         code = drop_module_level_checks(code, entry_point).rstrip("\n")
         context = _prompt_context(prompt, entry_point, code)
         return f"{context}\n\n{code}\n" if context else f"{code}\n"
+    if not _is_skeleton(prompt, entry_point):  # a task in prose: nothing to put a body under
+        return f"{code.rstrip()}\n" if code.strip() else ""
     if not code.strip():
         return prompt
     body = textwrap.indent(textwrap.dedent(code), "    ")

@@ -87,3 +87,20 @@ def test_a_function_with_only_placeholders_has_an_empty_body():
     assert not has_empty_body('def f(x):\n    raise ValueError("no")\n', "f")
     assert not has_empty_body("def g():\n    pass\n", "f")  # f not defined: not judged here
     assert not has_empty_body("def f(:\n", "f")
+
+
+MODULE_TASK = (
+    "Write the module `mail/cli.py` of the Python package `mail`: a small CLI.\n"
+    "It must define this public interface:\n"
+    "    def main(argv: list[str] | None = None) -> int\n"
+    "Keep it under 100 lines.")
+
+
+def test_an_answer_without_the_entry_point_is_not_put_under_a_task_written_in_prose():
+    # the email project at dbba08e: `obj['generated_code']` went under the module's prose task,
+    # so the module file was the task's sentences and no candidate could even load
+    assert "Write the module" not in assemble_solution("obj['generated_code']", MODULE_TASK,
+                                                       "main")
+    helper = "def helper(s):\n    return s.lower()\n"
+    assert assemble_solution(helper, MODULE_TASK, "main") == helper
+    assert assemble_solution("", MODULE_TASK, "main") == ""
