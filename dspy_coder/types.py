@@ -139,6 +139,12 @@ class Task(BaseModel):
         description="Code the answer builds on (a project's modules it depends on): shown to "
         "the model, run before the answer, never part of it.",
     )
+    context_imports: list[str] = Field(
+        default_factory=list,
+        description="The modules context_code stands for (a project's package, then its "
+        "modules): the answer's imports of them are dropped when it runs, as context_code "
+        "defines what they import; the answer keeps them.",
+    )
     feedback: str = Field(
         default="",
         description="What an earlier answer to this task got wrong (e.g. a failing integration "

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from dspy_coder.code.package_imports import strip_context_imports
 from dspy_coder.judge.differential import outputs_of
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
@@ -24,9 +25,22 @@ from dspy_coder.task.requirements import (
     undefined_message,
     undefined_names,
 )
-from dspy_coder.types import Attempt, ExecutionResult, PerformanceMetrics, TestCase, TestOutcome
+from dspy_coder.types import (
+    Attempt,
+    ExecutionResult,
+    PerformanceMetrics,
+    Task,
+    TestCase,
+    TestOutcome,
+)
 
 logger = logging.getLogger(__name__)
+
+
+def _runnable(task: Task, code: str) -> str:
+    """What runs for ``code``: the task's context first, and the answer without its imports of
+    what that context stands for (``Task.context_imports``)."""
+    return runnable_code(task, strip_context_imports(code, task.context_imports))
 
 
 class Executor(Protocol):
@@ -68,7 +82,7 @@ class CandidateEvaluator:
         record to score it). Its LM usage is what was spent since the previous attempt."""
         started = time.perf_counter()
         tests = record.tests
-        runnable = runnable_code(record.task, code)
+        runnable = _runnable(record.task, code)
         result = self.run_tests(record, code)
         counted = counted_tests(
             list(tests), [a.execution for a in record.attempts] + [result], record.consensus
@@ -104,7 +118,7 @@ class CandidateEvaluator:
         tests = record.tests
         run_here = [t for t in tests if t.source != "requirement"]
         test_source = "\n\n\n".join(t.code for t in run_here) or None
-        runnable = runnable_code(record.task, code)
+        runnable = _runnable(record.task, code)
         result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
         return _with_requirements(result, code, runnable,
                                   [t for t in tests if t.source == "requirement"])

@@ -22,7 +22,10 @@ import ast
 import re
 from dataclasses import dataclass
 
+from dspy_coder.code.package_imports import strip_package_imports
 from dspy_coder.types import TestCase, TestOutcome
+
+__all__ = ["Flattened", "Span", "blame", "flatten", "strip_package_imports"]
 
 _SOLUTION_LINE = re.compile(r"solution\.py, line (\d+)")
 _RETURNED = re.compile(r"^\s*([A-Za-z_]\w*)\(.*\) returned ", re.MULTILINE)
@@ -41,38 +44,6 @@ class Span:
 class Flattened:
     source: str
     spans: tuple[Span, ...]
-
-
-def _sibling_import(node: ast.stmt, package: str, modules: set[str]) -> bool:
-    """``from .x import y``, ``from package.x import y``, ``from x import y`` for a module x of
-    the package, ``import package.x`` or ``import x``."""
-    if isinstance(node, ast.ImportFrom):
-        root = (node.module or "").split(".")[0]
-        return bool(node.level) or root == package or root in modules
-    if isinstance(node, ast.Import):
-        return all(a.name.split(".")[0] in ({package} | modules) for a in node.names)
-    return False
-
-
-def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
-    """``code`` without its imports from the package, at the top or inside a function (a test
-    reader copies a test file's imports into each test); line numbers hold: a top-level import
-    becomes blank lines, a nested one ``pass``. Unchanged when it does not parse."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return code
-    lines = code.splitlines()
-    top_level = {id(node) for node in tree.body}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom) and _sibling_import(node, package,
-                                                                              modules):
-            first, last = node.lineno - 1, (node.end_lineno or node.lineno)
-            for index in range(first, last):
-                lines[index] = ""
-            if id(node) not in top_level:  # keep the block it sits in a valid statement
-                lines[first] = " " * node.col_offset + "pass"
-    return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
 
 
 def flatten(package: str, modules: list[tuple[str, str]]) -> Flattened:

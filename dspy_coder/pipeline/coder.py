@@ -713,14 +713,15 @@ class Coder(dspy.Module):
         task: Task | str | None = None,
         context_code: str = "",
         feedback: str = "",
+        context_imports: list[str] | None = None,
     ) -> dspy.Prediction:
         """Develop code for ``prompt`` (or ``task``); returns ``Prediction(code, report)``.
-        ``context_code`` and ``feedback``: see ``Task``."""
+        ``context_code``, ``context_imports`` and ``feedback``: see ``Task``."""
         if isinstance(task, Task):
             the_task = task
         else:
             the_task = build_task(task if task is not None else prompt, entry_point, task_id,
-                                  context_code, feedback)
+                                  context_code, feedback, context_imports)
         started = time.perf_counter()
         emit("run_started", "INFO", f"developing {the_task.task_id or 'the task'}",
              task_id=the_task.task_id, data={"max_iterations": self.config.max_iterations})

@@ -26,7 +26,8 @@ import dspy
 from pydantic import ValidationError
 
 from dspy_coder.code.generated_tests import read_generated_tests
-from dspy_coder.judge.integration import Flattened, blame, flatten, strip_package_imports
+from dspy_coder.code.package_imports import strip_package_imports
+from dspy_coder.judge.integration import Flattened, blame, flatten
 from dspy_coder.judge.project_report import (
     IntegrationRound,
     ProjectReport,
@@ -206,6 +207,7 @@ class ProjectCoder(dspy.Module):
         report = self.coder(prompt=module_task(requirements, plan, spec),
                             entry_point=_only_function(spec),
                             context_code=self._context(plan, name, code),
+                            context_imports=[plan.package, *(m.name for m in plan.modules)],
                             feedback=failure).report
         theirs = {public for dep in written_before(plan, name)
                   for public in public_names(module_named(plan, dep))}

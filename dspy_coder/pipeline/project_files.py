@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 
 from dspy_coder.code.fixtures import OWN_DIRECTORY_FIXTURE
-from dspy_coder.judge.integration import strip_package_imports
+from dspy_coder.code.package_imports import strip_package_imports
 from dspy_coder.judge.project_report import ProjectReport
 from dspy_coder.judge.uncounted_tests import uncounted_tests
 from dspy_coder.task.project_plan import ProjectPlan, module_named, public_names, written_before

@@ -28,9 +28,10 @@ def build_task(
     prompt: str, entry_point: str | None = None, task_id: str | None = None,
     context_code: str = "",
     feedback: str = "",
+    context_imports: list[str] | None = None,
 ) -> Task:
     """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable.
-    ``context_code`` and ``feedback``: see ``Task``."""
+    ``context_code``, ``context_imports`` and ``feedback``: see ``Task``."""
     if prompt is None or not str(prompt).strip():
         raise UsageError(
             "The task is empty. Pass a function signature with a docstring, or a sentence "
@@ -52,6 +53,7 @@ def build_task(
         task_id=task_id,
         examples=extract_doc_examples(prompt, entry_point),
         context_code=context_code,
+        context_imports=list(context_imports or []),
         feedback=feedback,
     )
 

@@ -36,3 +36,21 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     # the task names count_valid, not is_valid: only its own names are required of it
     assert [t.name for t in report.tests if t.source == "requirement"] == [
         "test_code_defines_every_name_it_uses", "test_task_names_count_valid"]
+
+
+def test_the_answer_s_imports_of_what_its_context_stands_for_are_dropped_when_it_runs():
+    # the email project at dbba08e: the CLI imported validate_email from the package, which
+    # its module's sandbox run does not have (the validator's code is the context instead)
+    importing = ("from mailkit.validator import is_valid\nfrom mailkit import is_valid\n\n\n"
+                 + ANSWER)
+    lm = scripted_lm({"generated_code": [importing] * 4,
+                      "test_code": [{"test_code": TESTS, "make_input": ""}]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=2)
+    with dspy.context(lm=lm):
+        report = coder(prompt="Write count_valid(items), counting the valid addresses.",
+                       context_code=CONTEXT, context_imports=["mailkit", "validator"]).report
+    first = report.attempts[0]
+    assert first.execution.tests_passed == first.execution.tests_total, first.feedback
+    assert report.code.startswith("from mailkit.validator import is_valid")  # the file keeps it

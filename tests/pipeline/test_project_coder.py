@@ -194,9 +194,11 @@ def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
     written = {"validate_email": VALIDATE, "normalize_email": copied}  # by entry point
     project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
                                  profiler=no_profiler))
-    project.coder = lambda prompt, entry_point, context_code, feedback: dspy.Prediction(
-        report=DevelopmentReport(task=Task(prompt=prompt), status="success",
-                                 code=written[entry_point]))
+    imports_run_as_context = []
+    project.coder = lambda prompt, entry_point, context_code, feedback, context_imports: (
+        imports_run_as_context.append(context_imports) or dspy.Prediction(
+            report=DevelopmentReport(task=Task(prompt=prompt), status="success",
+                                     code=written[entry_point])))
     mailkit = ProjectPlan.model_validate({"package": "mailkit",
                                           "modules": [VALIDATOR, NORMALISER]})
     requirements = Requirements(goal="an email library")
@@ -207,6 +209,8 @@ def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
         code[name] = modules[name].code
     assert "def validate_email" not in code["normaliser"]
     assert "def normalize_email" in code["normaliser"]
+    # a module's imports of the package are satisfied by its context when it runs
+    assert imports_run_as_context[-1] == ["mailkit", "validator", "normaliser"]
     assert modules["normaliser"].notes[-1] == (
         "Module normaliser: its copies of validate_email (defined by the modules it was "
         "written on) were removed; it uses theirs.")
