@@ -54,7 +54,7 @@ from dspy_coder.task.project_plan import (
     written_before,
 )
 from dspy_coder.task.project_requirements import Requirements, requirements_from_flags
-from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase
+from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase, TestOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +99,18 @@ def _renamed(test: TestCase, name: str) -> TestCase:
     """``test`` as a function called ``name``."""
     code = test.code.replace(f"def {test.name}(", f"def {name}(", 1)
     return test.model_copy(update={"name": name, "code": code})
+
+
+def _outcomes(result: ExecutionResult, tests: list[TestCase]) -> list[TestOutcome]:
+    """Each integration test's outcome; when the package failed before any test ran (a module
+    that does not load), each test failed with that error, so it is blamed on the module its
+    traceback names and written out skipped with the reason."""
+    if result.tests or not result.error:
+        return list(result.tests)
+    lines = [line.strip() for line in result.error.splitlines()
+             if line.strip() and not line.rstrip().endswith(":")]  # not "Loading ... failed:"
+    message = f"the package failed to load: {lines[0] if lines else ''}\n{result.error}"
+    return [TestOutcome(name=t.name, passed=False, message=message) for t in tests]
 
 
 class ProjectCoder(dspy.Module):
@@ -265,13 +277,14 @@ class ProjectCoder(dspy.Module):
         by_name = {t.name: t for t in tests}
         for round_number in range(self.integration_rounds + 1):
             flat, result = self._run_integration(plan, order, code, tests)
-            failed = [o for o in result.tests if not o.passed]
+            outcomes = _outcomes(result, tests)
+            failed = [o for o in outcomes if not o.passed]
             this_round = IntegrationRound(
-                passed=result.tests_passed, total=len(tests),
+                passed=sum(o.passed for o in outcomes), total=len(tests),
                 blamed={o.name: blame(o, by_name[o.name], flat, owners)
                         for o in failed if o.name in by_name})
             report.integration_rounds.append(this_round)
-            report.integration_results = list(result.tests)
+            report.integration_results = outcomes
             if not failed or round_number == self.integration_rounds:
                 return
             for name in sorted({m for blamed in this_round.blamed.values() for m in blamed}):
@@ -283,7 +296,7 @@ class ProjectCoder(dspy.Module):
                     continue
                 trial = {**code, name: rewrite.code}
                 _, retried = self._run_integration(plan, order, trial, tests)
-                if retried.tests_passed >= result.tests_passed:
+                if retried.tests_passed >= this_round.passed:
                     code[name], modules[name] = rewrite.code, rewrite
                     this_round.refined.append(name)
 

@@ -219,3 +219,38 @@ def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
                            build_order=["validator", "normaliser"], modules=modules)
     normaliser_file = package_files(report)["src/mailkit/normaliser.py"]
     assert "from mailkit.validator import validate_email" in normaliser_file
+
+
+BROKEN_NORMALISER = "import mailkit_helpers\n\n\n" + NORMALISE  # loads nowhere
+
+
+def _loading_fails_lm() -> dspy.LM:
+    return scripted_lm({
+        "modules": [plan(VALIDATOR, NORMALISER)],
+        "generated_code": [VALIDATE, BROKEN_NORMALISER, NORMALISE],
+        "test_code": [{"test_code": UNIT["validator"], "make_input": ""},
+                      {"test_code": UNIT["normaliser"], "make_input": ""},
+                      {"test_code": UNIT["normaliser"], "make_input": ""}],
+        "integration_test_code": [INTEGRATION],
+    })
+
+
+def test_a_package_that_fails_to_load_fails_each_integration_test_and_is_repaired():
+    # the email project at dbba08e: the CLI module did not parse, so the integration run had no
+    # test outcomes, nothing was blamed or repaired, and plain pytest stopped at collection
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=0,
+                  max_iterations=1)
+    with dspy.context(lm=_loading_fails_lm()):
+        report = ProjectCoder(coder)(requirements="an email library").report
+    first_round = report.integration_rounds[0]
+    assert first_round.passed == 0 and first_round.blamed == {
+        "test_integration_1": ["normaliser"], "test_integration_2": ["normaliser"]}
+    assert first_round.refined == ["normaliser"]
+    assert [o.passed for o in report.integration_results] == [True, True]
+
+    with dspy.context(lm=_loading_fails_lm()):
+        files = ProjectCoder(coder, integration_rounds=0)(requirements="an email library").files
+    written = files["tests/test_integration.py"]  # not run in the run: skipped with the reason
+    assert written.count("@pytest.mark.skip(") == 2
+    assert written.count("failed in the run: the package failed to load: ModuleNotFoundError") == 2
