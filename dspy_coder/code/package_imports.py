@@ -28,22 +28,27 @@ def _sibling_import(node: ast.stmt, package: str, modules: set[str]) -> bool:
 
 def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
     """``code`` without its imports from the package, at the top or inside a function (a test
-    reader copies a test file's imports into each test); line numbers hold: a top-level import
-    becomes blank lines, a nested one ``pass``. Unchanged when it does not parse."""
+    reader copies a test file's imports into each test); line numbers hold: an import becomes
+    blank lines, and a block left with nothing else gets one ``pass``. Unchanged when it does
+    not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return code
     lines = code.splitlines()
-    top_level = {id(node) for node in tree.body}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom) and _sibling_import(node, package,
-                                                                              modules):
-            first, last = node.lineno - 1, (node.end_lineno or node.lineno)
-            for index in range(first, last):
-                lines[index] = ""
-            if id(node) not in top_level:  # keep the block it sits in a valid statement
-                lines[first] = " " * node.col_offset + "pass"
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list) or not block or not isinstance(block[0], ast.stmt):
+                continue
+            imports = [s for s in block if isinstance(s, ast.Import | ast.ImportFrom)
+                       and _sibling_import(s, package, modules)]
+            for statement in imports:
+                for index in range(statement.lineno - 1, statement.end_lineno or statement.lineno):
+                    lines[index] = ""
+            if imports and len(imports) == len(block) and not isinstance(node, ast.Module):
+                first = imports[0]  # keep the block it sits in a valid statement
+                lines[first.lineno - 1] = " " * first.col_offset + "pass"
     return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
 
 
