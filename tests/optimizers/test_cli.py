@@ -148,6 +148,7 @@ def test_coder_options_start_from_the_pipeline_defaults_and_take_every_pipeline_
         "refine_strategy": "repair",
         "drafts": 2,
         "class_strategy": "whole",
+        "method_samples": 2,
         "checkpoint_interval": 2,
         "escalate": True,
         "use_plan": True,
