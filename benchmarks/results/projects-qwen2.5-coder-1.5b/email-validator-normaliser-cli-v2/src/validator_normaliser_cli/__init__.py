@@ -1,0 +1,1 @@
+"""an email validation library: a validator, a normaliser and a small CLI"""
