@@ -234,13 +234,16 @@ def _is_test_function(node: ast.stmt, checks: set[str]) -> bool:
 
 
 def _support_candidates(tree: ast.Module) -> list[ast.stmt]:
-    """Module-level statements a test may need: assignments and helper functions."""
+    """Module-level statements a test may need: assignments, helper functions and helper
+    classes (a ``MockCache`` the tests build on; not a test class)."""
     checks = _called_checks(tree)
     return [
         node for node in tree.body
         if isinstance(node, ast.Assign | ast.AnnAssign)
         or isinstance(node, ast.FunctionDef) and not is_fixture(node)
         and not _is_test_function(node, checks)
+        or isinstance(node, ast.ClassDef) and not node.name.startswith("Test")
+        and not is_unittest_class(node) and not is_pytest_class(node)
     ]
 
 

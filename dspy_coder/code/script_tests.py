@@ -161,11 +161,12 @@ class Script:
 def support(
     body: list[ast.stmt], module: list[ast.stmt], entry_point: str | None
 ) -> list[ast.stmt]:
-    """The module-level assignments and helper functions of ``module`` that ``body`` uses
-    (directly or through each other), never a definition of the code under test."""
+    """The module-level assignments, helper functions and helper classes of ``module`` that
+    ``body`` uses (directly or through each other), never a definition of the code under
+    test."""
     usable = [
         node for node in module
-        if isinstance(node, ast.Assign | ast.AnnAssign | ast.FunctionDef)
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.FunctionDef | ast.ClassDef)
         and entry_point not in defined_names(node)
     ]
     names = set().union(*(defined_names(n) for n in usable)) if usable else set()

@@ -396,3 +396,16 @@ def test_a_function_with_set_up_or_a_single_assert_stays_one_test():
 
     assert len(tests) == 2
     assert "items = [2, 1]" in tests[0].code and "assert items == [2, 1]" in tests[0].code
+
+
+def test_a_helper_class_the_tests_use_comes_with_each_test():
+    # the cache project at cb462dd: ten integration tests used a module-level MockCache and
+    # every one failed with NameError, because only helper functions were carried
+    from dspy_coder.code.generated_tests import read_generated_tests
+
+    raw = ("class Doubler:\n    def twice(self, x):\n        return 2 * x\n\n\n"
+           "class TestF:\n    def test_a(self):\n        assert f(Doubler().twice(1)) == 2\n\n\n"
+           "def test_b():\n    assert f(3) == 3\n")
+    tests = {t.name: t.code for t in read_generated_tests(raw, "f").tests}
+    assert "class Doubler" in tests["test_TestF_test_a"]
+    assert "class Doubler" not in tests["test_generated_1"]  # only where it is used (test_b)
