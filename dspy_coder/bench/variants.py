@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from dspy_coder.errors import UsageError
-from dspy_coder.pipeline.config import PER_METHOD_ONLY, PIPELINE_DEFAULTS
+from dspy_coder.pipeline.config import PIPELINE_DEFAULTS, unread_setting
 from dspy_coder.pipeline.programs import PROGRAM_KINDS as KINDS
 from dspy_coder.pipeline.programs import make_program
 
@@ -160,7 +160,7 @@ def options_against_reference(options: Mapping[str, Any]) -> dict[str, Any]:
         key: value
         for key, value in resolved.items()
         if (key not in LABEL_REFERENCE or value != LABEL_REFERENCE[key])
-        and not (key in PER_METHOD_ONLY and resolved["class_strategy"] != "per_method")
+        and not unread_setting(key, resolved)
     }
 
 

@@ -138,7 +138,7 @@ class CoderConfig:
             name: value
             for name, value in values.items()
             if (name in ALWAYS_IN_IDENTITY or value != reference[name])
-            and not (name in PER_METHOD_ONLY and values["class_strategy"] != "per_method")
+            and not unread_setting(name, values)
         }
 
     def __deepcopy__(self, memo: dict) -> CoderConfig:
@@ -173,6 +173,13 @@ ALWAYS_IN_IDENTITY = frozenset({
 
 # Settings only the per_method class strategy reads: not in a whole-class program's identity.
 PER_METHOD_ONLY = frozenset({"method_samples"})
+
+
+def unread_setting(name: str, values: Mapping[str, Any]) -> bool:
+    """Whether the program ``values`` configure never reads the setting ``name`` (a per_method
+    setting of a whole-class program), so it names neither that program's label nor its
+    fingerprint."""
+    return name in PER_METHOD_ONLY and values.get("class_strategy") != "per_method"
 
 
 def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str) -> None:
