@@ -32,7 +32,8 @@ from dspy_coder.pipeline.signatures.method_writer import MethodWriter
 logger = logging.getLogger(__name__)
 
 
-def _class_node(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
+def class_node(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
+    """The top-level class ``class_name`` of ``tree``, or None."""
     return next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name),
                 None)
 
@@ -48,14 +49,14 @@ def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 def is_class_task(prompt: str, entry_point: str | None) -> bool:
     """Whether ``prompt`` is a skeleton of the class ``entry_point``."""
     try:
-        return bool(entry_point) and _class_node(ast.parse(prompt), entry_point) is not None
+        return bool(entry_point) and class_node(ast.parse(prompt), entry_point) is not None
     except SyntaxError:
         return False
 
 
 def unwritten_methods(source: str, class_name: str) -> list[str]:
     """The methods of the class whose body is only a docstring, ``pass`` or ``...``."""
-    node = _class_node(ast.parse(source), class_name)
+    node = class_node(ast.parse(source), class_name)
     if node is None:
         return []
     return [m.name for m in node.body
@@ -104,7 +105,7 @@ def splice_method(source: str, class_name: str, method_code: str) -> str:
         first = next(iter(ast.parse(textwrap.dedent(method_code)).body), None)
     except SyntaxError:
         return source
-    node = _class_node(tree, class_name)
+    node = class_node(tree, class_name)
     if node is None or not isinstance(first, ast.FunctionDef | ast.AsyncFunctionDef):
         return source
     node.body = [first if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)

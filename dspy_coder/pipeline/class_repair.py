@@ -25,7 +25,7 @@ import re
 import dspy
 
 from dspy_coder.code.pieces import is_docstring
-from dspy_coder.pipeline.class_draft import is_stub, with_answered_method
+from dspy_coder.pipeline.class_draft import class_node, is_stub, with_answered_method
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
 
@@ -99,14 +99,11 @@ def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list
 def _methods(code: str, class_name: str) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
     """The methods of the top-level class ``class_name`` by name ({} when unreadable)."""
     try:
-        tree = ast.parse(code)
+        node = class_node(ast.parse(code), class_name)
     except SyntaxError:
         return {}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == class_name:
-            return {m.name: m for m in node.body
-                    if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)}
-    return {}
+    return {m.name: m for m in node.body
+            if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)} if node else {}
 
 
 def _parameters(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
@@ -121,10 +118,8 @@ def _unread(method: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [name for name in _parameters(method) if name not in read]
 
 
-def ignored_parameters(code: str, class_name: str, method: str) -> list[str]:
-    """The parameters of the class's ``method`` (besides ``self``/``cls``) its written body
-    never reads; [] when it reads them all, is unwritten or cannot be read."""
-    node = _methods(code, class_name).get(method)
+def _ignored(node: ast.FunctionDef | ast.AsyncFunctionDef | None) -> list[str]:
+    """The parameters a written method never reads; [] for none, an unwritten one, or None."""
     return _unread(node) if node is not None and not is_stub(node) else []
 
 
@@ -133,7 +128,8 @@ def _ignored_note(code: str, class_name: str, method: str) -> str:
     naming the written methods that take and read the same ones: ClassEval_56's
     ``precision(predicted, true)`` read only the counters ``update(predicted, true)`` fills,
     and three rewrites repeated that."""
-    ignored = ignored_parameters(code, class_name, method)
+    methods = _methods(code, class_name)
+    ignored = _ignored(methods.get(method))
     if not ignored:
         return ""
     several = len(ignored) > 1
@@ -141,7 +137,7 @@ def _ignored_note(code: str, class_name: str, method: str) -> str:
     note = (f"\nNote: the failing {method} never read its {noun} {', '.join(ignored)}; its "
             f"result has to depend on {them}.")
     takers = [f"{m.name}({', '.join(_parameters(m))})"
-              for m in _methods(code, class_name).values() if m.name != method
+              for m in methods.values() if m.name != method
               and not is_stub(m) and set(ignored) <= set(_parameters(m)) - set(_unread(m))]
     if takers:
         note += f" {', '.join(takers)} {'take' if len(takers) > 1 else 'takes'} {them} too."
