@@ -26,14 +26,11 @@ import dspy
 
 from dspy_coder.code.pieces import is_docstring
 from dspy_coder.pipeline.class_draft import class_node, is_stub, with_answered_method
+from dspy_coder.pipeline.redrawing import SAMPLE_STRIDE, rollout_slot
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
 
 logger = logging.getLogger(__name__)
-
-# Rollout ids of a method's other draws: apart from the rounds' own (0, 1, ...) and from the
-# redraws' (multiples of 1000), so no two draws share a seed.
-SAMPLE_STRIDE = 100
 
 
 def _named(method: str, failures: str) -> int | None:
@@ -220,7 +217,7 @@ class MethodRepairStep(dspy.Module):
         temperature 1.0, each with its own rollout id (a seeded local model turns it into a
         seed), so they differ from it and from each other."""
         lm = self.fix_method.lm or dspy.settings.lm
-        slot = int(lm.kwargs.get("rollout_id") or 0) if lm is not None else 0
+        slot = rollout_slot(self)
         answers = []
         for k in range(self.samples if lm is not None else 1):
             draw_lm = lm.copy(rollout_id=slot + SAMPLE_STRIDE * k, temperature=1.0) if k else lm

@@ -21,6 +21,9 @@ import dspy
 
 # Redraw rollout ids: far from the rounds' own (0, 1, 2, ...) so that no two draws share a seed.
 REDRAW_STRIDE = 1000
+# Rollout ids of a per_method repair's other draws of one method (class_repair): apart from the
+# rounds' own and the redraws' (multiples of REDRAW_STRIDE).
+SAMPLE_STRIDE = 100
 
 Result = TypeVar("Result")
 
