@@ -20,8 +20,11 @@ from dspy_coder.task.build import runnable_code
 from dspy_coder.task.requirements import (
     DEFINED_NAMES_TEST,
     REQUIREMENT_PREFIX,
+    TOP_LEVEL_PREFIX,
+    defined_names,
     missing_names,
     requirement_message,
+    top_level_message,
     undefined_message,
     undefined_names,
 )
@@ -155,6 +158,10 @@ class CandidateEvaluator:
         )
 
 
+def _required_name(test_name: str) -> str:
+    return test_name.removeprefix(TOP_LEVEL_PREFIX).removeprefix(REQUIREMENT_PREFIX)
+
+
 def _with_requirements(
     result: ExecutionResult, code: str, runnable: str, requirements: list[TestCase]
 ) -> ExecutionResult:
@@ -170,17 +177,23 @@ def _with_requirements(
         outcomes = [TestOutcome(name=t.name, passed=False, message=unchecked)
                     for t in requirements]
         return result.model_copy(update={"tests": outcomes})
-    named = [t.name.removeprefix(REQUIREMENT_PREFIX) for t in requirements
-             if t.name != DEFINED_NAMES_TEST]
-    missing = set(missing_names(code, named))  # one parse of the source for every name
+    named = {t.name: _required_name(t.name) for t in requirements
+             if t.name != DEFINED_NAMES_TEST}
+    top_level = [name for test, name in named.items() if test.startswith(TOP_LEVEL_PREFIX)]
+    # one parse of the source for every name
+    missing = set(missing_names(code, list(named.values()), top_level))
+    anywhere = defined_names(code) if missing & set(top_level) else set()
     outcomes = []
     for test in requirements:
         if test.name == DEFINED_NAMES_TEST:
             undefined = undefined_names(runnable)
             message = undefined_message(undefined) if undefined else ""
+        elif (name := named[test.name]) not in missing:
+            message = ""
+        elif name in top_level:
+            message = top_level_message(name, is_method=name in anywhere)
         else:
-            name = test.name.removeprefix(REQUIREMENT_PREFIX)
-            message = requirement_message(name) if name in missing else ""
+            message = requirement_message(name)
         outcomes.append(TestOutcome(name=test.name, passed=not message, message=message))
     failed = any(not outcome.passed for outcome in outcomes)
     status = "failed" if failed and result.status == "passed" else result.status

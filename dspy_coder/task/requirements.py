@@ -27,6 +27,8 @@ from dspy_coder.types import TestCase
 
 # ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request.
 _CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
+# ``def name(`` / ``class Name`` written as a line of its own: a signature, so a top-level one.
+_SIGNATURE_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
 _COMPLEXITY = re.compile(r"\bO\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\s*\)")
 # Words written before a parenthesis in ordinary prose, not names of code to write.
 _PROSE_WORDS = frozenset({"e", "i", "eg", "ie", "etc", "see", "note", "and", "or", "a", "an"})
@@ -38,6 +40,9 @@ class StatedRequirements:
 
     names: tuple[str, ...] = ()
     time_complexity: str | None = None
+    # the names the prose declares with a signature line (``def invalidate(pattern)``): those
+    # must be defined at the top of the module, where ``from module import name`` finds them
+    top_level: tuple[str, ...] = ()
 
 
 def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequirements:
@@ -58,11 +63,14 @@ def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequireme
         ):
             continue
         names.append(name)
+    top_level = list(dict.fromkeys(_SIGNATURE_LINE.findall(prose)))
+    names += [name for name in top_level if name not in names]
     if _is_code(prompt):
-        names = []  # a code prompt states its names in its own ``def`` lines
+        names = top_level = []  # a code prompt states its names in its own ``def`` lines
     found = _COMPLEXITY.search(prose)
     complexity = f"O({found.group(1).strip()})" if found else None
-    return StatedRequirements(names=tuple(names), time_complexity=complexity)
+    return StatedRequirements(names=tuple(names), time_complexity=complexity,
+                              top_level=tuple(top_level))
 
 
 def _is_code(prompt: str) -> bool:
@@ -104,13 +112,37 @@ def defined_names(code: str) -> set[str]:
     return names
 
 
-def missing_names(code: str, required: tuple[str, ...] | list[str]) -> list[str]:
-    """The required names ``code`` does not define (a method of any class counts)."""
-    have = defined_names(code)
-    return [name for name in required if name not in have]
+def top_level_names(code: str) -> set[str]:
+    """The names ``code`` binds at the top of the module: what ``from module import name``
+    finds (functions, classes, variables and its own imports)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            targets = node.targets if isinstance(node, ast.Assign) else (
+                [node.target] if isinstance(node, ast.AnnAssign) else [])
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def missing_names(code: str, required: tuple[str, ...] | list[str],
+                  top_level: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The required names ``code`` does not define (a method of any class counts, except for
+    the ``top_level`` names, which must be defined at the top of the module)."""
+    have, at_top = defined_names(code), top_level_names(code)
+    return [name for name in required
+            if name not in (at_top if name in top_level else have)]
 
 
 REQUIREMENT_PREFIX = "test_task_names_"
+TOP_LEVEL_PREFIX = "test_task_defines_"
 DEFINED_NAMES_TEST = "test_code_defines_every_name_it_uses"
 
 
@@ -169,23 +201,39 @@ def requirement_tests(stated: StatedRequirements, defined_names_test: bool = Fal
             vetted=True,
         )
     ] if defined_names_test else []
-    return extra + [
-        TestCase(
-            name=f"{REQUIREMENT_PREFIX}{name}",
-            code=(
-                f"def {REQUIREMENT_PREFIX}{name}():\n"
-                "    import ast as _ast, pathlib as _pathlib\n"
-                '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
-                "    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))\n"
-                "                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,\n"
-                "                                   _ast.ClassDef))}\n"
-                f"    assert {name!r} in _defined, {requirement_message(name)!r}\n"
-            ),
-            source="requirement",
-            vetted=True,
-        )
-        for name in stated.names
-    ]
+    return extra + [_top_level_test(name) if name in stated.top_level else _named_test(name)
+                    for name in stated.names]
+
+
+def _named_test(name: str) -> TestCase:
+    return TestCase(
+        name=f"{REQUIREMENT_PREFIX}{name}",
+        code=(
+            f"def {REQUIREMENT_PREFIX}{name}():\n"
+            "    import ast as _ast, pathlib as _pathlib\n"
+            '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
+            "    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))\n"
+            "                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,\n"
+            "                                   _ast.ClassDef))}\n"
+            f"    assert {name!r} in _defined, {requirement_message(name)!r}\n"
+        ),
+        source="requirement",
+        vetted=True,
+    )
+
+
+def _top_level_test(name: str) -> TestCase:
+    """The module must bind ``name`` itself: importing it is the check."""
+    return TestCase(
+        name=f"{TOP_LEVEL_PREFIX}{name}",
+        code=(
+            f"def {TOP_LEVEL_PREFIX}{name}():\n"
+            "    import solution as _solution\n"
+            f"    assert hasattr(_solution, {name!r}), {top_level_message(name, False)!r}\n"
+        ),
+        source="requirement",
+        vetted=True,
+    )
 
 
 def undefined_message(names: list[str]) -> str:
@@ -195,3 +243,10 @@ def undefined_message(names: list[str]) -> str:
 
 def requirement_message(name: str) -> str:
     return f"The task asks for {name}(...), but the code does not define {name}."
+
+
+def top_level_message(name: str, is_method: bool) -> str:
+    where = (f"defines {name} only inside a class, as a method" if is_method
+             else f"does not define {name} at the top of the module")
+    return (f"The task declares {name} at the top level (`from <module> import {name}` must "
+            f"work), but the code {where}.")

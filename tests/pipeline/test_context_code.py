@@ -54,3 +54,24 @@ def test_the_answer_s_imports_of_what_its_context_stands_for_are_dropped_when_it
     first = report.attempts[0]
     assert first.execution.tests_passed == first.execution.tests_total, first.feedback
     assert report.code.startswith("from mailkit.validator import is_valid")  # the file keeps it
+
+
+def test_a_declared_module_function_written_only_as_a_method_fails_until_it_is_top_level():
+    # the cache project at cb462dd: `invalidate` was declared `def invalidate(pattern)`, and
+    # the 1.5B wrote it as a method of a class, so `from cache.invalidate import invalidate`
+    # failed; a method must not satisfy a declared module-level function
+    prompt = ("Write the module `cache/invalidate.py`: removes the keys matching a pattern.\n"
+              "It must define this public interface:\n    def invalidate(pattern: str) -> int\n")
+    method = ("class Cache:\n    def invalidate(self, pattern):\n        return 0\n")
+    function = "def invalidate(pattern):\n    return 0\n"
+    tests = "def test_a():\n    assert invalidate('a*') == 0\n"
+    lm = scripted_lm({"generated_code": [method] * 4, "fixed_code": [function] * 2,
+                      "test_code": [{"test_code": tests, "make_input": ""}]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=1,
+                  max_iterations=3)
+    with dspy.context(lm=lm):
+        report = coder(prompt=prompt).report
+    assert "defines invalidate only inside a class, as a method" in report.attempts[0].feedback
+    assert report.code.strip() == function.strip()
+    assert "test_task_defines_invalidate" in {t.name for t in report.tests}

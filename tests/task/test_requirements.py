@@ -70,3 +70,38 @@ def test_no_humaneval_reference_solution_uses_an_undefined_name():
     flagged = [p.task_id for p in load_problems("humaneval")
                if undefined_names(p.prompt + p.canonical_solution)]
     assert flagged == []
+
+
+MODULE_TASK = ("Write the module `cache/invalidate.py` of the Python package `cache`: removes "
+               "the keys that match a pattern.\nIt must define this public interface:\n"
+               "    def invalidate(pattern: str) -> None\n    class Store(capacity: int)\n")
+ONLY_A_METHOD = ("class Store:\n    def __init__(self, capacity):\n        self.keys = {}\n\n"
+                 "    def invalidate(self, pattern):\n        self.keys.clear()\n")
+
+
+def test_a_signature_line_in_the_prose_declares_a_top_level_name():
+    stated = stated_requirements(MODULE_TASK, None)
+    assert stated.top_level == ("invalidate", "Store")
+    assert set(stated.top_level) <= set(stated.names)
+    assert stated_requirements(LRU, None).top_level == ()  # "class LRUCache(capacity) with"
+
+
+def test_a_top_level_name_defined_only_as_a_method_is_missing():
+    """The 1.5B's `cache.invalidate` defined `invalidate` as a method of a copied `Cache`, so
+    `from cache.invalidate import invalidate` failed; a method must not count for it."""
+    assert missing_names(ONLY_A_METHOD, ("invalidate", "Store"), ("invalidate", "Store")) == [
+        "invalidate"]
+    assert missing_names(ONLY_A_METHOD, ("invalidate",)) == []  # a method counts otherwise
+    imported = "from re import sub as invalidate\nStore = dict\n"
+    assert missing_names(imported, ("invalidate", "Store"), ("invalidate", "Store")) == []
+
+
+def test_the_top_level_requirement_test_runs_under_plain_pytest(tmp_path):
+    (tmp_path / "solution.py").write_text(ONLY_A_METHOD)
+    tests = requirement_tests(stated_requirements(MODULE_TASK, None))
+    assert [t.name for t in tests] == ["test_task_defines_invalidate", "test_task_defines_Store"]
+    (tmp_path / "test_solution.py").write_text("\n\n".join(t.code for t in tests))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+    assert "1 failed, 1 passed" in run.stdout
+    assert "declares invalidate at the top level" in run.stdout
