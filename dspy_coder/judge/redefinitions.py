@@ -36,3 +36,29 @@ def without_definitions(code: str, names: set[str]) -> tuple[str, list[str]]:
     if not removed:
         return code, []
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), removed
+
+
+def _top_level_definitions(code: str) -> dict[str, str]:
+    """Public name -> AST dump of each top-level function and class ``code`` defines."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return {}
+    return {node.name: ast.dump(node) for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and not node.name.startswith("_")}
+
+
+def defined_publicly(code: str) -> list[str]:
+    """The public functions and classes ``code`` defines at its top, in order: what a module
+    offers the modules written on it, whether its interface declared them or not."""
+    return list(_top_level_definitions(code))
+
+
+def exact_copies(code: str, dependency_code: str) -> set[str]:
+    """The public functions and classes ``code`` defines exactly as ``dependency_code`` does
+    (the 1.5B's ``cache.invalidate`` repeated the store's undeclared ``Cache`` class word for
+    word); a copy it changed is its own and is not listed."""
+    theirs = _top_level_definitions(dependency_code)
+    return {name for name, dump in _top_level_definitions(code).items()
+            if theirs.get(name) == dump}

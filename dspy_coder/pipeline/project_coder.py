@@ -33,7 +33,7 @@ from dspy_coder.judge.project_report import (
     ProjectReport,
     project_status,
 )
-from dspy_coder.judge.redefinitions import without_definitions
+from dspy_coder.judge.redefinitions import exact_copies, without_definitions
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.pipeline.approval import Approval, ApprovalRequest, ApprovalSourceError
 from dspy_coder.pipeline.coder import Coder
@@ -223,6 +223,8 @@ class ProjectCoder(dspy.Module):
                             feedback=failure).report
         theirs = {public for dep in written_before(plan, name)
                   for public in public_names(module_named(plan, dep))}
+        theirs |= {copy for dep in written_before(plan, name)
+                   for copy in exact_copies(report.code, code.get(dep, ""))}
         own, copies = without_definitions(report.code, theirs - set(public_names(spec)))
         if copies:
             report = report.model_copy(update={"code": own, "notes": [*report.notes, (

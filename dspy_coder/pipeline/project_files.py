@@ -22,6 +22,7 @@ import ast
 from dspy_coder.code.fixtures import OWN_DIRECTORY_FIXTURE
 from dspy_coder.code.package_imports import strip_package_imports
 from dspy_coder.judge.project_report import ProjectReport
+from dspy_coder.judge.redefinitions import defined_publicly
 from dspy_coder.judge.uncounted_tests import uncounted_tests
 from dspy_coder.task.project_plan import ProjectPlan, module_named, public_names, written_before
 
@@ -37,22 +38,26 @@ def _used_names(code: str) -> set[str]:
         return set()
 
 
-def _sibling_imports(plan: ProjectPlan, name: str, code: str) -> list[str]:
+def _sibling_imports(plan: ProjectPlan, name: str, code: str, written: dict[str, str]
+                     ) -> list[str]:
     """``from <package>.<dep> import a, b`` for the names of the modules written before
-    ``name`` that ``code`` uses."""
+    ``name`` that ``code`` uses: their declared interfaces, and what their ``written`` code
+    defines besides (a store's undeclared ``Cache`` class)."""
     used = _used_names(code)
     lines = []
     for dep in written_before(plan, name):
-        wanted = [n for n in public_names(module_named(plan, dep)) if n in used]
+        offered = public_names(module_named(plan, dep)) + defined_publicly(written.get(dep, ""))
+        wanted = [n for n in dict.fromkeys(offered) if n in used]
         if wanted:
             lines.append(f"from {plan.package}.{dep} import {', '.join(wanted)}")
     return lines
 
 
-def _module_file(plan: ProjectPlan, name: str, code: str) -> str:
+def _module_file(plan: ProjectPlan, name: str, written: dict[str, str]) -> str:
     spec = module_named(plan, name)
-    body = strip_package_imports(code, plan.package, {m.name for m in plan.modules}).strip()
-    imports = _sibling_imports(plan, name, body)
+    modules = {m.name for m in plan.modules}
+    body = strip_package_imports(written[name], plan.package, modules).strip()
+    imports = _sibling_imports(plan, name, body, written)
     head = [f'"""{spec.purpose.strip()}"""', ""]
     return "\n".join(head + imports + ([""] if imports else []) + [body, ""])
 
@@ -139,11 +144,12 @@ def package_files(report: ProjectReport) -> dict[str, str]:
     files["pyproject.toml"] = _pyproject(report)
     files["README.md"] = _readme(report)
     files[f"src/{plan.package}/__init__.py"] = f'"""{report.requirements.goal}"""\n'
+    written = {name: module.code for name, module in report.modules.items()
+               if module.code.strip()}
     for name in report.build_order:
-        module = report.modules.get(name)
-        if module is None or not module.code.strip():
+        if name not in written:
             continue
-        files[f"src/{plan.package}/{name}.py"] = _module_file(plan, name, module.code)
+        files[f"src/{plan.package}/{name}.py"] = _module_file(plan, name, written)
         unit = _unit_test_file(report, name)
         if unit:
             files[f"tests/test_{name}.py"] = unit

@@ -221,6 +221,42 @@ def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
     assert "from mailkit.validator import validate_email" in normaliser_file
 
 
+def test_an_exact_copy_of_an_undeclared_class_of_a_dependency_goes_and_is_imported():
+    """The 1.5B's `cache.invalidate` repeated the store's `Cache` class word for word; `Cache`
+    was in no interface, so the copy stayed and shadowed the store's in the package."""
+    from dspy_coder.judge.project_report import ProjectReport
+    from dspy_coder.pipeline.project_files import package_files
+    from dspy_coder.task.project_plan import ProjectPlan
+    from dspy_coder.task.project_requirements import Requirements
+    from dspy_coder.types import DevelopmentReport, Task
+
+    rules = "class Rules:\n    def ok(self, s):\n        return '@' in s\n"
+    changed = "class Helper:\n    pass\n"
+    validator = VALIDATE + "\n\n" + rules + "\n\n" + changed
+    normaliser = (rules + "\n\nclass Helper:\n    size = 2\n\n\n"
+                  "def normalize_email(s):\n    assert Rules().ok(s)\n    return s.lower()\n")
+    written = {"validate_email": validator, "normalize_email": normaliser}
+    project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                                 profiler=no_profiler))
+    project.coder = lambda prompt, entry_point, **_: dspy.Prediction(report=DevelopmentReport(
+        task=Task(prompt=prompt), status="success", code=written[entry_point]))
+    mailkit = ProjectPlan.model_validate({"package": "mailkit",
+                                          "modules": [VALIDATOR, NORMALISER]})
+    requirements = Requirements(goal="an email library")
+    code: dict[str, str] = {}
+    modules = {}
+    for name in ("validator", "normaliser"):
+        modules[name] = project._write_module(requirements, mailkit, name, code)
+        code[name] = modules[name].code
+    assert "class Rules" not in code["normaliser"]  # the word-for-word copy went
+    assert "class Helper" in code["normaliser"]  # a changed copy is its own
+    assert "its copies of Rules" in modules["normaliser"].notes[-1]
+    report = ProjectReport(requirements=requirements, status="success", plan=mailkit,
+                           build_order=["validator", "normaliser"], modules=modules)
+    normaliser_file = package_files(report)["src/mailkit/normaliser.py"]
+    assert "from mailkit.validator import Rules\n" in normaliser_file
+
+
 BROKEN_NORMALISER = "import mailkit_helpers\n\n\n" + NORMALISE  # loads nowhere
 
 
