@@ -53,6 +53,7 @@ from dspy_coder.code.pieces import (
     plain_function,
     references,
     statement,
+    uses_any,
 )
 from dspy_coder.code.script_tests import Script, has_assert, is_main_guard, support, unswallow
 from dspy_coder.code.truncated_table import close_truncated_table
@@ -75,9 +76,12 @@ def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) ->
     return read_generated_tests(raw, entry_point, limit).tests
 
 
-def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> GeneratedTests:
+def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12,
+                         code_names: set[str] | None = None) -> GeneratedTests:
     """Up to ``limit`` tests from the test writer's answer ``raw``, and every piece dropped,
-    with the reason."""
+    with the reason. With ``code_names`` (what a package defines), a test must use one of
+    them, not only what the test itself defines (the 1.5B's cache "integration" tests ran on
+    a ``MockCache`` of their own)."""
     result = GeneratedTests()
     source = extract_code(raw or "")
     closed = close_truncated_table(source, entry_point)
@@ -104,6 +108,10 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> 
         body = [*support(piece.body, module, entry_point), *piece.body]
         if not references(body, entry_point):
             reason = f"it does not use `{entry_point}`"
+            result.dropped.append(DroppedTest(name=piece.label, reason=reason))
+            continue
+        if code_names is not None and not uses_any(body, code_names):
+            reason = "it uses nothing of the code under test, only what the test defines"
             result.dropped.append(DroppedTest(name=piece.label, reason=reason))
             continue
         if len(result.tests) >= limit:

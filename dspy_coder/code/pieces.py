@@ -94,6 +94,14 @@ def references(nodes: list[ast.stmt], name: str | None) -> bool:
     return any(name in mentioned_names(node) for node in nodes)
 
 
+def uses_any(nodes: list[ast.stmt], names: set[str]) -> bool:
+    """True when ``nodes`` read one of ``names`` that they do not define themselves (a test's
+    own ``class Cache`` mock is not the package's ``Cache``)."""
+    own = set().union(*(defined_names(node) for node in nodes)) if nodes else set()
+    read = set().union(*(mentioned_names(node) for node in nodes)) if nodes else set()
+    return bool((read - own) & names)
+
+
 def label_of(node: ast.AST, limit: int = 80) -> str:
     """A one-line excerpt of ``node``'s source, for a drop's name."""
     text = " ".join(ast.unparse(node).split())

@@ -19,6 +19,7 @@ from dspy_coder.types import (
     ApprovalRecord,
     Cost,
     DevelopmentReport,
+    DroppedTest,
     ReportStatus,
     TestCase,
     TestOutcome,
@@ -50,6 +51,9 @@ class ProjectReport(BaseModel):
     modules: dict[str, DevelopmentReport] = Field(default_factory=dict)
     integration_tests: list[TestCase] = Field(default_factory=list)
     integration_tests_raw: str = Field(default="", description="The writer's whole answer.")
+    integration_tests_dropped: list[DroppedTest] = Field(
+        default_factory=list,
+        description="Integration tests read from the answer but not run, with the reason.")
     integration_results: list[TestOutcome] = Field(default_factory=list)
     integration_rounds: list[IntegrationRound] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -95,6 +99,9 @@ def render_project_report(report: ProjectReport) -> str:
             if not outcome.passed:
                 lines.append(f"  FAILED {outcome.name}: {outcome.message.splitlines()[0]}"
                              if outcome.message else f"  FAILED {outcome.name}")
+    if report.integration_tests_dropped:
+        lines.append(f"Integration tests not run: {len(report.integration_tests_dropped)}")
+        lines += [f"  {d.name}: {d.reason}" for d in report.integration_tests_dropped[:5]]
     cost = report.cost
     lines.append(f"Cost: {cost.lm_calls} LM calls, {cost.prompt_tokens} prompt + "
                  f"{cost.completion_tokens} completion tokens, {cost.wall_time_s:.1f}s wall")

@@ -33,7 +33,11 @@ from dspy_coder.judge.project_report import (
     ProjectReport,
     project_status,
 )
-from dspy_coder.judge.redefinitions import exact_copies, without_definitions
+from dspy_coder.judge.redefinitions import (
+    defined_publicly,
+    exact_copies,
+    without_definitions,
+)
 from dspy_coder.judge.usage import cost_from
 from dspy_coder.pipeline.approval import Approval, ApprovalRequest, ApprovalSourceError
 from dspy_coder.pipeline.coder import Coder
@@ -235,7 +239,7 @@ class ProjectCoder(dspy.Module):
     # -- integration ---------------------------------------------------------------------------
 
     def _integration_tests(self, requirements: Requirements, plan: ProjectPlan,
-                           report: ProjectReport) -> list[TestCase]:
+                           code: dict[str, str], report: ProjectReport) -> list[TestCase]:
         interfaces = "\n".join(f"{plan.package}.{m.name}: " + "; ".join(m.interface)
                                for m in plan.modules)
         behaviours = plan.integration_tests or [
@@ -249,12 +253,17 @@ class ProjectCoder(dspy.Module):
             return []
         report.integration_tests_raw = str(answer.integration_test_code or "")
         names = {m.name for m in plan.modules}
+        offered = {plan.package, *names} | {
+            public for m in plan.modules
+            for public in public_names(m) + defined_publicly(code.get(m.name, ""))}
+        read = read_generated_tests(report.integration_tests_raw, None, code_names=offered)
+        report.integration_tests_dropped = read.dropped
         # the tests run on the package flattened into one module: no package imports in them
         # (the reader copies a file's imports into each test, so they are stripped per test)
         return [_renamed(t.model_copy(update={"code": strip_package_imports(
                     t.code, plan.package, names)}),
                          t.name.replace("test_generated_", "test_integration_"))
-                for t in read_generated_tests(report.integration_tests_raw, None).tests]
+                for t in read.tests]
 
     def _run_integration(self, plan: ProjectPlan, order: list[str], code: dict[str, str],
                          tests: list[TestCase]) -> tuple[Flattened, ExecutionResult]:
@@ -269,11 +278,12 @@ class ProjectCoder(dspy.Module):
     def _integrate(self, requirements: Requirements, plan: ProjectPlan, order: list[str],
                    code: dict[str, str], modules: dict[str, DevelopmentReport],
                    report: ProjectReport) -> None:
-        tests = self._integration_tests(requirements, plan, report)
+        tests = self._integration_tests(requirements, plan, code, report)
         report.integration_tests = tests
         if not tests:
             report.notes.append("The integration test writer wrote no test that could be "
-                                "read; the modules were not tested together.")
+                                "used (see integration_tests_dropped); the modules were not "
+                                "tested together.")
             return
         owners = {name: m.name for m in plan.modules for name in public_names(m)}
         by_name = {t.name: t for t in tests}

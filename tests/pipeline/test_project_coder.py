@@ -171,12 +171,43 @@ def test_fenced_parametrized_integration_tests_lose_their_package_imports():
         "package": "mailkit", "modules": [VALIDATOR]})))
     requirements = Requirements(goal="an email library")
     report = ProjectReport(requirements=requirements, status="partial", plan=mailkit)
-    tests = project._integration_tests(requirements, mailkit, report)
+    tests = project._integration_tests(requirements, mailkit, {"validator": VALIDATE}, report)
     assert [t.name for t in tests] == ["test_integration_1", "test_integration_2"]
     assert not any("mailkit" in t.code for t in tests)
     flat_tests = "\n\n\n".join(t.code for t in tests)
     outcome = sandbox_run(VALIDATE, tests=flat_tests)
     assert [t.passed for t in outcome.tests] == [True, True], outcome
+
+
+def test_an_integration_test_of_the_test_s_own_mock_classes_is_not_run():
+    """The 1.5B's cache integration tests built a `MockCache` defined in the test file and
+    never touched the package: passing them would have said nothing about it."""
+    from dspy_coder.judge.project_report import ProjectReport, render_project_report
+    from dspy_coder.task.project_plan import ProjectPlan
+    from dspy_coder.task.project_requirements import Requirements
+
+    answer = ("from mailkit.validator import validate_email\n\n"
+              "class Rules:\n    def ok(self, s):\n        return '@' in s\n\n"
+              "class MockValidator:\n    def check(self, s):\n        return Rules().ok(s)\n\n"
+              "class TestMock:\n    def setup_method(self):\n"
+              "        self.v = MockValidator()\n\n"
+              "    def test_mock(self):\n        assert self.v.check('a@b')\n\n"
+              "def test_own_rules():\n    assert Rules().ok('a@b')\n\n"
+              "def test_real():\n    assert validate_email('a@b.co')\n\n"
+              "def test_real_through_a_helper_class():\n"
+              "    assert Rules().ok('a@b') and validator_of()('a@b.co')\n\n"
+              "def validator_of():\n    return validate_email\n")
+    project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                                 profiler=no_profiler))
+    project.write_integration = lambda **_: dspy.Prediction(integration_test_code=answer)
+    mailkit = ProjectPlan.model_validate({"package": "mailkit", "modules": [VALIDATOR]})
+    requirements = Requirements(goal="an email library")
+    report = ProjectReport(requirements=requirements, status="partial", plan=mailkit)
+    tests = project._integration_tests(requirements, mailkit, {"validator": VALIDATE}, report)
+    assert len(tests) == 2 and all("validate_email" in t.code for t in tests)
+    assert [d.reason for d in report.integration_tests_dropped] == [
+        "it uses nothing of the code under test, only what the test defines"] * 2
+    assert "Integration tests not run: 2" in render_project_report(report)
 
 
 def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
