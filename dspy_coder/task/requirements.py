@@ -27,8 +27,11 @@ from dspy_coder.types import TestCase
 
 # ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request.
 _CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
-# ``def name(`` / ``class Name`` written as a line of its own: a signature, so a top-level one.
-_SIGNATURE_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
+# ``def name(`` / ``class Name`` written as a line of its own: a signature, so a top-level one
+# (a method's, ``def get(self, key)``, is not).
+_SIGNATURE_LINE = re.compile(
+    r"^\s*(?:(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\((?!\s*(?:self|cls)\b)|class\s+([A-Za-z_]\w*))",
+    re.MULTILINE)
 _COMPLEXITY = re.compile(r"\bO\(\s*([^()]*(?:\([^()]*\)[^()]*)*)\s*\)")
 # Words written before a parenthesis in ordinary prose, not names of code to write.
 _PROSE_WORDS = frozenset({"e", "i", "eg", "ie", "etc", "see", "note", "and", "or", "a", "an"})
@@ -63,7 +66,8 @@ def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequireme
         ):
             continue
         names.append(name)
-    top_level = list(dict.fromkeys(_SIGNATURE_LINE.findall(prose)))
+    top_level = list(dict.fromkeys(
+        function or cls for function, cls in _SIGNATURE_LINE.findall(prose)))
     names += [name for name in top_level if name not in names]
     if _is_code(prompt):
         names = top_level = []  # a code prompt states its names in its own ``def`` lines

@@ -84,6 +84,8 @@ def test_a_signature_line_in_the_prose_declares_a_top_level_name():
     assert stated.top_level == ("invalidate", "Store")
     assert set(stated.top_level) <= set(stated.names)
     assert stated_requirements(LRU, None).top_level == ()  # "class LRUCache(capacity) with"
+    method = "Write it:\n    def get(self, key) -> int\n    def put(cls, key)\n"
+    assert stated_requirements(method, None).top_level == ()  # methods, not module functions
 
 
 def test_a_top_level_name_defined_only_as_a_method_is_missing():
