@@ -5,9 +5,11 @@ The plan is checked before any code is written (``plan_problems``); a rejected p
 to the planner with its problems, at most ``max_replans`` times. Each module is an ordinary
 ``Coder`` task whose ``context_code`` is the code of the modules it depends on, so it runs,
 is tested, scored and refined like a single function. Integration tests run on the package
-flattened into one module; a failing one is blamed on a module, which is written again with
-the failure in its task, for at most ``integration_rounds`` rounds, and kept only if the
-package then passes at least as many integration tests.
+flattened into one module; a failing one is blamed on a module, whose other candidates are
+tried first (``integration_candidates``: one that passes more replaces the answer, and a test
+none of them passes is unconfirmed and sends nothing back); then the module is written again
+with the confirmed failures in its task, for at most ``integration_rounds`` rounds, and kept
+only if the package then passes at least as many integration tests.
 
 Example:
     >>> project = ProjectCoder(Coder())                                         # doctest: +SKIP
@@ -42,6 +44,7 @@ from dspy_coder.judge.usage import cost_from
 from dspy_coder.pipeline.approval import Approval, ApprovalRequest, ApprovalSourceError
 from dspy_coder.pipeline.coder import Coder
 from dspy_coder.pipeline.events import emit
+from dspy_coder.pipeline.integration_candidates import try_candidates, unconfirmed_failures
 from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
@@ -225,16 +228,23 @@ class ProjectCoder(dspy.Module):
                             context_code=self._context(plan, name, code),
                             context_imports=[plan.package, *(m.name for m in plan.modules)],
                             feedback=failure).report
-        theirs = {public for dep in written_before(plan, name)
-                  for public in public_names(module_named(plan, dep))}
-        theirs |= {copy for dep in written_before(plan, name)
-                   for copy in exact_copies(report.code, code.get(dep, ""))}
-        own, copies = without_definitions(report.code, theirs - set(public_names(spec)))
+        own, copies = self._without_copies(plan, name, report.code, code)
         if copies:
             report = report.model_copy(update={"code": own, "notes": [*report.notes, (
                 f"Module {name}: its copies of {', '.join(copies)} (defined by the modules it "
                 "was written on) were removed; it uses theirs.")]})
         return report
+
+    @staticmethod
+    def _without_copies(plan: ProjectPlan, name: str, text: str, code: dict[str, str]
+                        ) -> tuple[str, list[str]]:
+        """``text`` (module ``name``'s code) without its copies of what the modules it was
+        written on define (see ``judge.redefinitions``), and the names removed."""
+        theirs = {public for dep in written_before(plan, name)
+                  for public in public_names(module_named(plan, dep))}
+        theirs |= {copy for dep in written_before(plan, name)
+                   for copy in exact_copies(text, code.get(dep, ""))}
+        return without_definitions(text, theirs - set(public_names(module_named(plan, name))))
 
     # -- integration ---------------------------------------------------------------------------
 
@@ -297,20 +307,61 @@ class ProjectCoder(dspy.Module):
                         for o in failed if o.name in by_name})
             report.integration_rounds.append(this_round)
             report.integration_results = outcomes
-            if not failed or round_number == self.integration_rounds:
+            report.integration_unconfirmed = {}
+            if not failed:
                 return
-            for name in sorted({m for blamed in this_round.blamed.values() for m in blamed}):
+            outcomes = self._vet_failures(plan, order, code, modules, tests, outcomes,
+                                          this_round)
+            report.integration_results = outcomes
+            report.integration_unconfirmed = {
+                o.name: this_round.unconfirmed[o.name] for o in outcomes
+                if not o.passed and o.name in this_round.unconfirmed}
+            counted = [o for o in outcomes
+                       if not o.passed and o.name not in this_round.unconfirmed]
+            if not counted or round_number == self.integration_rounds:
+                return
+            passed_now = sum(o.passed for o in outcomes)
+            for name in sorted({m for o in counted for m in this_round.blamed.get(o.name, [])}):
                 failures = "\n".join(
-                    f"{by_name[o.name].code.strip()}\n# {o.message.strip()}" for o in failed
+                    f"{by_name[o.name].code.strip()}\n# {o.message.strip()}" for o in counted
                     if name in this_round.blamed.get(o.name, []))
                 rewrite = self._write_module(requirements, plan, name, code, failures)
                 if not rewrite.code.strip():
                     continue
                 trial = {**code, name: rewrite.code}
                 _, retried = self._run_integration(plan, order, trial, tests)
-                if retried.tests_passed >= this_round.passed:
+                if retried.tests_passed >= passed_now:
                     code[name], modules[name] = rewrite.code, rewrite
                     this_round.refined.append(name)
+
+    def _vet_failures(self, plan: ProjectPlan, order: list[str], code: dict[str, str],
+                      modules: dict[str, DevelopmentReport], tests: list[TestCase],
+                      outcomes: list[TestOutcome], this_round: IntegrationRound
+                      ) -> list[TestOutcome]:
+        """Try the blamed modules' other candidates (``integration_candidates``): adopt one
+        that passes more, mark the failures none passes as unconfirmed; the outcomes now."""
+        def passes(package: dict[str, str]) -> set[str]:
+            run = _outcomes(self._run_integration(plan, order, package, tests)[1], tests)
+            return {o.name for o in run if o.passed}
+
+        # a module's failure may be its dependencies' fault: their candidates are tried too
+        involved = {test: sorted({*ms, *(d for m in ms for d in written_before(plan, m))})
+                    for test, ms in this_round.blamed.items()}
+        blamed_modules = [m for m in order if any(m in ms for ms in involved.values())]
+        trial = try_candidates(blamed_modules, code, modules,
+                               {o.name for o in outcomes if not o.passed},
+                               {o.name for o in outcomes if o.passed}, passes)
+        for name, index in trial.adopted.items():
+            code[name] = self._without_copies(plan, name, code[name], code)[0]
+            modules[name] = modules[name].model_copy(update={
+                "code": code[name], "notes": [*modules[name].notes, (
+                    f"Module {name}: its candidate of attempt {index + 1} replaced the answer, "
+                    "as the package then passed more integration tests.")]})
+        this_round.adopted = trial.adopted
+        this_round.unconfirmed = unconfirmed_failures(involved, trial)
+        if trial.adopted:
+            outcomes = _outcomes(self._run_integration(plan, order, code, tests)[1], tests)
+        return outcomes
 
     # -- the whole run -------------------------------------------------------------------------
 
@@ -361,7 +412,8 @@ class ProjectCoder(dspy.Module):
             if report.stopped_early:
                 report.notes.append("Interrupted: the report holds what was built so far.")
         report.modules = modules
-        report.status = project_status(plan, modules, report.integration_results)
+        report.status = project_status(plan, modules, report.integration_results,
+                                       set(report.integration_unconfirmed))
         # the run's tracker sees every call, the modules' own included
         report.cost = cost_from(tracker, time.perf_counter() - started)
         return dspy.Prediction(files=package_files(report), report=report)

@@ -95,7 +95,8 @@ def _integration_file(report: ProjectReport) -> str | None:
     for test in report.integration_tests:
         outcome = outcomes.get(test.name)
         if outcome is not None and not outcome.passed:
-            reason = "failed in the run: " + (outcome.message.splitlines() or ["?"])[0][:160]
+            reason = report.integration_unconfirmed.get(test.name) or "failed in the run"
+            reason += ": " + (outcome.message.splitlines() or ["?"])[0][:160]
             parts.append(f"@pytest.mark.skip(reason={reason!r})\n{test.code.strip()}")
         else:
             parts.append(test.code.strip())
