@@ -20,7 +20,6 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 
@@ -49,13 +48,12 @@ from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
 from dspy_coder.pipeline.stop_requests import stop_requested
+from dspy_coder.task.module_task import module_task, only_function
 from dspy_coder.task.project_plan import (
-    ModuleSpec,
     ProjectPlan,
     build_order,
     module_named,
     plan_problems,
-    public_name,
     public_names,
     tidy_plan,
     written_before,
@@ -66,40 +64,6 @@ from dspy_coder.types import DevelopmentReport, ExecutionResult, TestCase, TestO
 logger = logging.getLogger(__name__)
 
 Executor = Callable[..., ExecutionResult]
-
-
-_CALL = re.compile(r"\b([A-Za-z_]\w*)\(([^()]*)\)")
-
-
-def _without_other_calls(text: str, mine: set[str]) -> str:
-    """``text`` with ``name(args)`` written as ``name`` for names this module does not define:
-    the task's prose states what the module must define, and only its interface may."""
-    return _CALL.sub(lambda m: m.group(0) if m.group(1) in mine else m.group(1), text)
-
-
-def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec) -> str:
-    """The ``Coder`` task for one module (its interface lines name what it must define)."""
-    mine = set(public_names(spec))
-    lines = [f"Write the module `{plan.package}/{spec.name}.py` of the Python package "
-             f"`{plan.package}`: {_without_other_calls(spec.purpose, mine)}",
-             "It must define this public interface:"]
-    lines += [f"    {signature}" for signature in spec.interface]
-    if spec.unit_tests:
-        lines.append("Its behaviour, which its tests check:")
-        lines += [f"- {_without_other_calls(behaviour, mine)}" for behaviour in spec.unit_tests]
-    targets = [f"{name}: {plan.performance[name]}" for name in public_names(spec)
-               if name in plan.performance]
-    if targets:
-        lines.append("Target time complexity: " + "; ".join(targets))
-    lines.append(f"Keep it under {spec.max_lines} lines. The package as a whole: "
-                 f"{_without_other_calls(requirements.goal, mine)}")
-    return "\n".join(lines)
-
-
-def _only_function(spec: ModuleSpec) -> str | None:
-    """The entry point of a module whose interface is one function."""
-    functions = [public_name(s) for s in spec.interface if s.lstrip().startswith("def ")]
-    return functions[0] if len(spec.interface) == 1 and functions else None
 
 
 def _renamed(test: TestCase, name: str) -> TestCase:
@@ -224,7 +188,7 @@ class ProjectCoder(dspy.Module):
             failure = ("An integration test of the package failed because of this module; "
                        f"fix it and keep the interface:\n{failure}")
         report = self.coder(prompt=module_task(requirements, plan, spec),
-                            entry_point=_only_function(spec),
+                            entry_point=only_function(spec),
                             context_code=self._context(plan, name, code),
                             context_imports=[plan.package, *(m.name for m in plan.modules)],
                             feedback=failure).report

@@ -111,7 +111,7 @@ def test_a_plan_that_never_passes_its_checks_fails_without_writing_code():
 def test_a_module_is_asked_only_for_its_own_interface():
     """The 0.5B planner copied the whole request into each module's purpose, so the
     conversions module was required to define the stats module's mean_fahrenheit too."""
-    from dspy_coder.pipeline.project_coder import module_task
+    from dspy_coder.task.module_task import module_task
     from dspy_coder.task.project_plan import ModuleSpec, ProjectPlan
     from dspy_coder.task.project_requirements import requirements_from_flags
     from dspy_coder.task.requirements import stated_requirements
