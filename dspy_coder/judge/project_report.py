@@ -35,6 +35,10 @@ class IntegrationRound(BaseModel):
         default_factory=dict, description="Failed test -> the module(s) it points at."
     )
     refined: list[str] = Field(default_factory=list, description="Modules rewritten after it.")
+    not_kept: dict[str, str] = Field(
+        default_factory=dict, description="Module -> why its rewrite after this round was "
+        "thrown away (the package passed fewer integration tests, or the module fewer of the "
+        "unit tests that judged it).")
     adopted: dict[str, int] = Field(
         default_factory=dict, description="Module -> the attempt (index in its report) that "
         "replaced its answer because the package then passed more integration tests.")

@@ -9,7 +9,8 @@ flattened into one module; a failing one is blamed on a module, whose other cand
 tried first (``integration_candidates``: one that passes more replaces the answer, and a test
 none of them passes is unconfirmed and sends nothing back); then the module is written again
 with the confirmed failures in its task, for at most ``integration_rounds`` rounds, and kept
-only if the package then passes at least as many integration tests.
+only if the package then passes at least as many integration tests and the module at least
+as many of the unit tests that judged it.
 
 Example:
     >>> project = ProjectCoder(Coder())                                         # doctest: +SKIP
@@ -294,9 +295,36 @@ class ProjectCoder(dspy.Module):
                     continue
                 trial = {**code, name: rewrite.code}
                 _, retried = self._run_integration(plan, order, trial, tests)
-                if retried.tests_passed >= passed_now:
-                    code[name], modules[name] = rewrite.code, rewrite
-                    this_round.refined.append(name)
+                if retried.tests_passed < passed_now:
+                    this_round.not_kept[name] = (
+                        f"the package passed {retried.tests_passed} integration tests with the "
+                        f"rewrite, {passed_now} without it")
+                    continue
+                unit = [t for t in modules[name].tests if t.vetted and t.source != "requirement"]
+                before = self._unit_passed(plan, name, code[name], code, unit)
+                after = self._unit_passed(plan, name, rewrite.code, code, unit)
+                if after < before:
+                    this_round.not_kept[name] = (
+                        f"the rewrite passes {after} of the {len(unit)} unit tests that judged "
+                        f"the module, the answer {before}")
+                    continue
+                code[name], modules[name] = rewrite.code, rewrite
+                this_round.refined.append(name)
+
+    def _unit_passed(self, plan: ProjectPlan, name: str, text: str, code: dict[str, str],
+                     unit: list[TestCase]) -> int:
+        """How many of ``unit`` (module ``name``'s counted tests) ``text`` passes, run after
+        the code of the modules it was written on, as its ``Coder`` run ran them."""
+        if not unit:
+            return 0
+        from dspy_coder.sandbox import Limits
+
+        own = strip_package_imports(text, plan.package, {m.name for m in plan.modules})
+        source = "\n\n\n".join(p for p in (self._context(plan, name, code), own) if p.strip())
+        result = self.executor(source, tests="\n\n\n".join(t.code for t in unit),
+                               entry_point=None,
+                               limits=Limits(timeout_s=self.integration_timeout_s))
+        return result.tests_passed
 
     def _vet_failures(self, plan: ProjectPlan, order: list[str], code: dict[str, str],
                       modules: dict[str, DevelopmentReport], tests: list[TestCase],

@@ -117,3 +117,30 @@ def test_a_candidate_that_passes_the_failing_test_replaces_the_answer_without_an
     assert code["validator"] == STRICT and modules["validator"].code == STRICT
     assert all(o.passed for o in report.integration_results)
     assert "attempt 3 replaced the answer" in modules["validator"].notes[-1]
+
+
+def test_a_rewrite_that_breaks_the_unit_tests_that_judged_its_module_is_not_kept():
+    """Without other candidates a failing test counts and its module is written again; the
+    rewrite goes if it fails more of the module's own counted tests than the answer did."""
+    from dspy_coder.types import TestCase
+
+    project = ProjectCoder(Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                                 profiler=no_profiler), integration_rounds=1)
+    always_ok = "def signup(s):\n    return 'ok'\n"
+    project.coder = lambda **_: dspy.Prediction(report=DevelopmentReport(
+        task=Task(prompt="m"), status="success", code=always_ok, score=1.0))
+    project.write_integration = lambda **_: dspy.Prediction(integration_test_code=INTEGRATION)
+    plan = ProjectPlan.model_validate({"package": "mailkit", "modules": [VALIDATOR, USER]})
+    requirements = Requirements(goal="an email library")
+    unit = TestCase(name="test_generated_1", vetted=True,
+                    code="def test_generated_1():\n    assert signup('nope') == 'rejected'\n")
+    signup = module(SIGNUP).model_copy(update={"tests": [unit]})
+    modules = {"validator": module(STRICT), "signup": signup}
+    code = {name: report.code for name, report in modules.items()}
+    report = ProjectReport(requirements=requirements, status="partial", plan=plan,
+                           build_order=["validator", "signup"], modules=modules)
+    project._integrate(requirements, plan, ["validator", "signup"], code, modules, report)
+    first = report.integration_rounds[0]
+    assert first.refined == [] and code["signup"] == SIGNUP
+    assert first.not_kept == {
+        "signup": "the rewrite passes 0 of the 1 unit tests that judged the module, the answer 1"}
