@@ -17,9 +17,11 @@ Example:
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from dspy_coder.code.generated_tests import read_generated_tests
+from dspy_coder.code.pieces import uses_any
 from dspy_coder.judge.vetting import screen_generated_tests
 from dspy_coder.types import DevelopmentReport, DocExample, DroppedTest, TestCase
 
@@ -37,12 +39,21 @@ class GeneratedTestAudit:
         tests: list[TestCase],
         entry_point: str | None,
         examples: list[DocExample],
+        code_names: set[str] | None = None,
     ) -> tuple[list[TestCase], list[str]]:
         """Record ``raw`` and what reading it dropped, then drop the ``tests`` read from it
-        that contradict the docstring ``examples``; returns (kept, notes)."""
+        that contradict the docstring ``examples`` or, given ``code_names`` (what a task
+        without an entry point asks the code to define), use none of them; returns (kept,
+        notes)."""
         self.raw = raw or ""
         self.dropped = list(read_generated_tests(self.raw, entry_point).dropped)
         kept, contradicting = screen_generated_tests(tests, examples)
+        if code_names:
+            unrelated = [t for t in kept if not _uses_code(t, code_names)]
+            kept = [t for t in kept if t not in unrelated]
+            self.dropped += [DroppedTest(name=t.name, code=t.code, reason=(
+                "it uses none of " + ", ".join(sorted(code_names))
+                + ", only what the test defines")) for t in unrelated]
         self.dropped += contradicting
         notes = [f"Rejected {d.name}: it contradicts a docstring example ({d.reason})."
                  for d in contradicting]
@@ -54,3 +65,13 @@ class GeneratedTestAudit:
             "generated_tests_raw": self.raw,
             "dropped_tests": list(self.dropped),
         })
+
+
+def _uses_code(test: TestCase, names: set[str]) -> bool:
+    """Whether the test function's body reads one of ``names`` it does not define itself."""
+    try:
+        function = ast.parse(test.code).body[0]
+    except (SyntaxError, IndexError):
+        return True  # not judged here: running it will say what is wrong
+    body = function.body if isinstance(function, ast.FunctionDef) else [function]
+    return uses_any(body, names)

@@ -394,7 +394,9 @@ class Coder(dspy.Module):
             record.set_tests(tests)
             return
         audit = GeneratedTestAudit()
-        kept, notes = audit.screen(result.raw, result.tests, task.entry_point, task.examples)
+        kept, notes = audit.screen(
+            result.raw, result.tests, task.entry_point, task.examples,
+            code_names=None if task.entry_point else set(stated.names))
         record.set_test_audit(audit)
         stated_props = stated_properties(task.prompt, task.entry_point)
         properties = property_tests(stated_props, [t.code for t in [*tests, *kept]])
