@@ -210,34 +210,25 @@ def requirement_tests(stated: StatedRequirements, defined_names_test: bool = Fal
 
 
 def _named_test(name: str) -> TestCase:
-    return TestCase(
-        name=f"{REQUIREMENT_PREFIX}{name}",
-        code=(
-            f"def {REQUIREMENT_PREFIX}{name}():\n"
-            "    import ast as _ast, pathlib as _pathlib\n"
-            '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
-            "    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))\n"
-            "                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,\n"
-            "                                   _ast.ClassDef))}\n"
-            f"    assert {name!r} in _defined, {requirement_message(name)!r}\n"
-        ),
-        source="requirement",
-        vetted=True,
-    )
+    return _requirement_case(f"{REQUIREMENT_PREFIX}{name}", (
+        "    import ast as _ast, pathlib as _pathlib\n"
+        '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
+        "    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))\n"
+        "                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,\n"
+        "                                   _ast.ClassDef))}\n"
+        f"    assert {name!r} in _defined, {requirement_message(name)!r}\n"))
 
 
 def _top_level_test(name: str) -> TestCase:
     """The module must bind ``name`` itself: importing it is the check."""
-    return TestCase(
-        name=f"{TOP_LEVEL_PREFIX}{name}",
-        code=(
-            f"def {TOP_LEVEL_PREFIX}{name}():\n"
-            "    import solution as _solution\n"
-            f"    assert hasattr(_solution, {name!r}), {top_level_message(name, False)!r}\n"
-        ),
-        source="requirement",
-        vetted=True,
-    )
+    return _requirement_case(f"{TOP_LEVEL_PREFIX}{name}", (
+        "    import solution as _solution\n"
+        f"    assert hasattr(_solution, {name!r}), {top_level_message(name, False)!r}\n"))
+
+
+def _requirement_case(test_name: str, body: str) -> TestCase:
+    return TestCase(name=test_name, code=f"def {test_name}():\n{body}", source="requirement",
+                    vetted=True)
 
 
 def undefined_message(names: list[str]) -> str:

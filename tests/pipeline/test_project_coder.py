@@ -210,13 +210,28 @@ def test_an_integration_test_of_the_test_s_own_mock_classes_is_not_run():
     assert "Integration tests not run: 2" in render_project_report(report)
 
 
+def write_validator_then_normaliser(project: ProjectCoder):
+    """The mailkit plan's two modules written in order by ``project``: (plan, requirements,
+    code by module, reports by module)."""
+    from dspy_coder.task.project_plan import ProjectPlan
+    from dspy_coder.task.project_requirements import Requirements
+
+    mailkit = ProjectPlan.model_validate({"package": "mailkit",
+                                          "modules": [VALIDATOR, NORMALISER]})
+    requirements = Requirements(goal="an email library")
+    code: dict[str, str] = {}
+    modules = {}
+    for name in ("validator", "normaliser"):
+        modules[name] = project._write_module(requirements, mailkit, name, code)
+        code[name] = modules[name].code
+    return mailkit, requirements, code, modules
+
+
 def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
     """The 1.5B's CLI redefined validate_email and normalise_email; in the package the copies
     shadowed the real modules."""
     from dspy_coder.judge.project_report import ProjectReport
     from dspy_coder.pipeline.project_files import package_files
-    from dspy_coder.task.project_plan import ProjectPlan
-    from dspy_coder.task.project_requirements import Requirements
     from dspy_coder.types import DevelopmentReport, Task
 
     copied = ("def validate_email(s):\n    return True\n\n\n"
@@ -230,14 +245,7 @@ def test_a_module_that_copies_its_dependencys_functions_uses_the_originals():
         imports_run_as_context.append(context_imports) or dspy.Prediction(
             report=DevelopmentReport(task=Task(prompt=prompt), status="success",
                                      code=written[entry_point])))
-    mailkit = ProjectPlan.model_validate({"package": "mailkit",
-                                          "modules": [VALIDATOR, NORMALISER]})
-    requirements = Requirements(goal="an email library")
-    code: dict[str, str] = {}
-    modules = {}
-    for name in ("validator", "normaliser"):
-        modules[name] = project._write_module(requirements, mailkit, name, code)
-        code[name] = modules[name].code
+    mailkit, requirements, code, modules = write_validator_then_normaliser(project)
     assert "def validate_email" not in code["normaliser"]
     assert "def normalize_email" in code["normaliser"]
     # a module's imports of the package are satisfied by its context when it runs
@@ -257,8 +265,6 @@ def test_an_exact_copy_of_an_undeclared_class_of_a_dependency_goes_and_is_import
     was in no interface, so the copy stayed and shadowed the store's in the package."""
     from dspy_coder.judge.project_report import ProjectReport
     from dspy_coder.pipeline.project_files import package_files
-    from dspy_coder.task.project_plan import ProjectPlan
-    from dspy_coder.task.project_requirements import Requirements
     from dspy_coder.types import DevelopmentReport, Task
 
     rules = "class Rules:\n    def ok(self, s):\n        return '@' in s\n"
@@ -271,14 +277,7 @@ def test_an_exact_copy_of_an_undeclared_class_of_a_dependency_goes_and_is_import
                                  profiler=no_profiler))
     project.coder = lambda prompt, entry_point, **_: dspy.Prediction(report=DevelopmentReport(
         task=Task(prompt=prompt), status="success", code=written[entry_point]))
-    mailkit = ProjectPlan.model_validate({"package": "mailkit",
-                                          "modules": [VALIDATOR, NORMALISER]})
-    requirements = Requirements(goal="an email library")
-    code: dict[str, str] = {}
-    modules = {}
-    for name in ("validator", "normaliser"):
-        modules[name] = project._write_module(requirements, mailkit, name, code)
-        code[name] = modules[name].code
+    mailkit, requirements, code, modules = write_validator_then_normaliser(project)
     assert "class Rules" not in code["normaliser"]  # the word-for-word copy went
     assert "class Helper" in code["normaliser"]  # a changed copy is its own
     assert "its copies of Rules" in modules["normaliser"].notes[-1]
