@@ -16,6 +16,9 @@ import ast
 import re
 import textwrap
 
+from dspy_coder.code.module_functions import with_module_functions
+from dspy_coder.task.requirements import stated_requirements
+
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
 
 
@@ -160,6 +163,13 @@ def has_empty_body(code: str, entry_point: str | None) -> bool:
     return False
 
 
+def _served(code: str, prompt: str) -> str:
+    """``code`` with the module-level functions a prose task declares and the code writes
+    only as methods of one class bound to a default instance (``code.module_functions``)."""
+    declared = stated_requirements(prompt, None).top_level
+    return with_module_functions(code, declared) if declared else code
+
+
 def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     """A complete module for ``raw`` model output answering ``prompt``.
 
@@ -167,17 +177,19 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     - a bare function body is placed under the prompt's signature (a prompt in prose has
       none: the answer is kept as it is);
     - the prompt's imports and helpers are kept when the model dropped them;
-    - example usage after the function (asserts, prints, a ``__main__`` block) is dropped.
+    - example usage after the function (asserts, prints, a ``__main__`` block) is dropped;
+    - module-level functions a prose task declares (``def get(key)``) that the answer writes
+      only as methods of one class are bound to a default instance of it.
     """
     code = _strip_to_code(extract_code(raw))
     if not entry_point:
-        return code
+        return _served(code, prompt)
     if _defines(code, entry_point):
         code = drop_module_level_checks(code, entry_point).rstrip("\n")
         context = _prompt_context(prompt, entry_point, code)
         return f"{context}\n\n{code}\n" if context else f"{code}\n"
     if not _is_skeleton(prompt, entry_point):  # a task in prose: nothing to put a body under
-        return f"{code.rstrip()}\n" if code.strip() else ""
+        return _served(f"{code.rstrip()}\n", prompt) if code.strip() else ""
     if not code.strip():
         return prompt
     body = textwrap.indent(textwrap.dedent(code), "    ")

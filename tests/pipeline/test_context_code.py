@@ -62,7 +62,9 @@ def test_a_declared_module_function_written_only_as_a_method_fails_until_it_is_t
     # failed; a method must not satisfy a declared module-level function
     prompt = ("Write the module `cache/invalidate.py`: removes the keys matching a pattern.\n"
               "It must define this public interface:\n    def invalidate(pattern: str) -> int\n")
-    method = ("class Cache:\n    def invalidate(self, pattern):\n        return 0\n")
+    # (a class that needs constructor arguments: no default instance can serve the function)
+    method = ("class Cache:\n    def __init__(self, store):\n        self.store = store\n\n"
+              "    def invalidate(self, pattern):\n        return 0\n")
     function = "def invalidate(pattern):\n    return 0\n"
     tests = "def test_a():\n    assert invalidate('a*') == 0\n"
     lm = scripted_lm({"generated_code": [method] * 4, "fixed_code": [function] * 2,
