@@ -17,13 +17,15 @@ Example:
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 
 from dspy_coder.code.generated_tests import read_generated_tests
-from dspy_coder.code.pieces import uses_any
+from dspy_coder.code.pieces import reads_code
 from dspy_coder.judge.vetting import screen_generated_tests
 from dspy_coder.types import DevelopmentReport, DocExample, DroppedTest, TestCase
+
+UNRELATED = ("it uses nothing of the code under test, only what the test defines itself (a "
+             "mock of its own)")
 
 
 @dataclass
@@ -39,21 +41,20 @@ class GeneratedTestAudit:
         tests: list[TestCase],
         entry_point: str | None,
         examples: list[DocExample],
-        code_names: set[str] | None = None,
+        must_read_code: bool = False,
     ) -> tuple[list[TestCase], list[str]]:
         """Record ``raw`` and what reading it dropped, then drop the ``tests`` read from it
-        that contradict the docstring ``examples`` or, given ``code_names`` (what a task
-        without an entry point asks the code to define), use none of them; returns (kept,
+        that contradict the docstring ``examples`` or, with ``must_read_code`` (a task without
+        an entry point), read nothing the test does not define itself; returns (kept,
         notes)."""
         self.raw = raw or ""
         self.dropped = list(read_generated_tests(self.raw, entry_point).dropped)
         kept, contradicting = screen_generated_tests(tests, examples)
-        if code_names:
-            unrelated = [t for t in kept if not _uses_code(t, code_names)]
+        if must_read_code:
+            unrelated = [t for t in kept if not reads_code(t.code)]
             kept = [t for t in kept if t not in unrelated]
-            self.dropped += [DroppedTest(name=t.name, code=t.code, reason=(
-                "it uses none of " + ", ".join(sorted(code_names))
-                + ", only what the test defines")) for t in unrelated]
+            self.dropped += [DroppedTest(name=t.name, code=t.code, reason=UNRELATED)
+                             for t in unrelated]
         self.dropped += contradicting
         notes = [f"Rejected {d.name}: it contradicts a docstring example ({d.reason})."
                  for d in contradicting]
@@ -66,12 +67,3 @@ class GeneratedTestAudit:
             "dropped_tests": list(self.dropped),
         })
 
-
-def _uses_code(test: TestCase, names: set[str]) -> bool:
-    """Whether the test function's body reads one of ``names`` it does not define itself."""
-    try:
-        function = ast.parse(test.code).body[0]
-    except (SyntaxError, IndexError):
-        return True  # not judged here: running it will say what is wrong
-    body = function.body if isinstance(function, ast.FunctionDef) else [function]
-    return uses_any(body, names)

@@ -396,7 +396,7 @@ class Coder(dspy.Module):
         audit = GeneratedTestAudit()
         kept, notes = audit.screen(
             result.raw, result.tests, task.entry_point, task.examples,
-            code_names=None if task.entry_point else set(stated.names))
+            must_read_code=not task.entry_point)
         record.set_test_audit(audit)
         stated_props = stated_properties(task.prompt, task.entry_point)
         properties = property_tests(stated_props, [t.code for t in [*tests, *kept]])

@@ -891,7 +891,10 @@ def test_without_examples_every_other_sample_is_drawn_without_the_plan(with_exam
 def test_a_generated_test_of_its_own_mock_class_does_not_judge_a_free_text_task():
     """The 1.5B's cache tests built a `MockCache` of their own; passing them says nothing
     about the code, so a test that uses none of the names the task asks for is dropped."""
-    tests = ("class MockCache:\n    def get(self, k):\n        return 1\n\n"
+    from dspy_coder.judge.generated_audit import UNRELATED
+
+    tests = ("import threading\n\nclass MockCache:\n    def get(self, k):\n"
+             "        with threading.Lock():\n            return 1\n\n"
              "def test_mock():\n    assert MockCache().get('a') == 1\n\n"
              "def test_real():\n    assert validate_email('a@b.co')\n")
     lm = scripted_lm({"generated_code": [BOTH] * 4,
@@ -900,5 +903,4 @@ def test_a_generated_test_of_its_own_mock_class_does_not_judge_a_free_text_task(
     report = run(lm, coder, prompt=EMAIL_TASK, entry_point=None).report
     generated = [t.name for t in report.tests if t.source == "generated"]
     assert generated == ["test_generated_2"]
-    assert [d.reason for d in report.dropped_tests] == [
-        "it uses none of normalize_email, validate_email, only what the test defines"]
+    assert [d.reason for d in report.dropped_tests] == [UNRELATED]
