@@ -120,7 +120,11 @@ class CandidateEvaluator:
         """Run ``code`` against the record's tests (requirements checked on its source)."""
         tests = record.tests
         run_here = [t for t in tests if t.source != "requirement"]
-        test_source = "\n\n\n".join(t.code for t in run_here) or None
+        # a project module's tests import it from its package, which the sandbox does not have:
+        # the module and what it builds on are already in the namespace the tests run in
+        imports = record.task.context_imports
+        test_source = "\n\n\n".join(strip_context_imports(t.code, imports)
+                                    for t in run_here) or None
         runnable = _runnable(record.task, code)
         result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
         return _with_requirements(result, code, runnable,

@@ -319,9 +319,11 @@ class ProjectCoder(dspy.Module):
             return 0
         from dspy_coder.sandbox import Limits
 
-        own = strip_package_imports(text, plan.package, {m.name for m in plan.modules})
+        modules = {m.name for m in plan.modules}
+        own = strip_package_imports(text, plan.package, modules)
         source = "\n\n\n".join(p for p in (self._context(plan, name, code), own) if p.strip())
-        result = self.executor(source, tests="\n\n\n".join(t.code for t in unit),
+        tests = "\n\n\n".join(strip_package_imports(t.code, plan.package, modules) for t in unit)
+        result = self.executor(source, tests=tests,
                                entry_point=None,
                                limits=Limits(timeout_s=self.integration_timeout_s))
         return result.tests_passed

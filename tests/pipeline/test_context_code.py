@@ -77,3 +77,27 @@ def test_a_declared_module_function_written_only_as_a_method_fails_until_it_is_t
     assert "defines invalidate only inside a class, as a method" in report.attempts[0].feedback
     assert report.code.strip() == function.strip()
     assert "test_task_defines_invalidate" in {t.name for t in report.tests}
+
+
+def test_a_module_s_generated_tests_that_import_it_from_its_package_run():
+    # the cache project at bd8a9b6: every generated test of the store began `from cache.cache
+    # import Cache`, failed with ModuleNotFoundError in the sandbox for every candidate, so
+    # none was ever confirmed and the module ended unverified
+    importing_tests = ("from mailkit.counter import count_valid\n\n"
+                       "def test_a():\n    from mailkit import validator\n"
+                       "    assert count_valid(['a@b', 'x']) == 1\n")
+    lm = scripted_lm({"generated_code": [ANSWER] * 4,
+                      "test_code": [{"test_code": importing_tests, "make_input": ""}]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
+                  max_iterations=2)
+    with dspy.context(lm=lm):
+        report = coder(prompt="Write count_valid(items), counting the valid addresses.",
+                       context_code=CONTEXT,
+                       context_imports=["mailkit", "validator", "counter"]).report
+    first = report.attempts[0]
+    assert first.execution.tests_passed == first.execution.tests_total, first.feedback
+    assert report.status == "success"
+    # the test as written keeps its import: plain pytest in the package folder needs it
+    generated = next(t for t in report.tests if t.source == "generated")
+    assert "from mailkit.counter import count_valid" in generated.code

@@ -132,8 +132,9 @@ def test_a_rewrite_that_breaks_the_unit_tests_that_judged_its_module_is_not_kept
     project.write_integration = lambda **_: dspy.Prediction(integration_test_code=INTEGRATION)
     plan = ProjectPlan.model_validate({"package": "mailkit", "modules": [VALIDATOR, USER]})
     requirements = Requirements(goal="an email library")
-    unit = TestCase(name="test_generated_1", vetted=True,
-                    code="def test_generated_1():\n    assert signup('nope') == 'rejected'\n")
+    unit = TestCase(name="test_generated_1", vetted=True,  # imports it as plain pytest would
+                    code="def test_generated_1():\n    from mailkit.signup import signup\n"
+                         "    assert signup('nope') == 'rejected'\n")
     signup = module(SIGNUP).model_copy(update={"tests": [unit]})
     modules = {"validator": module(STRICT), "signup": signup}
     code = {name: report.code for name, report in modules.items()}
