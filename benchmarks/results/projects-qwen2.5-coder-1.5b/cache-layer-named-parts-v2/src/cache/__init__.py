@@ -1,0 +1,1 @@
+"""a caching layer for an API: a store module keeping entries with a TTL and evicting the least recently used, an invalidation module removing the keys that match a pattern, and a stats module counting hits and misses; thread-safe"""

@@ -1,0 +1,1 @@
+"""a text statistics library: a tokenizer module splitting text into lowercase words, a counter module counting how often each word occurs, and a report module formatting the n most frequent words as lines word: count"""
