@@ -16,8 +16,7 @@ import ast
 import re
 import textwrap
 
-from dspy_coder.code.module_functions import with_module_functions
-from dspy_coder.task.requirements import stated_requirements
+from dspy_coder.code.module_functions import declared_top_level, with_module_functions
 
 _FENCE = re.compile(r"```[ \t]*(?:python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
 
@@ -166,7 +165,7 @@ def has_empty_body(code: str, entry_point: str | None) -> bool:
 def _served(code: str, prompt: str) -> str:
     """``code`` with the module-level functions a prose task declares and the code writes
     only as methods of one class bound to a default instance (``code.module_functions``)."""
-    declared = stated_requirements(prompt, None).top_level
+    declared = declared_top_level(prompt)
     return with_module_functions(code, declared) if declared else code
 
 

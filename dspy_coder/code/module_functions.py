@@ -22,7 +22,31 @@ from __future__ import annotations
 import ast
 import re
 
-from dspy_coder.task.requirements import top_level_names
+# ``def name(`` (not a method's ``self``/``cls``) or ``class Name`` on a line of its own
+_DECLARED = re.compile(
+    r"^\s*(?:(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\((?!\s*(?:self|cls)\b)|class\s+([A-Za-z_]\w*))",
+    re.MULTILINE)
+
+
+def declared_top_level(prose: str) -> list[str]:
+    """The names a prose task declares on signature lines of their own, in order (the task
+    layer's ``stated_requirements`` reads the same lines as its ``top_level``)."""
+    return list(dict.fromkeys(f or c for f, c in _DECLARED.findall(prose)))
+
+
+def _bound_at_top(tree: ast.Module) -> set[str]:
+    """What ``from module import name`` would find: top-level definitions, plain assignments
+    and imports."""
+    bound = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return bound
 
 
 def _builds_without_arguments(node: ast.ClassDef) -> bool:
@@ -51,13 +75,13 @@ def with_module_functions(code: str, declared: list[str] | tuple[str, ...]) -> s
     """``code`` with the ``declared`` top-level names it lacks bound to one default instance
     of the class defining them all as methods; unchanged when none is missing, no single class
     defines them, or that class needs constructor arguments."""
-    have = top_level_names(code)
-    missing = [name for name in declared if name not in have]
-    if not missing:
-        return code
     try:
         tree = ast.parse(code)
     except SyntaxError:
+        return code
+    have = _bound_at_top(tree)
+    missing = [name for name in declared if name not in have]
+    if not missing:
         return code
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)
                and set(missing) <= _methods(node)]

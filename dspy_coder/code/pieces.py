@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
-import sys
 from dataclasses import dataclass, field
-
-from dspy_coder.task.requirements import undefined_names
 
 NOT_RUN_MARKS = {
     "skip": "it is marked skip",
@@ -103,29 +100,6 @@ def uses_any(nodes: list[ast.stmt], names: set[str]) -> bool:
     own = set().union(*(defined_names(node) for node in nodes)) if nodes else set()
     read = set().union(*(mentioned_names(node) for node in nodes)) if nodes else set()
     return bool((read - own) & names)
-
-
-# modules a test may import without them being the code under test
-_TEST_LIBRARIES = frozenset({"pytest", "unittest", "hypothesis", "mock"})
-
-
-def reads_code(test_code: str) -> bool:
-    """Whether a test reads something it neither defines nor imports from the standard
-    library or a test framework: a name of the code under test (the 1.5B's cache tests built
-    a ``MockCache`` of their own and read nothing else). Unparsable code is not judged here."""
-    try:
-        tree = ast.parse(test_code)
-    except SyntaxError:
-        return True
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) \
-                else [node.module or ""]
-            roots = {m.split(".")[0] for m in modules}
-            if (isinstance(node, ast.ImportFrom) and node.level) or \
-                    roots - set(sys.stdlib_module_names) - _TEST_LIBRARIES:
-                return True
-    return bool(undefined_names(test_code))
 
 
 def label_of(node: ast.AST, limit: int = 80) -> str:

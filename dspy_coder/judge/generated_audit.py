@@ -17,11 +17,13 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import sys
 from dataclasses import dataclass, field
 
 from dspy_coder.code.generated_tests import read_generated_tests
-from dspy_coder.code.pieces import reads_code
 from dspy_coder.judge.vetting import screen_generated_tests
+from dspy_coder.task.requirements import undefined_names
 from dspy_coder.types import DevelopmentReport, DocExample, DroppedTest, TestCase
 
 UNRELATED = ("it uses nothing of the code under test, only what the test defines itself (a "
@@ -67,3 +69,25 @@ class GeneratedTestAudit:
             "dropped_tests": list(self.dropped),
         })
 
+
+# modules a test may import without them being the code under test
+_TEST_LIBRARIES = frozenset({"pytest", "unittest", "hypothesis", "mock"})
+
+
+def reads_code(test_code: str) -> bool:
+    """Whether a test reads something it neither defines nor imports from the standard
+    library or a test framework: a name of the code under test (the 1.5B's cache tests built
+    a ``MockCache`` of their own and read nothing else). Unparsable code is not judged here."""
+    try:
+        tree = ast.parse(test_code)
+    except SyntaxError:
+        return True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                else [node.module or ""]
+            roots = {m.split(".")[0] for m in modules}
+            if (isinstance(node, ast.ImportFrom) and node.level) or \
+                    roots - set(sys.stdlib_module_names) - _TEST_LIBRARIES:
+                return True
+    return bool(undefined_names(test_code))

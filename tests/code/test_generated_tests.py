@@ -409,19 +409,3 @@ def test_a_helper_class_the_tests_use_comes_with_each_test():
     tests = {t.name: t.code for t in read_generated_tests(raw, "f").tests}
     assert "class Doubler" in tests["test_TestF_test_a"]
     assert "class Doubler" not in tests["test_generated_1"]  # only where it is used (test_b)
-
-
-def test_a_test_reads_the_code_when_it_reads_a_name_it_neither_defines_nor_imports():
-    from dspy_coder.code.pieces import reads_code
-
-    mock = ("def test_mock():\n    import threading\n\n    class MockCache:\n"
-            "        def get(self, key):\n            with threading.Lock():\n"
-            "                return [k for k in key]\n\n    assert MockCache().get('a') == ['a']\n")
-    assert not reads_code(mock)
-    # the 1.5B's store test: the class comes from the package, its methods are attributes
-    store = ("def test_get():\n    from cache.cache import Cache\n\n    def cache():\n"
-             "        return Cache()\n    c = cache()\n    c.set('a', 1)\n"
-             "    assert c.get('a') == 1\n")
-    assert reads_code(store)
-    assert reads_code("def test_f():\n    assert validate_email('a@b.co')\n")
-    assert reads_code("def test_f():\n    from .solution import f\n    assert f()\n")

@@ -46,3 +46,19 @@ def test_the_audit_keeps_the_answer_and_the_drops_of_reading_and_screening():
         ("test_fixture", "it needs pytest's built-in fixture `tmp_path`, which is not supplied"),
         ("test_generated_2", "it asserts add(2, 2) == 5, but the docstring example gives 4"),
     ]
+
+
+def test_a_test_reads_the_code_when_it_reads_a_name_it_neither_defines_nor_imports():
+    from dspy_coder.judge.generated_audit import reads_code
+
+    mock = ("def test_mock():\n    import threading\n\n    class MockCache:\n"
+            "        def get(self, key):\n            with threading.Lock():\n"
+            "                return [k for k in key]\n\n    assert MockCache().get('a') == ['a']\n")
+    assert not reads_code(mock)
+    # the 1.5B's store test: the class comes from the package, its methods are attributes
+    store = ("def test_get():\n    from cache.cache import Cache\n\n    def cache():\n"
+             "        return Cache()\n    c = cache()\n    c.set('a', 1)\n"
+             "    assert c.get('a') == 1\n")
+    assert reads_code(store)
+    assert reads_code("def test_f():\n    assert validate_email('a@b.co')\n")
+    assert reads_code("def test_f():\n    from .solution import f\n    assert f()\n")
