@@ -15,6 +15,13 @@ ANSWER = "def count_valid(items):\n    return sum(1 for s in items if is_valid(s
 TESTS = "def test_a():\n    assert count_valid(['a@b', 'x']) == 1\n"
 
 
+def sandboxed_coder(drafts: int = 3, max_iterations: int = 2) -> Coder:
+    """A ``Coder`` that runs its candidates in the real sandbox, routed simple."""
+    return Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                 profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=drafts,
+                 max_iterations=max_iterations)
+
+
 def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     task = Task(prompt="Write count_valid(items), counting the valid addresses.",
                 context_code=CONTEXT)
@@ -22,9 +29,7 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     assert runnable_code(task, ANSWER).startswith(CONTEXT)
     lm = scripted_lm({"generated_code": [ANSWER] * 4,
                       "test_code": [{"test_code": TESTS, "make_input": ""}]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
-                  max_iterations=2)
+    coder = sandboxed_coder()
     mark = history_mark()
     with dspy.context(lm=lm):
         report = coder(prompt=task.prompt, context_code=CONTEXT).report
@@ -45,9 +50,7 @@ def test_the_answer_s_imports_of_what_its_context_stands_for_are_dropped_when_it
                  + ANSWER)
     lm = scripted_lm({"generated_code": [importing] * 4,
                       "test_code": [{"test_code": TESTS, "make_input": ""}]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
-                  max_iterations=2)
+    coder = sandboxed_coder()
     with dspy.context(lm=lm):
         report = coder(prompt="Write count_valid(items), counting the valid addresses.",
                        context_code=CONTEXT, context_imports=["mailkit", "validator"]).report
@@ -69,9 +72,7 @@ def test_a_declared_module_function_written_only_as_a_method_fails_until_it_is_t
     tests = "def test_a():\n    assert invalidate('a*') == 0\n"
     lm = scripted_lm({"generated_code": [method] * 4, "fixed_code": [function] * 2,
                       "test_code": [{"test_code": tests, "make_input": ""}]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=1,
-                  max_iterations=3)
+    coder = sandboxed_coder(drafts=1, max_iterations=3)
     with dspy.context(lm=lm):
         report = coder(prompt=prompt).report
     assert "defines invalidate only inside a class, as a method" in report.attempts[0].feedback
@@ -88,9 +89,7 @@ def test_a_module_s_generated_tests_that_import_it_from_its_package_run():
                        "    assert count_valid(['a@b', 'x']) == 1\n")
     lm = scripted_lm({"generated_code": [ANSWER] * 4,
                       "test_code": [{"test_code": importing_tests, "make_input": ""}]})
-    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
-                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=3,
-                  max_iterations=2)
+    coder = sandboxed_coder()
     with dspy.context(lm=lm):
         report = coder(prompt="Write count_valid(items), counting the valid addresses.",
                        context_code=CONTEXT,
