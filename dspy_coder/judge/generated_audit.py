@@ -1,10 +1,11 @@
 """What became of the test writer's answer: its raw text and every generated test the run
 did not use, with the reason, for the ``DevelopmentReport``.
 
-Tests are dropped at two points: while reading the answer (unparsable, marked skip, a
+Tests are dropped while reading the answer (unparsable, marked skip, a
 fixture nobody supplies, not using the function, over the limit: ``read_generated_tests``),
-and when they contradict a docstring example (``screen_generated_tests``). Tests no candidate
-confirms stay in the report, marked unvetted.
+when they contradict a docstring example (``screen_generated_tests``), and, for a task without
+an entry point, when they read nothing but what they define themselves (``reads_code``: a
+mock of their own). Tests no candidate confirms stay in the report, marked unvetted.
 
 Example:
     >>> from dspy_coder.types import DevelopmentReport, Task
