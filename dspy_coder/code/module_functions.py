@@ -34,9 +34,16 @@ def declared_top_level(prose: str) -> list[str]:
     return list(dict.fromkeys(f or c for f, c in _DECLARED.findall(prose)))
 
 
+def top_level_bindings(code: str) -> set[str]:
+    """What ``from module import name`` would find in ``code``: its top-level definitions,
+    plain assignments and imports (empty when it does not parse)."""
+    try:
+        return _bound_at_top(ast.parse(code))
+    except SyntaxError:
+        return set()
+
+
 def _bound_at_top(tree: ast.Module) -> set[str]:
-    """What ``from module import name`` would find: top-level definitions, plain assignments
-    and imports."""
     bound = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

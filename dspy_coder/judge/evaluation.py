@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from dspy_coder.code.module_functions import top_level_bindings
 from dspy_coder.code.package_imports import strip_context_imports
 from dspy_coder.judge.differential import outputs_of
 from dspy_coder.judge.run_record import RunRecord
@@ -22,7 +23,6 @@ from dspy_coder.task.requirements import (
     REQUIREMENT_PREFIX,
     TOP_LEVEL_PREFIX,
     defined_names,
-    missing_names,
     requirement_message,
     top_level_message,
     undefined_message,
@@ -181,23 +181,20 @@ def _with_requirements(
         outcomes = [TestOutcome(name=t.name, passed=False, message=unchecked)
                     for t in requirements]
         return result.model_copy(update={"tests": outcomes})
-    named = {t.name: _required_name(t.name) for t in requirements
-             if t.name != DEFINED_NAMES_TEST}
-    top_level = [name for test, name in named.items() if test.startswith(TOP_LEVEL_PREFIX)]
-    # one parse of the source for every name
-    missing = set(missing_names(code, list(named.values()), top_level))
-    anywhere = defined_names(code) if missing & set(top_level) else set()
+    # one parse of the source for every name (and one more when some must be top-level)
+    defined = defined_names(code)
+    at_top = top_level_bindings(code) if any(
+        t.name.startswith(TOP_LEVEL_PREFIX) for t in requirements) else set()
     outcomes = []
     for test in requirements:
+        name = _required_name(test.name)
         if test.name == DEFINED_NAMES_TEST:
             undefined = undefined_names(runnable)
             message = undefined_message(undefined) if undefined else ""
-        elif (name := named[test.name]) not in missing:
-            message = ""
-        elif name in top_level:
-            message = top_level_message(name, is_method=name in anywhere)
+        elif test.name.startswith(TOP_LEVEL_PREFIX):
+            message = "" if name in at_top else top_level_message(name, name in defined)
         else:
-            message = requirement_message(name)
+            message = "" if name in defined else requirement_message(name)
         outcomes.append(TestOutcome(name=test.name, passed=not message, message=message))
     failed = any(not outcome.passed for outcome in outcomes)
     status = "failed" if failed and result.status == "passed" else result.status

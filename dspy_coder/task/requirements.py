@@ -116,33 +116,11 @@ def defined_names(code: str) -> set[str]:
     return names
 
 
-def top_level_names(code: str) -> set[str]:
-    """The names ``code`` binds at the top of the module: what ``from module import name``
-    finds (functions, classes, variables and its own imports)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return set()
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        else:
-            targets = node.targets if isinstance(node, ast.Assign) else (
-                [node.target] if isinstance(node, ast.AnnAssign) else [])
-            names |= {t.id for t in targets if isinstance(t, ast.Name)}
-    return names
-
-
-def missing_names(code: str, required: tuple[str, ...] | list[str],
-                  top_level: tuple[str, ...] | list[str] = ()) -> list[str]:
-    """The required names ``code`` does not define (a method of any class counts, except for
-    the ``top_level`` names, which must be defined at the top of the module)."""
-    have, at_top = defined_names(code), top_level_names(code)
-    return [name for name in required
-            if name not in (at_top if name in top_level else have)]
+def missing_names(code: str, required: tuple[str, ...] | list[str]) -> list[str]:
+    """The required names ``code`` does not define (a method of any class counts; the judge
+    checks the names a task declares top-level with ``code.module_functions``)."""
+    have = defined_names(code)
+    return [name for name in required if name not in have]
 
 
 REQUIREMENT_PREFIX = "test_task_names_"
