@@ -24,6 +24,7 @@ from dspy_coder.types import ExecutionResult
 OUTPUT_MARKER = "@@dspy-coder-outputs@@"
 PROBE_TEST = "test_dspy_coder_outputs"
 MAKE_INPUT_SIZES = (1, 2, 3, 5)
+RAISES_PREFIX = "raises "  # an output that is an exception: "raises ValueError"
 
 _PROBE = '''
 def {test}():
@@ -67,7 +68,7 @@ def {test}():
         try:
             _outputs.append(_shown({entry_point}(*_copy.deepcopy(_args))))
         except Exception as _error:
-            _outputs.append("raises " + type(_error).__name__)
+            _outputs.append({raises!r} + type(_error).__name__)
     print("\\n{marker}" + _json.dumps(_outputs), flush=True)
 '''
 
@@ -77,7 +78,7 @@ def probe_source(entry_point: str, inputs: list[tuple], make_input: str | None) 
     ``make_input(n)`` for the sizes above) on one line marked ``OUTPUT_MARKER``."""
     return _PROBE.format(test=PROBE_TEST, inputs=list(inputs), make_input=make_input or "",
                          sizes=MAKE_INPUT_SIZES,
-                         entry_point=entry_point, marker=OUTPUT_MARKER)
+                         entry_point=entry_point, marker=OUTPUT_MARKER, raises=RAISES_PREFIX)
 
 
 def read_outputs(stdout: str) -> tuple[str, ...] | None:

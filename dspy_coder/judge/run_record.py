@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from dspy.utils.usage_tracker import UsageTracker
 
 from dspy_coder.code.identity import program_identity
+from dspy_coder.judge.differential import RAISES_PREFIX
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.scoring import ScoreWeights, score_execution
@@ -146,7 +147,8 @@ class RunRecord:
         """The attempt the evidence favours: one no reviewer rejected, a reviewer's own edit,
         then checked over unchecked, then the higher score,
         then more counted tests passed, code over none, a clean run over a broken one, the
-        program more independent candidates behave like, and only then the earlier one."""
+        program the independent candidates agree with most often, and only then the earlier
+        one."""
         if not self._attempts:
             return None
         agreement = self._behaviour_agreement()
@@ -167,29 +169,32 @@ class RunRecord:
         return ranked[1]
 
     def _behaviour_agreement(self) -> list[int]:
-        """For each attempt, how many independent candidates behave exactly like it (itself
-        included): the same outputs on the probe inputs when the run has a probe (differential
-        testing), else the same generated tests passed and failed. Programs that behave alike
-        vouch for each other. A repair behaving like a group scores as its members do, so the
-        earlier, independent member wins the tie (Mbpp/278: a repair chasing unconfirmed tests
-        matched the majority on the probe inputs, got one vote more than the first draft it
-        came from, and was returned, wrong, instead of it)."""
+        """For each attempt, how strongly the independent candidates vouch for it (itself
+        included). With a probe (differential testing) agreement is counted input by input,
+        as MBR-exec does: the number of (independent candidate, probe input) pairs on which
+        they return the same value, an exception vouching for nothing. HumanEval/88 stripped:
+        no two candidates agreed on every input, all tied at one vote, and the first draft was
+        returned though it alone raised on ``[]``. Without a probe, the candidates that pass
+        and fail exactly the same generated tests. A repair behaving like a group scores as
+        its members do, so the earlier, independent member wins the tie (Mbpp/278: a repair
+        chasing unconfirmed tests matched the majority on the probe inputs, got one vote more
+        than the first draft it came from, and was returned, wrong, instead of it)."""
+        independent = [a for a in self._attempts if a.stage in INDEPENDENT_STAGES]
+        if self._probe is not None:
+            outputs = [_probe_outputs(a) for a in self._attempts]
+            others = [_probe_outputs(a) for a in independent]
+            return [sum(_same_values(mine, other) for other in others) for mine in outputs]
         generated = [t.name for t in self._tests if t.source == "generated"]
 
-        def behaviour(attempt: Attempt) -> tuple | None:
+        def outcomes(attempt: Attempt) -> tuple | None:
             if attempt.execution is None or not attempt.code.strip():
                 return None
-            if self._probe is not None:
-                return tuple(attempt.outputs) if attempt.outputs else None
-            outcomes = {t.name: t.passed for t in attempt.execution.tests}
-            return tuple(outcomes.get(name, False) for name in generated)
+            passed = {t.name: t.passed for t in attempt.execution.tests}
+            return tuple(passed.get(name, False) for name in generated)
 
-        independent = [behaviour(a) for a in self._attempts if a.stage in INDEPENDENT_STAGES]
-        counts = []
-        for attempt in self._attempts:
-            mine = behaviour(attempt)
-            counts.append(sum(1 for other in independent if mine is not None and other == mine))
-        return counts
+        others = [outcomes(a) for a in independent]
+        return [sum(1 for other in others if mine is not None and other == mine)
+                for mine in (outcomes(a) for a in self._attempts)]
 
     def behaviour_groups(self) -> list[int]:
         """Sizes of the groups of independent candidates that return the same outputs on the
@@ -426,6 +431,21 @@ def _raised(message: str) -> bool:
     """Whether a failed test's message is an exception the code raised, not a failed assert
     (``assert ...``, ``AssertionError``) or pytest's ``Failed: DID NOT RAISE``."""
     return bool(_EXCEPTION_LINE.match(message.lstrip()))
+
+
+def _probe_outputs(attempt: Attempt) -> list[str] | None:
+    """What the attempt returned on the probe inputs; None when it has no code or no run."""
+    if attempt.execution is None or not attempt.code.strip() or not attempt.outputs:
+        return None
+    return list(attempt.outputs)
+
+
+def _same_values(mine: list[str] | None, other: list[str] | None) -> int:
+    """On how many probe inputs two programs return the same value (raising counts for
+    nothing: two programs failing alike say nothing about what the task wants)."""
+    if mine is None or other is None or len(mine) != len(other):
+        return 0
+    return sum(1 for a, b in zip(mine, other) if a == b and not a.startswith(RAISES_PREFIX))
 
 
 def _ran_cleanly(attempt: Attempt) -> bool:

@@ -112,9 +112,28 @@ def test_code_that_raises_on_most_test_inputs_is_no_success_however_many_agree()
     from dspy_coder.judge.reporting import RAISES_NOTE, render_report
 
     tests = "".join(f"def test_{n}():\n    assert f({n}) == {n}\n\n" for n in range(4))
-    report = _run(["x if x == 0 else x.real.missing"] * 3 + ["-x"], tests)
+    report = _run(["x if x == 0 else x.real.missing"] * 3 + ["x if x == 0 else x.imag.gone"],
+                  tests)
     assert report.status == "unverified" and report.score is None
     assert RAISES_NOTE in report.notes
     assert "n/a (it raises on most test inputs)" in render_report(report)
+    # an exception vouches for nothing: one candidate that returns values outranks three
+    # that agree only on the one input where they do not raise
+    outvoted = _run(["x if x == 0 else x.real.missing"] * 3 + ["-x"], tests)
+    assert outvoted.code.strip() == "def f(x):\n    return -x"
     agreeing = _run(["x if x < 3 else x.real.missing"] * 3 + ["-x"], tests)
     assert agreeing.status == "success"  # raising on one input of four is no bar
+
+
+def test_when_no_two_candidates_agree_everywhere_the_one_agreeing_most_often_is_chosen():
+    """HumanEval/88 stripped: no two candidates returned the same values on every probe input,
+    so all tied and the earliest, the first draft, was returned, though it raised on the one
+    input (``[]``) where every other candidate returned a value, and a sample agreed with the
+    others on nearly every input (MBR-exec: agreement is counted input by input)."""
+    report = _run(["x * 2 if x != 1 else x.missing",   # raises on f(1)
+                   "x * 2 if x != 5 else 0",
+                   "x * 2 if x != 3 else 0",
+                   "x * 2"], WRONG_TESTS)
+    assert len({tuple(a.outputs) for a in report.attempts}) == 4  # no two agree everywhere
+    assert report.status == "unverified"
+    assert report.code.strip() == "def f(x):\n    return x * 2"
