@@ -445,7 +445,8 @@ def _same_values(mine: list[str] | None, other: list[str] | None) -> int:
     nothing: two programs failing alike say nothing about what the task wants)."""
     if mine is None or other is None or len(mine) != len(other):
         return 0
-    return sum(1 for a, b in zip(mine, other, strict=True) if a == b and not a.startswith(RAISES_PREFIX))
+    return sum(1 for a, b in zip(mine, other, strict=True)
+               if a == b and not a.startswith(RAISES_PREFIX))
 
 
 def _ran_cleanly(attempt: Attempt) -> bool:
