@@ -1,0 +1,103 @@
+"""Whether the pipeline lost answers by choosing, or never wrote a right one.
+
+For each pipeline answer in a bench results folder, every distinct program its report tried
+(first draft, samples, repairs) is graded by the dataset's hidden tests in the sandbox. An
+answer is then one of: right; a *selection loss* (wrong, though one of its candidates is
+right: the ranking chose badly); or *no right candidate* (generation is what failed). The
+first draft is the single greedy call, so "first draft right" is the baseline on the same
+problems.
+
+This grades stored answers only, after the run: nothing reaches the pipeline. Tuning the
+ranking on a folder's losses makes that folder's figures optimistic; confirm a change on
+problems it was not chosen on.
+
+Usage:
+    .venv/bin/python benchmarks/candidate_headroom.py benchmarks/results/RUN [RUN ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from dspy_coder.bench.grading import grade_answer
+from dspy_coder.datasets import Problem, load_problems
+
+logger = logging.getLogger("candidate_headroom")
+
+
+def dataset_of(task_id: str) -> str:
+    """The problem set a task id belongs to (stripped HumanEval grades as HumanEval)."""
+    if task_id.startswith("ClassEval"):
+        return "classeval"
+    return "mbpp" if task_id.lower().startswith("mbpp") else "humaneval"
+
+
+def headroom(run: Path, problems: dict[str, Problem]) -> dict[str, list[str]]:
+    """Task ids by outcome: right, selection_loss, no_right_candidate, first_draft_right."""
+    verdicts = {}
+    for line in (run / "results.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        verdicts[row["task_id"]] = bool(row.get("passed"))
+    outcome: dict[str, list[str]] = {"right": [], "selection_loss": [],
+                                     "no_right_candidate": [], "first_draft_right": []}
+    for line in (run / "reports.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        task_id, attempts = row["task_id"], row["report"].get("attempts") or []
+        if task_id not in verdicts or not attempts:
+            continue
+        problem = problems[task_id]
+        graded: dict[str, bool] = {}
+        for attempt in attempts:
+            code = attempt.get("code") or ""
+            if code not in graded:
+                graded[code] = bool(code.strip()) and grade_answer(problem, code).passed
+        if graded[attempts[0].get("code") or ""]:
+            outcome["first_draft_right"].append(task_id)
+        if verdicts[task_id]:
+            outcome["right"].append(task_id)
+        elif any(graded.values()):
+            outcome["selection_loss"].append(task_id)
+        else:
+            outcome["no_right_candidate"].append(task_id)
+    return outcome
+
+
+def render(run: Path, outcome: dict[str, list[str]]) -> str:
+    answers = sum(len(outcome[k]) for k in ("right", "selection_loss", "no_right_candidate"))
+    lines = [f"## {run}", "", "| answers | right | selection losses | no right candidate | "
+             "first draft right |", "|---|---|---|---|---|",
+             f"| {answers} | {len(outcome['right'])} | {len(outcome['selection_loss'])} | "
+             f"{len(outcome['no_right_candidate'])} | {len(outcome['first_draft_right'])} |", ""]
+    for key in ("selection_loss", "no_right_candidate"):
+        if outcome[key]:
+            lines.append(f"- {key.replace('_', ' ')}: {', '.join(outcome[key])}")
+    lost = sorted(set(outcome["first_draft_right"]) - set(outcome["right"]))
+    if lost:
+        lines.append(f"- first draft right, answer wrong: {', '.join(lost)}")
+    return "\n".join(lines) + "\n\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    loaded: dict[str, dict[str, Problem]] = {}
+    for run in args.runs:
+        if not (run / "reports.jsonl").exists():
+            sys.stderr.write(f"{run}: no reports.jsonl (not a pipeline run?)\n")
+            continue
+        first = json.loads((run / "reports.jsonl").read_text().splitlines()[0])["task_id"]
+        name = dataset_of(first)
+        if name not in loaded:
+            loaded[name] = {p.task_id: p for p in load_problems(name)}
+        sys.stdout.write(render(run, headroom(run, loaded[name])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
