@@ -37,6 +37,11 @@ UNCHECKED_METHODS_NOTE = (
     "the others (named in the next note). Read them, or add examples (>>> obj.method(x) then "
     "the expected value) to their docstrings and run again."
 )
+NEARLY_BACKED_NOTE = (
+    "Differential testing: most independently written candidates return what this code "
+    "returns on all but one of the probe inputs; that input may be one the task leaves open, "
+    "so check what the code does with it."
+)
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
             RAISES_NOTE: "n/a (it raises on most test inputs)",
@@ -94,6 +99,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         notes.append(f"The reviewer rejected this answer: {best.rejected}")
     elif status == "unverified" and UNCHECKED_METHODS_NOTE not in notes:
         notes.append(_why_unverified(state, best))
+    if status == "success" and state.backed_only_nearly(best):
+        notes.append(NEARLY_BACKED_NOTE)
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(

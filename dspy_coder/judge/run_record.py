@@ -40,6 +40,8 @@ from dspy_coder.types import (
 
 NO_CODE_FEEDBACK = "No code was produced."
 INDEPENDENT_STAGES = ("generate", "sample")  # written from the task alone, not from failures
+# below this many probe inputs, candidates back each other only by agreeing on every one
+NEAR_AGREEMENT_MIN_INPUTS = 5
 
 
 @dataclass(frozen=True)
@@ -253,19 +255,36 @@ class RunRecord:
         )
 
     def behaviour_backed(self, attempt: Attempt) -> bool:
-        """With a probe (differential testing): ``attempt`` returns what most independent
-        candidates that meet the stated requirements return on the probe inputs. Tests a few
-        candidates agree on can be too weak to pin the behaviour down (HumanEval/88 stripped:
-        4 of 5 candidates passed the same 3 tests, and all 5 behaved differently). True
-        without a probe, or when no candidate's outputs were read: nothing to compare."""
+        """With a probe (differential testing): most independent candidates that meet the
+        stated requirements return what ``attempt`` returns on the probe inputs, on every one
+        or on all but one of at least ``NEAR_AGREEMENT_MIN_INPUTS``. Tests a few candidates
+        agree on can be too weak to pin the behaviour down (HumanEval/88 stripped: 4 of 5
+        candidates passed the same 3 tests, and all 5 behaved differently); one input may be
+        one the task leaves open (HumanEval/24 stripped: seven right candidates differed only
+        on ``largest_divisor(1)``). True without a probe, or when no candidate's outputs were
+        read: nothing to compare."""
+        return self._backers(attempt, slack=1) is not False
+
+    def backed_only_nearly(self, attempt: Attempt) -> bool:
+        """Backed, but only by candidates that differ from ``attempt`` on one probe input."""
+        return self._backers(attempt, slack=1) is True and not self._backers(attempt, slack=0)
+
+    def _backers(self, attempt: Attempt, slack: int) -> bool | None:
+        """Whether most voting candidates differ from ``attempt`` on at most ``slack`` probe
+        inputs (none below ``NEAR_AGREEMENT_MIN_INPUTS``); None when there is nothing to
+        compare."""
         if self._probe is None:
-            return True
-        voting = [tuple(a.outputs) for a in self._attempts
+            return None
+        voting = [list(a.outputs) for a in self._attempts
                   if a.stage in INDEPENDENT_STAGES and a.outputs
                   and meets_stated(self._tests, a.execution)]
         if not voting:
-            return True  # the probe told nothing of anyone
-        alike = sum(1 for outputs in voting if outputs == tuple(attempt.outputs or ()))
+            return None  # the probe told nothing of anyone
+        mine = list(attempt.outputs or ())
+        allowed = slack if len(mine) >= NEAR_AGREEMENT_MIN_INPUTS else 0
+        alike = sum(1 for outputs in voting
+                    if len(outputs) == len(mine)
+                    and sum(a != b for a, b in zip(outputs, mine, strict=True)) <= allowed)
         return 2 * alike > len(voting)
 
     def snapshot(self) -> dict:

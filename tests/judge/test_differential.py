@@ -137,3 +137,15 @@ def test_when_no_two_candidates_agree_everywhere_the_one_agreeing_most_often_is_
     assert len({tuple(a.outputs) for a in report.attempts}) == 4  # no two agree everywhere
     assert report.status == "unverified"
     assert report.code.strip() == "def f(x):\n    return x * 2"
+
+
+def test_candidates_differing_on_one_probe_input_still_back_the_answer():
+    """HumanEval/24 stripped: all seven candidates were right, but they differed on
+    ``largest_divisor(1)``, an input the task leaves open, so no group of them returned the
+    same values on every probe input and the answer ended unverified. Most candidates agree
+    with this one on every input but one (of five)."""
+    report = _run(["x * 2", "x * 2 if x != 1 else 0", "x * 2 if x != 1 else 5", "x + x"],
+                  WEAK_TEST)
+    assert len(report.attempts[0].outputs) == 5
+    assert report.status == "success" and report.code.strip().endswith("return x * 2")
+    assert any("all but one" in note for note in report.notes)
