@@ -97,6 +97,8 @@ def _render_plan(plan: Plan | None) -> str:
 
 
 CLASS_SAMPLES = 2  # per-method drafts sampled for a class without examples (per_method)
+# more draws of the test writer, without docstring examples, while its answer holds no test
+TEST_WRITER_REDRAWS = 1
 PROBE_INPUTS = 8  # generated tests' inputs differential testing compares candidates on
 ASSESSOR_ROUTED = "Routed {route} by the assessor"
 ASSESSOR_FAILED = "The assessor gave no usable route, so the run took the complex one."
@@ -389,10 +391,17 @@ class Coder(dspy.Module):
                 record.note("The tests were written from the task alone, without the plan, so "
                             "that they check the plan's reading of the task too.")
             result = self._call(record, "tests", self.write_tests, task=text, plan=shown_plan,
-                                entry_point=task.entry_point)
+                                entry_point=task.entry_point,
+                                redraws=0 if task.examples else TEST_WRITER_REDRAWS)
         if result is None:
             record.set_tests(tests)
             return
+        if result.redrawn:
+            # stripped HumanEval/128: the 1.5B wrote the function instead of its tests
+            record.note("The test writer's answer held no test that could be read (it may have "
+                        "written the function instead), so it was drawn again with another "
+                        f"seed ({len(result.redrawn)} time(s)); every answer is kept in the "
+                        "report's generated_tests_raw.")
         audit = GeneratedTestAudit()
         kept, notes = audit.screen(
             result.raw, result.tests, task.entry_point, task.examples,

@@ -5,25 +5,46 @@ from __future__ import annotations
 import dspy
 
 from dspy_coder.code.generated_tests import parse_generated_tests, parse_make_input
+from dspy_coder.pipeline.redrawing import redraw_while
 from dspy_coder.pipeline.salvaging_adapter import salvaging_adapter
 from dspy_coder.pipeline.signatures.tests import TestGenerator
 from dspy_coder.types import TestCase
 
+NO_TEST_READ = "the test writer's answer held no test that could be read"
+# between the answers of the test writer when it was drawn again (generated_tests_raw)
+REDRAW_SEPARATOR = "\n\n# --- the test writer was drawn again, with another seed ---\n\n"
+
 
 class GenerateTests(dspy.Module):
-    """Task + plan -> individual ``TestCase`` records (unvetted) and make_input source."""
+    """Task + plan -> individual ``TestCase`` records (unvetted) and make_input source.
+
+    ``redraws``: how many more times to draw, with another seed, when an answer holds no test
+    that can be read (the 1.5B sometimes writes the function instead of its tests)."""
 
     def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
         config = {"max_tokens": max_tokens} if max_tokens else {}
         self.write = dspy.Predict(TestGenerator, **config)
 
-    def forward(self, task: str, plan: str, entry_point: str | None) -> dspy.Prediction:
-        with dspy.context(adapter=salvaging_adapter(required=("test_code",))):
-            prediction = self.write(task=task, plan=plan)
-        tests: list[TestCase] = parse_generated_tests(prediction.test_code, entry_point)
+    def forward(self, task: str, plan: str, entry_point: str | None,
+                redraws: int = 0) -> dspy.Prediction:
+        answers: list[str] = []
+
+        def draw(_rejected_before: int) -> tuple[dspy.Prediction, list[TestCase]]:
+            with dspy.context(adapter=salvaging_adapter(required=("test_code",))):
+                prediction = self.write(task=task, plan=plan)
+            answers.append(prediction.test_code or "")
+            return prediction, parse_generated_tests(prediction.test_code, entry_point)
+
+        own_lm = self.write.lm
+        try:
+            (prediction, tests), redrawn = redraw_while(
+                self, draw, lambda drawn: None if drawn[1] else NO_TEST_READ, redraws)
+        finally:
+            self.write.lm = own_lm  # a redraw's seeded copy is for that draw only
         return dspy.Prediction(
             tests=tests,
             make_input=parse_make_input(prediction.make_input),
-            raw=prediction.test_code,
+            raw=REDRAW_SEPARATOR.join(answers),
+            redrawn=redrawn,
         )

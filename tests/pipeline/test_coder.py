@@ -846,6 +846,9 @@ def test_the_router_notes_how_it_decided_so_its_decisions_can_be_measured():
     assert report.route == "complex" and ASSESSOR_FAILED in report.notes
 
 
+ADD_TEST = "def test_sum():\n    assert add(1, 2) == 3\n"
+
+
 @pytest.mark.parametrize("with_examples", [False, True])
 def test_without_examples_the_test_writer_does_not_see_the_plan(with_examples: bool):
     """Mbpp/738: the plan's wrong edge case ("geometric_sum(3) is 3") reached the tests and
@@ -853,7 +856,8 @@ def test_without_examples_the_test_writer_does_not_see_the_plan(with_examples: b
     from the task alone; with examples, which vet them, the plan's edge cases help."""
     plan = {"approach": "direct", "steps": ["add"], "edge_cases": ["PLAN-EDGE-CASE"],
             "time_complexity": "O(1)"}
-    lm = scripted_lm({"approach": [plan], "generated_code": [GOOD] * 4})
+    lm = scripted_lm({"approach": [plan], "generated_code": [GOOD] * 4,
+                      "test_code": [{"test_code": ADD_TEST, "make_input": ""}]})
     start = history_mark()
     prompt = PROMPT if with_examples else "Write add(a, b) returning the sum of two numbers."
     report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex", drafts=0,
@@ -872,7 +876,8 @@ def test_without_examples_every_other_sample_is_drawn_without_the_plan(with_exam
     examples, which vet every sample, all follow the plan."""
     plan = {"approach": "direct", "steps": ["add"], "edge_cases": ["PLAN-EDGE-CASE"],
             "time_complexity": "O(1)"}
-    lm = scripted_lm({"approach": [plan], "generated_code": [bad(f"s{i}") for i in range(6)]})
+    lm = scripted_lm({"approach": [plan], "generated_code": [bad(f"s{i}") for i in range(6)],
+                      "test_code": [{"test_code": ADD_TEST, "make_input": ""}]})
     prompt = PROMPT if with_examples else "Write add(a, b) returning the sum of two numbers."
     start = history_mark()
     report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex", drafts=4,
@@ -904,3 +909,39 @@ def test_a_generated_test_of_its_own_mock_class_does_not_judge_a_free_text_task(
     generated = [t.name for t in report.tests if t.source == "generated"]
     assert generated == ["test_generated_2"]
     assert [d.reason for d in report.dropped_tests] == [UNRELATED]
+
+
+SCALE_TASK = 'def scale(x):\n    """Double x."""\n'
+AN_IMPLEMENTATION = "def scale(x):\n    return x * 2\n"  # what the test writer gave, no test
+TESTS_OF_SCALE = "def test_two():\n    assert scale(2) == 4\n"
+
+
+def test_a_test_writer_answer_without_a_test_is_drawn_again_when_the_task_has_no_examples():
+    """Stripped HumanEval/128: the test writer wrote the function instead of its tests, no
+    test was read, and every candidate ended unverified: nothing could check them."""
+    lm = scripted_lm({
+        "generated_code": [AN_IMPLEMENTATION] * 4,
+        "test_code": [{"test_code": AN_IMPLEMENTATION, "make_input": ""},
+                      {"test_code": TESTS_OF_SCALE, "make_input": ""}],
+    })
+    executor = FakeExecutor(lambda code, name: (True, ""))
+    report = run(lm, make_coder(executor, drafts=3, max_iterations=2), prompt=SCALE_TASK,
+                 entry_point="scale").report
+    generated = [t.code for t in report.tests if t.source == "generated"]
+    assert generated == ["def test_generated_1():\n    assert scale(2) == 4"]
+    assert report.status == "success"
+    assert AN_IMPLEMENTATION in report.generated_tests_raw  # both answers are kept
+    assert TESTS_OF_SCALE.strip() in report.generated_tests_raw
+    assert any("held no test" in note for note in report.notes)
+
+
+def test_with_docstring_examples_a_test_writer_answer_without_a_test_is_not_drawn_again():
+    lm = scripted_lm({
+        "generated_code": [GOOD],
+        "test_code": [{"test_code": "no tests here", "make_input": ""},
+                      {"test_code": "def test_x():\n    assert add(1, 1) == 2\n",
+                       "make_input": ""}],
+    })
+    report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex")).report
+    assert not [t for t in report.tests if t.source == "generated"]
+    assert report.generated_tests_raw == "no tests here"
