@@ -27,6 +27,8 @@ from dspy_coder.judge.vetting import screen_generated_tests
 from dspy_coder.task.requirements import undefined_names
 from dspy_coder.types import DevelopmentReport, DocExample, DroppedTest, TestCase
 
+# between the test writer's answers when it was drawn again (generated_tests_raw)
+REDRAW_SEPARATOR = "\n\n# --- the test writer was drawn again, with another seed ---\n\n"
 UNRELATED = ("it uses nothing of the code under test, only what the test defines itself (a "
              "mock of its own)")
 
@@ -37,6 +39,7 @@ class GeneratedTestAudit:
 
     raw: str = ""
     dropped: list[DroppedTest] = field(default_factory=list)
+    earlier: list[str] = field(default_factory=list)
 
     def screen(
         self,
@@ -45,11 +48,14 @@ class GeneratedTestAudit:
         entry_point: str | None,
         examples: list[DocExample],
         must_read_code: bool = False,
+        earlier_answers: list[str] | None = None,
     ) -> tuple[list[TestCase], list[str]]:
         """Record ``raw`` and what reading it dropped, then drop the ``tests`` read from it
         that contradict the docstring ``examples`` or, with ``must_read_code`` (a task without
         an entry point), read nothing the test does not define itself; returns (kept,
-        notes)."""
+        notes). ``earlier_answers``: the test writer's answers before it was drawn again,
+        kept in the report ahead of ``raw``."""
+        self.earlier = list(earlier_answers or [])
         self.raw = raw or ""
         self.dropped = list(read_generated_tests(self.raw, entry_point).dropped)
         kept, contradicting = screen_generated_tests(tests, examples)
@@ -66,7 +72,7 @@ class GeneratedTestAudit:
     def attach(self, report: DevelopmentReport) -> DevelopmentReport:
         """``report`` with the raw answer and every drop."""
         return report.model_copy(update={
-            "generated_tests_raw": self.raw,
+            "generated_tests_raw": REDRAW_SEPARATOR.join([*self.earlier, self.raw]),
             "dropped_tests": list(self.dropped),
         })
 

@@ -398,14 +398,13 @@ class Coder(dspy.Module):
             return
         if result.redrawn:
             # stripped HumanEval/128: the 1.5B wrote the function instead of its tests
-            record.note("The test writer's answer held no test that could be read (it may have "
-                        "written the function instead), so it was drawn again with another "
-                        f"seed ({len(result.redrawn)} time(s)); every answer is kept in the "
+            record.note("The test writer was drawn again with another seed, because "
+                        f"{'; then '.join(result.redrawn)}. Every answer is kept in the "
                         "report's generated_tests_raw.")
         audit = GeneratedTestAudit()
         kept, notes = audit.screen(
             result.raw, result.tests, task.entry_point, task.examples,
-            must_read_code=not task.entry_point)
+            must_read_code=not task.entry_point, earlier_answers=result.answers[:-1])
         record.set_test_audit(audit)
         stated_props = stated_properties(task.prompt, task.entry_point)
         properties = property_tests(stated_props, [t.code for t in [*tests, *kept]])

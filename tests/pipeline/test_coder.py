@@ -945,3 +945,21 @@ def test_with_docstring_examples_a_test_writer_answer_without_a_test_is_not_draw
     report = run(lm, make_coder(FakeExecutor(passes_if_plus), routing="complex")).report
     assert not [t for t in report.tests if t.source == "generated"]
     assert report.generated_tests_raw == "no tests here"
+
+
+def test_a_free_text_task_s_test_writer_is_drawn_again_when_it_tested_only_its_own_mock():
+    """Project modules: the 1.5B's tests of a cache built a `MockCache` of their own, all were
+    dropped, and the module ended unverified with nothing to check it."""
+    mock_only = ("class MockCache:\n    def get(self, k):\n        return 1\n\n"
+                 "def test_mock():\n    assert MockCache().get('a') == 1\n")
+    real = "def test_real():\n    assert validate_email('a@b.co')\n"
+    lm = scripted_lm({"generated_code": [BOTH] * 4,
+                      "test_code": [{"test_code": mock_only, "make_input": ""},
+                                    {"test_code": real, "make_input": ""}]})
+    coder = make_coder(FakeExecutor(passes_if_plus), routing="simple", max_iterations=1)
+    report = run(lm, coder, prompt=EMAIL_TASK, entry_point=None).report
+    assert [t.code for t in report.tests if t.source == "generated"] == [
+        "def test_generated_1():\n    assert validate_email('a@b.co')"]
+    assert report.generated_tests_raw.startswith(mock_only)
+    assert report.generated_tests_raw.endswith(real.strip())
+    assert any("only mocks of their own" in note for note in report.notes)
