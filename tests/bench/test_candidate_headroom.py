@@ -4,13 +4,13 @@ no candidate got right."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "candidate_headroom.py"
+from tests.benchmark_scripts import load_benchmark_script
+
 RIGHT = ("def has_close_elements(numbers, threshold):\n"
          "    return any(abs(a - b) < threshold for i, a in enumerate(numbers)\n"
          "               for b in numbers[i + 1:])\n")
@@ -20,10 +20,7 @@ ALSO_WRONG = "def has_close_elements(numbers, threshold):\n    return True\n"
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("candidate_headroom", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("candidate_headroom")
 
 
 def _folder(tmp_path: Path, rows: list[tuple[str, str, bool, list[str]]]) -> Path:

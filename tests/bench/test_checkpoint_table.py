@@ -1,15 +1,13 @@
 """benchmarks/checkpoint_table.py: the checkpoint experiment's table from results and reports."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-_SPEC = importlib.util.spec_from_file_location(
-    "checkpoint_table", Path(__file__).parents[2] / "benchmarks" / "checkpoint_table.py")
-checkpoint_table = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(checkpoint_table)
+from tests.benchmark_scripts import load_benchmark_script
+
+checkpoint_table = load_benchmark_script("checkpoint_table")
 
 
 def _write(run: Path, variant: str, lm: str, answers: list[tuple[str, bool, int, int]]) -> None:

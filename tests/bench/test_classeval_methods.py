@@ -3,9 +3,7 @@ checked and grades each against its hidden test class, through the real sandbox.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +11,14 @@ from dspy_coder.classeval import CLASSEVAL_FILE
 from dspy_coder.datasets import load_problems
 from dspy_coder.shared_datasets import DEFAULT_DATASETS_DIR
 from dspy_coder.task.build import build_task
+from tests.benchmark_scripts import load_benchmark_script
 
 DATA = DEFAULT_DATASETS_DIR / CLASSEVAL_FILE
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "classeval_methods.py"
 
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("classeval_methods", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("classeval_methods")
 
 
 def test_methods_are_sorted_by_their_examples_and_graded_by_their_test_class(script):

@@ -1,13 +1,11 @@
 """benchmarks/self_check_report.py: the verdict and the router against the hidden tests."""
 
-import importlib.util
 import json
 from pathlib import Path
 
-_SPEC = importlib.util.spec_from_file_location(
-    "self_check_report", Path(__file__).parents[2] / "benchmarks" / "self_check_report.py")
-self_check = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(self_check)
+from tests.benchmark_scripts import load_benchmark_script
+
+self_check = load_benchmark_script("self_check_report")
 
 
 def _write(run: Path, answers: list[tuple[str, str, list[str], bool, str]]) -> None:

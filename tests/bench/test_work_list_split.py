@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "work_list_split.py"
+from tests.benchmark_scripts import load_benchmark_script
 
 WITH_EXAMPLE = '''def double(x):
     """Twice x.
@@ -30,10 +28,7 @@ PROBLEMS = {
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("work_list_split", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("work_list_split")
 
 
 def write_run(directory: Path, variant: str, passed: dict[str, bool], calls: int) -> None:

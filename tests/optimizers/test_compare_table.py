@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
 from dspy_coder.pipeline.programs import make_program
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "optimizers_compare.py"
+from tests.benchmark_scripts import load_benchmark_script
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("optimizers_compare", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark_script("optimizers_compare")
 
 
 def record(task: str, variant: str, passed: bool) -> ResultRecord:
