@@ -134,7 +134,8 @@ def run(args: argparse.Namespace, settings) -> int:
 
     options = pipeline_options(args)  # checked before the LM loads
     # installed here, or into the project environment the sandboxed runs import from
-    runners = sandbox_runners(library_site_dirs(args, requirements.libraries))
+    site_dirs = library_site_dirs(args, requirements.libraries)
+    runners = sandbox_runners(site_dirs)
     senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
     with stop_on_signals() as stops, kept_run(args) as run_dir:
         settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
@@ -147,7 +148,7 @@ def run(args: argparse.Namespace, settings) -> int:
                                      **options),
                                max_replans=args.max_replans,
                                integration_rounds=args.integration_rounds, approval=approval,
-                               executor=runners.get("executor"))
+                               executor=runners.get("executor"), library_dirs=site_dirs)
         logger.info("Building %r with %s (run kept in %s)", requirements.goal, settings.lm,
                     run_dir.path)
         with events_to(args.events), viewing(choose_view(args.view),

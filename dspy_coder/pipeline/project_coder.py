@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import dspy
 from pydantic import ValidationError
@@ -49,6 +49,7 @@ from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
 from dspy_coder.pipeline.stop_requests import stop_requested
+from dspy_coder.task.library_check import import_names
 from dspy_coder.task.module_task import module_task, only_function
 from dspy_coder.task.project_plan import (
     ProjectPlan,
@@ -98,8 +99,12 @@ class ProjectCoder(dspy.Module):
         executor: Executor | None = None,
         integration_timeout_s: float = 20.0,
         approval: Approval | None = None,
+        library_dirs: Sequence[str] = (),
     ) -> None:
         super().__init__()
+        # where the requirements' libraries are installed for the sandboxed runs (a project
+        # environment's site directory), if not where dspy-coder runs
+        self.library_dirs = tuple(library_dirs)
         self.approval = approval  # only its plan gate is asked here; modules use the coder's
         self.planner = dspy.Predict(ProjectPlanner)
         self.write_integration = dspy.Predict(IntegrationTestWriter)
@@ -188,7 +193,9 @@ class ProjectCoder(dspy.Module):
         if failure:
             failure = ("An integration test of the package failed because of this module; "
                        f"fix it and keep the interface:\n{failure}")
-        report = self.coder(prompt=module_task(requirements, plan, spec),
+        imports = {library.name: import_names(library.name, self.library_dirs)
+                   for library in requirements.libraries}
+        report = self.coder(prompt=module_task(requirements, plan, spec, imports),
                             entry_point=only_function(spec),
                             context_code=self._context(plan, name, code),
                             context_imports=[plan.package, *(m.name for m in plan.modules)],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -25,6 +26,27 @@ from dspy_coder.task.project_requirements import Library
 def distribution_name(name: str) -> str:
     """The distribution a library name refers to: 'uvicorn[standard]' -> 'uvicorn'."""
     return re.sub(r"\[.*\]$", "", name)
+
+
+def import_names(name: str, site_dirs: Sequence[str] = ()) -> list[str]:
+    """What code imports to use library ``name``: the top-level modules its distribution
+    installs (in ``site_dirs``, then where this interpreter imports from), read from its
+    ``top_level.txt`` or its file list; ``name`` with '-' as '_' when it is installed in
+    neither ('tomli-w' -> ['tomli_w'], 'PyYAML' -> ['yaml'])."""
+    found = (next(iter(metadata.distributions(name=distribution_name(name), **where)), None)
+             for where in ({"path": list(site_dirs)}, {}))  # {}: this interpreter's sys.path
+    dist = next((d for d in found if d is not None), None)
+    names: set[str] = set()
+    if dist is not None:
+        names = set((dist.read_text("top_level.txt") or "").split())
+        for file in (dist.files or []) if not names else []:
+            top, *rest = Path(str(file)).parts
+            if top.endswith((".dist-info", ".egg-info", ".data")) or top in ("..", "__pycache__"):
+                continue
+            if (not rest and top.endswith(".py")) or (len(rest) == 1 and rest[0].endswith(".py")):
+                names.add(top.removesuffix(".py"))  # a module, or a package with code in it
+    public = sorted(n for n in names if n.isidentifier() and not n.startswith("_"))
+    return public or [distribution_name(name).replace("-", "_").lower()]
 
 
 def missing_libraries(libraries: list[Library], site_dir: Path | None = None) -> list[str]:

@@ -18,8 +18,12 @@ def _without_other_calls(text: str, mine: set[str]) -> str:
     return _CALL.sub(lambda m: m.group(0) if m.group(1) in mine else m.group(1), text)
 
 
-def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec) -> str:
-    """The ``Coder`` task for one module (its interface lines name what it must define)."""
+def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec,
+                library_imports: dict[str, list[str]] | None = None) -> str:
+    """The ``Coder`` task for one module (its interface lines name what it must define).
+    ``library_imports``: what each library of the requirements is imported as; the task names
+    them with their features (without them the 1.5B imported ``toml``, which is not installed,
+    for a project that asked for ``tomli-w``)."""
     mine = set(public_names(spec))
     lines = [f"Write the module `{plan.package}/{spec.name}.py` of the Python package "
              f"`{plan.package}`: {_without_other_calls(spec.purpose, mine)}",
@@ -32,9 +36,21 @@ def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec)
                if name in plan.performance]
     if targets:
         lines.append("Target time complexity: " + "; ".join(targets))
+    if requirements.libraries:
+        lines.append("Use the libraries the project requires, installed where the code runs:")
+        lines += [_library_line(library.name, library.features,
+                                (library_imports or {}).get(library.name))
+                  for library in requirements.libraries]
     lines.append(f"Keep it under {spec.max_lines} lines. The package as a whole: "
                  f"{_without_other_calls(requirements.goal, mine)}")
     return "\n".join(lines)
+
+
+def _library_line(name: str, features: list[str], imports: list[str] | None) -> str:
+    """'- tomli-w (import tomli_w): dumps'."""
+    modules = imports or [name.replace("-", "_").lower()]
+    used = f": {', '.join(features)}" if features else ""
+    return f"- {name} (import {', '.join(modules)}){used}"
 
 
 def only_function(spec: ModuleSpec) -> str | None:

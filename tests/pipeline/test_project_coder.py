@@ -126,6 +126,34 @@ def test_a_module_is_asked_only_for_its_own_interface():
     assert "stats with mean_fahrenheit" in task  # still said, no longer asked for
 
 
+def test_each_module_is_told_the_requirements_libraries_and_how_to_import_them(tmp_path):
+    """The 1.5B's TOML config writer imported ``toml``, which is not installed, in every
+    candidate: its module tasks never said the project asked for ``tomli-w``."""
+    from dspy_coder.task.project_requirements import Library, Requirements
+
+    lm = scripted_lm({"modules": [plan(VALIDATOR)], "generated_code": [VALIDATE]})
+    coder = Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                  profiler=no_profiler, retry_backoff_s=0.0, routing="simple", drafts=0,
+                  max_iterations=1)
+    requirements = Requirements(goal="an email library", libraries=[
+        Library(name="tomli-w", features=["dumps"]), Library(name="PyYAML")])
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        ProjectCoder(coder, library_dirs=[str(tmp_path)])(requirements=requirements)
+    prompts = all_prompts(lm_calls_since(mark))
+    assert "Use the libraries the project requires, installed where the code runs:" in prompts
+    assert "- tomli-w (import tomli_w): dumps" in prompts
+    assert "- PyYAML (import yaml)" in prompts  # not in tmp_path: found where dspy-coder runs
+
+
+def test_a_library_is_imported_as_the_modules_its_distribution_installs():
+    from dspy_coder.task.library_check import import_names
+
+    assert import_names("PyYAML") == ["yaml"]  # installed with dspy-coder
+    assert import_names("PyYAML", ["/nonexistent"]) == ["yaml"]
+    assert import_names("no-such-dist-xyz") == ["no_such_dist_xyz"]  # installed nowhere
+
+
 def test_a_reviewer_rejects_the_plan_with_a_reason_then_approves_the_next():
     from dspy_coder.pipeline.approval import Approval, Decision
 
