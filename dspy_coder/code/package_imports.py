@@ -26,11 +26,34 @@ def _sibling_import(node: ast.stmt, package: str, modules: set[str]) -> bool:
     return False
 
 
+def flat_package(modules: set[str]) -> str:
+    """What a dropped import that bound a module's name binds instead: an object whose
+    attributes are the package's modules (itself) and the flattened namespace's names
+    (``package.module.f`` is ``f``); any other attribute is missing, as on a module, so that
+    pytest's and inspect's probing (``__wrapped__``, fixture markers) finds nothing."""
+    return ('type("FlatPackage", (), {"__getattr__": lambda self, name: self if name in '
+            f'{sorted(modules)!r} else globals()[name] if name in globals() '
+            'else getattr(object(), name)})()')
+
+
+def _module_names(node: ast.stmt, modules: set[str]) -> list[str]:
+    """The names a package import binds to a module rather than to what a module defines:
+    ``import package.x`` binds ``package``, ``import package.x as m`` binds ``m``, and
+    ``from package import x`` binds ``x`` when ``x`` is one of the package's modules."""
+    if isinstance(node, ast.Import):
+        return [a.asname or a.name.split(".")[0] for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [a.asname or a.name for a in node.names if a.name in modules]
+    return []
+
+
 def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
     """``code`` without its imports from the package, at the top or inside a function (a test
     reader copies a test file's imports into each test); line numbers hold: an import becomes
-    blank lines, and a block left with nothing else gets one ``pass``. Unchanged when it does
-    not parse."""
+    blank lines, or, when it bound a module's name (``import package.x``, then
+    ``package.x.f()``), one line binding that name, unless already defined, to
+    ``flat_package``; a block left with
+    nothing else gets one ``pass``. Unchanged when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -43,10 +66,20 @@ def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
                 continue
             imports = [s for s in block if isinstance(s, ast.Import | ast.ImportFrom)
                        and _sibling_import(s, package, modules)]
+            bound_any = False
             for statement in imports:
                 for index in range(statement.lineno - 1, statement.end_lineno or statement.lineno):
                     lines[index] = ""
-            if imports and len(imports) == len(block) and not isinstance(node, ast.Module):
+                bound = _module_names(statement, modules)
+                if bound:
+                    bound_any = True
+                    # a name the namespace already defines (a module named like its
+                    # function) keeps that definition
+                    lines[statement.lineno - 1] = " " * statement.col_offset + "; ".join(
+                        f"{name} = globals().get({name!r}, {flat_package(modules)})"
+                        for name in bound)
+            if imports and len(imports) == len(block) and not bound_any and not isinstance(
+                    node, ast.Module):
                 first = imports[0]  # keep the block it sits in a valid statement
                 lines[first.lineno - 1] = " " * first.col_offset + "pass"
     return "\n".join(lines) + ("\n" if code.endswith("\n") else "")

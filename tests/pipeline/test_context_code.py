@@ -100,3 +100,24 @@ def test_a_module_s_generated_tests_that_import_it_from_its_package_run():
     # the test as written keeps its import: plain pytest in the package folder needs it
     generated = next(t for t in report.tests if t.source == "generated")
     assert "from mailkit.counter import count_valid" in generated.code
+
+
+def test_a_module_s_tests_that_reach_it_through_its_package_name_run():
+    # the TOML project at 6717e42: every generated test of config_builder did `import
+    # toml_config_writer.config_builder` and called `toml_config_writer.config_builder.
+    # build_config(...)`; the import was dropped in the sandbox, so each test failed with
+    # NameError: name 'toml_config_writer' is not defined, for every candidate
+    dotted_tests = ("import mailkit.counter\nimport mailkit.counter as c\n"
+                    "from mailkit import counter\n\n"
+                    "def test_a():\n    assert mailkit.counter.count_valid(['a@b', 'x']) == 1\n\n"
+                    "def test_b():\n"
+                    "    assert c.count_valid(['a@b']) == counter.count_valid(['a@b'])\n")
+    lm = scripted_lm({"generated_code": [ANSWER] * 4,
+                      "test_code": [{"test_code": dotted_tests, "make_input": ""}]})
+    with dspy.context(lm=lm):
+        report = sandboxed_coder()(
+            prompt="Write count_valid(items), counting the valid addresses.",
+            context_code=CONTEXT, context_imports=["mailkit", "validator", "counter"]).report
+    first = report.attempts[0]
+    assert first.execution.tests_passed == first.execution.tests_total, first.feedback
+    assert report.status == "success"
