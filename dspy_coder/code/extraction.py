@@ -146,6 +146,18 @@ def _is_placeholder(statement: ast.stmt) -> bool:
     return False
 
 
+def holds_no_program(code: str) -> bool:
+    """True when ``code`` parses but defines and does nothing: only imports and placeholders
+    (the 1.5B once answered a rewrite with ``obj['new_code']``). Code that does not parse is
+    not judged here (False)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    return all(isinstance(s, ast.Import | ast.ImportFrom) or _is_placeholder(s)
+               for s in tree.body)
+
+
 def has_empty_body(code: str, entry_point: str | None) -> bool:
     """True when ``code`` defines ``entry_point`` with nothing but placeholders in its body,
     e.g. a sampled answer that only repeated the prompt's signature and docstring. Code that

@@ -38,7 +38,7 @@ from collections.abc import Callable, Collection
 
 import dspy
 
-from dspy_coder.code.extraction import assemble_solution, has_empty_body
+from dspy_coder.code.extraction import assemble_solution, has_empty_body, holds_no_program
 from dspy_coder.code.identity import program_identity
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
@@ -46,13 +46,15 @@ from dspy_coder.pipeline.redrawing import redraw_while, rollout_slot
 from dspy_coder.types import DocExample
 
 STUB = "only repeated the signature and docstring"
+NO_PROGRAM = "held no program (nothing defined, e.g. obj['new_code'])"
 REPEAT = "repeated a program already tried"
 
 
 def candidate_rejection(
     prompt: str, entry_point: str | None, tried: Callable[[], Collection[str]] | None
 ) -> Callable[[str], str | None]:
-    """Why raw model output is no new candidate (``STUB``, ``REPEAT``), or None when it is.
+    """Why raw model output is no new candidate (``STUB``, ``NO_PROGRAM``, ``REPEAT``), or
+    None when it is.
 
     ``tried`` gives the ``program_identity`` of the programs already run (None: repeats are
     allowed)."""
@@ -61,6 +63,8 @@ def candidate_rejection(
         code = assemble_solution(raw, prompt, entry_point)
         if has_empty_body(code, entry_point):
             return STUB
+        if holds_no_program(code):
+            return NO_PROGRAM
         if tried is not None and program_identity(code) in tried():
             return REPEAT
         return None

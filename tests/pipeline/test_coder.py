@@ -963,3 +963,16 @@ def test_a_free_text_task_s_test_writer_is_drawn_again_when_it_tested_only_its_o
     assert report.generated_tests_raw.startswith(mock_only)
     assert report.generated_tests_raw.endswith(real.strip())
     assert any("only mocks of their own" in note for note in report.notes)
+
+
+def test_an_answer_that_holds_no_program_is_drawn_again():
+    """The 1.5B's TOML project: a rewrite of a free-text module answered `obj['new_code']`,
+    which was run, failed to load, and counted as an attempt."""
+    lm = scripted_lm({"generated_code": [ONLY_VALIDATE], "fixed_code": ["obj['fixed_code']"],
+                      "new_code": [BOTH]})
+    executor = FakeExecutor(lambda code, name: ("normalize_email" in code, "no normalize"))
+    report = run(lm, make_coder(executor, max_iterations=2), prompt=EMAIL_TASK,
+                 entry_point=None).report
+    assert [a.stage for a in report.attempts] == ["generate", "rewrite"]
+    assert "obj[" not in "".join(a.code for a in report.attempts)
+    assert any("held no program" in note for note in report.notes)
