@@ -53,7 +53,8 @@ def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
     blank lines, or, when it bound a module's name (``import package.x``, then
     ``package.x.f()``), one line binding that name, unless already defined, to
     ``flat_package``; a block left with
-    nothing else gets one ``pass``. Unchanged when it does not parse."""
+    nothing else gets one ``pass``. The package or a module read without any import is bound
+    the same way on a last line. Unchanged when it does not parse."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -82,6 +83,13 @@ def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
                     node, ast.Module):
                 first = imports[0]  # keep the block it sits in a valid statement
                 lines[first.lineno - 1] = " " * first.col_offset + "pass"
+    # the package or a module read with no import at all (the 1.5B's test reader kept a
+    # test's other imports and dropped that one): bound after everything, lines unmoved
+    unbound = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
+                      and isinstance(node.ctx, ast.Load) and node.id in {package} | modules})
+    if unbound:
+        lines.append("; ".join(f"{name} = globals().get({name!r}, {flat_package(modules)})"
+                               for name in unbound))
     return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
 
 

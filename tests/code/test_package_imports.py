@@ -28,3 +28,15 @@ def test_a_name_the_namespace_defines_keeps_its_definition():
     namespace: dict = {}
     exec(strip_package_imports(code, "kit", {"tools"}), namespace)
     assert namespace["RESULT"] == 1
+
+
+def test_a_package_name_used_without_its_import_still_reaches_the_namespace():
+    # the TOML project at 59dc43a: the test reader kept `import tomli_w` in each test but not
+    # the package import, and each test called toml_config_writer.config_builder.build_config
+    code = ("def double(x):\n    return 2 * x\n\n"
+            "def check():\n    return kit.tools.double(2)\n")
+    stripped = strip_package_imports(code, "kit", {"tools"})
+    assert stripped.splitlines()[:5] == code.splitlines()  # the lines stay where they were
+    namespace: dict = {}
+    exec(stripped, namespace)
+    assert namespace["check"]() == 4
