@@ -73,9 +73,10 @@ def _unit_test_file(report: ProjectReport, name: str) -> str | None:
     plan = report.plan
     assert plan is not None
     imports = ["import pytest", ""] if uncounted else []
-    imports += [f"from {plan.package}.{name} import *  # noqa: F403",
-                *[f"from {plan.package}.{dep} import *  # noqa: F403"
-                  for dep in written_before(plan, name)]]
+    modules = [name, *written_before(plan, name)]
+    # `import package.module` too: the 1.5B's tests call package.module.f(...) unimported
+    imports += [f"import {plan.package}.{m}" for m in modules]
+    imports += [f"from {plan.package}.{m} import *  # noqa: F403" for m in modules]
     header = (f'"""Unit tests of {plan.package}.{name} from dspy-coder\'s run: {len(counted)} '
               f'judged it; {len(uncounted)} did not count and are skipped with the reason '
               '(remove a marker to run one)."""')
@@ -87,8 +88,8 @@ def _integration_file(report: ProjectReport) -> str | None:
         return None
     plan = report.plan
     outcomes = {o.name: o for o in report.integration_results}
-    imports = ["import pytest", "", *[f"from {plan.package}.{m.name} import *  # noqa: F403"
-                                      for m in plan.modules]]
+    imports = ["import pytest", "", *[f"import {plan.package}.{m.name}" for m in plan.modules],
+               *[f"from {plan.package}.{m.name} import *  # noqa: F403" for m in plan.modules]]
     parts = ['"""Integration tests: the modules together. Those that failed in dspy-coder\'s '
              'run are skipped with the failure; remove a marker to run one."""\n\n'
              + "\n".join(imports)]

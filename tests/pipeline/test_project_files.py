@@ -79,3 +79,14 @@ def test_each_test_of_the_package_runs_in_an_empty_directory_of_its_own(tmp_path
     assert "monkeypatch.chdir(tmp_path)" in files["tests/conftest.py"]
     run = _pytest(files, tmp_path)
     assert run.returncode == 0 and "2 passed" in run.stdout, run.stdout + run.stderr
+
+
+def test_a_counted_test_reaching_its_module_through_the_package_name_passes_plain_pytest(
+        tmp_path: Path):
+    # the TOML project at 1f2db36: its counted tests called
+    # toml_config_writer.config_builder.build_config(...) with no import; they ran in the
+    # sandbox and failed under plain pytest with NameError
+    dotted = TestCase(name="test_double", source="generated", vetted=True,
+                      code="def test_double():\n    assert calc.arith.double(2) == 4\n")
+    run = _pytest(package_files(_report([dotted])), tmp_path)
+    assert run.returncode == 0 and "1 passed" in run.stdout, run.stdout + run.stderr
