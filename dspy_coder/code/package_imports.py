@@ -36,6 +36,13 @@ def flat_package(modules: set[str]) -> str:
             'else getattr(object(), name)})()')
 
 
+def _flat_bindings(names: list[str], modules: set[str]) -> str:
+    """One line binding each of ``names``, unless the namespace already defines it, to
+    ``flat_package``."""
+    return "; ".join(f"{name} = globals().get({name!r}, {flat_package(modules)})"
+                     for name in names)
+
+
 def _module_names(node: ast.stmt, modules: set[str]) -> list[str]:
     """The names a package import binds to a module rather than to what a module defines:
     ``import package.x`` binds ``package``, ``import package.x as m`` binds ``m``, and
@@ -76,9 +83,8 @@ def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
                     bound_any = True
                     # a name the namespace already defines (a module named like its
                     # function) keeps that definition
-                    lines[statement.lineno - 1] = " " * statement.col_offset + "; ".join(
-                        f"{name} = globals().get({name!r}, {flat_package(modules)})"
-                        for name in bound)
+                    lines[statement.lineno - 1] = (" " * statement.col_offset
+                                                   + _flat_bindings(bound, modules))
             if imports and len(imports) == len(block) and not bound_any and not isinstance(
                     node, ast.Module):
                 first = imports[0]  # keep the block it sits in a valid statement
@@ -88,8 +94,7 @@ def strip_package_imports(code: str, package: str, modules: set[str]) -> str:
     unbound = sorted({node.id for node in ast.walk(tree) if isinstance(node, ast.Name)
                       and isinstance(node.ctx, ast.Load) and node.id in {package} | modules})
     if unbound:
-        lines.append("; ".join(f"{name} = globals().get({name!r}, {flat_package(modules)})"
-                               for name in unbound))
+        lines.append(_flat_bindings(unbound, modules))
     return "\n".join(lines) + ("\n" if code.endswith("\n") else "")
 
 

@@ -46,7 +46,12 @@ def import_names(name: str, site_dirs: Sequence[str] = ()) -> list[str]:
             if (not rest and top.endswith(".py")) or (len(rest) == 1 and rest[0].endswith(".py")):
                 names.add(top.removesuffix(".py"))  # a module, or a package with code in it
     public = sorted(n for n in names if n.isidentifier() and not n.startswith("_"))
-    return public or [distribution_name(name).replace("-", "_").lower()]
+    return public or [guessed_import_name(name)]
+
+
+def guessed_import_name(name: str) -> str:
+    """The import name a library's own name suggests: 'tomli-w' -> 'tomli_w'."""
+    return distribution_name(name).replace("-", "_").lower()
 
 
 def missing_libraries(libraries: list[Library], site_dir: Path | None = None) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from dspy_coder.task.library_check import guessed_import_name
 from dspy_coder.task.project_plan import ModuleSpec, ProjectPlan, public_name, public_names
 from dspy_coder.task.project_requirements import Requirements
 
@@ -48,7 +49,7 @@ def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec,
 
 def _library_line(name: str, features: list[str], imports: list[str] | None) -> str:
     """'- tomli-w (import tomli_w): dumps'."""
-    modules = imports or [name.replace("-", "_").lower()]
+    modules = imports or [guessed_import_name(name)]
     used = f": {', '.join(features)}" if features else ""
     return f"- {name} (import {', '.join(modules)}){used}"
 
