@@ -1,10 +1,12 @@
-"""Which methods of a class task no counted test calls.
+"""Which methods of a class task, or functions a free-text task names, no counted test calls.
 
 A class skeleton's docstring examples often cover only some of its methods (ClassEval_0: two
 of four; one example is malformed and one shows no result). Passing every counted test then
 says nothing about the others: the 1.5B's ``get_jwt_user`` called an undefined ``jwt`` and the
 run still ended "success, score 1.00". A class run is a success only when every method the
-skeleton declares is called by a test that counted.
+skeleton declares is called by a test that counted. The same holds for the functions a
+free-text task names: the TOML project's config_builder ended "success" on tests calling only
+build_config, while its read_config called a ``tomli_w.load`` that does not exist.
 
 Example:
     >>> skeleton = ("class C:\\n    def __init__(self):\\n        pass\\n"
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import ast
 
+from dspy_coder.task.requirements import stated_requirements
 from dspy_coder.types import TestCase
 
 
@@ -64,3 +67,18 @@ def unchecked_methods(prompt: str, class_name: str | None, tests: list[TestCase]
         if test.vetted:
             called |= called_attributes(test.code)
     return [name for name in declared if name not in called]
+
+
+def unchecked_names(prompt: str, entry_point: str | None, tests: list[TestCase]) -> list[str]:
+    """What the task asks for that no vetted test calls: a class task's declared methods, or
+    else the names a free-text task's prose calls for (none for a code prompt, whose one
+    function every test calls)."""
+    declared = declared_methods(prompt, entry_point)
+    if declared:
+        return unchecked_methods(prompt, entry_point, tests)
+    names = stated_requirements(prompt, entry_point).names
+    called: set[str] = set()
+    for test in tests:
+        if test.vetted:
+            called |= called_attributes(test.code)
+    return [name for name in names if name not in called]

@@ -7,7 +7,7 @@ Example:
 from __future__ import annotations
 
 from dspy_coder.judge.feedback import ALL_PASSED
-from dspy_coder.judge.method_coverage import unchecked_methods
+from dspy_coder.judge.method_coverage import unchecked_names
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
@@ -33,9 +33,9 @@ RAISES_NOTE = (
     "Read it, or add examples (>>> f(x) then the expected value) to the task and run again."
 )
 UNCHECKED_METHODS_NOTE = (
-    "UNVERIFIED: the tests this class passes call only some of its methods, so nothing checked "
-    "the others (named in the next note). Read them, or add examples (>>> obj.method(x) then "
-    "the expected value) to their docstrings and run again."
+    "UNVERIFIED: the tests this code passes call only some of the methods or functions the "
+    "task asks for, so nothing checked the others (named in the next note). Read them, or add "
+    "examples (>>> f(x) then the expected value) for them to the task and run again."
 )
 NEARLY_BACKED_NOTE = (
     "Differential testing: most independently written candidates return what this code "
@@ -45,7 +45,8 @@ NEARLY_BACKED_NOTE = (
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
             RAISES_NOTE: "n/a (it raises on most test inputs)",
-            UNCHECKED_METHODS_NOTE: "n/a (some methods were never called by a test)"}
+            UNCHECKED_METHODS_NOTE: "n/a (some of what the task names was never called by a "
+                                    "test)"}
 
 
 def _why_unverified(state: RunRecord, best) -> str:
@@ -86,8 +87,9 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     has_code = best is not None and bool(best.code.strip())
     status = _status(state, best, threshold)
     notes = list(state.notes)
-    # a class passing every counted test is no success while some of its methods none calls
-    unchecked = (unchecked_methods(state.task.prompt, state.task.entry_point, tests)
+    # a class passing every counted test is no success while some of its methods none calls,
+    # nor is code for a task naming several functions while some of them none calls
+    unchecked = (unchecked_names(state.task.prompt, state.task.entry_point, tests)
                  if status == "success" else [])
     if unchecked:
         status = "unverified"

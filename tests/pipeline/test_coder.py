@@ -7,6 +7,7 @@ import pytest
 
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import LMUnavailableError, UsageError
+from dspy_coder.judge.reporting import render_report
 from dspy_coder.pipeline.coder import Coder
 from tests.fakes.executors import FakeExecutor, FakeInterpreter, no_profiler
 from tests.fakes.scripted_lm import all_prompts, history_mark, lm_calls_since, scripted_lm
@@ -828,6 +829,30 @@ def test_a_named_function_the_code_lacks_fails_and_agreeing_samples_decide():
     assert "[(' A@B.C ',)]" in prop.code
     assert any("normalize_email(normalize_email(x)) == normalize_email(x)" in note
                for note in report.notes)
+
+
+CONFIG_TASK = ("Build a config module: a build_config(defaults, overrides) function that "
+               "merges two dicts and a read_config(path) function that loads a TOML file")
+CONFIG_BOTH = ("def build_config(defaults, overrides):\n    return {**defaults, **overrides}\n\n"
+               "def read_config(path):\n    return {}\n")
+
+
+def test_a_free_text_task_whose_counted_tests_skip_a_named_function_is_unverified():
+    """The TOML project's config_builder: every counted test called build_config only, its
+    read_config called a tomli_w.load that does not exist, and the module ended "success"."""
+    tests = "def test_merge():\n    assert build_config({'a': 1}, {'a': 2}) == {'a': 2}\n"
+    lm = scripted_lm({
+        "generated_code": [CONFIG_BOTH, CONFIG_BOTH + "# b\n", CONFIG_BOTH + "# c\n",
+                           CONFIG_BOTH + "# d\n"],
+        "test_code": [{"test_code": tests, "make_input": ""}],
+    })
+    coder = make_coder(FakeExecutor(lambda code, name: (True, "")), drafts=3, max_iterations=2)
+    report = run(lm, coder, prompt=CONFIG_TASK, entry_point=None).report
+    assert all(t.vetted for t in report.tests)  # the merge test counted...
+    assert report.status == "unverified" and report.score is None  # ...but calls one of two
+    assert "No counted test calls read_config." in report.notes
+    assert "n/a (some of what the task names was never called by a test)" in render_report(
+        report)
 
 
 def test_the_router_notes_how_it_decided_so_its_decisions_can_be_measured():
