@@ -38,15 +38,22 @@ def without_definitions(code: str, names: set[str]) -> tuple[str, list[str]]:
     return "\n".join(lines) + ("\n" if code.endswith("\n") else ""), removed
 
 
-def _top_level_definitions(code: str) -> dict[str, str]:
-    """Public name -> AST dump of each top-level function and class ``code`` defines."""
+def _top_level_definitions(code: str, private_too: bool = False) -> dict[str, str]:
+    """Public name (and private, with ``private_too``) -> AST dump of each top-level function
+    and class ``code`` defines."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return {}
     return {node.name: ast.dump(node) for node in tree.body
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-            and not node.name.startswith("_")}
+            and (private_too or not node.name.startswith("_"))}
+
+
+def defined_at_top(code: str) -> list[str]:
+    """Every function and class ``code`` defines at its top, private ones too: what an answer
+    that only copies ``code`` would define."""
+    return list(_top_level_definitions(code, private_too=True))
 
 
 def defined_publicly(code: str) -> list[str]:

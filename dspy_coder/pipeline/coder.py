@@ -33,6 +33,7 @@ from dspy_coder.judge.evaluation import CandidateEvaluator, Executor, Profiler
 from dspy_coder.judge.feedback import format_history, format_metrics
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
 from dspy_coder.judge.method_coverage import declared_methods
+from dspy_coder.judge.redefinitions import defined_at_top
 from dspy_coder.judge.reporting import build_report
 from dspy_coder.judge.run_record import AttemptScoring, RunRecord
 from dspy_coder.judge.usage import cost_from, usage_delta
@@ -455,7 +456,8 @@ class Coder(dspy.Module):
         reward = _RoundReward(self, record, iteration, "sample")
         sampler = dspy.BestOfN(
             module=DraftStep(self.generate, tried=tried,
-                             plan_free_odd_slots=not task.examples),
+                             plan_free_odd_slots=not task.examples,
+                             context_names=defined_at_top(task.context_code)),
             # a class drafted by method costs a call per method, and needs only a second
             # and third independent candidate for its tests to be vetted by agreement
             N=min(self.config.drafts, CLASS_SAMPLES) if self._repairs_by_method(task)
@@ -488,7 +490,8 @@ class Coder(dspy.Module):
         produced = len(record.attempts)
         step = self._refine_module(iteration, record.task)
         rejection = candidate_rejection(
-            record.task.prompt, record.task.entry_point, record.tried_programs
+            record.task.prompt, record.task.entry_point, record.tried_programs,
+            defined_at_top(record.task.context_code),
         )
         reward = _RoundReward(self, record, iteration, step.stage)
         refine = dspy.Refine(

@@ -40,6 +40,7 @@ import dspy
 
 from dspy_coder.code.extraction import assemble_solution, has_empty_body, holds_no_program
 from dspy_coder.code.identity import program_identity
+from dspy_coder.judge.redefinitions import without_definitions
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.redrawing import redraw_while, rollout_slot
@@ -48,16 +49,19 @@ from dspy_coder.types import DocExample
 STUB = "only repeated the signature and docstring"
 NO_PROGRAM = "held no program (nothing defined, e.g. obj['new_code'])"
 REPEAT = "repeated a program already tried"
+COPY = "only copied the code it builds on"
 
 
 def candidate_rejection(
-    prompt: str, entry_point: str | None, tried: Callable[[], Collection[str]] | None
+    prompt: str, entry_point: str | None, tried: Callable[[], Collection[str]] | None,
+    context_names: Collection[str] = (),
 ) -> Callable[[str], str | None]:
-    """Why raw model output is no new candidate (``STUB``, ``NO_PROGRAM``, ``REPEAT``), or
-    None when it is.
+    """Why raw model output is no new candidate (``STUB``, ``NO_PROGRAM``, ``COPY``,
+    ``REPEAT``), or None when it is.
 
     ``tried`` gives the ``program_identity`` of the programs already run (None: repeats are
-    allowed)."""
+    allowed); ``context_names``: what the code the task builds on defines (an answer that
+    only redefines those is a ``COPY``: the 1.5B's toml_writer copied the config builder)."""
 
     def rejection(raw: str) -> str | None:
         code = assemble_solution(raw, prompt, entry_point)
@@ -65,6 +69,8 @@ def candidate_rejection(
             return STUB
         if holds_no_program(code):
             return NO_PROGRAM
+        if context_names and holds_no_program(without_definitions(code, set(context_names))[0]):
+            return COPY
         if tried is not None and program_identity(code) in tried():
             return REPEAT
         return None
@@ -84,6 +90,7 @@ class DraftStep(dspy.Module):
         repair_crashes: bool = True,
         tried: Callable[[], Collection[str]] | None = None,
         plan_free_odd_slots: bool = False,
+        context_names: Collection[str] = (),
     ) -> None:
         super().__init__()
         self.generate = generate
@@ -91,6 +98,7 @@ class DraftStep(dspy.Module):
         self.repair_crashes = repair_crashes
         self.tried = tried
         self.plan_free_odd_slots = plan_free_odd_slots
+        self.context_names = tuple(context_names)
 
     def forward(
         self,
@@ -100,7 +108,8 @@ class DraftStep(dspy.Module):
         entry_point: str | None = None,
         examples: list[DocExample] | None = None,
     ) -> dspy.Prediction:
-        rejection = candidate_rejection(prompt or task, entry_point, self.tried)
+        rejection = candidate_rejection(prompt or task, entry_point, self.tried,
+                                        self.context_names)
         without_plan = (bool(plan.strip()) and self.plan_free_odd_slots
                         and rollout_slot(self) % 2 == 1)
         if without_plan:

@@ -26,6 +26,7 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     task = Task(prompt="Write count_valid(items), counting the valid addresses.",
                 context_code=CONTEXT)
     assert CONTEXT_HEADER in task_text(task) and "def is_valid(s):" in task_text(task)
+    assert "return '@' in s" not in task_text(task)  # its interface, not its body
     assert runnable_code(task, ANSWER).startswith(CONTEXT)
     lm = scripted_lm({"generated_code": [ANSWER] * 4,
                       "test_code": [{"test_code": TESTS, "make_input": ""}]})
@@ -34,6 +35,7 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     with dspy.context(lm=lm):
         report = coder(prompt=task.prompt, context_code=CONTEXT).report
     assert "def is_valid(s):" in all_prompts(lm_calls_since(mark))
+    assert "return '@' in s" not in all_prompts(lm_calls_since(mark))
     assert report.code.strip() == ANSWER.strip()  # the context is not part of the answer
     first = report.attempts[0]
     assert first.execution.tests_passed == first.execution.tests_total  # is_valid was there
@@ -41,6 +43,19 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     # the task names count_valid, not is_valid: only its own names are required of it
     assert [t.name for t in report.tests if t.source == "requirement"] == [
         "test_code_defines_every_name_it_uses", "test_task_names_count_valid"]
+
+
+def test_the_context_comes_first_and_the_task_ends_saying_what_this_code_must_define():
+    """The TOML project's toml_writer, shown the config builder's code after its task, copied
+    it in every candidate and defined neither write_toml nor read_toml (0 of 3 drafts); with
+    the dependencies' interface first and the names to write last, 3 of 3 wrote them."""
+    task = Task(prompt="Write the module `pkg/writer.py`. It must define this public interface:"
+                       "\n    def write_toml(config: dict, path: str) -> None\n",
+                context_code=CONTEXT)
+    text = task_text(task)
+    assert text.index("def is_valid(s):") < text.index("Write the module")
+    assert text.rstrip().endswith("own part: define write_toml (and any helpers); the names above "
+                                  "already exist.")
 
 
 def test_the_answer_s_imports_of_what_its_context_stands_for_are_dropped_when_it_runs():
@@ -121,3 +136,17 @@ def test_a_module_s_tests_that_reach_it_through_its_package_name_run():
     first = report.attempts[0]
     assert first.execution.tests_passed == first.execution.tests_total, first.feedback
     assert report.status == "success"
+
+
+def test_a_candidate_that_only_copies_the_code_it_builds_on_is_drawn_again():
+    """Every candidate of the TOML project's toml_writer was a copy of the config builder: run
+    and scored as attempts, they crowded out the draws that might have written the module."""
+    lm = scripted_lm({"generated_code": [CONTEXT, CONTEXT, ANSWER, ANSWER, ANSWER],
+                      "test_code": [{"test_code": TESTS, "make_input": ""}]})
+    coder = sandboxed_coder(drafts=2)
+    with dspy.context(lm=lm):
+        report = coder(prompt="Write count_valid(items), counting the valid addresses.",
+                       context_code=CONTEXT).report
+    samples = [a for a in report.attempts if a.stage == "sample"]
+    assert samples and all("count_valid" in a.code for a in samples)
+    assert any("only copied the code it builds on" in note for note in report.notes)
