@@ -49,6 +49,7 @@ from dspy_coder.pipeline.lm_failures import UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.project_files import package_files
 from dspy_coder.pipeline.signatures.project import IntegrationTestWriter, ProjectPlanner
 from dspy_coder.pipeline.stop_requests import stop_requested
+from dspy_coder.task.library_api import library_api
 from dspy_coder.task.library_check import import_names
 from dspy_coder.task.module_task import module_task, only_function
 from dspy_coder.task.project_plan import (
@@ -105,6 +106,7 @@ class ProjectCoder(dspy.Module):
         # where the requirements' libraries are installed for the sandboxed runs (a project
         # environment's site directory), if not where dspy-coder runs
         self.library_dirs = tuple(library_dirs)
+        self._api_cache: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self.approval = approval  # only its plan gate is asked here; modules use the coder's
         self.planner = dspy.Predict(ProjectPlanner)
         self.write_integration = dspy.Predict(IntegrationTestWriter)
@@ -195,7 +197,8 @@ class ProjectCoder(dspy.Module):
                        f"fix it and keep the interface:\n{failure}")
         imports = {library.name: import_names(library.name, self.library_dirs)
                    for library in requirements.libraries}
-        report = self.coder(prompt=module_task(requirements, plan, spec, imports),
+        report = self.coder(prompt=module_task(requirements, plan, spec, imports,
+                                               self._library_apis(requirements, imports)),
                             entry_point=only_function(spec),
                             context_code=self._context(plan, name, code),
                             context_imports=[plan.package, *(m.name for m in plan.modules)],
@@ -206,6 +209,19 @@ class ProjectCoder(dspy.Module):
                 f"Module {name}: its copies of {', '.join(copies)} (defined by the modules it "
                 "was written on) were removed; it uses theirs.")]})
         return report
+
+    def _library_apis(self, requirements: Requirements, imports: dict[str, list[str]]
+                      ) -> dict[str, list[str]]:
+        """Each library's real signatures (``task.library_api``), read once per library."""
+        apis = {}
+        for library in requirements.libraries:
+            key = (library.name, tuple(library.features))
+            if key not in self._api_cache:
+                self._api_cache[key] = [
+                    line for module in imports[library.name]
+                    for line in library_api(module, library.features, self.library_dirs)]
+            apis[library.name] = self._api_cache[key]
+        return apis
 
     @staticmethod
     def _without_copies(plan: ProjectPlan, name: str, text: str, code: dict[str, str]

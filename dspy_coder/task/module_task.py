@@ -20,11 +20,13 @@ def _without_other_calls(text: str, mine: set[str]) -> str:
 
 
 def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec,
-                library_imports: dict[str, list[str]] | None = None) -> str:
+                library_imports: dict[str, list[str]] | None = None,
+                library_apis: dict[str, list[str]] | None = None) -> str:
     """The ``Coder`` task for one module (its interface lines name what it must define).
     ``library_imports``: what each library of the requirements is imported as; the task names
     them with their features (without them the 1.5B imported ``toml``, which is not installed,
-    for a project that asked for ``tomli-w``)."""
+    for a project that asked for ``tomli-w``). ``library_apis``: each library's real
+    signatures (``task.library_api``), listed under it."""
     mine = set(public_names(spec))
     lines = [f"Write the module `{plan.package}/{spec.name}.py` of the Python package "
              f"`{plan.package}`: {_without_other_calls(spec.purpose, mine)}",
@@ -39,9 +41,10 @@ def module_task(requirements: Requirements, plan: ProjectPlan, spec: ModuleSpec,
         lines.append("Target time complexity: " + "; ".join(targets))
     if requirements.libraries:
         lines.append("Use the libraries the project requires, installed where the code runs:")
-        lines += [_library_line(library.name, library.features,
-                                (library_imports or {}).get(library.name))
-                  for library in requirements.libraries]
+        for library in requirements.libraries:
+            lines.append(_library_line(library.name, library.features,
+                                       (library_imports or {}).get(library.name)))
+            lines += [f"    {api}" for api in (library_apis or {}).get(library.name, [])]
     lines.append(f"Keep it under {spec.max_lines} lines. The package as a whole: "
                  f"{_without_other_calls(requirements.goal, mine)}")
     return "\n".join(lines)

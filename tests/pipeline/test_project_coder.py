@@ -137,12 +137,17 @@ def test_each_module_is_told_the_requirements_libraries_and_how_to_import_them(t
                   max_iterations=1)
     requirements = Requirements(goal="an email library", libraries=[
         Library(name="tomli-w", features=["dumps"]), Library(name="PyYAML")])
+    # the project environment's copy of the library: its real signatures reach the task
+    (tmp_path / "tomli_w.py").write_text(
+        'def dumps(obj, /, *, indent=4) -> str:\n    """Serialise obj to a TOML string."""\n')
     mark = history_mark()
     with dspy.context(lm=lm):
         ProjectCoder(coder, library_dirs=[str(tmp_path)])(requirements=requirements)
     prompts = all_prompts(lm_calls_since(mark))
     assert "Use the libraries the project requires, installed where the code runs:" in prompts
     assert "- tomli-w (import tomli_w): dumps" in prompts
+    assert ("    tomli_w.dumps(obj, /, *, indent=4) -> str: Serialise obj to a TOML string."
+            in prompts)
     assert "- PyYAML (import yaml)" in prompts  # not in tmp_path: found where dspy-coder runs
 
 
