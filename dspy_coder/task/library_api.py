@@ -27,7 +27,7 @@ MAX_LINES = 8
 TIMEOUT_S = 30.0
 
 _SCRIPT = r'''
-import importlib, inspect, json, sys
+import importlib, inspect, json, re, sys
 name, limit = sys.argv[1], int(sys.argv[4])
 features, site_dirs = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 sys.path[:0] = site_dirs
@@ -40,7 +40,9 @@ def line(attr):
             return None  # a feature may name a concept ("fastapi:routes"), not an attribute
         obj = getattr(obj, part)
     try:
-        signature = str(inspect.signature(obj))
+        # annotations a library keeps as strings (``from __future__ import annotations``)
+        # are shown as code: obj: Mapping[str, Any], not obj: 'Mapping[str, Any]'
+        signature = re.sub(r"(: |-> )'([^']*)'", r"\1\2", str(inspect.signature(obj)))
     except (TypeError, ValueError):
         signature = "(...)" if callable(obj) else ""
     doc = next((text.strip() for text in (inspect.getdoc(obj) or "").splitlines()

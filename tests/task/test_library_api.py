@@ -7,6 +7,8 @@ from dspy_coder.task.library_api import library_api
 MYLIB = '''
 """A tiny library."""
 
+from __future__ import annotations
+
 __all__ = ["dumps", "dump"]
 
 
