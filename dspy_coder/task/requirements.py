@@ -23,6 +23,7 @@ import keyword
 import re
 from dataclasses import dataclass
 
+from dspy_coder.task.module_attributes import module_attributes_test
 from dspy_coder.types import TestCase
 
 # ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request.
@@ -165,8 +166,10 @@ def undefined_names(code: str) -> list[str]:
 def requirement_tests(stated: StatedRequirements, defined_names_test: bool = False
                       ) -> list[TestCase]:
     """One test per name the task calls for (and, with ``defined_names_test``, one that the
-    code uses no name it never defines), runnable with pytest next to ``solution.py``; the
-    judge decides the same things statically (``missing_names``, ``undefined_names``)."""
+    code uses no name it never defines and one that it reads only attributes its imported
+    modules have), runnable with pytest next to ``solution.py``; the judge decides the names
+    statically (``missing_names``, ``undefined_names``) and runs the attribute check where the
+    candidate runs (``module_attributes``)."""
     extra = [
         TestCase(
             name=DEFINED_NAMES_TEST,
@@ -182,7 +185,7 @@ def requirement_tests(stated: StatedRequirements, defined_names_test: bool = Fal
             source="requirement",
             vetted=True,
         )
-    ] if defined_names_test else []
+    ] + [module_attributes_test()] if defined_names_test else []
     return extra + [_top_level_test(name) if name in stated.top_level else _named_test(name)
                     for name in stated.names]
 

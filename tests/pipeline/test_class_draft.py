@@ -53,7 +53,8 @@ def test_each_stub_is_asked_for_in_order_and_put_in_its_place():
     assert len(calls) == 2  # one call per method, nothing else: the examples passed
     assert "self.counts[item] = self.counts.get(item, 0) + 1" in all_prompts(calls[1:])
     assert report.status == "success"
-    assert [t.source for t in report.tests] == ["docstring", "docstring", "requirement"]
+    assert [t.source for t in report.tests] == ["docstring", "docstring", "requirement",
+                                                "requirement"]
     assert unwritten_methods(report.code, "Counter") == []
 
 

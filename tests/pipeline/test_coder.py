@@ -591,7 +591,8 @@ def test_without_examples_the_tests_independent_candidates_agree_on_count():
     assert [a.stage for a in report.attempts] == ["generate", "sample", "sample", "sample"]
     assert report.status == "success" and report.code.strip() == GOOD.strip()
     assert [(t.name, t.vetted) for t in report.tests] == [
-        ("test_code_defines_every_name_it_uses", True), ("test_task_names_add", True),
+        ("test_code_defines_every_name_it_uses", True),
+        ("test_code_uses_only_what_its_modules_offer", True), ("test_task_names_add", True),
         ("test_generated_1", True), ("test_generated_2", False)
     ]
     assert any(note.startswith("Dual agreement: 3 independently written candidate(s) pass "
@@ -651,7 +652,8 @@ def test_without_examples_one_wrong_sample_agreeing_with_a_wrong_test_does_not_w
                  ).report
     assert report.code.strip() == GOOD.strip()
     assert [(t.name, t.vetted) for t in report.tests] == [
-        ("test_code_defines_every_name_it_uses", True), ("test_task_names_add", True),
+        ("test_code_defines_every_name_it_uses", True),
+        ("test_code_uses_only_what_its_modules_offer", True), ("test_task_names_add", True),
         ("test_generated_1", False)
     ]
     assert report.status == "unverified" and report.score is None
@@ -723,7 +725,7 @@ def test_an_answer_no_test_checked_is_not_reported_as_a_success():
     report = run(lm, make_coder(FakeExecutor(passes_if_plus)),
                  prompt="Write add(a, b) returning the sum of two numbers.", entry_point="add"
                  ).report
-    assert [t.source for t in report.tests] == ["requirement", "requirement"]
+    assert [t.source for t in report.tests] == ["requirement"] * 3
     assert report.code.strip() == GOOD.strip()
     assert report.status == "unverified" and report.score is None
     assert any(note.startswith("UNVERIFIED: no test checked") for note in report.notes)
@@ -769,7 +771,7 @@ def test_a_task_no_test_can_check_ends_unverified_not_at_the_threshold():
     assert report.route == "complex"  # the stated O(1) is planned for and measured
     assert report.plan is not None and report.plan.performance.time_complexity == "O(1)"
     assert [t.name for t in report.tests] == [
-        "test_code_defines_every_name_it_uses",
+        "test_code_defines_every_name_it_uses", "test_code_uses_only_what_its_modules_offer",
         "test_task_names_LRUCache", "test_task_names_get", "test_task_names_put"]
     first = report.attempts[0]  # it builds a Node it never defines
     assert "uses Node but never defines or imports it" in first.feedback

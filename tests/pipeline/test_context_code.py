@@ -42,7 +42,8 @@ def test_the_context_is_shown_and_run_first_but_is_not_the_answer():
     assert "never defines or imports" not in first.feedback
     # the task names count_valid, not is_valid: only its own names are required of it
     assert [t.name for t in report.tests if t.source == "requirement"] == [
-        "test_code_defines_every_name_it_uses", "test_task_names_count_valid"]
+        "test_code_defines_every_name_it_uses", "test_code_uses_only_what_its_modules_offer",
+        "test_task_names_count_valid"]
 
 
 def test_the_context_comes_first_and_the_task_ends_saying_what_this_code_must_define():
@@ -150,3 +151,20 @@ def test_a_candidate_that_only_copies_the_code_it_builds_on_is_drawn_again():
     samples = [a for a in report.attempts if a.stage == "sample"]
     assert samples and all("count_valid" in a.code for a in samples)
     assert any("only copied the code it builds on" in note for note in report.notes)
+
+
+def test_an_attribute_the_imported_module_lacks_fails_the_candidate_in_the_real_sandbox():
+    """The TOML project's modules called ``tomli_w.load`` (it does not exist) in every
+    candidate, on a line no counted test reached: the check runs where the code runs."""
+    wrong = "import json\n\ndef parse_number(text):\n    return json.loadz(text)\n"
+    right = wrong.replace("loadz", "loads")
+    tests = "def test_a():\n    assert callable(parse_number)\n"  # never runs the line
+    lm = scripted_lm({"generated_code": [wrong, right, right, right],
+                      "test_code": [{"test_code": tests, "make_input": ""}]})
+    with dspy.context(lm=lm):
+        report = sandboxed_coder()(
+            prompt="Write parse_number(text), reading a JSON number.").report
+    first = report.attempts[0]
+    assert "json.loadz (json has no loadz; did you mean load, loads?)" in first.feedback
+    assert first.test_score is not None and first.test_score < 1.0
+    assert "loads" in report.code and "loadz" not in report.code

@@ -1,0 +1,100 @@
+"""Whether code uses only attributes its imported modules really have.
+
+A small model knows a library's name better than its API: the 1.5B's TOML project called
+``tomli_w.load``, which does not exist, in every candidate, and no counted test reached that
+line. Like a name nothing defines (``requirements.undefined_names``), a module attribute
+nothing provides is an AttributeError waiting to happen, decided without the LM: the source
+says which ``module.attribute`` it reads, and the environment the code runs in says what the
+module has. So the check runs where the code runs (the sandbox, with a project's libraries),
+as a test built for each candidate; the test file written for a person reads ``solution.py``.
+
+Example:
+    >>> module_attribute_uses("import json as j\\nj.loadz('1')\\nj.dumps(1)\\n")
+    {'json': ['dumps', 'loadz']}
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Collection
+
+from dspy_coder.types import TestCase
+
+MODULE_ATTRIBUTES_TEST = "test_code_uses_only_what_its_modules_offer"
+
+# the check itself, shared by the sandbox's per-candidate test and the written test file;
+# it imports nothing of dspy_coder, so it runs wherever the code runs
+_CHECK = '''    import difflib as _difflib
+    import importlib as _importlib
+    _missing = []
+    for _name, _attributes in _uses.items():
+        try:
+            _module = _importlib.import_module(_name)
+        except Exception:
+            continue  # not importable here: the code's own import fails first, and says so
+        _offered = sorted(_n for _n in dir(_module) if not _n.startswith("_"))
+        for _attribute in _attributes:
+            if not hasattr(_module, _attribute):
+                _near = _difflib.get_close_matches(_attribute, _offered, n=3)
+                _hint = (f"did you mean {', '.join(_near)}?" if _near
+                         else f"it has {', '.join(_offered[:12])}")
+                _missing.append(f"{_name}.{_attribute} ({_name} has no {_attribute}; {_hint})")
+    assert not _missing, ("The code uses " + "; ".join(_missing)
+                          + ": an AttributeError when that line runs.")
+'''
+
+
+def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, list[str]]:
+    """Module -> the attributes ``code`` reads from it through a name an ``import`` statement
+    bound (``import x.y as z`` then ``z.f``). Conservative: a name bound any other way too, or
+    by imports of different modules, is not judged, nor are the modules in ``skip`` (a
+    project's own package) and code that does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return {}
+    modules: dict[str, set[str]] = {}  # bound name -> the modules imports bind it to
+    rebound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                modules.setdefault(name, set()).add(alias.name if alias.asname
+                                                    else alias.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            rebound |= {alias.asname or alias.name for alias in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            rebound.add(node.name)
+        elif isinstance(node, ast.arg):
+            rebound.add(node.arg)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            rebound.add(node.id)
+    judged = {name: next(iter(found)) for name, found in modules.items()
+              if len(found) == 1 and name not in rebound
+              and next(iter(found)).split(".")[0] not in skip}
+    uses: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id in judged and isinstance(node.ctx, ast.Load)):
+            uses.setdefault(judged[node.value.id], set()).add(node.attr)
+    return {module: sorted(attributes) for module, attributes in sorted(uses.items())}
+
+
+def candidate_attributes_test(code: str, skip: Collection[str] = ()) -> TestCase:
+    """The check for one candidate, its uses written in: runs in the sandbox's test process."""
+    body = f"    _uses = {module_attribute_uses(code, skip)!r}\n{_CHECK}"
+    return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
+                    source="requirement", vetted=True)
+
+
+def module_attributes_test() -> TestCase:
+    """The check as the test file a person runs next to ``solution.py`` has it."""
+    body = (
+        "    import pathlib as _pathlib\n"
+        "    import pytest as _pytest\n"
+        '    _reader = _pytest.importorskip("dspy_coder.task.module_attributes")\n'
+        '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
+        "    _uses = _reader.module_attribute_uses(_source)\n"
+        f"{_CHECK}")
+    return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
+                    source="requirement", vetted=True)

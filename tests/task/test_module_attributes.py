@@ -1,0 +1,64 @@
+"""A module attribute the code reads but the module does not have is found where the code runs
+(the 1.5B's TOML project called ``tomli_w.load`` in every candidate)."""
+
+import subprocess
+import sys
+
+from dspy_coder.task.module_attributes import (
+    candidate_attributes_test,
+    module_attribute_uses,
+    module_attributes_test,
+)
+
+
+def test_the_attributes_read_through_an_import_are_listed_per_module():
+    code = ("import json\nimport os.path\nimport xml.etree.ElementTree as ET\n"
+            "import mypkg.store\n\ndef f(x):\n    json.dumps(x)\n    json.loadz(x)\n"
+            "    os.path.join('a', 'b')\n    ET.fromstring(x)\n    mypkg.store.get(x)\n")
+    assert module_attribute_uses(code, skip={"mypkg"}) == {
+        "json": ["dumps", "loadz"], "os": ["path"], "xml.etree.ElementTree": ["fromstring"]}
+
+
+def test_a_name_bound_otherwise_too_is_not_judged():
+    code = ("import json\nimport re\ntry:\n    import tomllib\nexcept ImportError:\n"
+            "    import tomli as tomllib\n\ndef f(re):\n    json = {}\n    return json.get, "
+            "re.x, tomllib.load\n")
+    assert module_attribute_uses(code) == {}
+    assert module_attribute_uses("def broken(:\n") == {}
+
+
+def _run(test_code: str, tmp_path, solution: str = "") -> subprocess.CompletedProcess:
+    (tmp_path / "solution.py").write_text(solution)
+    (tmp_path / "test_solution.py").write_text(test_code)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(tmp_path)], capture_output=True, text=True, cwd=tmp_path)
+
+
+def test_the_candidate_check_fails_on_a_missing_attribute_and_names_what_is_near(tmp_path):
+    code = "import json\n\ndef read(s):\n    return json.load(s) or json.loadz(s)\n"
+    run = _run(candidate_attributes_test(code).code, tmp_path)
+    assert "1 failed" in run.stdout
+    assert "json.loadz (json has no loadz; did you mean load, loads?)" in run.stdout
+    run = _run(candidate_attributes_test(code.replace("loadz", "loads")).code, tmp_path)
+    assert "1 passed" in run.stdout
+
+
+def test_the_written_check_reads_solution_py(tmp_path):
+    run = _run(module_attributes_test().code, tmp_path,
+               solution="import math\n\ndef f(x):\n    return math.sqroot(x)\n")
+    assert "1 failed" in run.stdout and "math.sqroot (math has no sqroot" in run.stdout
+
+
+def test_no_humaneval_or_mbpp_reference_solution_reads_an_attribute_its_module_lacks():
+    import importlib
+
+    from dspy_coder.datasets import load_problems
+
+    problems = load_problems("humaneval") + load_problems("mbpp")
+    uses = [(p.task_id, module, attributes) for p in problems
+            for module, attributes in module_attribute_uses(
+                p.prompt + p.canonical_solution).items()]
+    assert len(uses) > 40  # the check is exercised: json, math, re, heapq, ...
+    missing = [(task, module, a) for task, module, attributes in uses for a in attributes
+               if not hasattr(importlib.import_module(module), a)]
+    assert missing == []
