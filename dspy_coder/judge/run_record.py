@@ -271,8 +271,8 @@ class RunRecord:
 
     def _backers(self, attempt: Attempt, slack: int) -> bool | None:
         """Whether most voting candidates differ from ``attempt`` on at most ``slack`` probe
-        inputs (none below ``NEAR_AGREEMENT_MIN_INPUTS``); None when there is nothing to
-        compare."""
+        inputs (none below ``NEAR_AGREEMENT_MIN_INPUTS`` inputs on which some candidate
+        returns a value); None when there is nothing to compare."""
         if self._probe is None:
             return None
         voting = [list(a.outputs) for a in self._attempts
@@ -281,7 +281,13 @@ class RunRecord:
         if not voting:
             return None  # the probe told nothing of anyone
         mine = list(attempt.outputs or ())
-        allowed = slack if len(mine) >= NEAR_AGREEMENT_MIN_INPUTS else 0
+        # an input every candidate raises on tells them apart by nothing (HumanEval/10
+        # stripped: four of eight did, and one differing input in eight was one in four)
+        telling = sum(1 for index in range(len(mine))
+                      if any(len(outputs) == len(mine)
+                             and not str(outputs[index]).startswith(RAISES_PREFIX)
+                             for outputs in voting))
+        allowed = slack if telling >= NEAR_AGREEMENT_MIN_INPUTS else 0
         alike = sum(1 for outputs in voting
                     if len(outputs) == len(mine)
                     and sum(a != b for a, b in zip(outputs, mine, strict=True)) <= allowed)

@@ -125,6 +125,19 @@ def test_code_that_raises_on_most_test_inputs_is_no_success_however_many_agree()
     assert agreeing.status == "success"  # raising on one input of four is no bar
 
 
+def test_probe_inputs_every_candidate_raises_on_do_not_count_towards_near_agreement():
+    """HumanEval/10 stripped (the full run): four of eight probe inputs raised TypeError in
+    every candidate, the candidates each differed from the answer on one of the other four,
+    and the wrong answer was called a success as "backed on all but one input of eight"."""
+    report = _run(["x * 2 if x < 2 else x.missing",
+                   "(x * 2 if x != 1 else 7) if x < 2 else x.missing",
+                   "(x * 2 if x != 1 else 9) if x < 2 else x.missing",
+                   "(x * 2 if x != 1 else 5) if x < 2 else x.missing"], WEAK_TEST)
+    outputs = report.attempts[0].outputs
+    assert len(outputs) == 5 and sum(o.startswith("raises") for o in outputs) == 3
+    assert report.status == "unverified"
+
+
 def test_when_no_two_candidates_agree_everywhere_the_one_agreeing_most_often_is_chosen():
     """HumanEval/88 stripped: no two candidates returned the same values on every probe input,
     so all tied and the earliest, the first draft, was returned, though it raised on the one
