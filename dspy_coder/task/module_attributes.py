@@ -26,6 +26,11 @@ MODULE_ATTRIBUTES_TEST = "test_code_uses_only_what_its_modules_offer"
 # it imports nothing of dspy_coder, so it runs wherever the code runs
 _CHECK = '''    import difflib as _difflib
     import importlib as _importlib
+    for _name in _imports:  # what the code imports, so its submodules are attributes too
+        try:
+            _importlib.import_module(_name)
+        except Exception:
+            pass
     _missing = []
     for _name, _attributes in _uses.items():
         try:
@@ -80,9 +85,27 @@ def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, li
     return {module: sorted(attributes) for module, attributes in sorted(uses.items())}
 
 
+def imported_modules(code: str) -> list[str]:
+    """Every module ``code`` imports by absolute name (``import a.b``, ``from a.b import c``),
+    in order; empty when it does not parse."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
 def candidate_attributes_test(code: str, skip: Collection[str] = ()) -> TestCase:
     """The check for one candidate, its uses written in: runs in the sandbox's test process."""
-    body = f"    _uses = {module_attribute_uses(code, skip)!r}\n{_CHECK}"
+    imports = [name for name in imported_modules(code) if name.split(".")[0] not in skip]
+    body = (f"    _uses = {module_attribute_uses(code, skip)!r}\n"
+            f"    _imports = {imports!r}\n{_CHECK}")
     return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
                     source="requirement", vetted=True)
 
@@ -95,6 +118,7 @@ def module_attributes_test() -> TestCase:
         '    _reader = _pytest.importorskip("dspy_coder.task.module_attributes")\n'
         '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
         "    _uses = _reader.module_attribute_uses(_source)\n"
+        "    _imports = _reader.imported_modules(_source)\n"
         f"{_CHECK}")
     return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
                     source="requirement", vetted=True)

@@ -62,3 +62,14 @@ def test_no_humaneval_or_mbpp_reference_solution_reads_an_attribute_its_module_l
     missing = [(task, module, a) for task, module, attributes in uses for a in attributes
                if not hasattr(importlib.import_module(module), a)]
     assert missing == []
+
+
+def test_a_submodule_the_code_imports_elsewhere_is_an_attribute_of_its_package(tmp_path):
+    """``import pkg`` then ``pkg.sub.g()`` works once some import loaded ``pkg.sub`` (here
+    ``import pkg.sub as s``): the check imports what the code imports before it looks."""
+    (tmp_path / "pkgx").mkdir()
+    (tmp_path / "pkgx" / "__init__.py").write_text("")
+    (tmp_path / "pkgx" / "sub.py").write_text("def g():\n    return 1\n")
+    code = "import pkgx\nimport pkgx.sub as s\n\ndef f():\n    return pkgx.sub.g() + s.g()\n"
+    run = _run(candidate_attributes_test(code).code, tmp_path)
+    assert "1 passed" in run.stdout, run.stdout
