@@ -73,3 +73,23 @@ def test_a_submodule_the_code_imports_elsewhere_is_an_attribute_of_its_package(t
     code = "import pkgx\nimport pkgx.sub as s\n\ndef f():\n    return pkgx.sub.g() + s.g()\n"
     run = _run(candidate_attributes_test(code).code, tmp_path)
     assert "1 passed" in run.stdout, run.stdout
+
+
+def test_of_classeval_s_references_only_one_reads_an_attribute_its_module_lacks():
+    """ClassEval_51 calls ``np.mat``, which numpy 2.0 removed: its reference fails where it
+    runs, and the check says so before any test reaches the line."""
+    import importlib
+
+    import numpy
+
+    from dspy_coder.datasets import load_problems
+
+    flagged = []
+    for p in load_problems("classeval"):
+        for module, attributes in module_attribute_uses(
+                p.prompt + "\n" + p.canonical_solution).items():
+            loaded = importlib.import_module(module)
+            flagged += [(p.task_id, f"{module}.{a}") for a in attributes
+                        if not hasattr(loaded, a)]
+    expected = [("ClassEval_51", "numpy.mat")] if numpy.__version__ >= "2" else []
+    assert flagged == expected
