@@ -62,23 +62,24 @@ def unchecked_methods(prompt: str, class_name: str | None, tests: list[TestCase]
     declared = declared_methods(prompt, class_name)
     if not declared:
         return []
+    called = _called_by_vetted(tests)
+    return [name for name in declared if name not in called]
+
+
+def _called_by_vetted(tests: list[TestCase]) -> set[str]:
+    """Every name a vetted test calls (``called_attributes``)."""
     called: set[str] = set()
     for test in tests:
         if test.vetted:
             called |= called_attributes(test.code)
-    return [name for name in declared if name not in called]
+    return called
 
 
 def unchecked_names(prompt: str, entry_point: str | None, tests: list[TestCase]) -> list[str]:
     """What the task asks for that no vetted test calls: a class task's declared methods, or
     else the names a free-text task's prose calls for (none for a code prompt, whose one
     function every test calls)."""
-    declared = declared_methods(prompt, entry_point)
-    if declared:
-        return unchecked_methods(prompt, entry_point, tests)
-    names = stated_requirements(prompt, entry_point).names
-    called: set[str] = set()
-    for test in tests:
-        if test.vetted:
-            called |= called_attributes(test.code)
-    return [name for name in names if name not in called]
+    asked = (declared_methods(prompt, entry_point)
+             or stated_requirements(prompt, entry_point).names)
+    called = _called_by_vetted(tests)
+    return [name for name in asked if name not in called]

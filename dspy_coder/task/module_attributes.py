@@ -104,21 +104,23 @@ def imported_modules(code: str) -> list[str]:
 def candidate_attributes_test(code: str, skip: Collection[str] = ()) -> TestCase:
     """The check for one candidate, its uses written in: runs in the sandbox's test process."""
     imports = [name for name in imported_modules(code) if name.split(".")[0] not in skip]
-    body = (f"    _uses = {module_attribute_uses(code, skip)!r}\n"
-            f"    _imports = {imports!r}\n{_CHECK}")
-    return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
-                    source="requirement", vetted=True)
+    return _check_case(f"    _uses = {module_attribute_uses(code, skip)!r}\n"
+                       f"    _imports = {imports!r}\n")
 
 
 def module_attributes_test() -> TestCase:
     """The check as the test file a person runs next to ``solution.py`` has it."""
-    body = (
+    return _check_case(
         "    import pathlib as _pathlib\n"
         "    import pytest as _pytest\n"
         '    _reader = _pytest.importorskip("dspy_coder.task.module_attributes")\n'
         '    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()\n'
         "    _uses = _reader.module_attribute_uses(_source)\n"
-        "    _imports = _reader.imported_modules(_source)\n"
-        f"{_CHECK}")
-    return TestCase(name=MODULE_ATTRIBUTES_TEST, code=f"def {MODULE_ATTRIBUTES_TEST}():\n{body}",
+        "    _imports = _reader.imported_modules(_source)\n")
+
+
+def _check_case(setup: str) -> TestCase:
+    """The check as a test: ``setup`` binds ``_uses`` and ``_imports``, ``_CHECK`` reads them."""
+    return TestCase(name=MODULE_ATTRIBUTES_TEST,
+                    code=f"def {MODULE_ATTRIBUTES_TEST}():\n{setup}{_CHECK}",
                     source="requirement", vetted=True)
