@@ -554,7 +554,7 @@ class Coder(dspy.Module):
 
     def _develop(self, record: RunRecord) -> None:
         config, task = self.config, record.task
-        text = task_text(task)
+        text, tests_text = task_text(task), task_text(task, audience="tests")
         stated = stated_requirements(task.prompt, task.entry_point)
         record.choose_route(self._route(record, text, stated))
         if self._senior() is not None:
@@ -563,6 +563,7 @@ class Coder(dspy.Module):
             record.set_spec(spec)
             if spec:
                 text = f"{text}\n\nA senior developer's specification:\n{spec}"
+                tests_text = f"{tests_text}\n\nA senior developer's specification:\n{spec}"
         if stated.time_complexity:
             record.set_stated_targets(PerformanceTargets(time_complexity=stated.time_complexity))
         if config.use_plan and (record.route == "complex" or self.gates.asks("plan")):
@@ -584,7 +585,7 @@ class Coder(dspy.Module):
             examples=task.examples,
             follow_plan=self.gates.asks("plan") and bool(plan_text),
         )
-        self._tests(record, text, plan_text, stated)
+        self._tests(record, tests_text, plan_text, stated)
         if generated is None:
             self._record(record, "", 1, "generate", error="no code produced")
         else:

@@ -9,6 +9,7 @@ Example:
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from dspy_coder.errors import UsageError
 from dspy_coder.task.doc_examples import extract_doc_examples
@@ -66,19 +67,24 @@ CONTEXT_HEADER = ("The code this builds on is already written and runs before yo
 OWN_CODE_ONLY = "Write only this code's own part: define {names} (and any helpers); the names " \
                 "above already exist."
 NEW_CODE_ONLY = "Write only the new code; the names above already exist."
+OWN_TESTS_ONLY = "Test only this code's own part: {names}; the names above are already " \
+                 "written and tested on their own."
+NEW_TESTS_ONLY = "Test only the new code; the names above are already written and tested on " \
+                 "their own."
 
 
 FEEDBACK_HEADER = "An earlier answer to this task failed like this; avoid it:"
 
 
-def task_text(task: Task) -> str:
+def task_text(task: Task, audience: Literal["code", "tests"] = "code") -> str:
     """How the task is shown to the LM: the prompt, plus the function name for free text, and
     the code it builds on (``context_code``) when there is some.
 
     That code comes first, as its interface (``interface_stubs``), and the text ends with the
     names this code must define: shown the whole code after its task, the 1.5B copied it and
     wrote none of its own functions (0 of 3 drafts of the TOML project's toml_writer; 3 of 3
-    with this layout)."""
+    with this layout). The test writer (``audience="tests"``) is told instead which names to
+    test: "define" asks it for code."""
     text = task.prompt
     if task.entry_point and f"def {task.entry_point}" not in task.prompt:
         text = f"{task.prompt.strip()}\n\nName the function `{task.entry_point}`."
@@ -87,20 +93,21 @@ def task_text(task: Task) -> str:
     if task.context_code.strip():
         shown = interface_stubs(task.context_code).strip()
         text = (f"{CONTEXT_HEADER}\n```python\n{shown}\n```\n\n{text.strip()}\n\n"
-                f"{_own_code_only(task)}")
+                f"{_own_part_only(task, audience)}")
     return text
 
 
-def _own_code_only(task: Task) -> str:
-    """The closing line of a task written on context code: the names it must define itself."""
+def _own_part_only(task: Task, audience: Literal["code", "tests"]) -> str:
+    """The closing line of a task written on context code: the names it must define itself
+    (or, for the test writer, test)."""
     theirs = defined_names(task.context_code)
     names = [name for name in stated_requirements(task.prompt, task.entry_point).names
              if name not in theirs]
     if not names and task.entry_point:
         names = [task.entry_point]
-    if not names:
-        return NEW_CODE_ONLY
-    return OWN_CODE_ONLY.format(names=", ".join(names))
+    if audience == "tests":
+        return OWN_TESTS_ONLY.format(names=", ".join(names)) if names else NEW_TESTS_ONLY
+    return OWN_CODE_ONLY.format(names=", ".join(names)) if names else NEW_CODE_ONLY
 
 
 def runnable_code(task: Task, code: str) -> str:

@@ -59,6 +59,30 @@ def test_the_context_comes_first_and_the_task_ends_saying_what_this_code_must_de
                                   "already exist.")
 
 
+def test_the_test_writer_is_told_to_test_this_code_s_own_part_not_to_define_it():
+    """"Define write_toml" was the closing line of the test writer's task too, where it asks
+    for the wrong thing: the tests are to call this code's names, not define them."""
+    task = Task(prompt="Write count_valid(items), counting the valid addresses.",
+                context_code=CONTEXT)
+    tests_text = task_text(task, audience="tests")
+    assert tests_text.rstrip().endswith(
+        "Test only this code's own part: count_valid; the names above are already written and "
+        "tested on their own.")
+    assert "define" not in tests_text.split("```")[-1]
+    lm = scripted_lm({"generated_code": [ANSWER] * 4,
+                      "test_code": [{"test_code": TESTS, "make_input": ""}]})
+    mark = history_mark()
+    with dspy.context(lm=lm):
+        sandboxed_coder()(prompt=task.prompt, context_code=CONTEXT)
+    calls = lm_calls_since(mark)
+    writer = [c for c in calls if "`test_code`" in all_prompts([c])]
+    coders = [c for c in calls if "`test_code`" not in all_prompts([c])]
+    assert writer and coders
+    assert "Test only this code's own part: count_valid" in all_prompts(writer)
+    assert "define count_valid" not in all_prompts(writer)
+    assert "define count_valid" in all_prompts(coders)
+
+
 def test_the_answer_s_imports_of_what_its_context_stands_for_are_dropped_when_it_runs():
     # the email project at dbba08e: the CLI imported validate_email from the package, which
     # its module's sandbox run does not have (the validator's code is the context instead)
