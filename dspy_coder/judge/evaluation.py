@@ -18,7 +18,7 @@ from dspy_coder.judge.differential import outputs_of
 from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import counted_tests
 from dspy_coder.task.build import runnable_code
-from dspy_coder.task.module_attributes import MODULE_ATTRIBUTES_TEST, candidate_attributes_test
+from dspy_coder.task.module_attributes import RUN_WITH_CANDIDATE
 from dspy_coder.task.requirements import (
     DEFINED_NAMES_TEST,
     REQUIREMENT_PREFIX,
@@ -120,11 +120,12 @@ class CandidateEvaluator:
     def run_tests(self, record: RunRecord, code: str) -> ExecutionResult:
         """Run ``code`` against the record's tests (requirements checked on its source)."""
         tests = record.tests
-        run_here = [t for t in tests if t.source != "requirement"]
         imports = record.task.context_imports
-        if any(t.name == MODULE_ATTRIBUTES_TEST for t in tests):
-            # what the code's modules offer is known only where it runs: checked there
-            run_here.append(candidate_attributes_test(code, skip=imports))
+        # a requirement that can be decided only where the code runs is run there, in the form
+        # written for this candidate; the others are decided from the source below
+        run_here = [t for t in tests if t.source != "requirement"] + [
+            RUN_WITH_CANDIDATE[t.name](code, imports) for t in tests
+            if t.source == "requirement" and t.name in RUN_WITH_CANDIDATE]
         # a project module's tests import it from its package, which the sandbox does not have:
         # the module and what it builds on are already in the namespace the tests run in
         test_source = "\n\n\n".join(strip_context_imports(t.code, imports)
@@ -132,7 +133,8 @@ class CandidateEvaluator:
         runnable = _runnable(record.task, code)
         result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
         return _with_requirements(result, code, runnable,
-                                  [t for t in tests if t.source == "requirement"])
+                                  [t for t in tests if t.source == "requirement"
+                                   and t.name not in RUN_WITH_CANDIDATE])
 
     def _metrics(
         self, record: RunRecord, code: str, result: ExecutionResult, all_counted_pass: bool
@@ -191,8 +193,6 @@ def _with_requirements(
         t.name.startswith(TOP_LEVEL_PREFIX) for t in requirements) else set()
     outcomes = []
     for test in requirements:
-        if test.name == MODULE_ATTRIBUTES_TEST:
-            continue  # it ran with the tests (``run_tests``): its outcome is in ``result``
         name = _required_name(test.name)
         if test.name == DEFINED_NAMES_TEST:
             undefined = undefined_names(runnable)

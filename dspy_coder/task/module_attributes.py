@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from dspy_coder.types import TestCase
 
@@ -124,3 +124,11 @@ def _check_case(setup: str) -> TestCase:
     return TestCase(name=MODULE_ATTRIBUTES_TEST,
                     code=f"def {MODULE_ATTRIBUTES_TEST}():\n{setup}{_CHECK}",
                     source="requirement", vetted=True)
+
+
+# Requirement tests that are run, not decided from the source: what a module offers is known only
+# where the code runs. Each maps to the builder of its per-candidate form (code, the modules to
+# leave alone); the judge runs that form with the candidate's tests.
+RUN_WITH_CANDIDATE: dict[str, Callable[[str, Collection[str]], TestCase]] = {
+    MODULE_ATTRIBUTES_TEST: candidate_attributes_test,
+}
