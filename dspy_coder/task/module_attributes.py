@@ -16,15 +16,35 @@ Example:
 from __future__ import annotations
 
 import ast
+import inspect
+import textwrap
 from collections.abc import Callable, Collection
 
 from dspy_coder.types import TestCase
 
 MODULE_ATTRIBUTES_TEST = "test_code_uses_only_what_its_modules_offer"
 
+
+
+def imported_object(dotted: str) -> object:
+    """The module ``dotted`` names, or the name its last part is in the module before it
+    (``collections.OrderedDict``). Raises ImportError or AttributeError when neither exists."""
+    import importlib
+
+    try:
+        return importlib.import_module(dotted)
+    except ImportError:
+        parent, _, name = dotted.rpartition(".")
+        if not parent:
+            raise
+        return getattr(importlib.import_module(parent), name)
+
+
 # the check itself, shared by the sandbox's per-candidate test and the written test file;
-# it imports nothing of dspy_coder, so it runs wherever the code runs
-_CHECK = '''    import difflib as _difflib
+# it imports nothing of dspy_coder (``imported_object`` is written into it), so it runs
+# wherever the code runs
+_CHECK = textwrap.indent(inspect.getsource(imported_object), "    ") + \
+    '''    import difflib as _difflib
     import importlib as _importlib
     for _name in _imports:  # what the code imports, so its submodules are attributes too
         try:
@@ -34,12 +54,12 @@ _CHECK = '''    import difflib as _difflib
     _missing = []
     for _name, _attributes in _uses.items():
         try:
-            _module = _importlib.import_module(_name)
+            _object = imported_object(_name)
         except Exception:
             continue  # not importable here: the code's own import fails first, and says so
-        _offered = sorted(_n for _n in dir(_module) if not _n.startswith("_"))
+        _offered = sorted(_n for _n in dir(_object) if not _n.startswith("_"))
         for _attribute in _attributes:
-            if not hasattr(_module, _attribute):
+            if not hasattr(_object, _attribute):
                 _near = _difflib.get_close_matches(_attribute, _offered, n=3)
                 _hint = (f"did you mean {', '.join(_near)}?" if _near
                          else f"it has {', '.join(_offered[:12])}")
@@ -50,10 +70,11 @@ _CHECK = '''    import difflib as _difflib
 
 
 def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, list[str]]:
-    """Module -> the attributes ``code`` reads from it through a name an ``import`` statement
-    bound (``import x.y as z`` then ``z.f``). Conservative: a name bound any other way too, or
-    by imports of different modules, is not judged, nor are the modules in ``skip`` (a
-    project's own package) and code that does not parse."""
+    """Module (or ``module.name``) -> the attributes ``code`` reads from it through a name an
+    import bound (``import x.y as z`` then ``z.f``; ``from x import y`` then ``y.f``).
+    Conservative: a name bound any other way too, or by imports of different objects, a
+    relative import, an attribute the code sets itself, the modules in ``skip`` (a project's
+    own package) and code that does not parse are not judged."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -67,7 +88,12 @@ def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, li
                 modules.setdefault(name, set()).add(alias.name if alias.asname
                                                     else alias.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom):
-            rebound |= {alias.asname or alias.name for alias in node.names}
+            for alias in node.names:
+                name = alias.asname or alias.name
+                if node.level or not node.module or alias.name == "*":
+                    rebound.add(name)
+                else:
+                    modules.setdefault(name, set()).add(f"{node.module}.{alias.name}")
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             rebound.add(node.name)
         elif isinstance(node, ast.arg):
@@ -78,10 +104,17 @@ def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, li
               if len(found) == 1 and name not in rebound
               and next(iter(found)).split(".")[0] not in skip}
     uses: dict[str, set[str]] = {}
+    assigned: set[tuple[str, str]] = set()  # (name, attribute) the code sets or deletes
     for node in ast.walk(tree):
         if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in judged and isinstance(node.ctx, ast.Load)):
-            uses.setdefault(judged[node.value.id], set()).add(node.attr)
+                and node.value.id in judged):
+            if isinstance(node.ctx, ast.Load):
+                uses.setdefault(judged[node.value.id], set()).add(node.attr)
+            else:
+                assigned.add((judged[node.value.id], node.attr))
+    uses = {target: {a for a in attributes if (target, a) not in assigned}
+            for target, attributes in uses.items()}
+    uses = {target: attributes for target, attributes in uses.items() if attributes}
     return {module: sorted(attributes) for module, attributes in sorted(uses.items())}
 
 
