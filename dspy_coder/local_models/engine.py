@@ -43,6 +43,7 @@ from dspy.lm15 import (
 )
 
 from dspy_coder.local_models.machine_lock import machine_lock
+from dspy_coder.local_models.runaway import RUNAWAY_LINES, RunawayStop
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +285,9 @@ class LlamaCppEngine:
             Default: on, unless this llama.cpp build has AMX kernels and the CPU has AMX
             (llama.cpp 0.3.36's AMX repack segfaults; ``scripts/install_llama_cpp.sh`` builds
             without AMX so the fast AVX2 repack stays on).
+        stop_runaways: end an answer once its last lines repeat one pattern (``runaway``),
+            reported as cut off (finish reason ``length``). Not applied to structured output,
+            whose grammar decides where it may end.
 
     Unset sampling options default to greedy decoding (temperature 0). Structured output
     (DSPy's JSONAdapter) is enforced with llama.cpp's JSON grammar.
@@ -317,6 +321,7 @@ class LlamaCppEngine:
         builtin: str | None = None,
         extra_buffers: bool | None = None,
         reuse_prefix: bool = False,
+        stop_runaways: bool = True,
     ) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
@@ -329,6 +334,7 @@ class LlamaCppEngine:
             extra_buffers = not amx_repack_crashes()
         self.extra_buffers = extra_buffers
         self.reuse_prefix = reuse_prefix
+        self.stop_runaways = stop_runaways
 
     def load(self) -> _Loaded:
         """Load (or reuse) the shared model; returns it with its lock and load time."""
@@ -349,6 +355,12 @@ class LlamaCppEngine:
             if value is not None:
                 options[name] = value
         loaded = self.load()
+        runaway = None
+        if self.stop_runaways and options["response_format"] is None:
+            from llama_cpp import LogitsProcessorList
+
+            runaway = RunawayStop(loaded.llama.detokenize, loaded.llama.token_eos())
+            options["logits_processor"] = LogitsProcessorList([runaway])
         started = time.perf_counter()
         with loaded.lock, machine_lock():
             if not self.reuse_prefix:
@@ -366,6 +378,11 @@ class LlamaCppEngine:
                 raise
         choice = raw["choices"][0]
         usage = raw.get("usage") or {}
+        finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
+        if runaway is not None and runaway.stopped_after is not None:
+            finish = "length"
+            logger.info("Stopped a runaway answer after %d tokens: its last %d lines repeat one "
+                        "pattern.", runaway.stopped_after, RUNAWAY_LINES)
         logger.debug(
             "llama.cpp call: %s prompt + %s completion tokens in %.2fs",
             usage.get("prompt_tokens"),
@@ -376,7 +393,7 @@ class LlamaCppEngine:
             id=raw.get("id"),
             model=request.model,
             message=Message.assistant([TextPart(choice["message"].get("content") or "")]),
-            finish_reason=_FINISH.get(choice.get("finish_reason") or "stop", "stop"),
+            finish_reason=finish,
             usage=Usage(
                 input_tokens=usage.get("prompt_tokens"),
                 output_tokens=usage.get("completion_tokens"),
@@ -400,6 +417,7 @@ class LlamaCppEngine:
             "builtin": self.builtin,
             "extra_buffers": self._requested_extra_buffers,
             "reuse_prefix": self.reuse_prefix,
+            "stop_runaways": self.stop_runaways,
         }
 
     @classmethod
@@ -420,4 +438,5 @@ class LlamaCppEngine:
             builtin=builtin,
             extra_buffers=state.get("extra_buffers"),
             reuse_prefix=state.get("reuse_prefix", False),
+            stop_runaways=state.get("stop_runaways", True),
         )

@@ -66,6 +66,7 @@ def make_local_lm(
     n_threads: int | None = None,
     extra_buffers: bool | None = None,
     reuse_prefix: bool = False,
+    stop_runaways: bool = True,
     **kwargs: Any,
 ) -> LocalLM:
     """A LocalLM for a built-in model name (assembled and verified on first use) or a .gguf path.
@@ -85,7 +86,7 @@ def make_local_lm(
         name = f"local/{spec.name}"
     engine = LlamaCppEngine(
         path, n_ctx=n_ctx, n_threads=n_threads, builtin=builtin, extra_buffers=extra_buffers,
-        reuse_prefix=reuse_prefix,
+        reuse_prefix=reuse_prefix, stop_runaways=stop_runaways,
     )
     return LocalLM(
         name, engine=engine, temperature=temperature, max_tokens=max_tokens, seed=seed, **kwargs

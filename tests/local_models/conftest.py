@@ -92,6 +92,8 @@ class FakeLlama:
     def __init__(self, answer: str = "4", delay: float = 0.0) -> None:
         self.answer = answer
         self.content: str | None = None  # when set, the raw reply instead of the chat format
+        self.tokens: list[str] | None = None  # when set, the reply token by token, through
+        self.vocabulary: list[str] = ["<eos>"]  # the call's logits processors (ids index this)
         self.delay = delay
         self.calls: list[dict] = []
         self.events: list[str] = []  # "reset" and "call", in order
@@ -99,11 +101,39 @@ class FakeLlama:
         self.max_active = 0
         self._guard = threading.Lock()
 
+    # a tiny vocabulary for answers given token by token (``tokens``): id 0 is end-of-text
+    def token_eos(self) -> int:
+        return 0
+
+    def detokenize(self, tokens: list[int]) -> bytes:
+        return "".join(self.vocabulary[t] for t in tokens).encode()
+
     def reset(self) -> None:
         self.events.append("reset")
 
     def close(self) -> None:
         self.events.append("close")
+
+    def _generate(self, processors) -> str:
+        """``tokens`` one at a time, each offered to the logits processors first; stops where
+        they leave end-of-text the only choice."""
+        import numpy
+
+        ids = {piece: i for i, piece in enumerate(self.vocabulary)}
+        for piece in self.tokens:
+            ids.setdefault(piece, len(self.vocabulary))
+            if ids[piece] == len(self.vocabulary):
+                self.vocabulary.append(piece)
+        prompt = [len(self.vocabulary) + 1] * 3  # three prompt tokens
+        generated: list[int] = []
+        for piece in self.tokens:
+            scores = numpy.zeros(len(self.vocabulary) + 2, dtype=numpy.single)
+            for processor in processors or []:
+                scores = processor(numpy.array(prompt + generated), scores)
+            if scores[0] == 0.0 and numpy.isneginf(scores[1:]).all():
+                break
+            generated.append(ids[piece])
+        return "".join(self.vocabulary[t] for t in generated)
 
     def create_chat_completion(self, messages, **options):
         with self._guard:
@@ -115,6 +145,8 @@ class FakeLlama:
             self.calls.append({"messages": messages, **options})
             self.events.append("call")
             content = self.content or f"[[ ## answer ## ]]\n{self.answer}\n\n[[ ## completed ## ]]"
+            if self.tokens is not None:
+                content = self._generate(options.get("logits_processor"))
             return {
                 "id": f"fake-{len(self.calls)}",
                 "choices": [
