@@ -57,7 +57,8 @@ def test_the_attributes_a_constructor_sets_stay_visible():
         "        self.entries: dict = {}\n"
         "        for _ in range(2):\n"
         "            self.hits = 0\n"
-        "        self.loader = loader or (lambda key: [key for key in range(10) if key % 2 == 0 and key > 3])\n"
+        "        self.loader = loader or (lambda key: [key for key in range(10)\n"
+        "                                              if key % 2 == 0 and key > 3])\n"
         "        helper = 3\n"
     )
     assert "self.capacity = capacity" in stubs
