@@ -562,8 +562,8 @@ class Coder(dspy.Module):
                                                task=text))
             record.set_spec(spec)
             if spec:
-                text = f"{text}\n\nA senior developer's specification:\n{spec}"
-                tests_text = f"{tests_text}\n\nA senior developer's specification:\n{spec}"
+                specified = f"\n\nA senior developer's specification:\n{spec}"
+                text, tests_text = text + specified, tests_text + specified
         if stated.time_complexity:
             record.set_stated_targets(PerformanceTargets(time_complexity=stated.time_complexity))
         if config.use_plan and (record.route == "complex" or self.gates.asks("plan")):

@@ -25,11 +25,8 @@ def _stub_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     body: list[ast.stmt] = []
     if ast.get_docstring(node) is not None:
         body.append(node.body[0])
-    if node.name == "__init__":
-        body.extend(_attributes_set(node))
-    if not any(isinstance(statement, (ast.Assign, ast.AnnAssign)) for statement in body):
-        body.append(ast.Expr(ast.Constant(...)))
-    return body
+    attributes = _attributes_set(node) if node.name == "__init__" else []
+    return body + (attributes or [ast.Expr(ast.Constant(...))])
 
 
 def _attributes_set(init: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:

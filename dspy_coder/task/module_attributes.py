@@ -25,7 +25,6 @@ from dspy_coder.types import TestCase
 MODULE_ATTRIBUTES_TEST = "test_code_uses_only_what_its_modules_offer"
 
 
-
 def imported_object(dotted: str) -> object:
     """The module ``dotted`` names, or the name its last part is in the module before it
     (``collections.OrderedDict``). Raises ImportError or AttributeError when neither exists."""
@@ -112,10 +111,9 @@ def module_attribute_uses(code: str, skip: Collection[str] = ()) -> dict[str, li
                 uses.setdefault(judged[node.value.id], set()).add(node.attr)
             else:
                 assigned.add((judged[node.value.id], node.attr))
-    uses = {target: {a for a in attributes if (target, a) not in assigned}
-            for target, attributes in uses.items()}
-    uses = {target: attributes for target, attributes in uses.items() if attributes}
-    return {module: sorted(attributes) for module, attributes in sorted(uses.items())}
+    read = {target: sorted(a for a in attributes if (target, a) not in assigned)
+            for target, attributes in sorted(uses.items())}
+    return {target: attributes for target, attributes in read.items() if attributes}
 
 
 def imported_modules(code: str) -> list[str]:

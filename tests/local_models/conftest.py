@@ -121,8 +121,8 @@ class FakeLlama:
 
         ids = {piece: i for i, piece in enumerate(self.vocabulary)}
         for piece in self.tokens:
-            ids.setdefault(piece, len(self.vocabulary))
-            if ids[piece] == len(self.vocabulary):
+            if piece not in ids:
+                ids[piece] = len(self.vocabulary)
                 self.vocabulary.append(piece)
         prompt = [len(self.vocabulary) + 1] * 3  # three prompt tokens
         generated: list[int] = []
