@@ -162,7 +162,7 @@ def make_lm(
     if not spec:
         raise UsageError(f"No model given. Use one of: {', '.join(valid_specs())}")
     local = spec[len(LOCAL_PREFIX) :] if spec.startswith(LOCAL_PREFIX) else None
-    if local is not None or spec.endswith(".gguf"):
+    if is_local_spec(spec):
         if api_base or api_key:
             raise UsageError(f"api_base/api_key apply to LiteLLM models, not to {spec!r}")
         return make_local_lm(
@@ -177,6 +177,12 @@ def make_lm(
     options = {key: value for key, value in options.items() if value is not None}
     logger.info("Using LiteLLM model %s at %s", spec, server_url(spec, api_base))
     return RemoteLM(spec, temperature=temperature, max_tokens=max_tokens, **options, **kwargs)
+
+
+def is_local_spec(spec: str) -> bool:
+    """Whether ``spec`` names an in-process llama.cpp model (a built-in or a .gguf file)."""
+    spec = (spec or "").strip()
+    return spec.startswith(LOCAL_PREFIX) or spec.endswith(".gguf")
 
 
 def valid_specs() -> list[str]:

@@ -4,7 +4,7 @@ Data flow per unit of work (problem x variant x sample): the program sees only t
 (prompt, entry point, task id); its code is graded with ``Problem.test`` in the sandbox; a
 :class:`ResultRecord` is appended to the results JSONL. Units already in the file are skipped.
 
-Generation runs on ``workers`` threads (1 for the local model, whose calls are serial);
+Generation runs on ``workers`` threads (a local model decodes up to three answers together);
 grading runs on its own threads, so the sandbox overlaps with the next generation. With a
 ``RayTarget`` each unit runs as a Ray task instead (``ray_executor``); either way the rows are
 stored here, by one :class:`~dspy_coder.bench.collector.Collector`.

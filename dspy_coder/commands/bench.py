@@ -133,7 +133,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--workers",
         type=int,
         default=1,
-        help="parallel generations (for remote LMs; keep 1 for local models)",
+        help="parallel generations: threads, each running one problem; a local model decodes "
+        "up to 3 answers together (about 1.6x the tokens a second of one, the same answers)",
     )
     add_scaleout_options(run)
     run.add_argument(
@@ -271,7 +272,10 @@ def _run(args: argparse.Namespace, settings) -> int:
         shard,
     )
     # Cost figures need real calls: no DSPy cache unless asked (resuming uses results.jsonl).
-    lm = settings.configure(cache=args.lm_cache)
+    from dspy_coder.lm import is_local_spec
+
+    local_options = {"parallel": args.workers} if is_local_spec(settings.lm) else {}
+    lm = settings.configure(cache=args.lm_cache, **local_options)
     with stop_on_signals() as stops:  # Ctrl-C/kill: partial summary, MLflow KILLED, exit 130/143
         try:
             result = run_session(

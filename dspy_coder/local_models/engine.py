@@ -24,10 +24,11 @@ import contextlib
 import json
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,23 @@ from dspy.lm15 import (
     response_to_events,
 )
 
+from dspy_coder.errors import UsageError
+from dspy_coder.local_models.batching import (
+    BatchedGenerator,
+    GenerationRequest,
+    SamplingOptions,
+)
 from dspy_coder.local_models.machine_lock import machine_lock
 from dspy_coder.local_models.runaway import RUNAWAY_LINES, RunawayStop
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_N_CTX = 8192
+# Answers decoded together at most. From four rows on, llama.cpp's CPU matrix kernels switch
+# from one row at a time to blocks of four, the logits change in the last bits, and a greedy
+# answer would depend on which answers shared its steps; up to three it is the single call's,
+# token for token (measured, and tests/local_models/test_batching_real.py).
+MAX_PARALLEL = 3
 DEFAULT_MAX_TOKENS = 1024
 _FINISH = {"stop": "stop", "length": "length"}
 
@@ -72,6 +84,29 @@ class _Loaded:
     llama: Any
     lock: threading.Lock
     load_seconds: float
+    batched: dict[int, BatchedGenerator] = field(default_factory=dict)  # by slot count
+    _formatter: Any = None
+
+    def formatter(self) -> Any:
+        """The model's chat formatter (``chat_formatter``), built once."""
+        if self._formatter is None:
+            self._formatter = chat_formatter(self.llama)
+        return self._formatter
+
+    def generator(self, slots: int) -> BatchedGenerator:
+        """The shared continuous-batching generator with ``slots`` sequences (made once)."""
+        with _LOADED_LOCK:
+            generator = self.batched.get(slots)
+            if generator is None:
+                from dspy_coder.local_models.llama_backend import LlamaBackend
+
+                with self.lock:
+                    backend = LlamaBackend(self.llama, slots)
+                generator = BatchedGenerator(backend, step_guard=self.lock, busy_guard=machine_lock)
+                self.batched[slots] = generator
+                logger.info("Decoding up to %d answers together on %s", slots,
+                            Path(self.llama.model_path).name)
+            return generator
 
 
 _LOADED: dict[tuple[str, int, int, bool], _Loaded] = {}
@@ -86,6 +121,8 @@ def close_loaded_models() -> None:
         for key, loaded in list(_LOADED.items()):
             if loaded.lock.acquire(blocking=False):
                 try:
+                    for generator in loaded.batched.values():
+                        generator.backend.close()
                     loaded.llama.close()
                 finally:
                     loaded.lock.release()
@@ -206,6 +243,31 @@ def _load(path: Path, n_ctx: int, n_threads: int, extra_buffers: bool) -> _Loade
         return loaded
 
 
+def chat_formatter(llama: Any) -> Any:
+    """The chat formatter llama-cpp-python builds from the model's own template (its
+    ``chat_template.default``), to format a prompt exactly as ``create_chat_completion`` does.
+
+    Raises:
+        UsageError: the model is loaded with another chat format, which batching cannot copy.
+    """
+    if getattr(llama, "chat_handler", None) is not None or llama.chat_format != (
+        "chat_template.default"
+    ):
+        raise UsageError(
+            f"Decoding several answers together needs the model's own chat template; this model "
+            f"uses {llama.chat_format!r}. Run it with parallel=1 (bench --workers 1)."
+        )
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    eos_id, bos_id = llama.token_eos(), llama.token_bos()
+    return Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"],
+        eos_token=llama._model.token_get_text(eos_id) if eos_id != -1 else "",
+        bos_token=llama._model.token_get_text(bos_id) if bos_id != -1 else "",
+        stop_token_ids=[eos_id],
+    )
+
+
 def _text(parts: Any) -> str:
     if parts is None:
         return ""
@@ -288,6 +350,9 @@ class LlamaCppEngine:
         stop_runaways: end an answer once its last lines repeat one pattern (``runaway``),
             reported as cut off (finish reason ``length``). Not applied to structured output,
             whose grammar decides where it may end.
+        parallel: answers decoded together when several threads call at once (``batching``),
+            1 to ``MAX_PARALLEL``; 1 runs one call at a time. A greedy or seeded answer is the
+            same either way.
 
     Unset sampling options default to greedy decoding (temperature 0). Structured output
     (DSPy's JSONAdapter) is enforced with llama.cpp's JSON grammar.
@@ -322,7 +387,14 @@ class LlamaCppEngine:
         extra_buffers: bool | None = None,
         reuse_prefix: bool = False,
         stop_runaways: bool = True,
+        parallel: int = 1,
     ) -> None:
+        if not 1 <= parallel <= MAX_PARALLEL:
+            raise UsageError(
+                f"parallel must be 1 to {MAX_PARALLEL} for a local model, got {parallel}: from "
+                f"{MAX_PARALLEL + 1} answers on, llama.cpp's batched kernels change the answers."
+            )
+        self.parallel = parallel
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self._requested_threads = n_threads
@@ -362,20 +434,10 @@ class LlamaCppEngine:
             runaway = RunawayStop(loaded.llama.detokenize, loaded.llama.token_eos())
             options["logits_processor"] = LogitsProcessorList([runaway])
         started = time.perf_counter()
-        with loaded.lock, machine_lock():
-            if not self.reuse_prefix:
-                # Forget the previous call's tokens: otherwise llama.cpp evaluates only the part
-                # of the prompt after the prefix it shares with that call, the numbers come out
-                # slightly different, and a greedy answer depended on which call came before.
-                loaded.llama.reset()
-            try:
-                raw = loaded.llama.create_chat_completion(messages=messages, **options)
-            except ValueError as exc:
-                if "context window" in str(exc):
-                    raise ContextLengthError(
-                        f"{exc} (model {self.model_path.name}, n_ctx={self.n_ctx})"
-                    ) from exc
-                raise
+        if self.parallel > 1 and not self.reuse_prefix:
+            raw = self._complete_batched(loaded, messages, options)
+        else:
+            raw = self._complete_alone(loaded, messages, options)
         choice = raw["choices"][0]
         usage = raw.get("usage") or {}
         finish = _FINISH.get(choice.get("finish_reason") or "stop", "stop")
@@ -400,6 +462,86 @@ class LlamaCppEngine:
             ),
         )
 
+    def _complete_batched(
+        self, loaded: _Loaded, messages: list[dict[str, str]], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One chat completion through the shared continuous-batching generator, in the shape
+        ``create_chat_completion`` returns."""
+        llama = loaded.llama
+        formatted = loaded.formatter()(messages=messages)
+        prompt = llama.tokenize(
+            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+        n_ctx = llama.n_ctx()
+        if len(prompt) >= n_ctx:
+            raise ContextLengthError(
+                f"Requested tokens ({len(prompt)}) exceed context window of {n_ctx} "
+                f"(model {self.model_path.name}, n_ctx={self.n_ctx})"
+            )
+        max_tokens = min(options["max_tokens"], n_ctx - len(prompt))
+        stops = list(options["stop"] or []) + list(
+            [formatted.stop] if isinstance(formatted.stop, str) else formatted.stop or []
+        )
+        grammar = None
+        if options["response_format"] is not None:
+            from llama_cpp.llama_chat_format import _grammar_for_response_format
+
+            grammar = _grammar_for_response_format(options["response_format"], verbose=False)
+        seed = options["seed"]
+        processors = options.get("logits_processor")
+        sampling = SamplingOptions(
+            temperature=options["temperature"],
+            top_k=options.get("top_k", 40),
+            top_p=options.get("top_p", 0.95),
+            frequency_penalty=options.get("frequency_penalty", 0.0),
+            presence_penalty=options.get("presence_penalty", 0.0),
+            seed=seed if seed is not None else random.SystemRandom().randint(0, 2**32 - 1),
+            grammar=grammar,
+            logits_processor=processors[0] if processors else None,
+        )
+        result = loaded.generator(self.parallel).generate(
+            GenerationRequest(
+                prompt=prompt,
+                max_tokens=max_tokens,
+                options=sampling,
+                stop=[stop.encode("utf-8") for stop in stops],
+            )
+        )
+        return {
+            "id": f"chatcmpl-batched-{id(result)}",
+            "choices": [
+                {
+                    "message": {"role": "assistant", "content": result.text},
+                    "finish_reason": result.finish_reason,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": result.prompt_tokens,
+                "completion_tokens": result.completion_tokens,
+                "total_tokens": result.prompt_tokens + result.completion_tokens,
+            },
+        }
+
+    def _complete_alone(
+        self, loaded: _Loaded, messages: list[dict[str, str]], options: dict[str, Any]
+    ) -> dict[str, Any]:
+        """One chat completion on the shared model, with it and the machine to itself."""
+        with loaded.lock, machine_lock():
+            if not self.reuse_prefix:
+                # Forget the previous call's tokens: otherwise llama.cpp evaluates only the part
+                # of the prompt after the prefix it shares with that call, the numbers come out
+                # slightly different, and a greedy answer depended on which call came before.
+                loaded.llama.reset()
+            try:
+                raw = loaded.llama.create_chat_completion(messages=messages, **options)
+            except ValueError as exc:
+                if "context window" in str(exc):
+                    raise ContextLengthError(
+                        f"{exc} (model {self.model_path.name}, n_ctx={self.n_ctx})"
+                    ) from exc
+                raise
+        return raw
+
     def stream(self, request: Request):
         """Streaming is emulated: the whole answer arrives as one event sequence."""
         return response_to_events(self.complete(request))
@@ -418,6 +560,7 @@ class LlamaCppEngine:
             "extra_buffers": self._requested_extra_buffers,
             "reuse_prefix": self.reuse_prefix,
             "stop_runaways": self.stop_runaways,
+            "parallel": self.parallel,
         }
 
     @classmethod
@@ -439,4 +582,5 @@ class LlamaCppEngine:
             extra_buffers=state.get("extra_buffers"),
             reuse_prefix=state.get("reuse_prefix", False),
             stop_runaways=state.get("stop_runaways", True),
+            parallel=state.get("parallel", 1),
         )

@@ -67,12 +67,14 @@ def make_local_lm(
     extra_buffers: bool | None = None,
     reuse_prefix: bool = False,
     stop_runaways: bool = True,
+    parallel: int = 1,
     **kwargs: Any,
 ) -> LocalLM:
     """A LocalLM for a built-in model name (assembled and verified on first use) or a .gguf path.
 
     The model file is located (and for built-ins assembled/verified) now, so a missing part
-    package fails here with a SetupError; the weights load on the first call.
+    package fails here with a SetupError; the weights load on the first call. ``parallel``
+    answers are decoded together when that many threads call at once (``LlamaCppEngine``).
     """
     path_like = Path(model)
     if str(model).endswith(".gguf"):
@@ -86,7 +88,7 @@ def make_local_lm(
         name = f"local/{spec.name}"
     engine = LlamaCppEngine(
         path, n_ctx=n_ctx, n_threads=n_threads, builtin=builtin, extra_buffers=extra_buffers,
-        reuse_prefix=reuse_prefix, stop_runaways=stop_runaways,
+        reuse_prefix=reuse_prefix, stop_runaways=stop_runaways, parallel=parallel,
     )
     return LocalLM(
         name, engine=engine, temperature=temperature, max_tokens=max_tokens, seed=seed, **kwargs

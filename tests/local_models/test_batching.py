@@ -1,0 +1,138 @@
+"""Continuous batching's bookkeeping over a scripted model: slots, queueing, where answers end,
+and errors (the real kernels are checked in test_batching_real.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from dspy_coder.local_models.batching import (
+    BatchedGenerator,
+    GenerationRequest,
+    SamplingOptions,
+)
+
+END = 0
+
+
+class ScriptedBackend:
+    """A model whose answer to a prompt is fixed: ``script[prompt[0]]`` token by token (then
+    END). Tokens 1-26 read as letters. Records the rows of every evaluation."""
+
+    def __init__(self, script: dict[int, list[int]], slots: int = 3) -> None:
+        self.script = script
+        self.slots = slots
+        self.sequences: dict[int, list[int]] = {}
+        self.prompts: dict[int, int] = {}
+        self.outputs: list[int] = []
+        self.step_rows: list[int] = []
+        self.cleared: list[int] = []
+        self.fail_on_step: int | None = None
+        self.gate: threading.Event | None = None  # when set, steps wait for it
+
+    def evaluate_prompt(self, slot: int, tokens: list[int]) -> None:
+        assert slot not in self.sequences, f"slot {slot} reused before it was cleared"
+        self.sequences[slot] = []
+        self.prompts[slot] = tokens[0]
+        self.outputs = [slot]
+
+    def decode_step(self, entries: list[tuple[int, int, int]]) -> None:
+        if self.gate is not None:
+            self.gate.wait(5)
+        if self.fail_on_step is not None and len(self.step_rows) == self.fail_on_step:
+            self.step_rows.append(len(entries))
+            raise RuntimeError("llama_decode returned 1")
+        self.step_rows.append(len(entries))
+        for slot, token, _position in entries:
+            self.sequences[slot].append(token)
+        self.outputs = [slot for slot, _, _ in entries]
+
+    def new_sampler(self, options: SamplingOptions, input_ids) -> object:
+        return object()
+
+    def sample(self, sampler: object, index: int) -> int:
+        slot = self.outputs[index]
+        answer = self.script[self.prompts[slot]]
+        done = len(self.sequences[slot])
+        return answer[done] if done < len(answer) else END
+
+    def free_sampler(self, sampler: object) -> None:
+        pass
+
+    def is_end(self, token: int) -> bool:
+        return token == END
+
+    def detokenize(self, tokens: list[int], prev_tokens: list[int]) -> bytes:
+        return bytes(ord("a") + token - 1 for token in tokens)
+
+    def clear(self, slot: int) -> None:
+        self.sequences.pop(slot, None)
+        self.cleared.append(slot)
+
+
+def letters(text: str) -> list[int]:
+    return [ord(char) - ord("a") + 1 for char in text]
+
+
+def request(first: int, max_tokens: int = 50, stop: list[bytes] | None = None):
+    return GenerationRequest(prompt=[first, 99], max_tokens=max_tokens, stop=stop or [])
+
+
+def test_concurrent_answers_each_get_their_own_tokens_and_share_steps():
+    script = {n: letters(word) for n, word in enumerate(["", "alpha", "be", "gammaray", "delta",
+                                                         "epsilon"]) if n}
+    backend = ScriptedBackend(script, slots=3)
+    backend.gate = threading.Event()
+    generator = BatchedGenerator(backend)
+    with ThreadPoolExecutor(5) as pool:
+        futures = [pool.submit(generator.generate, request(n)) for n in range(1, 6)]
+        backend.gate.set()
+        results = [future.result(10) for future in futures]
+    assert [r.text for r in results] == ["alpha", "be", "gammaray", "delta", "epsilon"]
+    assert [r.completion_tokens for r in results] == [5, 2, 8, 5, 7]
+    assert {r.finish_reason for r in results} == {"stop"}
+    assert generator.peak_active == 3  # five callers, three slots
+    assert max(backend.step_rows) == 3 and 3 in backend.step_rows  # steps were shared
+    assert len(backend.cleared) == 5
+    assert backend.sequences == {}  # every slot was freed
+
+
+def test_an_answer_ends_at_its_token_budget_or_at_a_stop_string():
+    backend = ScriptedBackend({1: letters("abcdefgh"), 2: letters("xxstopyy")})
+    generator = BatchedGenerator(backend)
+    cut = generator.generate(request(1, max_tokens=3))
+    assert (cut.text, cut.completion_tokens, cut.finish_reason) == ("abc", 3, "length")
+    stopped = generator.generate(request(2, stop=[b"stop"]))
+    assert (stopped.text, stopped.finish_reason) == ("xx", "stop")
+
+
+def test_a_failed_step_fails_its_callers_and_the_generator_goes_on():
+    backend = ScriptedBackend({1: letters("abcdef"), 2: letters("xy")})
+    backend.fail_on_step = 1
+    generator = BatchedGenerator(backend)
+    with pytest.raises(RuntimeError, match="llama_decode returned 1"):
+        generator.generate(request(1))
+    assert backend.sequences == {}  # its slot was freed
+    assert generator.generate(request(2)).text == "xy"
+
+
+def test_the_busy_guard_is_held_while_answers_are_in_flight_and_released_when_idle():
+    held = []
+
+    @contextlib.contextmanager
+    def guard():
+        held.append("enter")
+        yield
+        held.append("exit")
+
+    backend = ScriptedBackend({1: letters("abc")})
+    generator = BatchedGenerator(backend, busy_guard=guard)
+    assert generator.generate(request(1)).text == "abc"
+    for _ in range(100):  # the worker releases it once it finds nothing more to do
+        if held == ["enter", "exit"]:
+            break
+        threading.Event().wait(0.01)
+    assert held == ["enter", "exit"]
