@@ -8,7 +8,9 @@ One ``llama_cpp.Llama`` is loaded per (model file, context size, threads) per pr
 by every engine and every LM copy that points at it. llama.cpp is not safe for concurrent calls,
 so each shared model has a lock and calls run one at a time; a machine-wide file lock
 (``machine_lock``) also makes dspy-coder processes take turns, because llama.cpp threads that
-share cores with another generation run several times slower than taking turns.
+share cores with another generation run several times slower than taking turns. With
+``parallel`` > 1, concurrent calls instead share decoding steps on a second context of the same
+weights (``batching``, ``llama_backend``), with the answers a single call gives.
 
 Example:
     >>> import dspy
