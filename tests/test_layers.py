@@ -1,6 +1,7 @@
 """Imports go one way (README, Architecture): ``pipeline`` uses ``judge``, ``judge`` uses
-``sandbox``, and ``task`` and ``code`` use only the shared ``types``, ``errors`` and
-``durable_files``. Nothing but the aliases themselves uses a module's pre-re-layout path."""
+``sandbox``, and ``task`` and ``code`` use only the shared ``types``, ``errors``,
+``durable_files`` and ``daemon_pool``. Nothing but the aliases themselves uses a module's
+pre-re-layout path."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.test_moved_modules import MOVED, SHIM_MARK
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "dspy_coder"
-SHARED = {"types", "errors", "durable_files"}
+SHARED = {"types", "errors", "durable_files", "daemon_pool"}
 ALLOWED = {
     "task": SHARED | {"task"},
     "code": SHARED | {"code"},

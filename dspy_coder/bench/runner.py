@@ -43,7 +43,7 @@ from dspy_coder.bench.store import (
 )
 from dspy_coder.bench.usage import combine_with_report, usage_from_history
 from dspy_coder.bench.variants import VariantSpec, program_fingerprint
-from dspy_coder.bench.workers import DaemonPool
+from dspy_coder.daemon_pool import DaemonPool
 from dspy_coder.datasets import Problem
 from dspy_coder.errors import RunError, SandboxError, SetupError, UsageError
 from dspy_coder.tracking import last_trace_id

@@ -27,6 +27,7 @@ from dspy_coder.commands.approval_options import add_approval_options, approval_
 from dspy_coder.commands.interrupts import stop_on_signals
 from dspy_coder.commands.live_view import add_view_option, choose_view, viewing
 from dspy_coder.commands.lm_cache import add_lm_cache_option
+from dspy_coder.commands.parallel_option import add_parallel_option, parallel_settings
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     add_senior_option,
@@ -74,6 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     pipeline = parser.add_argument_group("pipeline (for every module)")
     add_pipeline_options(pipeline)
     add_senior_option(pipeline)
+    add_parallel_option(pipeline)
     add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out/project"),
                         help="output directory (default out/project)")
@@ -133,19 +135,21 @@ def run(args: argparse.Namespace, settings) -> int:
     from dspy_coder.pipeline.project_coder import ProjectCoder
 
     options = pipeline_options(args)  # checked before the LM loads
+    lm_options, draw_options = parallel_settings(args, settings)
     # installed here, or into the project environment the sandboxed runs import from
     site_dirs = library_site_dirs(args, requirements.libraries)
     runners = sandbox_runners(site_dirs)
     senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
     with stop_on_signals() as stops, kept_run(args) as run_dir:
-        settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        # the run's journal (or, with --lm-cache, DSPy's)
+        settings.configure(cache=True, **lm_options)
         approval = journaled(approval, run_dir)  # one journal for every gate of the run
         write_text_atomic(run_dir.path / REQUIREMENTS_FILE, requirements.model_dump_json(indent=2))
         # the project's plan is reviewed once; each module's result at its own final gate
         module_approval = (dataclasses.replace(approval, gates=("final",))
                            if approval is not None and approval.asks("final") else None)
         project = ProjectCoder(Coder(approval=module_approval, senior=senior, **runners,
-                                     **options),
+                                     **options, **draw_options),
                                max_replans=args.max_replans,
                                integration_rounds=args.integration_rounds, approval=approval,
                                executor=runners.get("executor"), library_dirs=site_dirs)

@@ -27,6 +27,7 @@ from dspy_coder.commands.approval_options import add_approval_options, approval_
 from dspy_coder.commands.interrupts import Stops, stop_on_signals
 from dspy_coder.commands.live_view import add_view_option, choose_view, viewing
 from dspy_coder.commands.lm_cache import add_lm_cache_option
+from dspy_coder.commands.parallel_option import add_parallel_option, parallel_settings
 from dspy_coder.commands.pipeline_options import (
     add_pipeline_options,
     add_senior_option,
@@ -74,6 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     pipeline = parser.add_argument_group("pipeline")
     add_pipeline_options(pipeline)
     add_senior_option(pipeline)
+    add_parallel_option(pipeline)
     add_approval_options(parser)
     parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
     add_lm_cache_option(parser)
@@ -139,6 +141,7 @@ def _build_program(args: argparse.Namespace, settings):
     """The Coder with the pipeline flags, or a compiled program (pipeline flags override the
     options it was compiled with, as in ``bench``)."""
     options = pipeline_options(args)
+    draw_options = parallel_settings(args, settings)[1]
     approval = approval_from_args(args)
     senior = settings.make_lm(args.senior_lm) if args.senior_lm else None
     if args.program:
@@ -149,7 +152,8 @@ def _build_program(args: argparse.Namespace, settings):
         kind = read_sidecar(args.program).get("program") if options else "coder"
         if kind != "coder":
             refuse_pipeline_flags(args, f"{args.program} (a {kind} program)")
-        program = load_program(args.program, **options)
+        program = load_program(args.program, **options,
+                               **(draw_options if kind == "coder" else {}))
         if approval is not None or senior is not None:
             if not hasattr(program, "gates"):
                 raise UsageError(f"--approve and --senior-lm need a coder program; "
@@ -160,7 +164,7 @@ def _build_program(args: argparse.Namespace, settings):
         return program
     from dspy_coder.pipeline.coder import Coder
 
-    return Coder(approval=approval, senior=senior, **options)
+    return Coder(approval=approval, senior=senior, **options, **draw_options)
 
 
 def run(args: argparse.Namespace, settings) -> int:
@@ -171,7 +175,8 @@ def run(args: argparse.Namespace, settings) -> int:
     # 130/143 as bench does (a signal outside the Coder reaches cli.main, which does the same)
     with stop_on_signals() as stops, _tracking(args, settings, program, task_id) as tracked, \
             kept_run(args) as run_dir:
-        settings.configure(cache=True)  # the run's journal (or, with --lm-cache, DSPy's)
+        # the run's journal (or, with --lm-cache, DSPy's)
+        settings.configure(cache=True, **parallel_settings(args, settings)[0])
         gates = getattr(program, "gates", None)
         if gates is not None:
             gates.approval = journaled(gates.approval, run_dir)

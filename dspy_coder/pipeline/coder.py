@@ -41,6 +41,7 @@ from dspy_coder.judge.vetting import AGREEING_CANDIDATES, Consensus
 from dspy_coder.pipeline.approval import Approval, ApprovalSourceError, rejected_code_feedback
 from dspy_coder.pipeline.class_draft import ClassDrafter
 from dspy_coder.pipeline.class_repair import MethodRepairStep
+from dspy_coder.pipeline.concurrent_best_of_n import ConcurrentBestOfN, beside
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.events import emit
@@ -454,7 +455,7 @@ class Coder(dspy.Module):
         # With examples a repeat of a tried program is known to fail, so it is drawn again.
         tried = record.tried_programs if task.examples else None
         reward = _RoundReward(self, record, iteration, "sample")
-        sampler = dspy.BestOfN(
+        sampler = ConcurrentBestOfN(
             module=DraftStep(self.generate, tried=tried,
                              plan_free_odd_slots=not task.examples,
                              context_names=defined_at_top(task.context_code)),
@@ -464,6 +465,7 @@ class Coder(dspy.Module):
             else self.config.drafts,
             reward_fn=reward,
             threshold=self.config.threshold if task.examples else float("inf"),
+            concurrency=self._draw_concurrency(),
         )
         self._call(record, "sample", sampler, on_retry=reward.restart, task=text,
                    plan=plan_text, prompt=task.prompt, entry_point=task.entry_point,
@@ -478,6 +480,13 @@ class Coder(dspy.Module):
             record.note(f"Differential testing: the {sum(groups)} independent candidates that "
                         "ran the probe inputs return the same outputs in groups of "
                         f"{', '.join(map(str, groups))}.")
+
+    def _draw_concurrency(self) -> int:
+        """``concurrent_draws``, or as many answers as the LM decodes together."""
+        if self.config.concurrent_draws is not None:
+            return self.config.concurrent_draws
+        lm = dspy.settings.lm
+        return int(getattr(getattr(lm, "engine", None), "parallel", 1) or 1)
 
     def _refine_round(self, record: RunRecord, iteration: int, text: str,
                       base: Attempt | None = None, review: str = "", guidance: str = "") -> None:
@@ -574,18 +583,21 @@ class Coder(dspy.Module):
             if record.stop_reason:
                 return
         plan_text = _render_plan(record.plan)
-        generated = self._call(
-            record,
-            "generate",
-            self.generate,
-            task=text,
-            plan=plan_text,
-            prompt=task.prompt,
-            entry_point=task.entry_point,
-            examples=task.examples,
-            follow_plan=self.gates.asks("plan") and bool(plan_text),
+        generated = beside(
+            lambda: self._call(
+                record,
+                "generate",
+                self.generate,
+                task=text,
+                plan=plan_text,
+                prompt=task.prompt,
+                entry_point=task.entry_point,
+                examples=task.examples,
+                follow_plan=self.gates.asks("plan") and bool(plan_text),
+            ),
+            lambda: self._tests(record, tests_text, plan_text, stated),
+            together=self._draw_concurrency() > 1,
         )
-        self._tests(record, tests_text, plan_text, stated)
         if generated is None:
             self._record(record, "", 1, "generate", error="no code produced")
         else:

@@ -92,6 +92,10 @@ class CoderConfig:
         2, "per_method: answers drawn for each failing method in a repair round; the others "
         "than the first are drawn at temperature 1.0 with their own seeds and run alone",
         flag="--method-samples", metavar="N")
+    concurrent_draws: int | None = _setting(
+        None, "draws of a sampling round in flight at once when every draw is made (tasks "
+        "without docstring examples); None: as many as the LM decodes together (a local "
+        "model's parallel, else 1). The answers are the same either way")
     checkpoint_interval: int = _setting(
         2, "with a senior LM: it reviews the junior's failed attempts after every N "
         "unsuccessful iterations", flag="--checkpoint-interval", metavar="N")
@@ -138,7 +142,7 @@ class CoderConfig:
             name: value
             for name, value in values.items()
             if (name in ALWAYS_IN_IDENTITY or value != reference[name])
-            and not unread_setting(name, values)
+            and not unread_setting(name, values) and name not in NOT_IN_IDENTITY
         }
 
     def __deepcopy__(self, memo: dict) -> CoderConfig:
@@ -171,6 +175,10 @@ ALWAYS_IN_IDENTITY = frozenset({
 })
 
 
+# Settings that change how fast a program runs, never its answers: in no fingerprint.
+NOT_IN_IDENTITY = frozenset({"concurrent_draws"})
+
+
 # Settings only the per_method class strategy reads: not in a whole-class program's identity.
 PER_METHOD_ONLY = frozenset({"method_samples"})
 
@@ -198,6 +206,7 @@ def check_settings(values: Mapping[str, Any], spell: Callable[[str], str] = str)
         ("class_strategy", lambda v: v in CLASS_STRATEGIES,
          f"must be one of {', '.join(CLASS_STRATEGIES)}"),
         ("method_samples", lambda v: v >= 1, "must be at least 1"),
+        ("concurrent_draws", lambda v: v is None or v >= 1, "must be at least 1"),
         ("checkpoint_interval", lambda v: v >= 1, "must be at least 1"),
         ("senior_iterations", lambda v: v >= 0, "must be 0 or more"),
         ("timeout_s", lambda v: v > 0, "must be more than 0"),
@@ -222,7 +231,8 @@ IDENTITY_REFERENCE = CoderConfig(
     max_iterations=4, threshold=0.95, patience=2, routing="auto", use_plan=True,
     use_tests=True, use_refine=True, refine_attempts=1, generate_max_iters=3,
     reason_first=False, refine_strategy="repair", drafts=4, class_strategy="whole",
-    method_samples=1, checkpoint_interval=2, escalate=True, senior_iterations=2,
+    method_samples=1, concurrent_draws=None, checkpoint_interval=2, escalate=True,
+    senior_iterations=2,
     weights=ScoreWeights(tests=0.7, performance=0.3), timeout_s=10.0, memory_mb=1024,
     simple_prompt_chars=1200, lm_retries=3, retry_backoff_s=2.0,
     step_max_tokens={"assess": 96, "plan": 600, "generate": 900, "tests": 700,

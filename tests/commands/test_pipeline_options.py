@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -179,3 +180,27 @@ def test_solve_refuses_pipeline_flags_for_a_compiled_baseline(tmp_path: Path):
         solve._build_program(args, None)
     plain = parser.parse_args(["solve", "--demo", "--program", str(tmp_path)])
     assert type(solve._build_program(plain, None)).__name__ == "SingleShot"
+
+
+def test_solve_parallel_starts_a_local_model_with_slots_and_tells_a_servers_coder():
+    from dspy_coder.commands.parallel_option import parallel_settings
+
+    parser = cli.build_parser()
+    local = cli.Settings(lm="local:qwen2.5-coder-0.5b", api_base=None, api_key=None,
+                         temperature=0.0, max_tokens=64, seed=0, cache_dir=None,
+                         tracking_uri="")
+    server = dataclasses.replace(local, lm="openai/qwen")
+    args = parser.parse_args(["solve", "--demo", "--parallel", "3"])
+    assert parallel_settings(args, local) == ({"parallel": 3}, {})
+    assert parallel_settings(args, server) == ({}, {"concurrent_draws": 3})
+    assert solve._build_program(args, server).config.concurrent_draws == 3
+    assert solve._build_program(args, local).config.concurrent_draws is None  # the LM's
+    assert parallel_settings(parser.parse_args(["solve", "--demo"]), None) == ({}, {})
+
+
+def test_solve_refuses_parallel_below_one_before_loading_a_model(monkeypatch):
+    def no_lm(self, *args, **kwargs):
+        raise AssertionError("the LM was loaded before the flags were checked")
+
+    monkeypatch.setattr(cli.Settings, "configure", no_lm)
+    assert cli.main(["solve", "--demo", "--parallel", "0"]) == 2

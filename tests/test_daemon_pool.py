@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from dspy_coder.bench.workers import DaemonPool
+from dspy_coder.daemon_pool import DaemonPool
 
 
 def test_runs_submitted_work_and_ends_its_threads():
