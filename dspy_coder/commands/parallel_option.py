@@ -13,9 +13,9 @@ from dspy_coder.errors import UsageError
 def add_parallel_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--parallel", type=int, default=1, metavar="N",
-        help="draw up to N candidates of a sampling round at once (a task without docstring "
-        "examples draws them all); a local model decodes them together, up to 3 (about 1.3x "
-        "the rate of one at a time); the answers are the same as with 1 (default 1)")
+        help="up to N model calls of the task in flight at once: the first draft beside its "
+        "tests, and the samples of a round of a task without docstring examples; a local model "
+        "decodes them together (up to 3). The run is the same as with 1 (default 1)")
 
 
 def parallel_settings(args: argparse.Namespace, settings: Any) -> tuple[dict[str, Any],
