@@ -20,8 +20,6 @@ import time
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-logger = logging.getLogger("concurrent_draws")
-
 TASKS = [
     ("def count_vowels(text: str) -> int:\n"
      '    """Return how many characters of text are vowels (a, e, i, o, u), in upper or '

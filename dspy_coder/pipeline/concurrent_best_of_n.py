@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import math
-import threading
+import queue
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -71,35 +71,18 @@ class ConcurrentBestOfN(dspy.BestOfN):
     def _draw_all(self, lm: dspy.LM, rollout_ids: list[int],
                   kwargs: dict[str, Any]) -> list[Any]:
         """Each rollout's ``(prediction, trace)`` or the exception it raised, in order."""
-        outcomes: list[Any] = [None] * len(rollout_ids)
-        remaining = [len(rollout_ids)]
-        done = threading.Event()
-        lock = threading.Lock()
-        pool = DaemonPool(min(self.concurrency, len(rollout_ids)), "best-of-n")
 
-        def draw(index: int, module: dspy.Module) -> None:
-            try:
-                with dspy.context(trace=[]):
-                    prediction = module(**kwargs)
-                    outcomes[index] = (prediction, dspy.settings.trace.copy())
-            except BaseException as exc:  # handed to the caller's thread
-                outcomes[index] = exc
-            finally:
-                with lock:
-                    remaining[0] -= 1
-                    if remaining[0] == 0:
-                        done.set()
+        def draw(module: dspy.Module) -> tuple[dspy.Prediction, list]:
+            with dspy.context(trace=[]):
+                prediction = module(**kwargs)
+                return prediction, dspy.settings.trace.copy()
 
-        for index, rollout_id in enumerate(rollout_ids):
+        calls = []
+        for rollout_id in rollout_ids:
             module = self.module.deepcopy()
             module.set_lm(lm.copy(rollout_id=rollout_id, temperature=1.0))
-            # a context per draw: one Context object cannot be entered by two threads
-            pool.submit(contextvars.copy_context().run, draw, index, module)
-        try:
-            done.wait()
-        finally:
-            pool.stop()  # an interrupted wait drops the draws not started
-        return outcomes
+            calls.append(lambda module=module: draw(module))
+        return _start(calls, self.concurrency)()
 
 
 def beside(first: Callable[[], T], second: Callable[[], Any], together: bool) -> T:
@@ -111,21 +94,40 @@ def beside(first: Callable[[], T], second: Callable[[], Any], together: bool) ->
         result = first()
         second()
         return result
-    outcome: dict[str, Any] = {}
-    done = threading.Event()
-
-    def run_first() -> None:
-        try:
-            outcome["result"] = first()
-        except BaseException as exc:  # handed to the caller's thread
-            outcome["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=contextvars.copy_context().run, args=(run_first,),
-                     name="beside", daemon=True).start()
+    wait = _start([first], 1)
     second()
-    done.wait()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
+    [outcome] = wait()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _start(calls: list[Callable[[], Any]], workers: int) -> Callable[[], list[Any]]:
+    """Start ``calls`` on at most ``workers`` daemon threads, each in a copy of the caller's
+    context (its DSPy settings, usage tracker and event sinks; one ``Context`` cannot be
+    entered by two threads). Returns ``wait``: each call's result or the exception it raised,
+    in order; an interrupted wait drops the calls not started."""
+    outcomes: list[Any] = [None] * len(calls)
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    pool = DaemonPool(min(workers, len(calls)), "concurrent-draws")
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            outcomes[index] = call()
+        except BaseException as exc:  # handed to the caller's thread
+            outcomes[index] = exc
+        finally:
+            finished.put(index)
+
+    for index, call in enumerate(calls):
+        pool.submit(contextvars.copy_context().run, run, index, call)
+
+    def wait() -> list[Any]:
+        try:
+            for _ in calls:
+                finished.get()
+        finally:
+            pool.stop()
+        return outcomes
+
+    return wait
