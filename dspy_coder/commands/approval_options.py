@@ -12,8 +12,10 @@ from dspy_coder.pipeline.approval import Approval
 def add_approval_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("human approval")
     group.add_argument("--approve", default="auto", metavar="GATES",
-                       help="ask a person at these gates: plan, final, or plan,final; a "
-                       "rejection comes back with its reason (default auto: ask nobody)")
+                       help="ask a person at these gates, comma-separated: plan, examples (for "
+                       "a task without examples: confirm or fix the expected results the test "
+                       "writer proposes; they become the task's examples), final; a rejection "
+                       "comes back with its reason (default auto: ask nobody)")
     group.add_argument("--approval-command", metavar="CMD",
                        help="answer each gate by running CMD: the request as JSON on stdin, "
                        'a decision such as {"verdict": "approve"} on stdout')

@@ -42,6 +42,7 @@ from dspy_coder.commands.run_dir import add_run_dir_option, journaled, kept_run,
 from dspy_coder.commands.solve import check_out_dir, events_to
 from dspy_coder.durable_files import write_text_atomic
 from dspy_coder.errors import UsageError
+from dspy_coder.pipeline.approval import Approval
 
 logger = logging.getLogger(__name__)
 
@@ -145,9 +146,8 @@ def run(args: argparse.Namespace, settings) -> int:
         settings.configure(cache=True, **lm_options)
         approval = journaled(approval, run_dir)  # one journal for every gate of the run
         write_text_atomic(run_dir.path / REQUIREMENTS_FILE, requirements.model_dump_json(indent=2))
-        # the project's plan is reviewed once; each module's result at its own final gate
-        module_approval = (dataclasses.replace(approval, gates=("final",))
-                           if approval is not None and approval.asks("final") else None)
+        # the project's plan is reviewed once; each module's examples and result at its own
+        module_approval = module_gates(approval)
         project = ProjectCoder(Coder(approval=module_approval, senior=senior, **runners,
                                      **options, **draw_options),
                                max_replans=args.max_replans,
@@ -167,3 +167,10 @@ def run(args: argparse.Namespace, settings) -> int:
     if stops.signum is not None or result.report.stopped_early:
         return stops.exit_code
     return 0 if result.report.status == "success" else 1
+
+
+def module_gates(approval: Approval | None) -> Approval | None:
+    """The gates each module's ``Coder`` asks: the examples and the final one, if asked for
+    the run (the plan gate is the project's)."""
+    gates = [g for g in ("examples", "final") if approval is not None and approval.asks(g)]
+    return dataclasses.replace(approval, gates=tuple(gates)) if gates else None

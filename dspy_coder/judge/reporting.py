@@ -16,21 +16,24 @@ UNVERIFIED_NOTE = (
     "UNVERIFIED: no test checked what this code does. It runs, but the task has no docstring "
     "examples, and no generated test was confirmed by at least two independently written "
     "candidates, so nothing here says it is right. Read it, or add examples (>>> f(x) then "
-    "the expected value) to the task and run again."
+    "the expected value) to the task and run again (--approve examples asks you to "
+    "confirm the ones it proposes)."
 )
 
 DISPUTED_NOTE = (
     "UNVERIFIED: the independently written candidates disagree on what the task asks: fewer "
     "than half of them agree on the tests this code passes, or on what it returns for the "
     "same inputs, so passing those tests proves little. Read it, or add examples (>>> f(x) "
-    "then the expected value) to the task and run again."
+    "then the expected value) to the task and run again (--approve examples asks you to "
+    "confirm the ones it proposes)."
 )
 
 
 RAISES_NOTE = (
     "UNVERIFIED: this code raises an exception on most of the inputs the generated tests call "
     "it with, so the few tests it passes say little about whether it does what the task asks. "
-    "Read it, or add examples (>>> f(x) then the expected value) to the task and run again."
+    "Read it, or add examples (>>> f(x) then the expected value) to the task and run again "
+    "(--approve examples asks you to confirm the ones it proposes)."
 )
 UNCHECKED_METHODS_NOTE = (
     "UNVERIFIED: the tests this code passes call only some of the methods or functions the "

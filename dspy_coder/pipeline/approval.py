@@ -1,5 +1,6 @@
-"""Human approval gates: at the plan and before a result is accepted, a person approves,
-rejects with a reason, or edits; a rejection goes back into the loop as feedback.
+"""Human approval gates: at the plan, at the examples proposed for a task that brings none,
+and before a result is accepted, a person approves, rejects with a reason, or edits; a
+rejection goes back into the loop as feedback.
 
     Coder(approval=Approval(my_callback, gates=("final",)))
 
@@ -23,17 +24,18 @@ from dspy_coder.types import ApprovalRecord
 
 logger = logging.getLogger(__name__)
 
-GATES = ("plan", "final")
-Gate = Literal["plan", "final"]
+GATES = ("plan", "examples", "final")
+Gate = Literal["plan", "examples", "final"]
 
 
 class ApprovalRequest(BaseModel):
-    """What the person reviews: the plan, or the code with its test results and score."""
+    """What the person reviews: the plan, the proposed examples, or the code with its test
+    results and score."""
 
     gate: Gate
     task_id: str | None = None
     round: int = Field(default=1, description="1 the first time this gate asks in the run")
-    text: str = Field(description="The plan or the result, rendered for reading.")
+    text: str = Field(description="The plan, the examples or the result, rendered for reading.")
     code: str = ""
     score: float | None = None
     tests_passed: int = 0
@@ -41,7 +43,7 @@ class ApprovalRequest(BaseModel):
 
 
 class Decision(BaseModel):
-    """The person's answer. ``edit`` carries the edited plan or code in ``edited``."""
+    """The person's answer. ``edit`` carries the edited plan, examples or code in ``edited``."""
 
     verdict: Literal["approve", "reject", "edit"]
     reason: str = ""
@@ -76,8 +78,8 @@ class Approval:
         gates = frozenset(self.gates)
         unknown = sorted(gates - set(GATES))
         if unknown:
-            raise UsageError(f"Unknown approval gate(s) {', '.join(unknown)}: use plan, final "
-                             "or both (e.g. --approve plan,final).")
+            raise UsageError(f"Unknown approval gate(s) {', '.join(unknown)}: use plan, examples, "
+                             "final, or several (e.g. --approve plan,final).")
         if self.max_rounds < 1:
             raise UsageError("Approval max_rounds must be 1 or more.")
         object.__setattr__(self, "_gates", gates)
@@ -119,6 +121,13 @@ def rejected_plan_feedback(plan_text: str, reason: str) -> str:
     """What the planner reads after a person rejected its plan."""
     return (f"A reviewer rejected this plan:\n{plan_text}\nTheir reason: "
             f"{reason or 'none given'}\nWrite a plan that answers the reason.")
+
+
+def rejected_examples_feedback(lines: list[str], reason: str) -> str:
+    """What the test writer reads after a person rejected the examples it proposed."""
+    shown = "\n".join(lines)
+    return (f"A reviewer rejected these expected results:\n{shown}\nTheir reason: "
+            f"{reason or 'none given'}\nWrite tests whose expected results answer the reason.")
 
 
 def rejected_code_feedback(reason: str, failures: str) -> str:

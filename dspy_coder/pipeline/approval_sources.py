@@ -93,7 +93,7 @@ class FileApprover:
             gate = answer.pop("gate", None)
             if gate not in GATES:
                 raise UsageError(f"{path} line {number}: say which gate it answers, "
-                                 '"gate": "plan" or "final".')
+                                 '"gate": "plan", "examples" or "final".')
             self.answers[gate].append(answer)
 
     def __call__(self, request: ApprovalRequest) -> dict:
@@ -123,8 +123,8 @@ def approval_from_options(gates: Iterable[str], command: str | None, file: Path 
     gates = [g for g in gates if g != "auto"]
     if not gates:
         if command or file:
-            raise UsageError("--approval-command/--approval-file need --approve plan,final "
-                             "(or one of them).")
+            raise UsageError("--approval-command/--approval-file need --approve with the gates "
+                             "to ask (plan, examples, final).")
         return None
     if command and file:
         raise UsageError("Give --approval-command or --approval-file, not both.")
@@ -141,10 +141,10 @@ def approval_from_options(gates: Iterable[str], command: str | None, file: Path 
 
 
 def parse_gates(text: str) -> list[str]:
-    """``plan,final`` -> ["plan", "final"]; ``auto`` -> []."""
+    """``plan,examples,final`` -> ["plan", "examples", "final"]; ``auto`` -> []."""
     gates = [g.strip() for g in text.split(",") if g.strip()]
     unknown = sorted(set(gates) - {*GATES, "auto"})
     if unknown:
-        raise UsageError(f"--approve takes plan, final, both comma-separated, or auto; not "
+        raise UsageError(f"--approve takes plan, examples, final (comma-separated), or auto; not "
                          f"{', '.join(unknown)}.")
     return gates

@@ -45,6 +45,7 @@ from dspy_coder.pipeline.concurrent_best_of_n import ConcurrentBestOfN, beside
 from dspy_coder.pipeline.config import STEP_MAX_TOKENS, CoderConfig
 from dspy_coder.pipeline.draw import Draw
 from dspy_coder.pipeline.events import emit
+from dspy_coder.pipeline.example_gate import asks_for_examples, confirm_examples
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
@@ -562,6 +563,10 @@ class Coder(dspy.Module):
     # -- the loop ------------------------------------------------------------------------------
 
     def _develop(self, record: RunRecord) -> None:
+        if asks_for_examples(self.gates, record):
+            confirm_examples(record, self.gates, lambda text: self._call(
+                record, "examples", self.write_tests, task=text, plan="",
+                entry_point=record.task.entry_point, redraws=TEST_WRITER_REDRAWS))
         config, task = self.config, record.task
         text, tests_text = task_text(task), task_text(task, audience="tests")
         stated = stated_requirements(task.prompt, task.entry_point)

@@ -1,5 +1,6 @@
-"""Where the ``Coder`` loop asks a person: the plan before code is written, and the result
-before it is accepted. Each answer goes in the run record; rejections come back as work."""
+"""Where the ``Coder`` loop asks a person: the plan before code is written, the examples
+proposed for a task that brings none, and the result before it is accepted. Each answer goes
+in the run record; rejections come back as work."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from dspy_coder.pipeline.approval import (
     Approval,
     ApprovalRequest,
     Decision,
+    rejected_examples_feedback,
     rejected_plan_feedback,
 )
+from dspy_coder.task.confirmed_examples import EDIT_HELP, example_units
 from dspy_coder.types import Attempt, Plan
 
 EDITED_AWAY = "replaced by the reviewer's edit"
@@ -74,6 +77,45 @@ class ReviewGates:
         record.stop("plan_rejected")
         return plan
 
+    def review_examples(self, record: RunRecord, propose: Callable[[str], list[str]],
+                        unreadable: Callable[[list[str]], list[str]]) -> list[str]:
+        """The examples the person stands by, for a task without any: ``propose(feedback)``
+        gives ``f(x) == y`` lines (the feedback is "" the first time, then the reason of a
+        rejection); an edit is read line by line, and lines that are not an example
+        (``unreadable``) are shown back and left out. [] when the person rejected every
+        round or nothing could be proposed: the run then goes on without examples."""
+        if not self.asks("examples"):
+            return []
+        assert self.approval is not None
+        lines, told = propose(""), ""
+        for round_ in range(1, self.approval.max_rounds + 1):
+            if not lines:
+                record.note("The examples gate was not asked: the test writer proposed no "
+                            "example with literal inputs and a literal result.")
+                return []
+            decision = self._ask(record, ApprovalRequest(
+                gate="examples", task_id=record.task.task_id, round=round_,
+                text=render_examples(lines, told)))
+            if decision.verdict == "approve":
+                return lines
+            if decision.verdict == "edit":
+                units = example_units(decision.edited)
+                skipped = unreadable(units)
+                kept = [u for u in units if u not in skipped]
+                if skipped:
+                    record.note("Left out of the reviewer's examples (not a call with literal "
+                                f"arguments and a literal result): {'; '.join(skipped)}.")
+                if kept:
+                    return kept
+                told = ("None of your lines reads as an example: "
+                        f"{'; '.join(skipped)}. {EDIT_HELP}")
+                continue
+            if round_ < self.approval.max_rounds:
+                lines, told = propose(rejected_examples_feedback(lines, decision.reason)), ""
+        record.note(f"The reviewer did not confirm examples in {self.approval.max_rounds} "
+                    "round(s); the run goes on without them.")
+        return []
+
     def review_result(self, record: RunRecord, stop_reason: str) -> ResultReview | None:
         """None when the result is accepted (no final gate, or the person approved it)."""
         if not self.asks("final"):
@@ -104,6 +146,18 @@ class ReviewGates:
             return ResultReview(best, decision.reason, out_of_rounds=True)
         return ResultReview(best, decision.reason, decision.edited if
                             decision.verdict == "edit" else "")
+
+
+def render_examples(lines: list[str], told: str = "") -> str:
+    """The proposed examples as the person reviews them, with what each answer does."""
+    head = f"{told}\n\n" if told else ""
+    shown = "\n".join(f"    {line}" for unit in lines for line in unit.splitlines())
+    return (f"{head}The task has no examples, so nothing but the model's own reading of it "
+            "checks the code. The test writer expects:\n\n"
+            f"{shown}\n\nRead every line: the model's expectations are often wrong. Approve "
+            "only if each is what the task means: they become the task's examples, every "
+            "answer is checked against them, and a wrong one sends the coder after it. Edit: "
+            f"{EDIT_HELP} Reject (with a reason) to have others proposed.")
 
 
 def render_result(attempt: Attempt, stop_reason: str) -> str:

@@ -97,3 +97,19 @@ def test_a_resumed_interactive_project_reads_its_kept_requirements_instead_of_as
     assert cli.main(["resume", str(out / "run")]) == 143
     report = json.loads((out / "project_report.json").read_text())
     assert report["stopped_early"] is True
+
+
+def test_each_module_asks_the_examples_and_final_gates_the_project_asks_but_not_the_plan():
+    from dspy_coder.commands.project import module_gates
+    from dspy_coder.pipeline.approval import Approval
+
+    def person(request):
+        return {"verdict": "approve"}
+
+    every = module_gates(Approval(person, ("plan", "examples", "final"), by="test"))
+    assert every is not None and every.by == "test"
+    assert [g for g in ("plan", "examples", "final") if every.asks(g)] == ["examples", "final"]
+    examples_only = module_gates(Approval(person, ("plan", "examples"), by="test"))
+    assert examples_only is not None and not examples_only.asks("final")
+    assert module_gates(Approval(person, ("plan",), by="test")) is None
+    assert module_gates(None) is None

@@ -239,3 +239,50 @@ def test_a_solve_stopped_by_sigterm_keeps_its_files_and_marks_its_mlflow_run_kil
     [run] = _solve_runs(store)
     assert run.info.status == "KILLED"
     assert run.data.tags["stop_reason"] == "interrupted"
+
+
+def test_solve_asks_the_examples_gate_from_a_file_and_writes_the_confirmed_examples_as_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """``--approve examples``: the person's fixed expectations are the task's examples, the
+    answer meets them, and ``test_solution.py`` holds them as tests plain pytest runs."""
+    from tests.fakes.scripted_lm import scripted_lm
+    from tests.pipeline.test_examples_gate import COUNTS, MISREAD, SETS, STUB
+
+    task, answers, out = tmp_path / "task.py", tmp_path / "answers.jsonl", tmp_path / "out"
+    task.write_text(STUB)
+    answers.write_text(json.dumps({"gate": "examples", "verdict": "edit", "edited":
+                                   "same_chars('abc', 'aabbcc') == True\n"
+                                   "same_chars('ab', 'abc') == False\n"}) + "\n")
+    lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
+                      "generated_code": [COUNTS], "fixed_code": [SETS]})
+    monkeypatch.setattr(cli, "COMMANDS", ("solve",))
+    monkeypatch.setattr(cli.Settings, "configure",
+                        lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm)
+    code = cli.main(["solve", "--file", str(task), "--lm", "dummy/x", "--routing", "simple",
+                     "--drafts", "0", "--refine-strategy", "repair", "--max-iterations", "2",
+                     "--approve", "examples", "--approval-file", str(answers),
+                     "--out", str(out)])
+    assert code == 0
+    assert capsys.readouterr().out.startswith("Status: SUCCESS")
+    assert (out / "solution.py").read_text().strip() == SETS.strip()
+    written = (out / "test_solution.py").read_text()
+    assert written.count("def test_docstring_example_") == 2
+    assert "_result = same_chars('abc', 'aabbcc')\n    _expected = True\n" in written
+    report = json.loads((out / "report.json").read_text())
+    assert report["approvals"][0]["gate"] == "examples"
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "--rootdir", str(out), "test_solution.py"],
+                           cwd=out, capture_output=True, text=True, timeout=120, check=False)
+    assert tests.returncode == 0 and "passed" in tests.stdout, tests.stdout
+
+
+def test_an_answer_file_for_the_examples_gate_is_refused_without_asking_for_it(
+    tmp_path: Path, no_lm: list[str], caplog
+):
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text('{"gate": "examples", "verdict": "approve"}\n')
+    code = cli.main(["solve", "--demo", "--lm", "dummy/x", "--approval-file", str(answers),
+                     "--out", str(tmp_path / "o")])
+    assert code == 2 and no_lm == []
+    assert "plan, examples, final" in caplog.text
