@@ -45,6 +45,12 @@ NEARLY_BACKED_NOTE = (
     "returns on all but one of the probe inputs; that input may be one the task leaves open, "
     "so check what the code does with it."
 )
+AGREEMENT_ONLY_NOTE = (
+    "Checked by agreement only: the task has no examples, so this code passes tests the model "
+    "wrote that independently written candidates agree on; a misreading of the task that they "
+    "all share would pass too. Say what it should return with examples in the task (>>> f(x) "
+    "then the value), or let --approve examples ask you."
+)
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
             RAISES_NOTE: "n/a (it raises on most test inputs)",
@@ -106,6 +112,8 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         notes.append(_why_unverified(state, best))
     if status == "success" and state.backed_only_nearly(best):
         notes.append(NEARLY_BACKED_NOTE)
+    if status == "success" and not any(t.source == "docstring" for t in tests):
+        notes.append(AGREEMENT_ONLY_NOTE)
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
@@ -193,6 +201,8 @@ def render_report(report: DevelopmentReport) -> str:
         lines.append(f"Error: {error}")
     if report.status == "unverified":
         lines.append(why)
+    if AGREEMENT_ONLY_NOTE in report.notes:
+        lines.append(AGREEMENT_ONLY_NOTE)
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

@@ -29,7 +29,9 @@ from dspy_coder.task.doc_examples import extract_doc_examples
 
 MAX_PROPOSED = 8  # enough to pin a reading down, few enough to read in a minute
 EDIT_HELP = ("Keep the lines you agree with, fix the values that are wrong and add your own, one "
-             "per line as `f(x) == expected` (or `>>> f(x)` then the value on the next line).")
+             "per line as `f(x) == expected` (or `>>> f(x)` then the value on the next line); "
+             "the lines above may all hold under two readings of the task, so add the cases "
+             "that tell them apart (repeats, empty input, ties, bounds).")
 
 
 def proposed_examples(test_sources: Iterable[str], entry_point: str,

@@ -59,6 +59,7 @@ def test_stops_on_threshold_after_one_good_attempt():
     lm = scripted_lm({"generated_code": [GOOD]})
     report = run(lm, make_coder(executor)).report
     assert report.status == "success"
+    assert not any(note.startswith("Checked by agreement only") for note in report.notes)
     assert report.stop_reason == "threshold"
     assert len(report.attempts) == 1
     assert report.score == 1.0
@@ -598,6 +599,10 @@ def test_without_examples_the_tests_independent_candidates_agree_on_count():
     assert any(note.startswith("Dual agreement: 3 independently written candidate(s) pass "
                                "test_generated_1 together (3 of 4); those tests count.")
                for note in report.notes)
+    from dspy_coder.judge.reporting import AGREEMENT_ONLY_NOTE, render_report
+
+    # a success the model's own tests vouch for says so, in the report and on the terminal
+    assert AGREEMENT_ONLY_NOTE in report.notes and AGREEMENT_ONLY_NOTE in render_report(report)
 
 
 def test_without_examples_a_minority_agreement_is_no_success():
