@@ -24,16 +24,11 @@ import sys
 from pathlib import Path
 
 from dspy_coder.bench.grading import grade_answer
-from dspy_coder.datasets import Problem, load_problems
+from dspy_coder.bench.run_problems import runs_with_problems
+from dspy_coder.datasets import Problem
 
 logger = logging.getLogger("candidate_headroom")
 
-
-def dataset_of(task_id: str) -> str:
-    """The problem set a task id belongs to (stripped HumanEval grades as HumanEval)."""
-    if task_id.startswith("ClassEval"):
-        return "classeval"
-    return "mbpp" if task_id.lower().startswith("mbpp") else "humaneval"
 
 
 def headroom(run: Path, problems: dict[str, Problem]) -> dict[str, list[str]]:
@@ -86,16 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loaded: dict[str, dict[str, Problem]] = {}
-    for run in args.runs:
-        if not (run / "reports.jsonl").exists():
-            sys.stderr.write(f"{run}: no reports.jsonl (not a pipeline run?)\n")
-            continue
-        first = json.loads((run / "reports.jsonl").read_text().splitlines()[0])["task_id"]
-        name = dataset_of(first)
-        if name not in loaded:
-            loaded[name] = {p.task_id: p for p in load_problems(name)}
-        sys.stdout.write(render(run, headroom(run, loaded[name])))
+    for run, problems in runs_with_problems(args.runs):
+        sys.stdout.write(render(run, headroom(run, problems)))
     return 0
 
 

@@ -23,8 +23,9 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+from dspy_coder.bench.run_problems import runs_with_problems
 from dspy_coder.code.generated_tests import parse_generated_tests
-from dspy_coder.datasets import Problem, load_problems
+from dspy_coder.datasets import Problem
 from dspy_coder.sandbox import run as sandbox_run
 from dspy_coder.task.confirmed_examples import proposed_examples
 
@@ -40,9 +41,6 @@ class Proposals(NamedTuple):
     lines: int
     wrong: tuple[str, ...]
 
-
-def dataset_of(task_id: str) -> str:
-    return "mbpp" if task_id.lower().startswith("mbpp") else "humaneval"
 
 
 def reference_contradicts(problem: Problem, lines: list[str]) -> list[str]:
@@ -107,16 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    loaded: dict[str, dict[str, Problem]] = {}
-    for run in args.runs:
-        if not (run / "reports.jsonl").exists():
-            sys.stderr.write(f"{run}: no reports.jsonl (not a pipeline run?)\n")
-            continue
-        first = json.loads((run / "reports.jsonl").read_text().splitlines()[0])["task_id"]
-        name = dataset_of(first)
-        if name not in loaded:
-            loaded[name] = {p.task_id: p for p in load_problems(name)}
-        sys.stdout.write(render(run, proposals_of(run, loaded[name])))
+    for run, problems in runs_with_problems(args.runs):
+        sys.stdout.write(render(run, proposals_of(run, problems)))
     return 0
 
 

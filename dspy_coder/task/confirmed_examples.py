@@ -26,6 +26,7 @@ import ast
 from collections.abc import Iterable
 
 from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.task.example_values import is_literal
 
 MAX_PROPOSED = 8  # enough to pin a reading down, few enough to read in a minute
 EDIT_HELP = ("Keep the lines you agree with, fix the values that are wrong and add your own, one "
@@ -71,21 +72,13 @@ def _line(call: ast.expr, expected: ast.expr, entry_point: str) -> str | None:
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
             and call.func.id == entry_point):
         return None
-    if not all(_literal(part) for part in [*call.args, *(k.value for k in call.keywords),
-                                          expected]):
+    parts = [*call.args, *(k.value for k in call.keywords), expected]
+    if not all(is_literal(ast.unparse(part)) for part in parts):
         return None
     if any(k.arg is None for k in call.keywords):  # **kwargs
         return None
     line = f"{ast.unparse(call)} == {ast.unparse(expected)}"
     return None if '"""' in line or "\n" in line else line
-
-
-def _literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def example_units(text: str) -> list[str]:

@@ -1,0 +1,33 @@
+"""The dataset problems behind a bench results folder, for scripts that grade stored reports
+after a run (``benchmarks/candidate_headroom.py``, ``benchmarks/example_proposals.py``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from dspy_coder.datasets import Problem, load_problems
+
+
+def dataset_of(task_id: str) -> str:
+    """The problem set a task id belongs to (stripped HumanEval grades as HumanEval)."""
+    if task_id.startswith("ClassEval"):
+        return "classeval"
+    return "mbpp" if task_id.lower().startswith("mbpp") else "humaneval"
+
+
+def runs_with_problems(runs: list[Path]) -> Iterator[tuple[Path, dict[str, Problem]]]:
+    """Each folder that holds pipeline reports, with its dataset's problems by task id (each
+    dataset loaded once); a folder without ``reports.jsonl`` is named on stderr and skipped."""
+    loaded: dict[str, dict[str, Problem]] = {}
+    for run in runs:
+        reports = run / "reports.jsonl"
+        if not reports.exists():
+            sys.stderr.write(f"{run}: no reports.jsonl (not a pipeline run?)\n")
+            continue
+        name = dataset_of(json.loads(reports.read_text().splitlines()[0])["task_id"])
+        if name not in loaded:
+            loaded[name] = {p.task_id: p for p in load_problems(name)}
+        yield run, loaded[name]
