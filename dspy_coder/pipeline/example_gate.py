@@ -15,9 +15,20 @@ from dspy_coder.task.doc_examples import extract_doc_examples
 
 
 def asks_for_examples(gates: ReviewGates, record: RunRecord) -> bool:
-    """Whether the gate applies: asked for, a task without examples, a function to call."""
+    """Whether the gate applies: asked for, a task without examples, a function to call
+    (when asked for but not applying, a note says why)."""
     task = record.task
-    return gates.asks("examples") and not task.examples and task.entry_point is not None
+    if not gates.asks("examples"):
+        return False
+    if task.examples:
+        record.note(f"The examples gate was not asked: the task has {len(task.examples)} "
+                    "example(s) of its own.")
+        return False
+    if task.entry_point is None:
+        record.note("The examples gate was not asked: the task names no function to call "
+                    "(give its name with --entry-point).")
+        return False
+    return True
 
 
 def confirm_examples(record: RunRecord, gates: ReviewGates,

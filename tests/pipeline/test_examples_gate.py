@@ -107,9 +107,19 @@ def test_a_task_with_examples_or_without_proposals_asks_nobody():
                  make_coder(FakeExecutor(passes_if_plus),
                             approval=Approval(person, ("examples",), by="test"))).report
     assert person.seen == [] and report.task.prompt == PROMPT and report.status == "success"
+    assert "The examples gate was not asked: the task has 2 example(s) of its own." in report.notes
     no_literals = "def test_a():\n    s = 'ab'\n    assert same_chars(s, s)\n"
     lm = scripted_lm({"test_code": [{"test_code": no_literals, "make_input": ""}] * 2,
                       "generated_code": [SETS] * 4})
     report = solve(lm, sandboxed(person))
     assert person.seen == []
     assert any("examples gate was not asked" in note for note in report.notes)
+
+
+def test_a_task_naming_no_function_is_not_asked_and_the_note_says_how_to_name_one():
+    person = Person()
+    lm = scripted_lm({"generated_code": ["def double(x):\n    return 2 * x\n"] * 4})
+    report = solve(lm, sandboxed(person), prompt="Write a function that doubles a number.")
+    assert person.seen == [] and report.task.entry_point is None
+    assert any("names no function to call (give its name with --entry-point)" in note
+               for note in report.notes)
