@@ -291,7 +291,7 @@ class TierCost(BaseModel):
 class ApprovalRecord(BaseModel):
     """Who answered an approval gate, when, how and why."""
 
-    gate: Literal["plan", "examples", "final"]
+    gate: Literal["plan", "examples", "questions", "final"]
     round: int
     verdict: Literal["approve", "reject", "edit"]
     reason: str = ""

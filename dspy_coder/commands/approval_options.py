@@ -14,7 +14,9 @@ def add_approval_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--approve", default="auto", metavar="GATES",
                        help="ask a person at these gates, comma-separated: plan, examples (for "
                        "a task without examples: confirm or fix the expected results the test "
-                       "writer proposes; they become the task's examples), final; a rejection "
+                       "writer proposes; they become the task's examples), questions (for a "
+                       "task without examples, after the first candidates: what it should "
+                       "return where they disagree), final; a rejection "
                        "comes back with its reason (default auto: ask nobody)")
     group.add_argument("--approval-command", metavar="CMD",
                        help="answer each gate by running CMD: the request as JSON on stdin, "

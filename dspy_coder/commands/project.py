@@ -170,7 +170,8 @@ def run(args: argparse.Namespace, settings) -> int:
 
 
 def module_gates(approval: Approval | None) -> Approval | None:
-    """The gates each module's ``Coder`` asks: the examples and the final one, if asked for
+    """The gates each module's ``Coder`` asks: examples, questions and final, if asked for
     the run (the plan gate is the project's)."""
-    gates = [g for g in ("examples", "final") if approval is not None and approval.asks(g)]
+    gates = [g for g in ("examples", "questions", "final")
+             if approval is not None and approval.asks(g)]
     return dataclasses.replace(approval, gates=tuple(gates)) if gates else None

@@ -272,8 +272,9 @@ class RunRecord:
     def _backers(self, attempt: Attempt, slack: int) -> bool | None:
         """Whether most voting candidates differ from ``attempt`` on at most ``slack`` probe
         inputs (none below ``NEAR_AGREEMENT_MIN_INPUTS`` inputs on which some candidate
-        returns a value); None when there is nothing to compare."""
-        if self._probe is None:
+        returns a value); None when there is nothing to compare, or when docstring examples
+        (ground truth, say a person's answers to the questions gate) judge instead."""
+        if self._probe is None or any(t.source == "docstring" for t in self._tests):
             return None
         voting = [list(a.outputs) for a in self._attempts
                   if a.stage in INDEPENDENT_STAGES and a.outputs

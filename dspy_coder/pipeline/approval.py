@@ -24,8 +24,8 @@ from dspy_coder.types import ApprovalRecord
 
 logger = logging.getLogger(__name__)
 
-GATES = ("plan", "examples", "final")
-Gate = Literal["plan", "examples", "final"]
+GATES = ("plan", "examples", "questions", "final")
+Gate = Literal["plan", "examples", "questions", "final"]
 
 
 class ApprovalRequest(BaseModel):
@@ -79,7 +79,7 @@ class Approval:
         unknown = sorted(gates - set(GATES))
         if unknown:
             raise UsageError(f"Unknown approval gate(s) {', '.join(unknown)}: use plan, examples, "
-                             "final, or several (e.g. --approve plan,final).")
+                             "questions, final, or several (e.g. --approve plan,final).")
         if self.max_rounds < 1:
             raise UsageError("Approval max_rounds must be 1 or more.")
         object.__setattr__(self, "_gates", gates)

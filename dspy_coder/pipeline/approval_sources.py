@@ -93,7 +93,7 @@ class FileApprover:
             gate = answer.pop("gate", None)
             if gate not in GATES:
                 raise UsageError(f"{path} line {number}: say which gate it answers, "
-                                 '"gate": "plan", "examples" or "final".')
+                                 '"gate": "plan", "examples", "questions" or "final".')
             self.answers[gate].append(answer)
 
     def __call__(self, request: ApprovalRequest) -> dict:
@@ -124,7 +124,7 @@ def approval_from_options(gates: Iterable[str], command: str | None, file: Path 
     if not gates:
         if command or file:
             raise UsageError("--approval-command/--approval-file need --approve with the gates "
-                             "to ask (plan, examples, final).")
+                             "to ask (plan, examples, questions, final).")
         return None
     if command and file:
         raise UsageError("Give --approval-command or --approval-file, not both.")
@@ -145,6 +145,6 @@ def parse_gates(text: str) -> list[str]:
     gates = [g.strip() for g in text.split(",") if g.strip()]
     unknown = sorted(set(gates) - {*GATES, "auto"})
     if unknown:
-        raise UsageError(f"--approve takes plan, examples, final (comma-separated), or auto; not "
-                         f"{', '.join(unknown)}.")
+        raise UsageError("--approve takes plan, examples, questions, final "
+                         f"(comma-separated), or auto; not {', '.join(unknown)}.")
     return gates

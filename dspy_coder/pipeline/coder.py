@@ -48,6 +48,7 @@ from dspy_coder.pipeline.events import emit
 from dspy_coder.pipeline.example_gate import asks_for_examples, confirm_examples
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
+from dspy_coder.pipeline.question_gate import ask_questions, probe_inputs
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
 from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
 from dspy_coder.pipeline.review_gates import ReviewGates
@@ -67,7 +68,6 @@ from dspy_coder.pipeline.stop_requests import stop_requested
 from dspy_coder.pipeline.write_tests import GenerateTests
 from dspy_coder.task.build import build_task, task_text
 from dspy_coder.task.doc_examples import doc_example_tests
-from dspy_coder.task.literal_calls import literal_calls
 from dspy_coder.task.properties import describe, property_tests, stated_properties
 from dspy_coder.task.requirements import (
     StatedRequirements,
@@ -549,13 +549,24 @@ class Coder(dspy.Module):
             return self.rewrite_step
         return self.refine_step
 
+    def _asked_questions(self, record: RunRecord) -> bool:
+        """The questions gate after the sampling round; True when its answers became the
+        task's examples (the probe inputs are the generated tests', as ``_probe`` took them)."""
+        task = record.task
+        if not self.gates.asks("questions") or task.entry_point is None:
+            return False
+        generated = [t.code for t in record.tests if t.source == "generated"]
+        return ask_questions(record, self.gates,
+                             probe_inputs(generated, task.entry_point, PROBE_INPUTS),
+                             lambda attempt: self.evaluator.run_tests(record, attempt.code))
+
     @staticmethod
     def _probe(task: Task, generated: list[TestCase], make_input: str | None) -> str | None:
         """Without examples, the probe that differential testing runs every candidate with:
         the generated tests' literal inputs and ``make_input``'s."""
         if task.examples or not task.entry_point:
             return None
-        inputs = literal_calls([t.code for t in generated], (task.entry_point,), PROBE_INPUTS)
+        inputs = probe_inputs([t.code for t in generated], task.entry_point, PROBE_INPUTS)
         if not inputs and not make_input:
             return None
         return probe_source(task.entry_point, inputs, make_input)
@@ -647,6 +658,9 @@ class Coder(dspy.Module):
                                        f"{plan_text}\n\n{guidance}".strip())
                 else:
                     self._refine_round(record, iteration, text, guidance=guidance)
+            if iteration == 2 and config.drafts and self._asked_questions(record):
+                text = text.replace(task.prompt, record.task.prompt, 1)
+                task = record.task
             new_best = record.best().score
             stalled_rounds = 0 if new_best > best_so_far + 1e-9 else stalled_rounds + 1
             best_so_far = max(best_so_far, new_best)

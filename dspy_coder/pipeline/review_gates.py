@@ -77,6 +77,11 @@ class ReviewGates:
         record.stop("plan_rejected")
         return plan
 
+    def ask(self, record: RunRecord, gate: str, text: str) -> Decision:
+        """Ask ``gate`` once with ``text``; the answer goes in the record."""
+        return self._ask(record, ApprovalRequest(gate=gate, task_id=record.task.task_id,
+                                                 text=text))
+
     def review_examples(self, record: RunRecord, propose: Callable[[str], list[str]],
                         unreadable: Callable[[list[str]], list[str]]) -> list[str]:
         """The examples the person stands by, for a task without any: ``propose(feedback)``

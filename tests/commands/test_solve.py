@@ -285,4 +285,4 @@ def test_an_answer_file_for_the_examples_gate_is_refused_without_asking_for_it(
     code = cli.main(["solve", "--demo", "--lm", "dummy/x", "--approval-file", str(answers),
                      "--out", str(tmp_path / "o")])
     assert code == 2 and no_lm == []
-    assert "plan, examples, final" in caplog.text
+    assert "plan, examples, questions, final" in caplog.text

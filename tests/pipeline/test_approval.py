@@ -154,7 +154,7 @@ def test_a_malformed_answer_is_an_approval_source_error():
 def test_asking_for_approval_without_a_terminal_or_a_source_fails_at_once(tmp_path: Path):
     with pytest.raises(UsageError, match="not one: give --approval-command"):
         approval_from_options(["final"], None, None, interactive=False)
-    with pytest.raises(UsageError, match="plan, examples, final"):
+    with pytest.raises(UsageError, match="plan, examples, questions, final"):
         parse_gates("plan,deploy")
     with pytest.raises(UsageError, match="need --approve"):
         approval_from_options([], "cat", None, interactive=False)

@@ -1,0 +1,100 @@
+"""The ``questions`` gate: after the sampling round of a task without examples, ask the person
+what the function should return on the inputs where the independently written candidates
+disagree (TiCoder's question, Lahiri et al. 2022). The answers become the task's examples.
+
+Agreement among samples of one small model vouches for a shared misreading, and a minority
+that read the task right loses the vote: on the full stripped HumanEval run, six of the nine
+wrong answers that had a right candidate written from the task alone returned something else
+than the right candidate on one of the probe inputs (/20: ``(-1.0, -2.0)`` from four
+candidates, ``(-5.0, -4.0)`` from the right one). One answer from a person settles such a case.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from dspy_coder.judge.run_record import INDEPENDENT_STAGES, RunRecord
+from dspy_coder.pipeline.review_gates import ReviewGates
+from dspy_coder.task.confirmed_examples import example_units, unreadable_units, with_examples
+from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
+from dspy_coder.task.example_values import is_literal
+from dspy_coder.task.literal_calls import literal_calls
+from dspy_coder.types import Attempt, ExecutionResult
+
+MAX_QUESTIONS = 4  # inputs asked about at once: each should take a few seconds to answer
+
+
+def probe_inputs(test_sources: list[str], entry_point: str, limit: int) -> list[tuple]:
+    """The literal inputs differential testing runs every candidate on, in the probe's order
+    (``make_input``'s come after them and have no literal form to show)."""
+    return literal_calls(test_sources, (entry_point,), limit)
+
+
+def disagreements(record: RunRecord, inputs: list[tuple]) -> list[tuple[str, Counter]]:
+    """``(call, Counter(value -> candidates))`` for each literal probe input on which the
+    independently written candidates return two or more different literal values."""
+    task = record.task
+    assert task.entry_point is not None
+    outputs = [a.outputs for a in record.attempts
+               if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+    found = []
+    for index, args in enumerate(inputs):
+        values = Counter(o[index] for o in outputs if index < len(o) and is_literal(o[index]))
+        if len(values) >= 2:
+            call = f"{task.entry_point}({', '.join(repr(a) for a in args)})"
+            found.append((call, values))
+    return found[:MAX_QUESTIONS]
+
+
+def render_questions(found: list[tuple[str, Counter]]) -> str:
+    """The questions as the person reads them: each call with the values candidates return."""
+    blocks = []
+    for call, values in found:
+        blocks.append("\n".join(f"    {call} == {value}    ({count} candidate"
+                                f"{'s' if count > 1 else ''})"
+                                for value, count in values.most_common()))
+    return ("The task has no examples, and the candidates written from it disagree on what "
+            "these calls return:\n\n" + "\n\n".join(blocks) + "\n\nEdit: keep the right line "
+            "of each (drop the counts), or write the right value as `f(x) == expected`; they "
+            "become the task's examples, and the candidates are judged by them. Approve or "
+            "reject to go on without answering.")
+
+
+def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
+                  retest: Callable[[Attempt], ExecutionResult]) -> bool:
+    """Ask about the disagreements, if any; an answer becomes the task's examples and every
+    attempt is run against them (``retest``). True when the task got examples."""
+    task = record.task
+    entry_point = task.entry_point
+    if not gates.asks("questions") or task.examples or entry_point is None:
+        return False
+    ran = [a for a in record.attempts
+           if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+    if len(ran) < 2:
+        record.note("The questions gate was not asked: fewer than two candidates written from "
+                    "the task ran the probe inputs.")
+        return False
+    found = disagreements(record, inputs)
+    if not found:
+        record.note("The questions gate was not asked: the candidates return the same values "
+                    "on every input they were compared on.")
+        return False
+    decision = gates.ask(record, "questions", render_questions(found))
+    if decision.verdict != "edit":
+        return False
+    units = [unit.split("    (")[0].strip() for unit in example_units(decision.edited)]
+    skipped = unreadable_units(task.prompt, entry_point, units)
+    kept = [u for u in units if u not in skipped]
+    if skipped:
+        record.note("Left out of the reviewer's answers (not a call with literal arguments and "
+                    f"a literal result): {'; '.join(skipped)}.")
+    if not kept:
+        return False
+    prompt = with_examples(task.prompt, entry_point, kept)
+    examples = extract_doc_examples(prompt, entry_point)
+    record.task = task.model_copy(update={"prompt": prompt, "examples": examples})
+    record.add_tests(doc_example_tests(examples), retest)
+    record.note(f"The reviewer answered {len(examples)} question(s); the answers are the "
+                "task's examples from here on, and every attempt was run against them.")
+    return True

@@ -1,0 +1,67 @@
+"""The ``questions`` gate: after the sampling round of a task without examples, the person
+says what the function returns where the candidates disagree, and the answer picks the
+candidate (stripped HumanEval/54's sorted-letters majority against a set-of-letters minority)."""
+
+from __future__ import annotations
+
+import dspy
+
+from dspy_coder.pipeline.approval import Approval, Decision
+from dspy_coder.pipeline.coder import Coder
+from dspy_coder.sandbox import run as sandbox_run
+from tests.fakes.executors import FakeInterpreter, no_profiler
+from tests.fakes.scripted_lm import scripted_lm
+from tests.pipeline.test_approval import Person
+from tests.pipeline.test_examples_gate import COUNTS, SETS, STUB
+
+# the writer's tests: both readings pass the first; the second input separates them
+TESTS = ("def test_a():\n    assert same_chars('ab', 'ba') == True\n"
+         "    assert same_chars('abc', 'aabbcc') == False\n")
+ANSWER = "same_chars('abc', 'aabbcc') == True"
+
+
+def sandboxed(person: Person, gates=("questions",)) -> Coder:
+    return Coder(executor=sandbox_run, interpreter_factory=FakeInterpreter,
+                 profiler=no_profiler, retry_backoff_s=0.0, routing="simple",
+                 refine_strategy="repair", max_iterations=3, drafts=3,
+                 approval=Approval(person, gates, by="test"))
+
+
+def solve(person: Person, codes: list[str], gates=("questions",)):
+    lm = scripted_lm({"test_code": [{"test_code": TESTS, "make_input": ""}],
+                      "generated_code": codes, "fixed_code": [COUNTS] * 3})
+    with dspy.context(lm=lm):
+        return sandboxed(person, gates)(prompt=STUB).report
+
+
+def test_the_person_s_answer_where_candidates_disagree_picks_the_minority_that_read_it_right():
+    person = Person(Decision(verdict="edit", edited=f"{ANSWER}    (1 candidate)\n"))
+    report = solve(person, [COUNTS, COUNTS, SETS, COUNTS])
+    asked = person.seen[0]
+    assert asked.gate == "questions"
+    assert "same_chars('abc', 'aabbcc') == False    (3 candidates)" in asked.text
+    assert "same_chars('abc', 'aabbcc') == True    (1 candidate)" in asked.text
+    assert "same_chars('ab', 'ba')" not in asked.text  # they agree there: no question
+    assert [f"{e.call} == {e.expected}" for e in report.task.examples] == [ANSWER]
+    assert report.code.strip() == SETS.strip() and report.status == "success"
+    assert report.stop_reason == "threshold"
+    counted = {t.name for t in report.tests if t.vetted}
+    assert {"test_docstring_example_1", "test_generated_1"} <= counted
+    assert "test_generated_2" not in counted  # it expects False: no candidate passing the
+    # person's example passes it, so it no longer counts
+    assert any("answered 1 question(s)" in note for note in report.notes)
+
+
+def test_without_an_answer_the_run_goes_on_as_before():
+    person = Person(Decision(verdict="approve"))
+    report = solve(person, [COUNTS, COUNTS, SETS, COUNTS])
+    assert len(person.seen) == 1 and report.task.examples == []
+    assert report.code.strip() == COUNTS.strip()  # the majority's reading, as without the gate
+
+
+def test_candidates_that_agree_everywhere_are_not_asked_about():
+    person = Person()
+    report = solve(person, [COUNTS] * 4)
+    assert person.seen == []
+    assert any("not asked: the candidates return the same values" in note
+               for note in report.notes)
