@@ -49,7 +49,7 @@ AGREEMENT_ONLY_NOTE = (
     "Checked by agreement only: the task has no examples, so this code passes tests the model "
     "wrote that independently written candidates agree on; a misreading of the task that they "
     "all share would pass too. Say what it should return with examples in the task (>>> f(x) "
-    "then the value), or let --approve examples ask you."
+    "then the value), or let --approve examples (or questions) ask you."
 )
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
