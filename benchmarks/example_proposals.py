@@ -93,7 +93,7 @@ def render(run: Path, found: list[Proposals]) -> str:
         f"{sum(1 for p in right if not p.wrong)} of {len(right)}",
         f"- wrong successes with a wrong line shown: {', '.join(p.task_id for p in caught)}",
         "- wrong successes whose proposals the reference agrees with: "
-        + ", ".join(p.task_id for p in wrong_successes if not p.wrong),
+        + ", ".join(p.task_id for p in wrong_successes if p.lines and not p.wrong),
         "- no proposal (the gate would not ask): "
         + ", ".join(p.task_id for p in found if not p.lines),
     ]
