@@ -47,18 +47,41 @@ def disagreements(record: RunRecord, inputs: list[tuple]) -> list[tuple[str, Cou
     return found[:MAX_QUESTIONS]
 
 
+def choices(found: list[tuple[str, Counter]]) -> list[str]:
+    """Every ``f(x) == value`` line the person chooses from, numbered from 1 in this order."""
+    return [f"{call} == {value}" for call, values in found for value, _ in values.most_common()]
+
+
 def render_questions(found: list[tuple[str, Counter]]) -> str:
     """The questions as the person reads them: each call with the values candidates return."""
-    blocks = []
+    blocks, number = [], 0
     for call, values in found:
-        blocks.append("\n".join(f"    {call} == {value}    ({count} candidate"
-                                f"{'s' if count > 1 else ''})"
-                                for value, count in values.most_common()))
+        lines = []
+        for value, count in values.most_common():
+            number += 1
+            lines.append(f"  [{number}] {call} == {value}    ({count} candidate"
+                         f"{'s' if count > 1 else ''})")
+        blocks.append("\n".join(lines))
     return ("The task has no examples, and the candidates written from it disagree on what "
-            "these calls return:\n\n" + "\n\n".join(blocks) + "\n\nEdit: keep the right line "
-            "of each (drop the counts), or write the right value as `f(x) == expected`; they "
-            "become the task's examples, and the candidates are judged by them. Approve or "
-            "reject to go on without answering.")
+            "these calls return:\n\n" + "\n\n".join(blocks) + "\n\nEdit: answer with the "
+            "numbers of the right lines (e.g. `2`), or write the right value as `f(x) == "
+            "expected`; the answers become the task's examples, and the candidates are judged "
+            "by them. Approve or reject to go on without answering.")
+
+
+def chosen_lines(edited: str, offered: list[str]) -> list[str]:
+    """The person's answer as example units: numbers pick offered lines (``2``, ``1, 3``);
+    anything else is read as lines they wrote (a copied line may keep its ``[n]`` and count)."""
+    tokens = edited.replace(",", " ").split()
+    if tokens and all(t.isdigit() and 1 <= int(t) <= len(offered) for t in tokens):
+        return [offered[int(t) - 1] for t in tokens]
+    units = []
+    for unit in example_units(edited):
+        unit = unit.split("    (")[0].strip()
+        if unit.startswith("[") and "]" in unit:
+            unit = unit.split("]", 1)[1].strip()
+        units.append(unit)
+    return units
 
 
 def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
@@ -83,7 +106,7 @@ def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
     decision = gates.ask(record, "questions", render_questions(found))
     if decision.verdict != "edit":
         return False
-    units = [unit.split("    (")[0].strip() for unit in example_units(decision.edited)]
+    units = chosen_lines(decision.edited, choices(found))
     skipped = unreadable_units(task.prompt, entry_point, units)
     kept = [u for u in units if u not in skipped]
     if skipped:

@@ -35,12 +35,12 @@ def solve(person: Person, codes: list[str], gates=("questions",)):
 
 
 def test_the_person_s_answer_where_candidates_disagree_picks_the_minority_that_read_it_right():
-    person = Person(Decision(verdict="edit", edited=f"{ANSWER}    (1 candidate)\n"))
+    person = Person(Decision(verdict="edit", edited="2\n"))  # the second line offered
     report = solve(person, [COUNTS, COUNTS, SETS, COUNTS])
     asked = person.seen[0]
     assert asked.gate == "questions"
-    assert "same_chars('abc', 'aabbcc') == False    (3 candidates)" in asked.text
-    assert "same_chars('abc', 'aabbcc') == True    (1 candidate)" in asked.text
+    assert "[1] same_chars('abc', 'aabbcc') == False    (3 candidates)" in asked.text
+    assert "[2] same_chars('abc', 'aabbcc') == True    (1 candidate)" in asked.text
     assert "same_chars('ab', 'ba')" not in asked.text  # they agree there: no question
     assert [f"{e.call} == {e.expected}" for e in report.task.examples] == [ANSWER]
     assert report.code.strip() == SETS.strip() and report.status == "success"
@@ -65,3 +65,15 @@ def test_candidates_that_agree_everywhere_are_not_asked_about():
     assert person.seen == []
     assert any("not asked: the candidates return the same values" in note
                for note in report.notes)
+
+
+def test_a_person_answers_with_numbers_or_with_lines_copied_or_written():
+    from dspy_coder.pipeline.question_gate import chosen_lines
+
+    offered = ["f(1) == 2", "f(1) == 3", "f(2) == 4", "f(2) == 5"]
+    assert chosen_lines("2", offered) == ["f(1) == 3"]
+    assert chosen_lines("1, 4\n", offered) == ["f(1) == 2", "f(2) == 5"]
+    assert chosen_lines("  [2] f(1) == 3    (1 candidate)\nf(2) == 6\n", offered) == [
+        "f(1) == 3", "f(2) == 6"]
+    assert chosen_lines("7", offered) == ["7"]  # no such line: read as text (and left out)
+
