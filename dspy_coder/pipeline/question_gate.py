@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES, RunRecord
 from dspy_coder.pipeline.review_gates import ReviewGates
-from dspy_coder.task.confirmed_examples import example_units, unreadable_units, with_examples
+from dspy_coder.task.confirmed_examples import chosen_lines, unreadable_units, with_examples
 from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
 from dspy_coder.task.example_values import is_literal
 from dspy_coder.task.literal_calls import literal_calls
@@ -67,21 +67,6 @@ def render_questions(found: list[tuple[str, Counter]]) -> str:
             "numbers of the right lines (e.g. `2`), or write the right value as `f(x) == "
             "expected`; the answers become the task's examples, and the candidates are judged "
             "by them. Approve or reject to go on without answering.")
-
-
-def chosen_lines(edited: str, offered: list[str]) -> list[str]:
-    """The person's answer as example units: numbers pick offered lines (``2``, ``1, 3``);
-    anything else is read as lines they wrote (a copied line may keep its ``[n]`` and count)."""
-    tokens = edited.replace(",", " ").split()
-    if tokens and all(t.isdigit() and 1 <= int(t) <= len(offered) for t in tokens):
-        return [offered[int(t) - 1] for t in tokens]
-    units = []
-    for unit in example_units(edited):
-        unit = unit.split("    (")[0].strip()
-        if unit.startswith("[") and "]" in unit:
-            unit = unit.split("]", 1)[1].strip()
-        units.append(unit)
-    return units
 
 
 def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],

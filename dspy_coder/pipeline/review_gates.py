@@ -16,7 +16,7 @@ from dspy_coder.pipeline.approval import (
     rejected_examples_feedback,
     rejected_plan_feedback,
 )
-from dspy_coder.task.confirmed_examples import EDIT_HELP, example_units
+from dspy_coder.task.confirmed_examples import EDIT_HELP, chosen_lines
 from dspy_coder.types import Attempt, Plan
 
 EDITED_AWAY = "replaced by the reviewer's edit"
@@ -104,7 +104,7 @@ class ReviewGates:
             if decision.verdict == "approve":
                 return lines
             if decision.verdict == "edit":
-                units = example_units(decision.edited)
+                units = chosen_lines(decision.edited, lines)
                 skipped = unreadable(units)
                 kept = [u for u in units if u not in skipped]
                 if skipped:
@@ -156,7 +156,8 @@ class ReviewGates:
 def render_examples(lines: list[str], told: str = "") -> str:
     """The proposed examples as the person reviews them, with what each answer does."""
     head = f"{told}\n\n" if told else ""
-    shown = "\n".join(f"    {line}" for unit in lines for line in unit.splitlines())
+    shown = "\n".join(f"  [{number}] {unit}"
+                       for number, unit in enumerate(lines, start=1))
     return (f"{head}The task has no examples, so nothing but the model's own reading of it "
             "checks the code. The test writer expects:\n\n"
             f"{shown}\n\nRead every line: the model's expectations are often wrong. Approve "

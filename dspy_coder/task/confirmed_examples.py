@@ -29,8 +29,9 @@ from dspy_coder.task.doc_examples import extract_doc_examples
 from dspy_coder.task.example_values import is_literal
 
 MAX_PROPOSED = 8  # enough to pin a reading down, few enough to read in a minute
-EDIT_HELP = ("Keep the lines you agree with, fix the values that are wrong and add your own, one "
-             "per line as `f(x) == expected` (or `>>> f(x)` then the value on the next line); "
+EDIT_HELP = ("Answer with the numbers of the lines you agree with (e.g. `1 3`), or keep them, "
+             "fix the values that are wrong and add your own, one per line as "
+             "`f(x) == expected` (or `>>> f(x)` then the value on the next line); "
              "the lines above may all hold under two readings of the task, so add the cases "
              "that tell them apart (repeats, empty input, ties, bounds).")
 
@@ -96,6 +97,21 @@ def example_units(text: str) -> list[str]:
             continue
         units.append(line)
         index += 1
+    return units
+
+
+def chosen_lines(edited: str, offered: list[str]) -> list[str]:
+    """The person's answer as example units: numbers pick offered lines (``2``, ``1, 3``);
+    anything else is read as lines they wrote (a copied line may keep its ``[n]`` and count)."""
+    tokens = edited.replace(",", " ").split()
+    if tokens and all(t.isdigit() and 1 <= int(t) <= len(offered) for t in tokens):
+        return [offered[int(t) - 1] for t in tokens]
+    units = []
+    for unit in example_units(edited):
+        unit = unit.split("    (")[0].strip()
+        if unit.startswith("[") and "]" in unit:
+            unit = unit.split("]", 1)[1].strip()
+        units.append(unit)
     return units
 
 

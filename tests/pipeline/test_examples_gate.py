@@ -123,3 +123,15 @@ def test_a_task_naming_no_function_is_not_asked_and_the_note_says_how_to_name_on
     assert person.seen == [] and report.task.entry_point is None
     assert any("names no function to call (give its name with --entry-point)" in note
                for note in report.notes)
+
+
+def test_a_person_keeps_proposals_by_their_numbers():
+    person = Person(Decision(verdict="edit", edited="2"))
+    lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
+                      "generated_code": [SETS]})
+    report = solve(lm, sandboxed(person))
+    assert "[1] same_chars('abc', 'aabbcc') == False" in person.seen[0].text
+    assert "[2] same_chars('ab', 'ba') == True" in person.seen[0].text
+    assert [f"{e.call} == {e.expected}" for e in report.task.examples] == [
+        "same_chars('ab', 'ba') == True"]
+    assert report.status == "success"

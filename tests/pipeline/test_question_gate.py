@@ -68,7 +68,7 @@ def test_candidates_that_agree_everywhere_are_not_asked_about():
 
 
 def test_a_person_answers_with_numbers_or_with_lines_copied_or_written():
-    from dspy_coder.pipeline.question_gate import chosen_lines
+    from dspy_coder.task.confirmed_examples import chosen_lines
 
     offered = ["f(1) == 2", "f(1) == 3", "f(2) == 4", "f(2) == 5"]
     assert chosen_lines("2", offered) == ["f(1) == 3"]
