@@ -29,6 +29,7 @@ from dspy_coder.pipeline.approval import (
     Decision,
 )
 
+NUMBERED_GATES = ("examples", "questions")  # their lines can be chosen by number
 COMMAND_TIMEOUT_S = 3600.0  # a person may take a while; a hung command must not hang forever
 
 
@@ -43,8 +44,14 @@ class TerminalApprover:
         out.write(f"\n=== {request.gate} approval ({request.task_id or 'task'}, round "
                   f"{request.round}) ===\n{request.text}\n")
         out.flush()
+        numbered = request.gate in NUMBERED_GATES
+        question = ("[a]pprove, [r]eject, [e]dit, or the numbers of the right lines? " if numbered
+                    else "[a]pprove, [r]eject, [e]dit? ")
         while True:
-            answer = self.read("[a]pprove, [r]eject, [e]dit? ").strip().lower()[:1]
+            typed = self.read(question).strip()
+            if numbered and typed and all(c.isdigit() or c in ", " for c in typed):
+                return Decision(verdict="edit", edited=typed)
+            answer = typed.lower()[:1]
             if answer == "a":
                 return Decision(verdict="approve")
             if answer == "r":

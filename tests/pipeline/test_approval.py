@@ -197,6 +197,23 @@ def test_the_terminal_asks_until_it_gets_an_answer(capsys):
         ApprovalRequest(gate="plan", text="p")) == Decision(verdict="reject", reason="too slow")
 
 
+
+def test_at_the_terminal_the_examples_and_questions_gates_take_line_numbers_at_once():
+    prompts = []
+
+    def read(prompt):
+        prompts.append(prompt)
+        return "1, 3"
+
+    for gate in ("examples", "questions"):
+        assert TerminalApprover(read=read)(ApprovalRequest(gate=gate, text="lines")) == Decision(
+            verdict="edit", edited="1, 3")
+    assert all("numbers of the right lines" in p for p in prompts)
+    typed = iter(["2", "a"])  # the final gate reads no numbers: asked again
+    assert TerminalApprover(read=lambda prompt: next(typed))(
+        ApprovalRequest(gate="final", text="code")) == Decision(verdict="approve")
+
+
 def test_the_reviewers_reason_stays_with_the_rounds_after_the_first():
     person = Person(Decision(verdict="reject", reason="handle floats too"),
                     Decision(verdict="approve"))
