@@ -18,30 +18,24 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 
 from dspy_coder.bench.grading import grade_answer
-from dspy_coder.bench.run_problems import runs_with_problems
+from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
 from dspy_coder.datasets import Problem
 
 logger = logging.getLogger("candidate_headroom")
 
 
-
 def headroom(run: Path, problems: dict[str, Problem]) -> dict[str, list[str]]:
     """Task ids by outcome: right, selection_loss, no_right_candidate, first_draft_right."""
-    verdicts = {}
-    for line in (run / "results.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        verdicts[row["task_id"]] = bool(row.get("passed"))
+    verdicts = pipeline_verdicts(run)
     outcome: dict[str, list[str]] = {"right": [], "selection_loss": [],
                                      "no_right_candidate": [], "first_draft_right": []}
-    for line in (run / "reports.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        task_id, attempts = row["task_id"], row["report"].get("attempts") or []
+    for task_id, report in stored_reports(run):
+        attempts = report.get("attempts") or []
         if task_id not in verdicts or not attempts:
             continue
         problem = problems[task_id]

@@ -17,13 +17,12 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from dspy_coder.bench.run_problems import runs_with_problems
+from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
 from dspy_coder.code.generated_tests import parse_generated_tests
 from dspy_coder.datasets import Problem
 from dspy_coder.sandbox import run as sandbox_run
@@ -55,15 +54,9 @@ def reference_contradicts(problem: Problem, lines: list[str]) -> list[str]:
 
 
 def proposals_of(run: Path, problems: dict[str, Problem]) -> list[Proposals]:
-    graded = {}
-    for line in (run / "results.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        if row.get("variant") != "baseline":
-            graded[row["task_id"]] = bool(row.get("passed"))
+    graded = pipeline_verdicts(run)
     found = []
-    for line in (run / "reports.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        task_id, report = row["task_id"], row["report"]
+    for task_id, report in stored_reports(run):
         problem = problems.get(task_id)
         if problem is None or task_id not in graded or report["task"].get("examples"):
             continue

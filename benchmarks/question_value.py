@@ -20,14 +20,13 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
 from dspy_coder.bench.grading import grade_answer
-from dspy_coder.bench.run_problems import runs_with_problems
+from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
 from dspy_coder.datasets import Problem
 from dspy_coder.judge.differential import outputs_of, probe_source
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES
@@ -70,15 +69,9 @@ def reference_outputs(problem: Problem, entry_point: str, inputs: list[tuple]) -
 
 
 def asked_of(run: Path, problems: dict[str, Problem]) -> list[Asked]:
-    graded = {}
-    for line in (run / "results.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        if row.get("variant") != "baseline":
-            graded[row["task_id"]] = bool(row.get("passed"))
+    graded = pipeline_verdicts(run)
     found = []
-    for line in (run / "reports.jsonl").read_text().splitlines():
-        row = json.loads(line)
-        task_id, report = row["task_id"], row["report"]
+    for task_id, report in stored_reports(run):
         problem = problems.get(task_id)
         entry_point = report["task"].get("entry_point")
         if problem is None or task_id not in graded or report["task"].get("examples") or (

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from dspy_coder.datasets import Problem, load_problems
 
@@ -31,3 +32,21 @@ def runs_with_problems(runs: list[Path]) -> Iterator[tuple[Path, dict[str, Probl
         if name not in loaded:
             loaded[name] = {p.task_id: p for p in load_problems(name)}
         yield run, loaded[name]
+
+
+def pipeline_verdicts(run: Path) -> dict[str, bool]:
+    """Whether each pipeline answer passed the hidden tests (the baseline's rows, which a
+    paired run holds too, are left out)."""
+    verdicts = {}
+    for line in (run / "results.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if row.get("variant") != "baseline":
+            verdicts[row["task_id"]] = bool(row.get("passed"))
+    return verdicts
+
+
+def stored_reports(run: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(task id, report)`` for each pipeline answer the folder keeps a report of."""
+    for line in (run / "reports.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        yield row["task_id"], row["report"]
