@@ -31,7 +31,7 @@ from dspy_coder.datasets import Problem
 from dspy_coder.judge.differential import outputs_of, probe_source
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES
 from dspy_coder.pipeline.coder import PROBE_INPUTS
-from dspy_coder.pipeline.question_gate import MAX_QUESTIONS, probe_inputs
+from dspy_coder.pipeline.question_gate import disagreeing_inputs, probe_inputs
 from dspy_coder.sandbox import run as sandbox_run
 from dspy_coder.task.example_values import is_literal
 
@@ -46,17 +46,6 @@ class Asked(NamedTuple):
     questions: int
     contradicts_answer: bool  # a reference answer differs from the pipeline's answer's output
     right_candidate_agrees: bool  # some right candidate returns the reference's every answer
-
-
-def questions_of(outputs: list[list[str]], inputs: int) -> list[int]:
-    """Indexes of the literal inputs (the first ``inputs`` outputs) on which the candidates
-    return two or more different literal values, at most ``MAX_QUESTIONS``."""
-    found = []
-    for index in range(inputs):
-        values = {o[index] for o in outputs if index < len(o) and is_literal(o[index])}
-        if len(values) >= 2:
-            found.append(index)
-    return found[:MAX_QUESTIONS]
 
 
 def reference_outputs(problem: Problem, entry_point: str, inputs: list[tuple]) -> list[str]:
@@ -81,7 +70,8 @@ def asked_of(run: Path, problems: dict[str, Problem]) -> list[Asked]:
         inputs = probe_inputs(generated, entry_point, PROBE_INPUTS)
         independent = [a for a in report["attempts"] if a["stage"] in INDEPENDENT_STAGES
                        and (a.get("code") or "").strip() and a.get("outputs")]
-        asked = questions_of([a["outputs"] for a in independent], len(inputs))
+        asked = [index for index, _ in
+                 disagreeing_inputs([a["outputs"] for a in independent], len(inputs))]
         if len(independent) < 2 or not asked:
             found.append(Asked(task_id, graded[task_id], 0, False, False))
             continue

@@ -12,6 +12,7 @@ from dspy_coder.pipeline.review_gates import ReviewGates
 from dspy_coder.task.build import task_text
 from dspy_coder.task.confirmed_examples import proposed_examples, unreadable_units, with_examples
 from dspy_coder.task.doc_examples import extract_doc_examples
+from dspy_coder.types import DocExample
 
 
 def asks_for_examples(gates: ReviewGates, record: RunRecord) -> bool:
@@ -48,8 +49,17 @@ def confirm_examples(record: RunRecord, gates: ReviewGates,
         record, propose, lambda units: unreadable_units(task.prompt, entry_point, units))
     if not lines:
         return
-    prompt = with_examples(task.prompt, entry_point, lines)
-    record.task = task.model_copy(update={
-        "prompt": prompt, "examples": extract_doc_examples(prompt, entry_point)})
-    record.note(f"The reviewer confirmed {len(record.task.examples)} example(s); they are in "
+    examples = adopt_examples(record, lines)
+    record.note(f"The reviewer confirmed {len(examples)} example(s); they are in "
                 "the task's docstring and are its ground truth from here on.")
+
+
+def adopt_examples(record: RunRecord, lines: list[str]) -> list[DocExample]:
+    """Put the lines a person stands by into the record's task: its docstring, and its
+    examples as parsed from there (so the prompt and the ground truth cannot differ)."""
+    task = record.task
+    assert task.entry_point is not None
+    prompt = with_examples(task.prompt, task.entry_point, lines)
+    examples = extract_doc_examples(prompt, task.entry_point)
+    record.task = task.model_copy(update={"prompt": prompt, "examples": examples})
+    return examples

@@ -15,9 +15,10 @@ from collections import Counter
 from collections.abc import Callable
 
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES, RunRecord
-from dspy_coder.pipeline.review_gates import ReviewGates
-from dspy_coder.task.confirmed_examples import chosen_lines, unreadable_units, with_examples
-from dspy_coder.task.doc_examples import doc_example_tests, extract_doc_examples
+from dspy_coder.pipeline.example_gate import adopt_examples
+from dspy_coder.pipeline.review_gates import ReviewGates, keep_readable
+from dspy_coder.task.confirmed_examples import chosen_lines, unreadable_units
+from dspy_coder.task.doc_examples import doc_example_tests
 from dspy_coder.task.example_values import is_literal
 from dspy_coder.task.literal_calls import literal_calls
 from dspy_coder.types import Attempt, ExecutionResult
@@ -31,20 +32,24 @@ def probe_inputs(test_sources: list[str], entry_point: str, limit: int) -> list[
     return literal_calls(test_sources, (entry_point,), limit)
 
 
-def disagreements(record: RunRecord, inputs: list[tuple]) -> list[tuple[str, Counter]]:
-    """``(call, Counter(value -> candidates))`` for each literal probe input on which the
-    independently written candidates return two or more different literal values."""
-    task = record.task
-    assert task.entry_point is not None
-    outputs = [a.outputs for a in record.attempts
-               if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+def disagreeing_inputs(outputs: list[list[str]], inputs: int) -> list[tuple[int, Counter]]:
+    """``(index, Counter(value -> candidates))`` for each of the first ``inputs`` probe inputs
+    (the literal ones) on which the candidates' ``outputs`` hold two or more different
+    literal values; at most ``MAX_QUESTIONS``."""
     found = []
-    for index, args in enumerate(inputs):
+    for index in range(inputs):
         values = Counter(o[index] for o in outputs if index < len(o) and is_literal(o[index]))
         if len(values) >= 2:
-            call = f"{task.entry_point}({', '.join(repr(a) for a in args)})"
-            found.append((call, values))
+            found.append((index, values))
     return found[:MAX_QUESTIONS]
+
+
+def disagreements(entry_point: str, outputs: list[list[str]], inputs: list[tuple]
+                  ) -> list[tuple[str, Counter]]:
+    """``(call, Counter(value -> candidates))`` for each literal probe input the candidates
+    disagree on (``disagreeing_inputs``), the call written out."""
+    return [(f"{entry_point}({', '.join(repr(a) for a in inputs[index])})", values)
+            for index, values in disagreeing_inputs(outputs, len(inputs))]
 
 
 def choices(found: list[tuple[str, Counter]]) -> list[str]:
@@ -77,13 +82,13 @@ def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
     entry_point = task.entry_point
     if not gates.asks("questions") or task.examples or entry_point is None:
         return False
-    ran = [a for a in record.attempts
-           if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
-    if len(ran) < 2:
+    outputs = [list(a.outputs) for a in record.attempts
+               if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+    if len(outputs) < 2:
         record.note("The questions gate was not asked: fewer than two candidates written from "
                     "the task ran the probe inputs.")
         return False
-    found = disagreements(record, inputs)
+    found = disagreements(entry_point, outputs, inputs)
     if not found:
         record.note("The questions gate was not asked: the candidates return the same values "
                     "on every input they were compared on.")
@@ -92,16 +97,11 @@ def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
     if decision.verdict != "edit":
         return False
     units = chosen_lines(decision.edited, choices(found))
-    skipped = unreadable_units(task.prompt, entry_point, units)
-    kept = [u for u in units if u not in skipped]
-    if skipped:
-        record.note("Left out of the reviewer's answers (not a call with literal arguments and "
-                    f"a literal result): {'; '.join(skipped)}.")
+    kept = keep_readable(record, units, unreadable_units(task.prompt, entry_point, units),
+                         "answers")
     if not kept:
         return False
-    prompt = with_examples(task.prompt, entry_point, kept)
-    examples = extract_doc_examples(prompt, entry_point)
-    record.task = task.model_copy(update={"prompt": prompt, "examples": examples})
+    examples = adopt_examples(record, kept)
     record.add_tests(doc_example_tests(examples), retest)
     record.note(f"The reviewer answered {len(examples)} question(s); the answers are the "
                 "task's examples from here on, and every attempt was run against them.")

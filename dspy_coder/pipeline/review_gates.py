@@ -106,10 +106,7 @@ class ReviewGates:
             if decision.verdict == "edit":
                 units = chosen_lines(decision.edited, lines)
                 skipped = unreadable(units)
-                kept = [u for u in units if u not in skipped]
-                if skipped:
-                    record.note("Left out of the reviewer's examples (not a call with literal "
-                                f"arguments and a literal result): {'; '.join(skipped)}.")
+                kept = keep_readable(record, units, skipped, "examples")
                 if kept:
                     return kept
                 told = ("None of your lines reads as an example: "
@@ -151,6 +148,16 @@ class ReviewGates:
             return ResultReview(best, decision.reason, out_of_rounds=True)
         return ResultReview(best, decision.reason, decision.edited if
                             decision.verdict == "edit" else "")
+
+
+def keep_readable(record: RunRecord, units: list[str], skipped: list[str], what: str
+                  ) -> list[str]:
+    """``units`` less the ``skipped`` ones, which a note names (``what``: the reviewer's
+    examples, answers)."""
+    if skipped:
+        record.note(f"Left out of the reviewer's {what} (not a call with literal arguments and a "
+                    f"literal result): {'; '.join(skipped)}.")
+    return [u for u in units if u not in skipped]
 
 
 def render_examples(lines: list[str], told: str = "") -> str:
