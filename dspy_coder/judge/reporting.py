@@ -112,7 +112,7 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         notes.append(_why_unverified(state, best))
     if status == "success" and state.backed_only_nearly(best):
         notes.append(NEARLY_BACKED_NOTE)
-    if status == "success" and not any(t.source == "docstring" for t in tests):
+    if status == "success" and not state.has_examples:
         notes.append(AGREEMENT_ONLY_NOTE)
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:

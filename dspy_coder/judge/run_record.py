@@ -112,6 +112,12 @@ class RunRecord:
         return frozenset(self._counted)
 
     @property
+    def has_examples(self) -> bool:
+        """Whether ground-truth examples judge the run (the task's docstring examples, or a
+        person's): then the candidates' agreement and votes decide nothing."""
+        return any(t.source == "docstring" for t in self._tests)
+
+    @property
     def consensus(self) -> Consensus | None:
         """Without docstring examples: the generated tests independent candidates agree on."""
         return self._consensus
@@ -238,7 +244,7 @@ class RunRecord:
         the function is called with; code that cannot take most of them is no success, however
         many candidates agree on the rest (Mbpp/301: four candidates agreed on
         ``dict_depth({}) == 0`` and raised AttributeError on every nested dictionary)."""
-        if attempt.execution is None or any(t.source == "docstring" for t in self._tests):
+        if attempt.execution is None or self.has_examples:
             return False
         generated = {t.name for t in self._tests if t.source == "generated"}
         results = [t for t in attempt.execution.tests if t.name in generated]
@@ -249,8 +255,7 @@ class RunRecord:
     def disputed(self) -> bool:
         """Without docstring examples: the counted tests rest on a minority of independent
         candidates, so passing them is no verdict."""
-        has_docstring = any(t.source == "docstring" for t in self._tests)
-        return not has_docstring and self._consensus is not None and (
+        return not self.has_examples and self._consensus is not None and (
             self._consensus.agreed and not self._consensus.decisive
         )
 
@@ -274,7 +279,7 @@ class RunRecord:
         inputs (none below ``NEAR_AGREEMENT_MIN_INPUTS`` inputs on which some candidate
         returns a value); None when there is nothing to compare, or when docstring examples
         (ground truth, say a person's answers to the questions gate) judge instead."""
-        if self._probe is None or any(t.source == "docstring" for t in self._tests):
+        if self._probe is None or self.has_examples:
             return None
         voting = [list(a.outputs) for a in self._attempts
                   if a.stage in INDEPENDENT_STAGES and a.outputs
@@ -400,8 +405,7 @@ class RunRecord:
 
     def _recount(self) -> None:
         """Which tests count, given every run so far, then rescore every attempt."""
-        has_docstring = any(t.source == "docstring" for t in self._tests)
-        if not has_docstring:
+        if not self.has_examples:
             independent = [
                 a.execution for a in self._attempts
                 if a.stage in INDEPENDENT_STAGES and a.code.strip()
@@ -421,8 +425,7 @@ class RunRecord:
         behaviour = self._counted & {
             t.name for t in self._tests if t.source in ("docstring", "generated")
         }
-        has_docstring = any(t.source == "docstring" for t in self._tests)
-        agreed = has_docstring or (self._consensus is not None and self._consensus.agreed)
+        agreed = self.has_examples or (self._consensus is not None and self._consensus.agreed)
         for attempt in self._attempts:
             if attempt.execution is None:
                 continue
