@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 from dspy_coder.task.doc_examples import extract_doc_examples
 from dspy_coder.task.example_values import is_literal
+from dspy_coder.task.literal_calls import source_nodes
 
 MAX_PROPOSED = 8  # enough to pin a reading down, few enough to read in a minute
 EDIT_HELP = ("Answer with the numbers of the lines you agree with (e.g. `1 3`), or keep them, "
@@ -42,17 +43,12 @@ def proposed_examples(test_sources: Iterable[str], entry_point: str,
     literal arguments and whose expected value is a literal (``assert f(x)`` is ``== True``,
     ``assert not f(x)`` is ``== False``); in order, without repeats, at most ``limit``."""
     lines: list[str] = []
-    for source in test_sources:
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            line = _example_line(node, entry_point) if isinstance(node, ast.Assert) else None
-            if line and line not in lines:
-                lines.append(line)
-                if len(lines) == limit:
-                    return lines
+    for node in source_nodes(test_sources):
+        line = _example_line(node, entry_point) if isinstance(node, ast.Assert) else None
+        if line and line not in lines:
+            lines.append(line)
+            if len(lines) == limit:
+                return lines
     return lines
 
 
