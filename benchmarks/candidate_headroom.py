@@ -17,16 +17,12 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 
 from dspy_coder.bench.grading import grade_answer
-from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
+from dspy_coder.bench.run_problems import pipeline_verdicts, report_on_runs, stored_reports
 from dspy_coder.datasets import Problem
-
-logger = logging.getLogger("candidate_headroom")
 
 
 def headroom(run: Path, problems: dict[str, Problem]) -> dict[str, list[str]]:
@@ -71,13 +67,7 @@ def render(run: Path, outcome: dict[str, list[str]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    for run, problems in runs_with_problems(args.runs):
-        sys.stdout.write(render(run, headroom(run, problems)))
-    return 0
+    return report_on_runs(argv, __doc__, lambda run, problems: render(run, headroom(run, problems)))
 
 
 if __name__ == "__main__":

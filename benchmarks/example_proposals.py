@@ -16,19 +16,15 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
+from dspy_coder.bench.run_problems import pipeline_verdicts, report_on_runs, stored_reports
 from dspy_coder.code.generated_tests import parse_generated_tests
 from dspy_coder.datasets import Problem
 from dspy_coder.sandbox import run as sandbox_run
 from dspy_coder.task.confirmed_examples import proposed_examples
-
-logger = logging.getLogger("example_proposals")
 
 
 class Proposals(NamedTuple):
@@ -39,7 +35,6 @@ class Proposals(NamedTuple):
     passed: bool
     lines: int
     wrong: tuple[str, ...]
-
 
 
 def reference_contradicts(problem: Problem, lines: list[str]) -> list[str]:
@@ -94,13 +89,8 @@ def render(run: Path, found: list[Proposals]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    for run, problems in runs_with_problems(args.runs):
-        sys.stdout.write(render(run, proposals_of(run, problems)))
-    return 0
+    return report_on_runs(argv, __doc__,
+                          lambda run, problems: render(run, proposals_of(run, problems)))
 
 
 if __name__ == "__main__":

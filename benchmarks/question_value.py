@@ -19,14 +19,12 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import NamedTuple
 
 from dspy_coder.bench.grading import grade_answer
-from dspy_coder.bench.run_problems import pipeline_verdicts, runs_with_problems, stored_reports
+from dspy_coder.bench.run_problems import pipeline_verdicts, report_on_runs, stored_reports
 from dspy_coder.datasets import Problem
 from dspy_coder.judge.differential import outputs_of, probe_source
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES
@@ -34,8 +32,6 @@ from dspy_coder.pipeline.coder import PROBE_INPUTS
 from dspy_coder.pipeline.question_gate import disagreeing_inputs, probe_inputs
 from dspy_coder.sandbox import run as sandbox_run
 from dspy_coder.task.example_values import is_literal
-
-logger = logging.getLogger("question_value")
 
 
 class Asked(NamedTuple):
@@ -112,13 +108,7 @@ def render(run: Path, found: list[Asked]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    for run, problems in runs_with_problems(args.runs):
-        sys.stdout.write(render(run, asked_of(run, problems)))
-    return 0
+    return report_on_runs(argv, __doc__, lambda run, problems: render(run, asked_of(run, problems)))
 
 
 if __name__ == "__main__":

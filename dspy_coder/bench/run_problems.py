@@ -1,11 +1,14 @@
-"""The dataset problems behind a bench results folder, for scripts that grade stored reports
-after a run (``benchmarks/candidate_headroom.py``, ``benchmarks/example_proposals.py``)."""
+"""The dataset problems, verdicts and reports behind a bench results folder, and the command
+line, for the scripts that grade stored reports after a run (``benchmarks/candidate_headroom.py``,
+``example_proposals.py``, ``question_value.py``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +53,16 @@ def stored_reports(run: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     for line in (run / "reports.jsonl").read_text().splitlines():
         row = json.loads(line)
         yield row["task_id"], row["report"]
+
+
+def report_on_runs(argv: list[str] | None, doc: str,
+                   report: Callable[[Path, dict[str, Problem]], str]) -> int:
+    """The command line of such a script: its folders as arguments, ``report(run,
+    problems)`` printed for each (``doc``'s first line is its description)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="bench results folders")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    for run, problems in runs_with_problems(args.runs):
+        sys.stdout.write(report(run, problems))
+    return 0
