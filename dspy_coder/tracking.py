@@ -30,6 +30,7 @@ from typing import Any
 
 from dspy_coder import _env  # noqa: F401  (telemetry off before mlflow loads)
 from dspy_coder.errors import SetupError, UsageError
+from dspy_coder.uninterrupted import uninterrupted
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,8 @@ def tracking_run(
             "--tracking-uri (e.g. sqlite:///mlflow.db, a directory path, or http://host:5000)."
         ) from exc
     flat = flatten_params(params or {})
-    run = mlflow.start_run(run_name=name, tags=dict(tags or {}))
+    with uninterrupted():
+        run = mlflow.start_run(run_name=name, tags=dict(tags or {}))
     handle = TrackingRun(
         run_id=run.info.run_id,
         experiment_id=experiment_obj.experiment_id,
@@ -142,7 +144,8 @@ def tracking_run(
     status = ""
     try:
         if flat:
-            mlflow.log_params(flat)
+            with uninterrupted():
+                mlflow.log_params(flat)
         logger.info(
             "MLflow run %s (%s) in experiment %r at %s", name, handle.run_id, experiment, uri
         )
@@ -154,7 +157,8 @@ def tracking_run(
         status = status or handle.end_status
         _flush_traces(mlflow)
         try:
-            mlflow.end_run(status=status)
+            with uninterrupted():
+                mlflow.end_run(status=status)
         except Exception as exc:  # e.g. sqlite locked by a write the interrupt cut short
             if status == "FINISHED":
                 raise
@@ -214,8 +218,9 @@ def close_stale_runs(
         if recorded and is_alive(tags) is not False:  # alive, or on another machine
             continue
         run_id = run.info.run_id
-        client.set_tag(run_id, "dspy_coder.closed_as_stale", _stale_reason(recorded))
-        client.set_terminated(run_id, status="KILLED")
+        with uninterrupted():
+            client.set_tag(run_id, "dspy_coder.closed_as_stale", _stale_reason(recorded))
+            client.set_terminated(run_id, status="KILLED")
         closed.append(run_id)
         logger.info("MLflow run %s was left RUNNING by a stopped process: marked KILLED", run_id)
     return closed
@@ -285,7 +290,8 @@ def log_metrics(
 
         now = int(time.time() * 1000)
         batch = [Metric(k, v, now, step or 0) for k, v in clean.items()]
-        _client(uri).log_batch(rid, metrics=batch)
+        with uninterrupted():  # cut partway, the SQLite store stays locked
+            _client(uri).log_batch(rid, metrics=batch)
     return clean
 
 
@@ -297,8 +303,9 @@ def set_tags(tags: Mapping[str, Any], run_id: str | None = None) -> None:
     """
     rid, uri = _current_run_id(run_id)
     client = _client(uri)
-    for key, value in tags.items():
-        client.set_tag(rid, key, str(value))
+    with uninterrupted():
+        for key, value in tags.items():
+            client.set_tag(rid, key, str(value))
 
 
 def metric_name(name: str) -> str:
@@ -319,7 +326,8 @@ def log_artifact(
     if not file.is_file():
         raise UsageError(f"Cannot log artifact {file}: no such file.")
     rid, uri = _current_run_id(run_id)
-    _client(uri).log_artifact(rid, str(file), artifact_path)
+    with uninterrupted():
+        _client(uri).log_artifact(rid, str(file), artifact_path)
 
 
 def log_artifacts(
@@ -330,7 +338,8 @@ def log_artifacts(
     if not folder.is_dir():
         raise UsageError(f"Cannot log artifacts from {folder}: no such directory.")
     rid, uri = _current_run_id(run_id)
-    _client(uri).log_artifacts(rid, str(folder), artifact_path)
+    with uninterrupted():
+        _client(uri).log_artifacts(rid, str(folder), artifact_path)
 
 
 def enable_dspy_autolog(
@@ -388,13 +397,14 @@ def log_verdict(trace_id: str, passed: bool, rationale: str = "") -> None:
     mlflow = _mlflow()
     from mlflow.entities import AssessmentSource
 
-    mlflow.log_feedback(
-        trace_id=trace_id,
-        name="hidden_tests",
-        value=bool(passed),
-        source=AssessmentSource(source_type="CODE", source_id="dspy-coder bench grader"),
-        rationale=rationale[:500] or None,
-    )
+    with uninterrupted():
+        mlflow.log_feedback(
+            trace_id=trace_id,
+            name="hidden_tests",
+            value=bool(passed),
+            source=AssessmentSource(source_type="CODE", source_id="dspy-coder bench grader"),
+            rationale=rationale[:500] or None,
+        )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ it has (the ``Coder`` returns its report so far) is still told apart: the block'
 A signal that lands while the main thread runs a ``__del__`` or a weakref callback (SQLAlchemy
 registers such callbacks) would be lost: Python prints "Exception ignored in ..." and carries on.
 Inside the block such a swallowed interrupt is delivered again, so a stop is never dropped.
+One arriving inside :func:`dspy_coder.uninterrupted.uninterrupted` (an MLflow write) is held
+until that section ends.
 
 Example:
     >>> with stop_on_signals() as stops:
@@ -28,6 +30,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from dspy_coder.uninterrupted import hold
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ def stop_on_signals(
     def interrupt(signum: int, frame: object) -> None:
         if stops.signum is None:
             stops.signum = signum
+        if hold(signum):  # inside an uninterrupted() section: delivered again as it ends
+            return
         raise SignalInterrupt(signum)
 
     active = threading.Event()

@@ -104,4 +104,4 @@ def test_a_signal_stops_a_hanging_run_promptly_and_keeps_finished_answers(
     import mlflow
 
     run = mlflow.MlflowClient(tracking_uri=uri).get_run(manifest["mlflow_run_id"])
-    assert run.info.status == "KILLED"
+    assert run.info.status == "KILLED", stderr[-3000:]
