@@ -51,6 +51,7 @@ AGREEMENT_ONLY_NOTE = (
     "all share would pass too. Say what it should return with examples in the task (>>> f(x) "
     "then the value), or let --approve examples (or questions) ask you."
 )
+OPEN_QUESTIONS_NOTE = "Where the candidates disagree (nothing in the task settles it):"
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
             RAISES_NOTE: "n/a (it raises on most test inputs)",
@@ -203,6 +204,7 @@ def render_report(report: DevelopmentReport) -> str:
         lines.append(why)
     if AGREEMENT_ONLY_NOTE in report.notes:
         lines.append(AGREEMENT_ONLY_NOTE)
+    lines += [note for note in report.notes if note.startswith(OPEN_QUESTIONS_NOTE)]
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

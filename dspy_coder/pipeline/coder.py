@@ -48,7 +48,7 @@ from dspy_coder.pipeline.events import emit
 from dspy_coder.pipeline.example_gate import asks_for_examples, confirm_examples
 from dspy_coder.pipeline.generation import GenerateCode
 from dspy_coder.pipeline.lm_failures import LM_ERRORS, TRANSIENT_LM_ERRORS, UNUSABLE_ANSWER_ERRORS
-from dspy_coder.pipeline.question_gate import ask_questions, probe_inputs
+from dspy_coder.pipeline.question_gate import ask_questions, open_questions_note, probe_inputs
 from dspy_coder.pipeline.refinement import DistinctRefinement, RefineStep, RewriteStep
 from dspy_coder.pipeline.resampling import DraftStep, candidate_rejection
 from dspy_coder.pipeline.review_gates import ReviewGates
@@ -552,13 +552,23 @@ class Coder(dspy.Module):
     def _asked_questions(self, record: RunRecord) -> bool:
         """The questions gate after the sampling round; True when its answers became the
         task's examples (the probe inputs are the generated tests', as ``_probe`` took them)."""
-        task = record.task
-        if not self.gates.asks("questions") or task.entry_point is None:
+        if not self.gates.asks("questions") or record.task.entry_point is None:
             return False
-        generated = [t.code for t in record.tests if t.source == "generated"]
-        return ask_questions(record, self.gates,
-                             probe_inputs(generated, task.entry_point, PROBE_INPUTS),
+        return ask_questions(record, self.gates, self._probe_inputs(record),
                              lambda attempt: self.evaluator.run_tests(record, attempt.code))
+
+    @staticmethod
+    def _probe_inputs(record: RunRecord) -> list[tuple]:
+        """The literal inputs differential testing compared the candidates on."""
+        generated = [t.code for t in record.tests if t.source == "generated"]
+        return probe_inputs(generated, record.task.entry_point or "", PROBE_INPUTS)
+
+    def _note_open_questions(self, record: RunRecord) -> None:
+        """Where the candidates of a task without examples still disagree, said in the report
+        (the questions gate's question, for a person reading the result)."""
+        note = open_questions_note(record, self._probe_inputs(record))
+        if note:
+            record.note(note)
 
     @staticmethod
     def _probe(task: Task, generated: list[TestCase], make_input: str | None) -> str | None:
@@ -786,6 +796,7 @@ class Coder(dspy.Module):
             except ApprovalSourceError as exc:
                 record.stop("approval_failed")
                 record.error(str(exc))
+            self._note_open_questions(record)
             report = build_report(
                 record, self.config.threshold, cost_from(tracker, time.perf_counter() - started)
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from dspy_coder.judge.reporting import OPEN_QUESTIONS_NOTE
 from dspy_coder.judge.run_record import INDEPENDENT_STAGES, RunRecord
 from dspy_coder.pipeline.example_gate import adopt_examples
 from dspy_coder.pipeline.review_gates import ReviewGates, keep_readable
@@ -74,6 +75,37 @@ def render_questions(found: list[tuple[str, Counter]]) -> str:
             "by them. Approve or reject to go on without answering.")
 
 
+def _independent_outputs(record: RunRecord) -> list[list[str]]:
+    """The probe outputs of the candidates written from the task alone."""
+    return [list(a.outputs) for a in record.attempts
+            if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+
+
+def open_questions_note(record: RunRecord, inputs: list[tuple]) -> str | None:
+    """For a task still without examples at the end of a run: where the candidates written
+    from it disagree, what each value's backing is and what the answer returns, so a person
+    reading the result sees where a misreading would hide. None when they agree."""
+    task, best = record.task, record.best()
+    if task.examples or task.entry_point is None or best is None:
+        return None
+    outputs = _independent_outputs(record)
+    if len(outputs) < 2:
+        return None
+    found = disagreeing_inputs(outputs, len(inputs))
+    if not found:
+        return None
+    mine = list(best.outputs or [])
+    parts = []
+    for index, values in found:
+        call = f"{task.entry_point}({', '.join(repr(a) for a in inputs[index])})"
+        backing = ", ".join(f"{value} ({count} candidate{'s' if count > 1 else ''})"
+                            for value, count in values.most_common())
+        answer = f"; this answer returns {mine[index]}" if index < len(mine) else ""
+        parts.append(f"{call}: {backing}{answer}")
+    return (f"{OPEN_QUESTIONS_NOTE} " + "; ".join(f"`{p}`" for p in parts) + ". Say which is "
+            "right with examples in the task, or let --approve questions ask you.")
+
+
 def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
                   retest: Callable[[Attempt], ExecutionResult]) -> bool:
     """Ask about the disagreements, if any; an answer becomes the task's examples and every
@@ -82,8 +114,7 @@ def ask_questions(record: RunRecord, gates: ReviewGates, inputs: list[tuple],
     entry_point = task.entry_point
     if not gates.asks("questions") or task.examples or entry_point is None:
         return False
-    outputs = [list(a.outputs) for a in record.attempts
-               if a.stage in INDEPENDENT_STAGES and a.code.strip() and a.outputs]
+    outputs = _independent_outputs(record)
     if len(outputs) < 2:
         record.note("The questions gate was not asked: fewer than two candidates written from "
                     "the task ran the probe inputs.")

@@ -77,3 +77,24 @@ def test_a_person_answers_with_numbers_or_with_lines_copied_or_written():
         "f(1) == 3", "f(2) == 6"]
     assert chosen_lines("7", offered) == ["7"]  # no such line: read as text (and left out)
 
+
+
+def test_without_the_gate_the_report_and_terminal_say_where_the_candidates_disagree():
+    from dspy_coder.judge.reporting import OPEN_QUESTIONS_NOTE, render_report
+
+    report = solve(Person(), [COUNTS, COUNTS, SETS, COUNTS], gates=())
+    notes = [n for n in report.notes if n.startswith(OPEN_QUESTIONS_NOTE)]
+    assert notes == [
+        f"{OPEN_QUESTIONS_NOTE} `same_chars('abc', 'aabbcc'): False (3 candidates), True (1 "
+        "candidate); this answer returns False`. Say which is right with examples in the task, "
+        "or let --approve questions ask you."]
+    assert notes[0] in render_report(report)
+
+
+def test_nothing_is_said_once_the_person_settled_it_or_the_candidates_agree():
+    from dspy_coder.judge.reporting import OPEN_QUESTIONS_NOTE
+
+    answered = solve(Person(Decision(verdict="edit", edited="2\n")), [COUNTS, COUNTS, SETS, COUNTS])
+    agreeing = solve(Person(), [COUNTS] * 4, gates=())
+    for report in (answered, agreeing):
+        assert not any(n.startswith(OPEN_QUESTIONS_NOTE) for n in report.notes)
