@@ -49,8 +49,13 @@ def disagreements(entry_point: str, outputs: list[list[str]], inputs: list[tuple
                   ) -> list[tuple[str, Counter]]:
     """``(call, Counter(value -> candidates))`` for each literal probe input the candidates
     disagree on (``disagreeing_inputs``), the call written out."""
-    return [(f"{entry_point}({', '.join(repr(a) for a in inputs[index])})", values)
+    return [(_call_text(entry_point, inputs[index]), values)
             for index, values in disagreeing_inputs(outputs, len(inputs))]
+
+
+def _call_text(entry_point: str, args: tuple) -> str:
+    """The call as a person reads it: ``f(1, 'a')``."""
+    return f"{entry_point}({', '.join(repr(a) for a in args)})"
 
 
 def choices(found: list[tuple[str, Counter]]) -> list[str]:
@@ -97,7 +102,7 @@ def open_questions_note(record: RunRecord, inputs: list[tuple]) -> str | None:
     mine = list(best.outputs or [])
     parts = []
     for index, values in found:
-        call = f"{task.entry_point}({', '.join(repr(a) for a in inputs[index])})"
+        call = _call_text(task.entry_point, inputs[index])
         backing = ", ".join(f"{value} ({count} candidate{'s' if count > 1 else ''})"
                             for value, count in values.most_common())
         answer = f"; this answer returns {mine[index]}" if index < len(mine) else ""
