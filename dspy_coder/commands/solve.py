@@ -71,6 +71,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     source.add_argument("--humaneval", metavar="ID", help="a HumanEval problem, e.g. HumanEval/12")
     source.add_argument("--demo", action="store_true", help="solve the built-in demo task")
     parser.add_argument("--entry-point", help="function name (default: detected from the task)")
+    parser.add_argument("--example", action="append", default=[], metavar="'f(x) == y'",
+                        help="an example the answer must meet, added to the task's docstring "
+                        "(repeat for more): e.g. the value you choose where a report says the "
+                        "candidates disagree")
     parser.add_argument("--program", type=Path, help="a compiled program saved by 'optimize'")
     pipeline = parser.add_argument_group("pipeline")
     add_pipeline_options(pipeline)
@@ -167,8 +171,32 @@ def _build_program(args: argparse.Namespace, settings):
     return Coder(approval=approval, senior=senior, **options, **draw_options)
 
 
+def with_given_examples(prompt: str, entry_point: str | None, given: list[str]
+                        ) -> tuple[str, str | None]:
+    """``prompt`` with the ``--example`` lines under ``Examples:`` in its docstring, where they
+    are exactly the task's own examples; lines that do not read as one are a usage error."""
+    units = [line.strip() for line in given if line.strip()]
+    if not units:
+        return prompt, entry_point
+    from dspy_coder.task.build import detect_entry_point
+    from dspy_coder.task.confirmed_examples import unreadable_units, with_examples
+
+    entry_point = entry_point or detect_entry_point(prompt)
+    if entry_point is None:
+        raise UsageError("--example needs the function's name: pass --entry-point NAME, or a "
+                         "task with its signature (def NAME(...)).")
+    unreadable = unreadable_units(prompt, entry_point, units)
+    if unreadable:
+        raise UsageError(
+            f"--example {', '.join(repr(u) for u in unreadable)} does not read as an example "
+            f"of {entry_point}: write each as {entry_point}(arguments) == value, with literal "
+            f"arguments and value, e.g. --example \"{entry_point}(1, 'a') == [1]\".")
+    return with_examples(prompt, entry_point, units), entry_point
+
+
 def run(args: argparse.Namespace, settings) -> int:
     prompt, entry_point, task_id, problem = _read_task(args)
+    prompt, entry_point = with_given_examples(prompt, entry_point, args.example)
     check_out_dir(args.out)  # all checks before the LM loads, so bad input fails fast
     program = _build_program(args, settings)
     # Ctrl-C/kill: the Coder stops and returns its report so far, which is written; exit

@@ -286,3 +286,49 @@ def test_an_answer_file_for_the_examples_gate_is_refused_without_asking_for_it(
                      "--out", str(tmp_path / "o")])
     assert code == 2 and no_lm == []
     assert "plan, examples, questions, final" in caplog.text
+
+
+def test_examples_given_on_the_command_line_are_the_task_s_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """``--example``: the lines go into the task's docstring, so the candidate that meets them
+    is the answer and ``test_solution.py`` holds them; the task file is left as it was."""
+    from tests.fakes.scripted_lm import scripted_lm
+    from tests.pipeline.test_examples_gate import COUNTS, MISREAD, SETS, STUB
+
+    task, out = tmp_path / "task.py", tmp_path / "out"
+    task.write_text(STUB)
+    lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
+                      "generated_code": [COUNTS], "fixed_code": [SETS]})
+    monkeypatch.setattr(cli, "COMMANDS", ("solve",))
+    monkeypatch.setattr(cli.Settings, "configure",
+                        lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm)
+    code = cli.main(["solve", "--file", str(task), "--lm", "dummy/x", "--routing", "simple",
+                     "--drafts", "0", "--refine-strategy", "repair", "--max-iterations", "2",
+                     "--example", "same_chars('abc', 'aabbcc') == True",
+                     "--example", "same_chars('ab', 'abc') == False", "--out", str(out)])
+    assert code == 0
+    assert capsys.readouterr().out.startswith("Status: SUCCESS")
+    assert (out / "solution.py").read_text().strip() == SETS.strip()
+    report = json.loads((out / "report.json").read_text())
+    assert [(e["call"], e["expected"]) for e in report["task"]["examples"]] == [
+        ("same_chars('abc', 'aabbcc')", "True"), ("same_chars('ab', 'abc')", "False")]
+    assert (out / "test_solution.py").read_text().count("def test_docstring_example_") == 2
+    assert task.read_text() == STUB
+
+
+@pytest.mark.parametrize(("task", "example", "message"), [
+    ("def f(x):\n    \"\"\"Double x.\"\"\"\n", "f(y) == 2", "does not read as an example of f"),
+    ("def f(x):\n    \"\"\"Double x.\"\"\"\n", "f(1) ==", "write each as f(arguments) == value"),
+    ("Write a function that doubles a number and returns it.", "double(1) == 2",
+     "--example needs the function's name"),
+], ids=["not-literal", "no-value", "no-function-name"])
+def test_an_example_that_cannot_be_read_is_refused_before_the_lm(
+    tmp_path: Path, no_lm: list[str], caplog, task: str, example: str, message: str
+):
+    task_file = tmp_path / "task.py"
+    task_file.write_text(task)
+    code = cli.main(["solve", "--file", str(task_file), "--lm", "dummy/x",
+                     "--example", example, "--out", str(tmp_path / "o")])
+    assert code == 2 and no_lm == []
+    assert message in caplog.text
