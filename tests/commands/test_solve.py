@@ -241,19 +241,15 @@ def test_a_solve_stopped_by_sigterm_keeps_its_files_and_marks_its_mlflow_run_kil
     assert run.data.tags["stop_reason"] == "interrupted"
 
 
-def test_solve_asks_the_examples_gate_from_a_file_and_writes_the_confirmed_examples_as_tests(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-):
-    """``--approve examples``: the person's fixed expectations are the task's examples, the
-    answer meets them, and ``test_solution.py`` holds them as tests plain pytest runs."""
+def _solve_same_chars(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *flags: str
+                      ) -> tuple[int, Path, Path]:
+    """``solve`` on stripped HumanEval/54 whose first draft misreads it and whose repair reads
+    it right: (exit code, task file, out dir)."""
     from tests.fakes.scripted_lm import scripted_lm
     from tests.pipeline.test_examples_gate import COUNTS, MISREAD, SETS, STUB
 
-    task, answers, out = tmp_path / "task.py", tmp_path / "answers.jsonl", tmp_path / "out"
+    task, out = tmp_path / "task.py", tmp_path / "out"
     task.write_text(STUB)
-    answers.write_text(json.dumps({"gate": "examples", "verdict": "edit", "edited":
-                                   "same_chars('abc', 'aabbcc') == True\n"
-                                   "same_chars('ab', 'abc') == False\n"}) + "\n")
     lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
                       "generated_code": [COUNTS], "fixed_code": [SETS]})
     monkeypatch.setattr(cli, "COMMANDS", ("solve",))
@@ -261,8 +257,23 @@ def test_solve_asks_the_examples_gate_from_a_file_and_writes_the_confirmed_examp
                         lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm)
     code = cli.main(["solve", "--file", str(task), "--lm", "dummy/x", "--routing", "simple",
                      "--drafts", "0", "--refine-strategy", "repair", "--max-iterations", "2",
-                     "--approve", "examples", "--approval-file", str(answers),
-                     "--out", str(out)])
+                     *flags, "--out", str(out)])
+    return code, task, out
+
+
+def test_solve_asks_the_examples_gate_from_a_file_and_writes_the_confirmed_examples_as_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    """``--approve examples``: the person's fixed expectations are the task's examples, the
+    answer meets them, and ``test_solution.py`` holds them as tests plain pytest runs."""
+    from tests.pipeline.test_examples_gate import SETS
+
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text(json.dumps({"gate": "examples", "verdict": "edit", "edited":
+                                   "same_chars('abc', 'aabbcc') == True\n"
+                                   "same_chars('ab', 'abc') == False\n"}) + "\n")
+    code, _, out = _solve_same_chars(tmp_path, monkeypatch, "--approve", "examples",
+                                     "--approval-file", str(answers))
     assert code == 0
     assert capsys.readouterr().out.startswith("Status: SUCCESS")
     assert (out / "solution.py").read_text().strip() == SETS.strip()
@@ -293,20 +304,11 @@ def test_examples_given_on_the_command_line_are_the_task_s_own(
 ):
     """``--example``: the lines go into the task's docstring, so the candidate that meets them
     is the answer and ``test_solution.py`` holds them; the task file is left as it was."""
-    from tests.fakes.scripted_lm import scripted_lm
-    from tests.pipeline.test_examples_gate import COUNTS, MISREAD, SETS, STUB
+    from tests.pipeline.test_examples_gate import SETS, STUB
 
-    task, out = tmp_path / "task.py", tmp_path / "out"
-    task.write_text(STUB)
-    lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
-                      "generated_code": [COUNTS], "fixed_code": [SETS]})
-    monkeypatch.setattr(cli, "COMMANDS", ("solve",))
-    monkeypatch.setattr(cli.Settings, "configure",
-                        lambda self, spec=None, **kw: dspy.configure(lm=lm) or lm)
-    code = cli.main(["solve", "--file", str(task), "--lm", "dummy/x", "--routing", "simple",
-                     "--drafts", "0", "--refine-strategy", "repair", "--max-iterations", "2",
-                     "--example", "same_chars('abc', 'aabbcc') == True",
-                     "--example", "same_chars('ab', 'abc') == False", "--out", str(out)])
+    code, task, out = _solve_same_chars(
+        tmp_path, monkeypatch, "--example", "same_chars('abc', 'aabbcc') == True",
+        "--example", "same_chars('ab', 'abc') == False")
     assert code == 0
     assert capsys.readouterr().out.startswith("Status: SUCCESS")
     assert (out / "solution.py").read_text().strip() == SETS.strip()
