@@ -41,8 +41,9 @@ def uninterrupted() -> Iterator[None]:
 
 
 def hold(signum: int) -> bool:
-    """True (and the signal kept for later) when the main thread is inside a section."""
-    if _depth == 0 or threading.current_thread() is not threading.main_thread():
+    """True (and the signal kept for later) when the main thread is inside a section; called
+    by a signal handler, which Python runs in the main thread only."""
+    if _depth == 0:
         return False
     _held.append(signum)
     return True

@@ -53,6 +53,11 @@ def disagreements(entry_point: str, outputs: list[list[str]], inputs: list[tuple
             for index, values in disagreeing_inputs(outputs, len(inputs))]
 
 
+def _candidates(count: int) -> str:
+    """``1 candidate``, ``3 candidates``."""
+    return f"{count} candidate{'s' if count > 1 else ''}"
+
+
 def _call_text(entry_point: str, args: tuple) -> str:
     """The call as a person reads it: ``f(1, 'a')``."""
     return f"{entry_point}({', '.join(repr(a) for a in args)})"
@@ -70,8 +75,7 @@ def render_questions(found: list[tuple[str, Counter]]) -> str:
         lines = []
         for value, count in values.most_common():
             number += 1
-            lines.append(f"  [{number}] {call} == {value}    ({count} candidate"
-                         f"{'s' if count > 1 else ''})")
+            lines.append(f"  [{number}] {call} == {value}    ({_candidates(count)})")
         blocks.append("\n".join(lines))
     return ("The task has no examples, and the candidates written from it disagree on what "
             "these calls return:\n\n" + "\n\n".join(blocks) + "\n\nEdit: answer with the "
@@ -103,7 +107,7 @@ def open_questions_note(record: RunRecord, inputs: list[tuple]) -> str | None:
     parts = []
     for index, values in found:
         call = _call_text(task.entry_point, inputs[index])
-        backing = ", ".join(f"{value} ({count} candidate{'s' if count > 1 else ''})"
+        backing = ", ".join(f"{value} ({_candidates(count)})"
                             for value, count in values.most_common())
         answer = f"; this answer returns {mine[index]}" if index < len(mine) else ""
         parts.append(f"{call}: {backing}{answer}")
