@@ -28,10 +28,16 @@ PENDING=(
   "stripped-all-qwen2.5-coder-1.5b|f77a939|$R/stripped-all-qwen2.5-coder-1.5b/code-f77a939-batching.patch|--strip-examples --variant baseline,coder"
   # issue #20: MBPP without examples (task sentence and signature), the 171-problem test split
   "mbpp-test-qwen2.5-coder-1.5b|6f522fd|-|--dataset mbpp --split test --variant baseline,coder"
+  # issue #21: ClassEval 0-69, the pipeline with each class strategy (the single-call baseline
+  # is classeval-qwen2.5-coder-1.5b)
+  "classeval-all-permethod-qwen2.5-coder-1.5b|5ece2ec|-|--dataset classeval --variant coder --class-strategy per_method"
+  "classeval-all-whole-qwen2.5-coder-1.5b|5ece2ec|-|--dataset classeval --variant coder --class-strategy whole"
 )
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
+# the worktrees are not beside shared/, so name the datasets folder this checkout sits beside
+export DSPY_CODER_DATASETS=${DSPY_CODER_DATASETS:-$(cd "$ROOT/.." && pwd)/shared/datasets}
 
 complete() {  # the folder's manifest says every expected unit has an answer
   "$PY" - "$1" <<'EOF'
