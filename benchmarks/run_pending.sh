@@ -1,37 +1,49 @@
 #!/usr/bin/env bash
-# Resume the long benchmark runs still pending, one after another, each with the code it began
-# with, writing into this checkout's benchmarks/results/ (a session's machine may not last:
-# every run resumes where its committed results.jsonl ends).
+# Resume the long runs still pending (benchmarks and compiles), one after another, each with
+# the code it began with, writing into this checkout's benchmarks/results/ (a session's machine
+# may not last: every run resumes from what its committed folder holds).
 #
 # Usage (from the repository root, after `make .venv/.installed-test` and
 # `.venv/bin/pip install -e '.[model-1-5b]'`):
 #   nohup benchmarks/run_pending.sh > /tmp/pending-runs.log 2>&1 &
 #   benchmarks/run_pending.sh --list          # what would run, in order
-# Stop with `pkill -INT -f 'dspy_coder.cli bench'`: the run in progress keeps its finished
-# answers and the script ends (a stopped run is not followed by the next).
+# Stop with `pkill -INT -f 'dspy_coder.cli (bench|optimize)'`: the run in progress keeps what it
+# finished (a bench its answers, a compile its LM calls and best program) and the script ends
+# (a stopped run is not followed by the next).
 #
-# Each entry: results folder | commit | patch applied on it (or -) | bench arguments.
-# The code runs from a worktree at that commit (under $PENDING_WORKTREES), on a copy of this
-# checkout's folder (so the manifest's paths stay relative); what the bench writes is copied
-# back here when it ends or stops. A folder whose manifest says every expected unit is done is
-# skipped.
+# Each entry: results folder | commit | patch applied on it (or -) | dspy-coder command and
+# arguments (--out is added). The code runs from a worktree at that commit (under
+# $PENDING_WORKTREES), on copies of this checkout's folders of every entry (so manifests keep
+# relative paths and a later entry can read an earlier one's output, e.g. a compiled program);
+# the folder the command writes is copied back here when it ends or stops. An entry is skipped
+# when its folder is complete: a bench whose manifest says every expected unit has an answer,
+# a compile whose program.meta.json says it was not interrupted.
 set -euo pipefail
 
 ROOT=$(git rev-parse --show-toplevel)
 PY="$ROOT/.venv/bin/python"
 WORKTREES=${PENDING_WORKTREES:-/tmp/dspy-coder-worktrees}
-LM="--no-mlflow --lm local:qwen2.5-coder-1.5b --temperature 0 --workers 3"
+MODEL="--lm local:qwen2.5-coder-1.5b --temperature 0"
+BENCH="bench --no-mlflow $MODEL --workers 3"
 R=benchmarks/results
+COMPILED=$R/compile-gepa-medium-coder-qwen2.5-coder-1.5b
 
 PENDING=(
   # issue #20: stripped HumanEval, all 164, f77a939's pipeline with the batching commit
-  "stripped-all-qwen2.5-coder-1.5b|f77a939|$R/stripped-all-qwen2.5-coder-1.5b/code-f77a939-batching.patch|--strip-examples --variant baseline,coder"
+  "stripped-all-qwen2.5-coder-1.5b|f77a939|$R/stripped-all-qwen2.5-coder-1.5b/code-f77a939-batching.patch|$BENCH --strip-examples --variant baseline,coder"
   # issue #20: MBPP without examples (task sentence and signature), the 171-problem test split
-  "mbpp-test-qwen2.5-coder-1.5b|6f522fd|-|--dataset mbpp --split test --variant baseline,coder"
+  "mbpp-test-qwen2.5-coder-1.5b|6f522fd|-|$BENCH --dataset mbpp --split test --variant baseline,coder"
   # issue #21: ClassEval 0-69, the pipeline with each class strategy (the single-call baseline
   # is classeval-qwen2.5-coder-1.5b)
-  "classeval-all-permethod-qwen2.5-coder-1.5b|5ece2ec|-|--dataset classeval --variant coder --class-strategy per_method"
-  "classeval-all-whole-qwen2.5-coder-1.5b|5ece2ec|-|--dataset classeval --variant coder --class-strategy whole"
+  "classeval-all-permethod-qwen2.5-coder-1.5b|5ece2ec|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
+  "classeval-all-whole-qwen2.5-coder-1.5b|5ece2ec|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
+  # issue #18: GEPA (medium: 16 train, 12 dev, 120 program runs) on HumanEval + MBPP with its
+  # first assert, the dev set half failing first drafts, fewer calls rewarded; the 1.5B as
+  # student and reflection LM. Then compiled vs uncompiled on the held-out problems no
+  # compile saw: HumanEval's 65 and MBPP's 171 (EvalPlus form).
+  "${COMPILED#$R/}|5ece2ec|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
+  "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|5ece2ec|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
+  "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|5ece2ec|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
 )
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
@@ -39,12 +51,14 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 # the worktrees are not beside shared/, so name the datasets folder this checkout sits beside
 export DSPY_CODER_DATASETS=${DSPY_CODER_DATASETS:-$(cd "$ROOT/.." && pwd)/shared/datasets}
 
-complete() {  # the folder's manifest says every expected unit has an answer
+complete() {  # the folder holds a finished bench or compile
   "$PY" - "$1" <<'EOF'
 import json, sys
 from pathlib import Path
 folder = Path(sys.argv[1])
 try:
+    if (folder / "program.meta.json").exists():
+        sys.exit(1 if json.loads((folder / "program.meta.json").read_text())["interrupted"] else 0)
     manifest = json.loads((folder / "manifest.json").read_text())
     done = sum(1 for _ in open(folder / "results.jsonl"))
 except OSError:
@@ -66,7 +80,7 @@ worktree() {  # path of a worktree at commit (+ patch), made once
 }
 
 for entry in "${PENDING[@]}"; do
-  IFS='|' read -r name commit patch args <<< "$entry"
+  IFS='|' read -r name commit patch command <<< "$entry"
   out="$ROOT/$R/$name"
   if [ -d "$out" ] && complete "$out"; then
     echo "$(date -u +%FT%TZ) $name: complete, skipped"
@@ -74,20 +88,24 @@ for entry in "${PENDING[@]}"; do
   fi
   if [ "${1:-}" = "--list" ]; then
     note=""; [ "$patch" = "-" ] || note=" with $patch"
-    echo "$name at $commit$note: bench $args $LM --out $R/$name"
+    echo "$name at $commit$note: $command --out $R/$name"
     continue
   fi
   code=$(worktree "$commit" "$patch")
+  for other in "${PENDING[@]}"; do  # this checkout's folders are the newest
+    other_name=${other%%|*}
+    if [ -d "$ROOT/$R/$other_name" ]; then
+      mkdir -p "$code/$R/$other_name"
+      cp -r "$ROOT/$R/$other_name/." "$code/$R/$other_name/"
+    fi
+  done
   mkdir -p "$code/$R/$name"
-  if [ -d "$out" ]; then cp -r "$out/." "$code/$R/$name/"; fi
-  echo "$(date -u +%FT%TZ) $name: bench $args at $commit"
+  echo "$(date -u +%FT%TZ) $name: $command at $commit"
   status=0
   # shellcheck disable=SC2086  # the arguments are words on purpose
-  (cd "$code" && "$PY" -m dspy_coder.cli bench $args $LM --out "$R/$name") || status=$?
+  (cd "$code" && "$PY" -m dspy_coder.cli $command --out "$R/$name") || status=$?
   mkdir -p "$out"
-  for written in results.jsonl reports.jsonl manifest.json summary.json table.md plots; do
-    if [ -e "$code/$R/$name/$written" ]; then cp -r "$code/$R/$name/$written" "$out/"; fi
-  done
+  cp -r "$code/$R/$name/." "$out/"
   if [ "$status" -ne 0 ]; then
     echo "$(date -u +%FT%TZ) $name: stopped (exit $status); later runs not started"
     exit 1
