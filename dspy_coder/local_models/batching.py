@@ -154,8 +154,11 @@ class BatchedGenerator:
     Args:
         backend: the model with its slots.
         step_guard: held around each model evaluation (the shared model's lock).
-        busy_guard: a context manager factory held while any answer is in flight (the
-            machine-wide lock, so other dspy-coder processes wait for the batch, not a token).
+        busy_guard: a context manager factory held around each round of model evaluations
+            (the machine-wide lock): between rounds a waiting dspy-coder process takes its
+            turn, and the answers in flight wait for it. Held across the whole span answers
+            were in flight, it shut other processes out for as long as a benchmark kept
+            sending requests.
     """
 
     def __init__(
@@ -193,26 +196,20 @@ class BatchedGenerator:
         return generation.result
 
     def _run(self) -> None:
-        busy: contextlib.ExitStack | None = None
         while True:
             with self._cond:
                 while not self._queue and not self._active:
-                    if busy is not None:
-                        busy.close()
-                        busy = None
                     self._cond.wait()
                 admitted = []
                 while self._queue and self._free:
                     generation = self._queue.popleft()
                     generation.slot = self._free.pop(0)
                     admitted.append(generation)
-            if busy is None:
-                busy = contextlib.ExitStack()
-                busy.enter_context(self._busy_guard())
-            for generation in admitted:
-                self._admit(generation)
-            if self._active:
-                self._step()
+            with self._busy_guard():
+                for generation in admitted:
+                    self._admit(generation)
+                if self._active:
+                    self._step()
 
     def _admit(self, generation: _Generation) -> None:
         """Evaluate the prompt and draw the first token."""

@@ -3,7 +3,12 @@
 llama.cpp uses every core it is given; two processes generating at once on a small machine
 oversubscribe the CPU and each runs several times slower than if they took turns. All
 dspy-coder processes on one machine therefore take turns per LM call (an ``flock`` on a file
-in the temp dir). The in-process lock still guards the shared ``Llama`` object.
+in the temp dir). ``flock`` alone is not fair: a process that releases and takes the lock again
+at once (continuous batching does, between decoding steps) can win every time, and a second
+process waited for the whole of a benchmark. So a caller first passes a turnstile (a second
+lock file) and waits for the lock holding it: whoever releases and asks again finds the
+waiter in the turnstile and goes after it. The in-process lock still guards the shared
+``Llama`` object.
 
 Example (a private lock file, so the example never waits for a running model):
     >>> import tempfile
@@ -28,13 +33,24 @@ logger = logging.getLogger(__name__)
 LOCK_PATH = Path(tempfile.gettempdir()) / "dspy-coder-llama.lock"
 
 
+def turnstile_path(path: Path) -> Path:
+    """The lock file a caller holds while it waits for ``path``."""
+    return path.with_name(path.name + ".turn")
+
+
 @contextlib.contextmanager
 def machine_lock(path: Path = LOCK_PATH) -> Iterator[None]:
-    """Hold the machine-wide inference lock for the duration of the block."""
+    """Hold the machine-wide inference lock for the duration of the block; a caller already
+    waiting for it goes first."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
         started = time.perf_counter()
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        turn = os.open(turnstile_path(path), os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(turn, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        finally:
+            os.close(turn)  # closing releases the turnstile: the next caller may queue
         waited = time.perf_counter() - started
         if waited > 1.0:
             logger.debug("Waited %.1fs for another process's llama.cpp call", waited)

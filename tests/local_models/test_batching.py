@@ -4,8 +4,11 @@ and errors (the real kernels are checked in test_batching_real.py)."""
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +17,7 @@ from dspy_coder.local_models.batching import (
     GenerationRequest,
     SamplingOptions,
 )
+from dspy_coder.local_models.machine_lock import machine_lock
 
 END = 0
 
@@ -32,6 +36,7 @@ class ScriptedBackend:
         self.cleared: list[int] = []
         self.fail_on_step: int | None = None
         self.gate: threading.Event | None = None  # when set, steps wait for it
+        self.step_seconds = 0.0  # how long each decoding step takes
 
     def evaluate_prompt(self, slot: int, tokens: list[int]) -> None:
         assert slot not in self.sequences, f"slot {slot} reused before it was cleared"
@@ -42,6 +47,7 @@ class ScriptedBackend:
     def decode_step(self, entries: list[tuple[int, int, int]]) -> None:
         if self.gate is not None:
             self.gate.wait(5)
+        time.sleep(self.step_seconds)
         if self.fail_on_step is not None and len(self.step_rows) == self.fail_on_step:
             self.step_rows.append(len(entries))
             raise RuntimeError("llama_decode returned 1")
@@ -119,11 +125,12 @@ def test_a_failed_step_fails_its_callers_and_the_generator_goes_on():
     assert generator.generate(request(2)).text == "xy"
 
 
-def test_the_busy_guard_is_held_while_answers_are_in_flight_and_released_when_idle():
+def test_the_busy_guard_is_held_around_each_round_and_released_when_idle():
     held = []
 
     @contextlib.contextmanager
     def guard():
+        assert held.count("enter") == held.count("exit"), "guard entered twice at once"
         held.append("enter")
         yield
         held.append("exit")
@@ -131,8 +138,40 @@ def test_the_busy_guard_is_held_while_answers_are_in_flight_and_released_when_id
     backend = ScriptedBackend({1: letters("abc")})
     generator = BatchedGenerator(backend, busy_guard=guard)
     assert generator.generate(request(1)).text == "abc"
-    for _ in range(100):  # the worker releases it once it finds nothing more to do
-        if held == ["enter", "exit"]:
+    for _ in range(100):  # the last round's guard is released after the answer is handed over
+        if held and held[-1] == "exit":
             break
         threading.Event().wait(0.01)
-    assert held == ["enter", "exit"]
+    # one round per step: the prompt (a) with the first step (b), then c, then the end
+    assert held == ["enter", "exit"] * 3
+
+
+def _take_machine_lock(path: str, got_in: multiprocessing.Queue) -> None:
+    with machine_lock(Path(path)):
+        got_in.put(time.monotonic())
+
+
+def test_a_waiting_process_gets_the_machine_while_an_answer_is_in_flight(tmp_path):
+    """Another dspy-coder process (a `solve` beside a `bench`) takes its turn between decoding
+    steps instead of waiting until no answer is in flight, which a busy bench never reaches."""
+    path = tmp_path / "llama.lock"
+    backend = ScriptedBackend({1: letters("abcdefghijklmnopqrst")})
+    backend.step_seconds = 0.05  # 20 tokens: about a second in flight
+    generator = BatchedGenerator(backend, busy_guard=lambda: machine_lock(path))
+    finished = []
+    answer = threading.Thread(
+        target=lambda: finished.append((generator.generate(request(1)), time.monotonic()))
+    )
+    answer.start()
+    while not backend.step_rows:  # decoding has begun
+        time.sleep(0.005)
+    context = multiprocessing.get_context("fork")
+    got_in: multiprocessing.Queue = context.Queue()
+    other = context.Process(target=_take_machine_lock, args=(str(path), got_in))
+    other.start()
+    other_got_in = got_in.get(timeout=10)
+    other.join(timeout=10)
+    answer.join(timeout=10)
+    result, answer_finished = finished[0]
+    assert result.text == "abcdefghijklmnopqrst"
+    assert other_got_in < answer_finished - 0.3
