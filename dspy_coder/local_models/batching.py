@@ -18,12 +18,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
+
+# How long a batch keeps the machine before giving a waiting process its turn: about one
+# single call of the embedded models, so neither side waits much longer than a call.
+TURN_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -154,11 +159,14 @@ class BatchedGenerator:
     Args:
         backend: the model with its slots.
         step_guard: held around each model evaluation (the shared model's lock).
-        busy_guard: a context manager factory held around each round of model evaluations
-            (the machine-wide lock): between rounds a waiting dspy-coder process takes its
-            turn, and the answers in flight wait for it. Held across the whole span answers
-            were in flight, it shut other processes out for as long as a benchmark kept
-            sending requests.
+        busy_guard: a context manager factory held while answers are in flight (the
+            machine-wide lock, so other dspy-coder processes wait for a turn, not a token).
+        others_waiting: whether someone else waits for ``busy_guard``; after holding it for
+            ``turn_seconds`` the generator then lets it go between two steps (the answers in
+            flight wait) and queues for it again. Without that a benchmark that kept sending
+            requests held it for as long as the benchmark ran; giving it up after every step
+            instead left the benchmark one token per call of the other process.
+        turn_seconds: the shortest hold before giving a turn, about one call's length.
     """
 
     def __init__(
@@ -167,10 +175,14 @@ class BatchedGenerator:
         *,
         step_guard: threading.Lock | None = None,
         busy_guard: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
+        others_waiting: Callable[[], bool] | None = None,
+        turn_seconds: float = TURN_SECONDS,
     ) -> None:
         self.backend = backend
         self._step_guard = step_guard or threading.Lock()
         self._busy_guard = busy_guard or contextlib.nullcontext
+        self._others_waiting = others_waiting or (lambda: False)
+        self._turn_seconds = turn_seconds
         self._queue: deque[_Generation] = deque()
         self._active: list[_Generation] = []
         self._free = list(range(backend.slots))
@@ -196,20 +208,34 @@ class BatchedGenerator:
         return generation.result
 
     def _run(self) -> None:
+        busy: contextlib.ExitStack | None = None
+        turn_began = 0.0
         while True:
             with self._cond:
                 while not self._queue and not self._active:
+                    if busy is not None:
+                        busy.close()
+                        busy = None
                     self._cond.wait()
                 admitted = []
                 while self._queue and self._free:
                     generation = self._queue.popleft()
                     generation.slot = self._free.pop(0)
                     admitted.append(generation)
-            with self._busy_guard():
-                for generation in admitted:
-                    self._admit(generation)
-                if self._active:
-                    self._step()
+            if busy is not None and self._turn_is_over(turn_began):
+                busy.close()  # between two steps: the answers in flight wait for our next turn
+                busy = None
+            if busy is None:
+                busy = contextlib.ExitStack()
+                busy.enter_context(self._busy_guard())
+                turn_began = time.monotonic()
+            for generation in admitted:
+                self._admit(generation)
+            if self._active:
+                self._step()
+
+    def _turn_is_over(self, turn_began: float) -> bool:
+        return time.monotonic() - turn_began >= self._turn_seconds and self._others_waiting()
 
     def _admit(self, generation: _Generation) -> None:
         """Evaluate the prompt and draw the first token."""

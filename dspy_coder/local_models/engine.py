@@ -51,7 +51,7 @@ from dspy_coder.local_models.batching import (
     GenerationRequest,
     SamplingOptions,
 )
-from dspy_coder.local_models.machine_lock import machine_lock
+from dspy_coder.local_models.machine_lock import machine_lock, others_waiting
 from dspy_coder.local_models.runaway import RUNAWAY_LINES, RunawayStop
 
 logger = logging.getLogger(__name__)
@@ -104,7 +104,10 @@ class _Loaded:
 
                 with self.lock:
                     backend = LlamaBackend(self.llama, slots)
-                generator = BatchedGenerator(backend, step_guard=self.lock, busy_guard=machine_lock)
+                generator = BatchedGenerator(
+                    backend, step_guard=self.lock, busy_guard=machine_lock,
+                    others_waiting=others_waiting,
+                )
                 self.batched[slots] = generator
                 logger.info("Decoding up to %d answers together on %s", slots,
                             Path(self.llama.model_path).name)

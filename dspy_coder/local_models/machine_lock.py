@@ -3,11 +3,12 @@
 llama.cpp uses every core it is given; two processes generating at once on a small machine
 oversubscribe the CPU and each runs several times slower than if they took turns. All
 dspy-coder processes on one machine therefore take turns per LM call (an ``flock`` on a file
-in the temp dir). ``flock`` alone is not fair: a process that releases and takes the lock again
-at once (continuous batching does, between decoding steps) can win every time, and a second
-process waited for the whole of a benchmark. So a caller first passes a turnstile (a second
-lock file) and waits for the lock holding it: whoever releases and asks again finds the
-waiter in the turnstile and goes after it. The in-process lock still guards the shared
+in the temp dir). A continuous batch (``bench --workers``) has answers in flight almost all the
+time, so it holds the lock over many steps and gives a turn when ``others_waiting``; it then
+asks again at once, and ``flock`` alone is not fair to the waiter then (the asker often wins
+again). So a caller first passes a turnstile (a second lock file) and waits for the lock
+holding it: whoever releases and asks again finds the waiter in the turnstile and goes after
+it, and a holder can see that someone waits. The in-process lock still guards the shared
 ``Llama`` object.
 
 Example (a private lock file, so the example never waits for a running model):
@@ -36,6 +37,22 @@ LOCK_PATH = Path(tempfile.gettempdir()) / "dspy-coder-llama.lock"
 def turnstile_path(path: Path) -> Path:
     """The lock file a caller holds while it waits for ``path``."""
     return path.with_name(path.name + ".turn")
+
+
+def others_waiting(path: Path = LOCK_PATH) -> bool:
+    """Whether another caller is waiting for the lock at ``path`` (it holds the turnstile
+    while it waits), for a holder that keeps the lock over many steps and should give a turn."""
+    try:
+        turn = os.open(turnstile_path(path), os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(turn)  # also releases the probe's own hold
+    return False
 
 
 @contextlib.contextmanager

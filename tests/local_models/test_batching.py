@@ -17,7 +17,7 @@ from dspy_coder.local_models.batching import (
     GenerationRequest,
     SamplingOptions,
 )
-from dspy_coder.local_models.machine_lock import machine_lock
+from dspy_coder.local_models.machine_lock import machine_lock, others_waiting
 
 END = 0
 
@@ -125,9 +125,7 @@ def test_a_failed_step_fails_its_callers_and_the_generator_goes_on():
     assert generator.generate(request(2)).text == "xy"
 
 
-def test_the_busy_guard_is_held_around_each_round_and_released_when_idle():
-    held = []
-
+def _recording_guard(held: list[str]):
     @contextlib.contextmanager
     def guard():
         assert held.count("enter") == held.count("exit"), "guard entered twice at once"
@@ -135,29 +133,56 @@ def test_the_busy_guard_is_held_around_each_round_and_released_when_idle():
         yield
         held.append("exit")
 
-    backend = ScriptedBackend({1: letters("abc")})
-    generator = BatchedGenerator(backend, busy_guard=guard)
-    assert generator.generate(request(1)).text == "abc"
-    for _ in range(100):  # the last round's guard is released after the answer is handed over
+    return guard
+
+
+def _wait_until_released(held: list[str]) -> None:
+    for _ in range(100):  # the worker releases it once it finds nothing more to do
         if held and held[-1] == "exit":
-            break
+            return
         threading.Event().wait(0.01)
-    # one round per step: the prompt (a) with the first step (b), then c, then the end
-    assert held == ["enter", "exit"] * 3
+
+
+def test_the_busy_guard_is_held_while_answers_are_in_flight_and_released_when_idle():
+    held: list[str] = []
+    backend = ScriptedBackend({1: letters("abc")})
+    generator = BatchedGenerator(backend, busy_guard=_recording_guard(held))
+    assert generator.generate(request(1)).text == "abc"
+    _wait_until_released(held)
+    assert held == ["enter", "exit"]
+
+
+def test_the_guard_is_given_up_between_steps_only_when_someone_waits_after_a_turn():
+    """Nobody waiting: one turn for the whole answer, however long. Someone waiting: a turn
+    per step once the turn length is 0 (the rounds: the prompt with the first step, b, c)."""
+    for waiting, turn_seconds, turns in ((False, 0.0, 1), (True, 60.0, 1), (True, 0.0, 3)):
+        held: list[str] = []
+        generator = BatchedGenerator(
+            ScriptedBackend({1: letters("abc")}), busy_guard=_recording_guard(held),
+            others_waiting=lambda waiting=waiting: waiting, turn_seconds=turn_seconds,
+        )
+        assert generator.generate(request(1)).text == "abc"
+        _wait_until_released(held)
+        assert held == ["enter", "exit"] * turns, (waiting, turn_seconds)
 
 
 def _take_machine_lock(path: str, got_in: multiprocessing.Queue) -> None:
     with machine_lock(Path(path)):
         got_in.put(time.monotonic())
+        time.sleep(0.2)  # a call of its own
 
 
 def test_a_waiting_process_gets_the_machine_while_an_answer_is_in_flight(tmp_path):
     """Another dspy-coder process (a `solve` beside a `bench`) takes its turn between decoding
-    steps instead of waiting until no answer is in flight, which a busy bench never reaches."""
+    steps instead of waiting until no answer is in flight, which a busy bench never reaches;
+    then the answer goes on."""
     path = tmp_path / "llama.lock"
     backend = ScriptedBackend({1: letters("abcdefghijklmnopqrst")})
     backend.step_seconds = 0.05  # 20 tokens: about a second in flight
-    generator = BatchedGenerator(backend, busy_guard=lambda: machine_lock(path))
+    generator = BatchedGenerator(
+        backend, busy_guard=lambda: machine_lock(path),
+        others_waiting=lambda: others_waiting(path), turn_seconds=0.1,
+    )
     finished = []
     answer = threading.Thread(
         target=lambda: finished.append((generator.generate(request(1)), time.monotonic()))

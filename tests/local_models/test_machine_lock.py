@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from dspy_coder.local_models.machine_lock import machine_lock
+from dspy_coder.local_models.machine_lock import machine_lock, others_waiting
 
 
 def _try_flock(path) -> bool:
@@ -86,3 +86,19 @@ def test_a_caller_asking_again_at_once_goes_after_the_waiting_process(tmp_path):
         waiter.join(timeout=10)
         turns_before_waiter.append(sum(1 for ended in turns_ended if ended < got_in))
     assert max(turns_before_waiter) <= 1, turns_before_waiter
+
+
+def test_a_holder_sees_that_another_process_waits(tmp_path):
+    path = tmp_path / "llama.lock"
+    assert not others_waiting(path)  # no lock file yet
+    context = multiprocessing.get_context("fork")
+    done: multiprocessing.Queue = context.Queue()
+    with machine_lock(path):
+        assert not others_waiting(path)
+        waiter = context.Process(target=_waiter, args=(str(path), done))
+        waiter.start()
+        time.sleep(0.3)  # the waiter is now blocked on the lock
+        assert others_waiting(path)
+    done.get(timeout=10)
+    waiter.join(timeout=10)
+    assert not others_waiting(path)
