@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from dspy_coder.task.module_attributes import module_attributes_test
 from dspy_coder.types import TestCase
 
-# ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request.
-_CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
+# ``name(`` in prose; a dotted ``x.name(`` is a method call on something else, not a request,
+# and ``word (`` with a space is an aside ("sorted items (ascending)").
+_CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
 # ``def name(`` / ``class Name`` written as a line of its own: a signature, so a top-level one
 # (a method's, ``def get(self, key)``, is not).
 _SIGNATURE_LINE = re.compile(
@@ -64,6 +65,7 @@ def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequireme
             or hasattr(builtins, name)
             or name.lower() in _PROSE_WORDS
             or len(name) < 2
+            or not _reads_as_arguments(prose, match.end())
         ):
             continue
         names.append(name)
@@ -76,6 +78,26 @@ def stated_requirements(prompt: str, entry_point: str | None) -> StatedRequireme
     complexity = f"O({found.group(1).strip()})" if found else None
     return StatedRequirements(names=tuple(names), time_complexity=complexity,
                               top_level=tuple(top_level))
+
+
+def _reads_as_arguments(text: str, start: int) -> bool:
+    """Whether what follows an opening parenthesis at ``start`` reads as a call's arguments or
+    a parameter list, as in ``put(key, value)`` or ``parse(s: str)``, and not as an aside in
+    prose: "a total number of seconds (an int)" asks for no function ``seconds``."""
+    depth, end = 1, start
+    while end < len(text) and depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    if depth:
+        return False
+    inside = text[start:end - 1]
+    for form in (f"_({inside})", f"def _({inside}): pass"):
+        try:
+            ast.parse(form)
+        except SyntaxError:
+            continue
+        return True
+    return False
 
 
 def _is_code(prompt: str) -> bool:

@@ -35,6 +35,17 @@ def test_builtins_keywords_and_method_calls_on_other_objects_are_not_requirement
     assert stated_requirements(text, None).names == ("parse",)
 
 
+def test_an_aside_in_parentheses_is_not_a_call_but_a_signature_is():
+    """"seconds (an int)" made every candidate of a real run fail a requirement to define
+    seconds(...); arguments and parameter lists, annotated or not, still name a function."""
+    duration = ("Write a function parse_duration(s) that converts strings like '1h30m' into a "
+                "total number of seconds (an int). Raise ValueError for anything else.")
+    assert stated_requirements(duration, None).names == ("parse_duration",)
+    signatures = "Add area(shape: str, *sizes: float) and scale(x, factor=2) and reset()."
+    assert stated_requirements(signatures, None).names == ("area", "scale", "reset")
+    assert stated_requirements("Sort the items (ascending) with order(", None).names == ()
+
+
 def test_a_method_of_a_class_counts_as_defined():
     code = "class LRUCache:\n    def get(self, k):\n        pass\n"
     assert missing_names(code, ("LRUCache", "get", "put")) == ["put"]
