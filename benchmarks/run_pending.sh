@@ -51,6 +51,23 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 # the worktrees are not beside shared/, so name the datasets folder this checkout sits beside
 export DSPY_CODER_DATASETS=${DSPY_CODER_DATASETS:-$(cd "$ROOT/.." && pwd)/shared/datasets}
 
+progress() {  # how far a bench folder is: "N of M answers"
+  "$PY" - "$1" <<'EOF'
+import json, sys
+from pathlib import Path
+folder = Path(sys.argv[1])
+if (folder / "resume").is_dir():
+    sys.exit(print("a compile begun: its LM calls so far are kept"))
+try:
+    expected = json.loads((folder / "manifest.json").read_text()).get("expected_units", "?")
+    done = sum(1 for _ in open(folder / "results.jsonl"))
+except OSError:
+    print("not begun")
+else:
+    print(f"{done} of {expected} answers")
+EOF
+}
+
 complete() {  # the folder holds a finished bench or compile
   "$PY" - "$1" <<'EOF'
 import json, sys
@@ -88,7 +105,8 @@ for entry in "${PENDING[@]}"; do
   fi
   if [ "${1:-}" = "--list" ]; then
     note=""; [ "$patch" = "-" ] || note=" with $patch"
-    echo "$name at $commit$note: $command --out $R/$name"
+    state="not begun"; [ -d "$out" ] && state=$(progress "$out")
+    echo "$name at $commit$note ($state): $command --out $R/$name"
     continue
   fi
   code=$(worktree "$commit" "$patch")
