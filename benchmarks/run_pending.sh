@@ -9,7 +9,8 @@
 #   benchmarks/run_pending.sh --list          # what would run, in order
 # Stop with `pkill -INT -f 'dspy_coder.cli (bench|optimize)'`: the run in progress keeps what it
 # finished (a bench its answers, a compile its LM calls and best program) and the script ends
-# (a stopped run is not followed by the next).
+# (a stopped run is not followed by the next). Then commit the folder it wrote, a compile's
+# resume/ included (.gitignore keeps it for compile-* folders): the next machine goes on from it.
 #
 # Each entry: results folder | commit | patch applied on it (or -) | dspy-coder command and
 # arguments (--out is added). The code runs from a worktree at that commit (under
