@@ -434,11 +434,12 @@ class Coder(dspy.Module):
         attempt.tier = "senior" if record.escalated else "junior"
         attempt = record.add_attempt(attempt)
         offer(record.task.task_id or "task", record.snapshot)
-        logger.info("iteration %d (%s): score %.2f", iteration, stage, attempt.score)
+        scored = (f"iteration {iteration} ({stage}): score {attempt.score:.2f}"
+                  if attempt.checked else
+                  f"iteration {iteration} ({stage}): score n/a (no checked test yet)")
+        logger.info("%s", scored)
         execution = attempt.execution
-        emit("attempt_scored", "PROGRESS",
-             f"iteration {iteration} ({stage}): score {attempt.score:.2f}"
-             + ("" if attempt.checked else " (unchecked)"),
+        emit("attempt_scored", "PROGRESS", scored,
              task_id=record.task.task_id, step=stage, iteration=iteration,
              progress=round(min(1.0, iteration / self.config.max_iterations), 3),
              data={"score": attempt.score, "test_score": attempt.test_score,

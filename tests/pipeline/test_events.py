@@ -93,3 +93,16 @@ def test_inside_dspy_streamify_the_events_are_status_messages():
     assert "[attempt_scored] iteration 1 (generate): score 1.00" in messages
     assert messages[-1].startswith("[run_finished] success")
     assert items[-1].report.status == "success"
+
+
+def test_an_attempt_no_test_checked_is_said_to_have_no_score(caplog: pytest.LogCaptureFixture):
+    """A task without examples, no confirmed test: the log and the event say n/a, not 0.00."""
+    seen: list[RunEvent] = []
+    lm = scripted_lm({"generated_code": [GOOD]})
+    with dspy.context(lm=lm), watching(seen.append), caplog.at_level("INFO"):
+        coder(max_iterations=1, use_tests=False)(prompt='def add(a, b):\n    """Add."""\n')
+    scored = [e for e in seen if e.kind == "attempt_scored"]
+    assert [e.message for e in scored] == [
+        "iteration 1 (generate): score n/a (no checked test yet)"]
+    assert scored[0].data["checked"] is False
+    assert "iteration 1 (generate): score n/a (no checked test yet)" in caplog.messages
