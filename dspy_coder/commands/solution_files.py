@@ -15,8 +15,8 @@ Example:
     >>> print(render_test_module(DevelopmentReport(task=Task(prompt="f"), status="partial")))
     # Tests of solution.py, written by dspy-coder (status partial, score 0.00). Run: pytest
     #
-    # No test checked this answer: the task has no docstring examples and no generated test was
-    # written. It is unverified, so its status is at most partial.
+    # No test checked what this answer does: the task has no docstring examples and no generated
+    # test was written. It is unverified: read it before you rely on it.
     <BLANKLINE>
     from solution import *  # noqa: F403
     <BLANKLINE>
@@ -77,18 +77,28 @@ def render_test_module(report: DevelopmentReport) -> str:
     unvetted = [t for t in report.tests if not t.vetted]
     rejected = [d for d in report.dropped_tests if d.code]
     unread = [d for d in report.dropped_tests if not d.code]
-    score = "n/a, unverified" if report.score is None else f"{report.score:.2f}"
+    # the static checks (the names the task asks for, names and module attributes the code
+    # uses) count, but they say nothing of what the code does
+    behaviour = [t for t in counted if t.source != "requirement"]
+    static = [t for t in counted if t.source == "requirement"]
+    score = "n/a" if report.score is None else f"{report.score:.2f}"
     header = [f"# Tests of solution.py, written by dspy-coder (status {report.status}, score "
               f"{score}). Run: pytest", "#"]
-    if counted:
-        passed = sum(outcomes.get(t.name, False) for t in counted)
+    if behaviour:
+        passed = sum(outcomes.get(t.name, False) for t in behaviour)
         header += _comment(
-            f"{len(counted)} test(s) judged the answer (docstring examples, and generated tests "
-            f"a candidate confirmed); the answer passed {passed} of them."
+            f"{len(behaviour)} test(s) judged the answer (docstring examples, and generated "
+            f"tests a candidate confirmed); the answer passed {passed} of them."
         )
     else:
-        header += _comment(f"No test checked this answer: {_why_unchecked(report)}. It is "
-                           "unverified, so its status is at most partial.")
+        header += _comment(f"No test checked what this answer does: {_why_unchecked(report)}. "
+                           "It is unverified: read it before you rely on it.")
+    if static:
+        passed = sum(outcomes.get(t.name, False) for t in static)
+        header += _comment(
+            f"{len(static)} static check(s) of the names the task asks for and the code uses: "
+            f"the answer passed {passed}."
+        )
     if unvetted or rejected:
         header += ["#", *_comment(
             f"{len(unvetted) + len(rejected)} generated test(s) did not count and are marked "

@@ -171,7 +171,7 @@ def render_report(report: DevelopmentReport) -> str:
     if best and best.execution:
         lines.append(
             f"Tests: {best.execution.tests_passed}/{best.execution.tests_total} passed "
-            f"({sum(t.vetted for t in report.tests)} counted)   "
+            f"({_counted_text(report)})   "
             f"time {report.metrics.execution_time_s or 0:.3f}s   "
             f"peak memory {report.metrics.peak_memory_mb or 0:.0f} MB"
             + (
@@ -208,3 +208,12 @@ def render_report(report: DevelopmentReport) -> str:
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)
+
+
+def _counted_text(report: DevelopmentReport) -> str:
+    """How many tests counted, saying how many of them only check names (the task's, and those
+    the code uses): those pass for code that does the wrong thing."""
+    counted = [t for t in report.tests if t.vetted]
+    static = sum(t.source == "requirement" for t in counted)
+    return f"{len(counted)} counted" + (f", {static} of them static checks of names" if static
+                                         else "")

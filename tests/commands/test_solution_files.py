@@ -113,7 +113,7 @@ def test_a_file_without_a_counted_test_says_nothing_checked_the_answer_and_why(t
 
     assert module.startswith(
         "# Tests of solution.py, written by dspy-coder (status partial, score 0.70). Run: pytest\n"
-        "#\n# No test checked this answer: the task has no docstring examples, and every test"
+        "#\n# No test checked what this answer does: the task has no docstring examples, and"
     )
     assert "rejected (the reasons are below)" in " ".join(module.replace("#", " ").split())
     result = _pytest(tmp_path)
@@ -137,12 +137,20 @@ def test_without_any_test_the_file_is_the_import_and_the_reason():
 def test_an_unverified_answer_is_written_with_its_score_said_as_unknown(tmp_path: Path):
     """An unverified report has no score (None): the files are still written (a crash here
     once lost the whole report of a real run)."""
+    from dspy_coder.task.requirements import requirement_tests, stated_requirements
+
+    names = requirement_tests(stated_requirements("Write add(a, b).", None))
     unverified = DevelopmentReport(task=Task(prompt="add"), status="unverified", code=RIGHT,
-                                   score=None)
+                                   score=None, tests=names)
     write_outputs(tmp_path, unverified)
     module = (tmp_path / "test_solution.py").read_text()
     assert module.startswith("# Tests of solution.py, written by dspy-coder (status "
-                             "unverified, score n/a, unverified). Run: pytest")
+                             "unverified, score n/a). Run: pytest")
+    # a check that the code defines add counts, but it is not a test of what add does
+    text = " ".join(module.replace("#", " ").split())
+    assert "No test checked what this answer does" in text
+    assert "1 static check(s) of the names the task asks for and the code uses" in text
+    assert "judged the answer" not in text
     assert (tmp_path / "report.json").is_file() and (tmp_path / "solution.py").is_file()
 
 

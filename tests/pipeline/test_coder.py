@@ -798,6 +798,10 @@ def test_code_no_test_checked_is_unverified_in_words():
 
     shown = render_report(report)
     assert "UNVERIFIED" in shown and "n/a (no test checked it)" in shown
+    # the tests that counted are the checks of names (LRUCache, get, put, what the code uses)
+    static = sum(t.vetted and t.source == "requirement" for t in report.tests)
+    assert static >= 3
+    assert f"({static} counted, {static} of them static checks of names)" in shown
 
 
 EMAIL_TASK = ("Build an email validation module: a validate_email(s) and a normalize_email(s) "
