@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import re
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -181,10 +182,11 @@ def with_given_examples(prompt: str, entry_point: str | None, given: list[str]
     from dspy_coder.task.build import detect_entry_point
     from dspy_coder.task.confirmed_examples import unreadable_units, with_examples
 
-    entry_point = entry_point or detect_entry_point(prompt)
+    entry_point = entry_point or detect_entry_point(prompt) or _called_function(units)
     if entry_point is None:
         raise UsageError("--example needs the function's name: pass --entry-point NAME, or a "
-                         "task with its signature (def NAME(...)).")
+                         "task with its signature (def NAME(...)), or examples that all call "
+                         "one function.")
     unreadable = unreadable_units(prompt, entry_point, units)
     if unreadable:
         raise UsageError(
@@ -192,6 +194,17 @@ def with_given_examples(prompt: str, entry_point: str | None, given: list[str]
             f"of {entry_point}: write each as {entry_point}(arguments) == value, with literal "
             f"arguments and value, e.g. --example \"{entry_point}(1, 'a') == [1]\".")
     return with_examples(prompt, entry_point, units), entry_point
+
+
+def _called_function(units: list[str]) -> str | None:
+    """The one function every ``--example`` line calls (``parse_duration('45s') == 45``), the
+    entry point of a free-text task that names none in a signature; None if they differ."""
+    called = {match.group(1) if (match := _EXAMPLE_CALL.match(unit)) else None
+              for unit in units}
+    return called.pop() if len(called) == 1 else None
+
+
+_EXAMPLE_CALL = re.compile(r"(?:>>>\s*)?([A-Za-z_]\w*)\s*\(")
 
 
 def run(args: argparse.Namespace, settings) -> int:

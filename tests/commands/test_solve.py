@@ -322,7 +322,7 @@ def test_examples_given_on_the_command_line_are_the_task_s_own(
 @pytest.mark.parametrize(("task", "example", "message"), [
     ("def f(x):\n    \"\"\"Double x.\"\"\"\n", "f(y) == 2", "does not read as an example of f"),
     ("def f(x):\n    \"\"\"Double x.\"\"\"\n", "f(1) ==", "write each as f(arguments) == value"),
-    ("Write a function that doubles a number and returns it.", "double(1) == 2",
+    ("Write a function that doubles a number and returns it.", "(lambda x: 2 * x)(1) == 2",
      "--example needs the function's name"),
 ], ids=["not-literal", "no-value", "no-function-name"])
 def test_an_example_that_cannot_be_read_is_refused_before_the_lm(
@@ -334,3 +334,19 @@ def test_an_example_that_cannot_be_read_is_refused_before_the_lm(
                      "--example", example, "--out", str(tmp_path / "o")])
     assert code == 2 and no_lm == []
     assert message in caplog.text
+
+
+def test_a_free_text_task_takes_its_function_name_from_the_examples():
+    """A real run: "Write a function parse_duration(s) ..." with --example lines calling it was
+    refused for want of a signature; the examples name the function, so they are enough."""
+    from dspy_coder.commands.solve import with_given_examples
+    from dspy_coder.errors import UsageError
+
+    task = "Write a function parse_duration(s) that converts '1h30m' into seconds."
+    prompt, entry_point = with_given_examples(
+        task, None, ["parse_duration('1h30m') == 5400", "parse_duration('45s') == 45"])
+    assert entry_point == "parse_duration"
+    assert prompt.endswith("Examples:\nparse_duration('1h30m') == 5400\n"
+                           "parse_duration('45s') == 45\n")
+    with pytest.raises(UsageError, match="examples that all call one function"):
+        with_given_examples("Write two functions.", None, ["f(1) == 1", "g(1) == 2"])
