@@ -185,6 +185,13 @@ class TestCase(BaseModel):
         "only once vetted.",
     )
 
+    @property
+    def is_static_check(self) -> bool:
+        """A requirement check: of the names the task calls for, the names the code uses and
+        the attributes it reads from its modules. It passes for code that does the wrong
+        thing, so it tests no behaviour."""
+        return self.source == "requirement"
+
 
 class DroppedTest(BaseModel):
     """A generated test the run did not use, and why: unreadable, unrelated to the task,

@@ -79,8 +79,8 @@ def render_test_module(report: DevelopmentReport) -> str:
     unread = [d for d in report.dropped_tests if not d.code]
     # the static checks (the names the task asks for, names and module attributes the code
     # uses) count, but they say nothing of what the code does
-    behaviour = [t for t in counted if t.source != "requirement"]
-    static = [t for t in counted if t.source == "requirement"]
+    behaviour = [t for t in counted if not t.is_static_check]
+    static = [t for t in counted if t.is_static_check]
     score = "n/a" if report.score is None else f"{report.score:.2f}"
     header = [f"# Tests of solution.py, written by dspy-coder (status {report.status}, score "
               f"{score}). Run: pytest", "#"]

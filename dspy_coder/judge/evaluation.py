@@ -123,9 +123,9 @@ class CandidateEvaluator:
         imports = record.task.context_imports
         # a requirement that can be decided only where the code runs is run there, in the form
         # written for this candidate; the others are decided from the source below
-        run_here = [t for t in tests if t.source != "requirement"] + [
+        run_here = [t for t in tests if not t.is_static_check] + [
             RUN_WITH_CANDIDATE[t.name](code, imports) for t in tests
-            if t.source == "requirement" and t.name in RUN_WITH_CANDIDATE]
+            if t.is_static_check and t.name in RUN_WITH_CANDIDATE]
         # a project module's tests import it from its package, which the sandbox does not have:
         # the module and what it builds on are already in the namespace the tests run in
         test_source = "\n\n\n".join(strip_context_imports(t.code, imports)
@@ -133,7 +133,7 @@ class CandidateEvaluator:
         runnable = _runnable(record.task, code)
         result = self.executor(runnable, tests=test_source, entry_point=None, limits=self.limits)
         return _with_requirements(result, code, runnable,
-                                  [t for t in tests if t.source == "requirement"
+                                  [t for t in tests if t.is_static_check
                                    and t.name not in RUN_WITH_CANDIDATE])
 
     def _metrics(

@@ -214,6 +214,6 @@ def _counted_text(report: DevelopmentReport) -> str:
     """How many tests counted, saying how many of them only check names (the task's, and those
     the code uses): those pass for code that does the wrong thing."""
     counted = [t for t in report.tests if t.vetted]
-    static = sum(t.source == "requirement" for t in counted)
+    static = sum(t.is_static_check for t in counted)
     return f"{len(counted)} counted" + (f", {static} of them static checks of names" if static
                                          else "")

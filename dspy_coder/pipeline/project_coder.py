@@ -323,7 +323,7 @@ class ProjectCoder(dspy.Module):
                         f"the package passed {retried.tests_passed} integration tests with the "
                         f"rewrite, {passed_now} without it")
                     continue
-                unit = [t for t in modules[name].tests if t.vetted and t.source != "requirement"]
+                unit = [t for t in modules[name].tests if t.vetted and not t.is_static_check]
                 before = self._unit_passed(plan, name, code[name], code, unit)
                 after = self._unit_passed(plan, name, rewrite.code, code, unit)
                 if after < before:

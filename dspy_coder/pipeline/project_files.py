@@ -66,7 +66,7 @@ def _unit_test_file(report: ProjectReport, name: str) -> str | None:
     """The module's counted tests as they ran, then those that did not count, marked skip
     with the reason (see ``judge.uncounted_tests``); None when the run wrote none."""
     module = report.modules[name]
-    counted = [t.code.strip() for t in module.tests if t.vetted and t.source != "requirement"]
+    counted = [t.code.strip() for t in module.tests if t.vetted and not t.is_static_check]
     uncounted = uncounted_tests(module)
     if not counted and not uncounted:
         return None
