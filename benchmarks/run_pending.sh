@@ -17,8 +17,8 @@
 # $PENDING_WORKTREES), on copies of this checkout's folders of every entry (so manifests keep
 # relative paths and a later entry can read an earlier one's output, e.g. a compiled program);
 # the folder the command writes is copied back here when it ends or stops. An entry is skipped
-# when its folder is complete: a bench whose manifest says every expected unit has an answer,
-# a compile whose program.meta.json says it was not interrupted.
+# when `state` finds its folder complete: a bench whose manifest says every expected unit has
+# an answer, a compile whose program.meta.json says it was not interrupted.
 set -euo pipefail
 
 ROOT=$(git rev-parse --show-toplevel)
@@ -52,36 +52,22 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
 # the worktrees are not beside shared/, so name the datasets folder this checkout sits beside
 export DSPY_CODER_DATASETS=${DSPY_CODER_DATASETS:-$(cd "$ROOT/.." && pwd)/shared/datasets}
 
-progress() {  # how far a bench folder is: "N of M answers"
+state() {  # "complete", or how far a folder is: "N of M answers", a compile begun, not begun
   "$PY" - "$1" <<'EOF'
 import json, sys
 from pathlib import Path
 folder = Path(sys.argv[1])
+meta = folder / "program.meta.json"
+if meta.exists() and not json.loads(meta.read_text())["interrupted"]:
+    sys.exit(print("complete"))
 if (folder / "resume").is_dir():
     sys.exit(print("a compile begun: its LM calls so far are kept"))
 try:
-    expected = json.loads((folder / "manifest.json").read_text()).get("expected_units", "?")
+    expected = json.loads((folder / "manifest.json").read_text()).get("expected_units")
     done = sum(1 for _ in open(folder / "results.jsonl"))
 except OSError:
-    print("not begun")
-else:
-    print(f"{done} of {expected} answers")
-EOF
-}
-
-complete() {  # the folder holds a finished bench or compile
-  "$PY" - "$1" <<'EOF'
-import json, sys
-from pathlib import Path
-folder = Path(sys.argv[1])
-try:
-    if (folder / "program.meta.json").exists():
-        sys.exit(1 if json.loads((folder / "program.meta.json").read_text())["interrupted"] else 0)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    done = sum(1 for _ in open(folder / "results.jsonl"))
-except OSError:
-    sys.exit(1)
-sys.exit(0 if done >= manifest.get("expected_units", 10**9) else 1)
+    sys.exit(print("not begun"))
+print("complete" if expected is not None and done >= expected else f"{done} of {expected} answers")
 EOF
 }
 
@@ -100,14 +86,14 @@ worktree() {  # path of a worktree at commit (+ patch), made once
 for entry in "${PENDING[@]}"; do
   IFS='|' read -r name commit patch command <<< "$entry"
   out="$ROOT/$R/$name"
-  if [ -d "$out" ] && complete "$out"; then
+  progress="not begun"; [ -d "$out" ] && progress=$(state "$out")
+  if [ "$progress" = complete ]; then
     echo "$(date -u +%FT%TZ) $name: complete, skipped"
     continue
   fi
   if [ "${1:-}" = "--list" ]; then
     note=""; [ "$patch" = "-" ] || note=" with $patch"
-    state="not begun"; [ -d "$out" ] && state=$(progress "$out")
-    echo "$name at $commit$note ($state): $command --out $R/$name"
+    echo "$name at $commit$note ($progress): $command --out $R/$name"
     continue
   fi
   code=$(worktree "$commit" "$patch")
