@@ -434,9 +434,8 @@ class Coder(dspy.Module):
         attempt.tier = "senior" if record.escalated else "junior"
         attempt = record.add_attempt(attempt)
         offer(record.task.task_id or "task", record.snapshot)
-        scored = (f"iteration {iteration} ({stage}): score {attempt.score:.2f}"
-                  if attempt.checked else
-                  f"iteration {iteration} ({stage}): score n/a (no checked test yet)")
+        score = f"{attempt.score:.2f}" if attempt.checked else "n/a (no checked test yet)"
+        scored = f"iteration {iteration} ({stage}): score {score}"
         logger.info("%s", scored)
         execution = attempt.execution
         emit("attempt_scored", "PROGRESS", scored,
