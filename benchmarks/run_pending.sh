@@ -34,10 +34,6 @@ PENDING=(
   "stripped-all-qwen2.5-coder-1.5b|f77a939|$R/stripped-all-qwen2.5-coder-1.5b/code-f77a939-batching.patch|$BENCH --strip-examples --variant baseline,coder"
   # issue #20: MBPP without examples (task sentence and signature), the 171-problem test split
   "mbpp-test-qwen2.5-coder-1.5b|6f522fd|-|$BENCH --dataset mbpp --split test --variant baseline,coder"
-  # issue #21: ClassEval 0-69, the pipeline with each class strategy (the single-call baseline
-  # is classeval-qwen2.5-coder-1.5b)
-  "classeval-all-permethod-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
-  "classeval-all-whole-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
   # issue #18: GEPA (medium: 16 train, 12 dev, 120 program runs) on HumanEval + MBPP with its
   # first assert, the dev set half failing first drafts, fewer calls rewarded; the 1.5B as
   # student and reflection LM. Then compiled vs uncompiled on the held-out problems no
@@ -45,6 +41,10 @@ PENDING=(
   "${COMPILED#$R/}|1b673fc|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
   "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
+  # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
+  # class strategy (the single-call baseline is classeval-qwen2.5-coder-1.5b)
+  "classeval-all-permethod-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
+  "classeval-all-whole-qwen2.5-coder-1.5b|1b673fc|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
 )
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
