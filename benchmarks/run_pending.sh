@@ -49,8 +49,10 @@ PENDING=(
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
-# the worktrees are not beside shared/, so name the datasets folder this checkout sits beside
-export DSPY_CODER_DATASETS=${DSPY_CODER_DATASETS:-$(cd "$ROOT/.." && pwd)/shared/datasets}
+# the worktrees sit beside a link to the shared/ folder this checkout sits beside, so a run
+# finds the datasets where it looks by default and records no machine's path in its command
+mkdir -p "$WORKTREES"
+[ -e "$WORKTREES/shared" ] || ln -s "$(cd "$ROOT/.." && pwd)/shared" "$WORKTREES/shared"
 
 state() {  # "complete", or how far a folder is: "N of M answers", a compile begun, not begun
   "$PY" - "$1" <<'EOF'
