@@ -15,7 +15,7 @@ Example:
     >>> print(render_test_module(DevelopmentReport(task=Task(prompt="f"), status="partial")))
     # Tests of solution.py, written by dspy-coder (status partial, score 0.00). Run: pytest
     #
-    # No test checked what this answer does: the task has no docstring examples and no generated
+    # No test checked what this answer does: the task gives no examples and no generated
     # test was written. It is unverified: read it before you rely on it.
     <BLANKLINE>
     from solution import *  # noqa: F403
@@ -62,12 +62,12 @@ def _why_unchecked(report: DevelopmentReport) -> str:
     if any("single-shot program" in note for note in report.notes):
         return "a single-shot program runs no tests"
     if report.dropped_tests:
-        return ("the task has no docstring examples, and every test the test writer wrote "
+        return ("the task gives no examples, and every test the test writer wrote "
                 "was dropped or rejected (the reasons are below)")
     if report.generated_tests_raw.strip():
-        return ("the task has no docstring examples, and the test writer's answer held no "
+        return ("the task gives no examples, and the test writer's answer held no "
                 "test that could be read (it is in report.json, generated_tests_raw)")
-    return "the task has no docstring examples and no generated test was written"
+    return "the task gives no examples and no generated test was written"
 
 
 def render_test_module(report: DevelopmentReport) -> str:

@@ -13,32 +13,33 @@ from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 
 UNVERIFIED_NOTE = (
-    "UNVERIFIED: no test checked what this code does. It runs, but the task has no docstring "
-    "examples, and no generated test was confirmed by at least two independently written "
-    "candidates, so nothing here says it is right. Read it, or add examples (>>> f(x) then "
-    "the expected value) to the task and run again (--approve examples asks you to "
-    "confirm the ones it proposes)."
+    "UNVERIFIED: no test checked what this code does. It runs, but the task gives no "
+    "examples, and no generated test was confirmed by at least two "
+    "independently written candidates, so nothing here says it is right. Read it, or add "
+    "examples (f(2) returns 4, or >>> f(2) then 4) to the task and run again (--approve "
+    "examples asks you to confirm the ones it proposes)."
 )
 
 DISPUTED_NOTE = (
-    "UNVERIFIED: the independently written candidates disagree on what the task asks: fewer "
-    "than half of them agree on the tests this code passes, or on what it returns for the "
-    "same inputs, so passing those tests proves little. Read it, or add examples (>>> f(x) "
-    "then the expected value) to the task and run again (--approve examples asks you to "
-    "confirm the ones it proposes)."
+    "UNVERIFIED: the independently written candidates disagree on what the task asks: "
+    "fewer than half of them agree on the tests this code passes, or on what it returns "
+    "for the same inputs, so passing those tests proves little. Read it, or add examples "
+    "(f(2) returns 4, or >>> f(2) then 4) to the task and run again (--approve examples "
+    "asks you to confirm the ones it proposes)."
 )
 
 
 RAISES_NOTE = (
-    "UNVERIFIED: this code raises an exception on most of the inputs the generated tests call "
-    "it with, so the few tests it passes say little about whether it does what the task asks. "
-    "Read it, or add examples (>>> f(x) then the expected value) to the task and run again "
-    "(--approve examples asks you to confirm the ones it proposes)."
+    "UNVERIFIED: this code raises an exception on most of the inputs the generated tests "
+    "call it with, so the few tests it passes say little about whether it does what the "
+    "task asks. Read it, or add examples (f(2) returns 4, or >>> f(2) then 4) to the task "
+    "and run again (--approve examples asks you to confirm the ones it proposes)."
 )
 UNCHECKED_METHODS_NOTE = (
-    "UNVERIFIED: the tests this code passes call only some of the methods or functions the "
-    "task asks for, so nothing checked the others (named in the next note). Read them, or add "
-    "examples (>>> f(x) then the expected value) for them to the task and run again."
+    "UNVERIFIED: the tests this code passes call only some of the methods or functions "
+    "the task asks for, so nothing checked the others (named in the next note). Read "
+    "them, or add examples (f(2) returns 4, or >>> f(2) then 4) for them to the task and "
+    "run again."
 )
 NEARLY_BACKED_NOTE = (
     "Differential testing: most independently written candidates return what this code "
@@ -148,6 +149,14 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
     return state.test_audit.attach(report) if state.test_audit else report
 
 
+def _history_text(report: DevelopmentReport) -> str:
+    """The best score by each iteration, or ``n/a`` beside a headline that has no score: the
+    unchecked attempts' zeros would read as failures ("score n/a ... history 0.00, 0.00")."""
+    if report.score is None:
+        return "n/a"
+    return ", ".join(f"{score:.2f}" for score in report.score_history)
+
+
 def render_report(report: DevelopmentReport) -> str:
     """A short human-readable summary for the terminal."""
     why = next((note for note in NO_SCORE if note in report.notes), UNVERIFIED_NOTE)
@@ -158,7 +167,7 @@ def render_report(report: DevelopmentReport) -> str:
         f"(best of {len(report.attempts)} attempts, iteration {report.best_iteration}, "
         f"stopped: {report.stop_reason or 'n/a'})",
         f"Route: {report.route}   iterations used: {report.iterations_used}   "
-        f"score history: {', '.join(f'{s:.2f}' for s in report.score_history)}",
+        f"score history: {_history_text(report)}",
     ]
     best = next(
         (

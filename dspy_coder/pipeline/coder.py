@@ -420,7 +420,7 @@ class Coder(dspy.Module):
             record.note(note)
         if not task.examples and kept:
             record.note(
-                "The task has no docstring examples: the generated tests count only once "
+                "The task gives no examples: the generated tests count only once "
                 f"independently written candidates agree on them (at least {AGREEING_CANDIDATES}"
                 " pass the same tests)."
             )

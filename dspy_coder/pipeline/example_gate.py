@@ -27,7 +27,8 @@ def asks_for_examples(gates: ReviewGates, record: RunRecord) -> bool:
         return False
     if task.entry_point is None:
         record.note("The examples gate was not asked: the task names no function to call "
-                    "(give its name with --entry-point).")
+                    "(name it in the task, as in \"a function slugify(text)\", or with "
+                    "--entry-point).")
         return False
     return True
 

@@ -27,6 +27,18 @@ def detect_entry_point(prompt: str) -> str | None:
     return names[-1] if names else None
 
 
+def prose_entry_point(prompt: str) -> str | None:
+    """The one function a task in prose names with its arguments ("Write a function
+    slugify(text) that ..."), as its entry point: then the examples its prose gives count as
+    ground truth, and the checks that need the function's name (differential testing, the
+    examples and questions gates) run. None for code, or prose naming several names or a
+    class (``LRUCache(capacity) with get(key) and put(key, value)``)."""
+    names = stated_requirements(prompt, None).names
+    if len(names) != 1 or not names[0][:1].islower():
+        return None
+    return names[0]
+
+
 def build_task(
     prompt: str, entry_point: str | None = None, task_id: str | None = None,
     context_code: str = "",
@@ -34,7 +46,10 @@ def build_task(
     context_imports: list[str] | None = None,
 ) -> Task:
     """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable.
-    ``context_code``, ``context_imports`` and ``feedback``: see ``Task``."""
+    ``context_code``, ``context_imports`` and ``feedback``: see ``Task``. A task in prose
+    without an ``entry_point`` gets the one function it names (``prose_entry_point``), unless
+    it is written on other code (a project's module), whose prose names that code's functions
+    too."""
     if prompt is None or not str(prompt).strip():
         raise UsageError(
             "The task is empty. Pass a function signature with a docstring, or a sentence "
@@ -42,6 +57,8 @@ def build_task(
         )
     prompt = str(prompt)
     entry_point = entry_point or detect_entry_point(prompt)
+    if entry_point is None and not context_code and not context_imports:
+        entry_point = prose_entry_point(prompt)
     words = re.findall(r"[A-Za-z]{2,}", prompt)
     if entry_point is None and len(words) < _MIN_WORDS:
         raise UsageError(

@@ -4,7 +4,8 @@ Recognised forms (their parsers are in ``dspy_coder.task.example_forms``):
 
 * doctest: ``>>> add(2, 3)`` then ``5``; any closed expression such as
   ``>>> round(div(1, 3), 2)`` then ``0.33``; ``>>> add(2, 3) == 5`` with no output line;
-* one line: ``add(2, 3) ➞ 5``, also with ``=>``, ``->``, ``==>``, ``==``, ``=``,
+* one line: ``add(2, 3) ➞ 5`` (several on a line of prose: ``add(1, 1) returns 2 and
+  add(2, 3) returns 5.``), also with ``=>``, ``->``, ``==>``, ``==``, ``=``,
   ``should return``, ``# returns``; the value may carry a ``# comment``, a trailing
   ``(aside)`` or an agreeing equation chain (``-> 10 - 5 = 5``);
 * named inputs: ``For a = 2, b = 3 the output should be 5``; ``Input: a = 2, b = 3`` (or
@@ -31,7 +32,7 @@ from dspy_coder.task.example_forms import (
     block_examples,
     doctest_examples,
     for_sentence_example,
-    inline_example,
+    inline_examples,
     starts_block,
 )
 from dspy_coder.types import DocExample, TestCase
@@ -57,9 +58,9 @@ def extract_doc_examples(prompt: str, entry_point: str | None) -> list[DocExampl
                 examples.extend(found)
                 index = after
                 continue
-        example = inline_example(line, sig) or for_sentence_example(line, sig)
-        if example:
-            examples.append(example)
+        inline = inline_examples(line, sig)
+        sentence = None if inline else for_sentence_example(line, sig)
+        examples.extend(inline or ([sentence] if sentence else []))
         index += 1
     if entry_point and not examples:  # a class skeleton: its methods' sessions
         examples = class_doc_examples(prompt, entry_point)

@@ -30,6 +30,8 @@ from dspy_coder.types import DocExample
 _ARROW = re.compile(
     r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|should\s+return|returns?|should\s+be)\s*", re.I
 )
+# what joins one example to the next in prose: "'b' and f('c') ...", "2, f(3) ..."
+_JOINING_TAIL = re.compile(r"(?:[\s,;]|\b(?:and|or|but|while|whereas|then)\b)+$", re.I)
 _FOR_SENTENCE = re.compile(
     r"^for\s+(?P<inputs>.+?)[,\s]*\bthe\s+(?:output|result)\s+should\s+be\s+(?P<out>.+)$", re.I
 )
@@ -68,23 +70,32 @@ def doctest_examples(
     return [], index + 1
 
 
-def inline_example(line: str, sig: PromptSignature) -> DocExample | None:
-    """``f(args) <arrow> value`` on one line: ``➞ => -> == = should return # returns``."""
+def inline_examples(line: str, sig: PromptSignature) -> list[DocExample]:
+    """``f(args) <arrow> value`` on one line: ``➞ => -> == = should return # returns``, as
+    often as the line has one: prose runs examples together ("f('a') returns 'b' and f('c')
+    returns 'd'."), and a call without literal arguments (``f(text)``) is passed over."""
     if not sig.entry_point:
-        return None
-    match = re.search(rf"\b{re.escape(sig.entry_point)}\s*\(", line)
-    end = closing_bracket(line, match.end() - 1) if match else None
-    if match is None or end is None:
-        return None
-    call = line[match.start() : end]
-    arrow = _ARROW.match(line, end)
-    if not arrow or not literal_call(call):
-        return None
-    if arrow.group(1) == "=" and sig.recurrence:
-        return None
-    # in prose a trailing "." ends the sentence, it is not a float's decimal point
-    expected = clean_value(line[arrow.end() :].strip().rstrip("."))
-    return DocExample(call=call, expected=expected) if expected else None
+        return []
+    calls = list(re.finditer(rf"\b{re.escape(sig.entry_point)}\s*\(", line))
+    examples = []
+    for match in calls:
+        end = closing_bracket(line, match.end() - 1)
+        if end is None:
+            continue
+        call = line[match.start() : end]
+        arrow = _ARROW.match(line, end)
+        if not arrow or not literal_call(call):
+            continue
+        if arrow.group(1) == "=" and sig.recurrence:
+            continue
+        stop = next((later.start() for later in calls if later.start() >= arrow.end()),
+                    len(line))
+        # in prose a trailing "." ends the sentence, it is not a float's decimal point
+        text = _JOINING_TAIL.sub("", line[arrow.end() : stop]).strip().rstrip(".")
+        expected = clean_value(text)
+        if expected:
+            examples.append(DocExample(call=call, expected=expected))
+    return examples
 
 
 def for_sentence_example(line: str, sig: PromptSignature) -> DocExample | None:

@@ -113,7 +113,7 @@ def test_a_file_without_a_counted_test_says_nothing_checked_the_answer_and_why(t
 
     assert module.startswith(
         "# Tests of solution.py, written by dspy-coder (status partial, score 0.70). Run: pytest\n"
-        "#\n# No test checked what this answer does: the task has no docstring examples, and"
+        "#\n# No test checked what this answer does: the task gives no examples, and"
     )
     assert "rejected (the reasons are below)" in " ".join(module.replace("#", " ").split())
     result = _pytest(tmp_path)

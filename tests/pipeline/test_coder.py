@@ -798,6 +798,9 @@ def test_code_no_test_checked_is_unverified_in_words():
 
     shown = render_report(report)
     assert "UNVERIFIED" in shown and "n/a (no test checked it)" in shown
+    # the unchecked attempts' zeros are no history of failures beside that n/a
+    route_line = next(line for line in shown.splitlines() if line.startswith("Route:"))
+    assert route_line.endswith("score history: n/a"), route_line
     # the tests that counted are the checks of names (LRUCache, get, put, what the code uses)
     static = sum(t.vetted and t.source == "requirement" for t in report.tests)
     assert static >= 3

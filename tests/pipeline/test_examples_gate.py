@@ -121,7 +121,7 @@ def test_a_task_naming_no_function_is_not_asked_and_the_note_says_how_to_name_on
     lm = scripted_lm({"generated_code": ["def double(x):\n    return 2 * x\n"] * 4})
     report = solve(lm, sandboxed(person), prompt="Write a function that doubles a number.")
     assert person.seen == [] and report.task.entry_point is None
-    assert any("names no function to call (give its name with --entry-point)" in note
+    assert any("names no function to call (name it in the task" in note
                for note in report.notes)
 
 

@@ -243,3 +243,16 @@ def test_message_quotes_a_call_with_string_arguments():
     exec("def f(s):\n    return 5\n" + test.code, namespace)
     with pytest.raises(AssertionError, match=r"f\('ab'\) returned 5, expected 2"):
         namespace[test.name]()
+
+
+def test_a_line_of_prose_gives_each_of_its_examples():
+    """A person writes examples into a sentence, several to a line, after the signature's own
+    ``slugify(text)``: each call with literal arguments and its value count, joined by "and"
+    or a comma; the signature is passed over, not taken for the line's only call."""
+    prompt = ("Write a function slugify(text) that lowercases text. For example "
+              "slugify('Hello, World!') returns 'hello-world' and slugify('A  b') -> 'a-b', "
+              "slugify('x') == 'x'.")
+    assert _pairs(prompt, "slugify") == [("slugify('Hello, World!')", "'hello-world'"),
+                                         ("slugify('A  b')", "'a-b'"), ("slugify('x')", "'x'")]
+    # a value that is not a literal once its joining words are gone is still skipped
+    assert _pairs("f(1) returns two and f(2) returns 4.", "f") == [("f(2)", "4")]
