@@ -28,7 +28,8 @@ from dspy_coder.task.example_values import clean_value, is_literal, parse_expres
 from dspy_coder.types import DocExample
 
 _ARROW = re.compile(
-    r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|should\s+return|returns?|should\s+be)\s*", re.I
+    r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|(?:should\s+(?:return|be|give)|returns?|gives?|"
+    r"yields?|evaluates\s+to|is)\b)\s*", re.I
 )
 # what joins one example to the next in prose: "'b' and f('c') ...", "2, f(3) ..."
 _JOINING_TAIL = re.compile(r"(?:[\s,;]|\b(?:and|or|but|while|whereas|then)\b)+$", re.I)

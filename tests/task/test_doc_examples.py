@@ -254,5 +254,11 @@ def test_a_line_of_prose_gives_each_of_its_examples():
               "slugify('x') == 'x'.")
     assert _pairs(prompt, "slugify") == [("slugify('Hello, World!')", "'hello-world'"),
                                          ("slugify('A  b')", "'a-b'"), ("slugify('x')", "'x'")]
+    # the verbs people write: gives, yields, is, evaluates to
+    assert _pairs("is_even(4) is True, is_even(3) gives False; is_even(0) evaluates to True.",
+                  "is_even") == [("is_even(4)", "True"), ("is_even(3)", "False"),
+                                 ("is_even(0)", "True")]
+    assert _pairs("is_even(x) is a function: is_even(2) yields True", "is_even") == [
+        ("is_even(2)", "True")]
     # a value that is not a literal once its joining words are gone is still skipped
     assert _pairs("f(1) returns two and f(2) returns 4.", "f") == [("f(2)", "4")]
