@@ -5,9 +5,9 @@ Recognised forms (their parsers are in ``dspy_coder.task.example_forms``):
 * doctest: ``>>> add(2, 3)`` then ``5``; any closed expression such as
   ``>>> round(div(1, 3), 2)`` then ``0.33``; ``>>> add(2, 3) == 5`` with no output line;
 * one line: ``add(2, 3) ➞ 5`` (several on a line of prose: ``add(1, 1) returns 2 and
-  add(2, 3) gives 5.``), also with ``gives``, ``yields``, ``is``, ``evaluates to``, ``=>``, ``->``, ``==>``, ``==``, ``=``,
-  ``should return``, ``# returns``; the value may carry a ``# comment``, a trailing
-  ``(aside)`` or an agreeing equation chain (``-> 10 - 5 = 5``);
+  add(2, 3) gives 5.``), also with ``gives``, ``yields``, ``is``, ``evaluates to``, ``=>``,
+  ``->``, ``==>``, ``==``, ``=``, ``should return``, ``# returns``; the value may carry a
+  ``# comment``, a trailing ``(aside)`` or an agreeing equation chain (``-> 10 - 5 = 5``);
 * named inputs: ``For a = 2, b = 3 the output should be 5``; ``Input: a = 2, b = 3`` (or
   ``Input:`` then ``a : 2`` lines, or a bare literal for one parameter) then ``Output: 5``;
   ``a = 2, b = 3`` then ``return 5``.
