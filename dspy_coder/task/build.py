@@ -15,7 +15,7 @@ from dspy_coder.errors import UsageError
 from dspy_coder.task.doc_examples import extract_doc_examples
 from dspy_coder.task.interface_stubs import interface_stubs
 from dspy_coder.task.requirements import defined_names, stated_requirements
-from dspy_coder.types import Task
+from dspy_coder.types import DocExample, Task
 
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
 _MIN_WORDS = 3
@@ -25,6 +25,12 @@ def detect_entry_point(prompt: str) -> str | None:
     """The last top-level ``def`` in the prompt (HumanEval puts helpers first)."""
     names = _DEF.findall(prompt)
     return names[-1] if names else None
+
+
+def _prose_functions(prompt: str) -> list[str]:
+    """The functions a task in prose names with their arguments (lower-case names: a
+    ``LRUCache(capacity)`` is a class); none for code."""
+    return [name for name in stated_requirements(prompt, None).names if name[:1].islower()]
 
 
 def prose_entry_point(prompt: str) -> str | None:
@@ -39,6 +45,16 @@ def prose_entry_point(prompt: str) -> str | None:
     return names[0]
 
 
+def _examples(prompt: str, entry_point: str | None, prose: bool) -> list[DocExample]:
+    """The task's examples: of its entry point, or, for prose naming several functions
+    ("validate_email(s) and normalize_email(s) ... normalize_email(' A@B.C ') returns
+    'a@b.c'"), of each of them."""
+    if entry_point is not None or not prose:
+        return extract_doc_examples(prompt, entry_point)
+    return [example for name in _prose_functions(prompt)
+            for example in extract_doc_examples(prompt, name)]
+
+
 def build_task(
     prompt: str, entry_point: str | None = None, task_id: str | None = None,
     context_code: str = "",
@@ -47,9 +63,9 @@ def build_task(
 ) -> Task:
     """Validate the prompt and extract its docstring examples; raise ``UsageError`` if unusable.
     ``context_code``, ``context_imports`` and ``feedback``: see ``Task``. A task in prose
-    without an ``entry_point`` gets the one function it names (``prose_entry_point``), unless
-    it is written on other code (a project's module), whose prose names that code's functions
-    too."""
+    without an ``entry_point`` gets the one function it names (``prose_entry_point``), and the
+    examples of each function it names, unless it is written on other code (a project's
+    module), whose prose names that code's functions too."""
     if prompt is None or not str(prompt).strip():
         raise UsageError(
             "The task is empty. Pass a function signature with a docstring, or a sentence "
@@ -57,7 +73,8 @@ def build_task(
         )
     prompt = str(prompt)
     entry_point = entry_point or detect_entry_point(prompt)
-    if entry_point is None and not context_code and not context_imports:
+    prose = entry_point is None and not context_code and not context_imports
+    if prose:
         entry_point = prose_entry_point(prompt)
     words = re.findall(r"[A-Za-z]{2,}", prompt)
     if entry_point is None and len(words) < _MIN_WORDS:
@@ -71,7 +88,7 @@ def build_task(
         prompt=prompt,
         entry_point=entry_point,
         task_id=task_id,
-        examples=extract_doc_examples(prompt, entry_point),
+        examples=_examples(prompt, entry_point, prose),
         context_code=context_code,
         context_imports=list(context_imports or []),
         feedback=feedback,

@@ -31,6 +31,8 @@ _ARROW = re.compile(
     r"\s*(?:#\s*)?(➞|→|==>|=>|->|==|=(?![=>])|(?:should\s+(?:return|be|give)|returns?|gives?|"
     r"yields?|evaluates\s+to|is)\b)\s*", re.I
 )
+# a call in the text after an example's value: "... returns 'b' and g('c') returns 'd'"
+_NEXT_CALL = re.compile(r"(?<![\w'\"])[A-Za-z_]\w*\s*\(")
 # what joins one example to the next in prose: "'b' and f('c') ...", "2, f(3) ..."
 _JOINING_TAIL = re.compile(r"(?:[\s,;]|\b(?:and|or|but|while|whereas|then)\b)+$", re.I)
 _FOR_SENTENCE = re.compile(
@@ -89,8 +91,9 @@ def inline_examples(line: str, sig: PromptSignature) -> list[DocExample]:
             continue
         if arrow.group(1) == "=" and sig.recurrence:
             continue
-        stop = next((later.start() for later in calls if later.start() >= arrow.end()),
-                    len(line))
+        # the value ends where the next call begins, of this function or another one
+        later = _NEXT_CALL.search(line, arrow.end())
+        stop = later.start() if later else len(line)
         # in prose a trailing "." ends the sentence, it is not a float's decimal point
         text = _JOINING_TAIL.sub("", line[arrow.end() : stop]).strip().rstrip(".")
         expected = clean_value(text)

@@ -35,3 +35,16 @@ def test_a_given_entry_point_or_signature_wins_and_code_written_on_other_code_is
     module = build_task(SLUGIFY, context_code="def words(text):\n    return text.split()\n")
     assert module.entry_point is None and module.examples == []
     assert build_task(SLUGIFY, context_imports=["pkg"]).entry_point is None
+
+
+def test_prose_naming_several_functions_counts_the_examples_of_each():
+    """Issue #20's email task with examples written in: no entry point (two functions), but
+    each function's examples count, the value of one ending where the next call begins."""
+    task = build_task(
+        "Build an email module: a validate_email(s) and a normalize_email(s) function. For "
+        "example normalize_email(' Bob@Example.COM ') returns 'bob@example.com', "
+        "validate_email('bob@example.com') is True and validate_email('bob') is False.")
+    assert task.entry_point is None
+    assert sorted((e.call, e.expected) for e in task.examples) == [
+        ("normalize_email(' Bob@Example.COM ')", "'bob@example.com'"),
+        ("validate_email('bob')", "False"), ("validate_email('bob@example.com')", "True")]
