@@ -19,6 +19,7 @@ from dspy_coder.types import DocExample, Task
 
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
 _MIN_WORDS = 3
+_NAMED_FUNCTION = re.compile(r"\bfunction\s+(?:named|called)\s+`?([A-Za-z_]\w*)`?", re.I)
 
 
 def detect_entry_point(prompt: str) -> str | None:
@@ -40,6 +41,8 @@ def prose_entry_point(prompt: str) -> str | None:
     examples and questions gates) run. None for code, or prose naming several names or a
     class (``LRUCache(capacity) with get(key) and put(key, value)``)."""
     names = stated_requirements(prompt, None).names
+    if not names and not _DEF.search(prompt):  # "a function named count_words that ..."
+        names = tuple(dict.fromkeys(_NAMED_FUNCTION.findall(prompt)))
     if len(names) != 1 or not names[0][:1].islower():
         return None
     return names[0]

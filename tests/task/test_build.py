@@ -48,3 +48,14 @@ def test_prose_naming_several_functions_counts_the_examples_of_each():
     assert sorted((e.call, e.expected) for e in task.examples) == [
         ("normalize_email(' Bob@Example.COM ')", "'bob@example.com'"),
         ("validate_email('bob')", "False"), ("validate_email('bob@example.com')", "True")]
+
+
+def test_a_function_named_in_words_is_the_entry_point():
+    task = build_task("Create a function named count_words that takes a sentence and returns "
+                      "the number of words in it.")
+    assert task.entry_point == "count_words"
+    assert build_task("Write a function called `top` that returns the largest item."
+                      ).entry_point == "top"
+    # two such names, or a class so named, give none
+    assert build_task("Write a function named a_b and a function named c_d that add numbers."
+                      ).entry_point is None
