@@ -19,6 +19,7 @@ from dspy_coder.types import DocExample, Task
 
 _DEF = re.compile(r"^def\s+([A-Za-z_]\w*)\s*\(", re.M)
 _MIN_WORDS = 3
+_CLASS_WORD = re.compile(r"\bclass(?:es)?\b", re.I)
 _NAMED_FUNCTION = re.compile(r"\bfunction\s+(?:named|called)\s+`?([A-Za-z_]\w*)`?", re.I)
 
 
@@ -28,10 +29,16 @@ def detect_entry_point(prompt: str) -> str | None:
     return names[-1] if names else None
 
 
+def _is_function_name(name: str, prompt: str) -> bool:
+    """A lower-case name (``_sum`` too), or a capitalised one in a task that never says
+    "class": MBPP's ``Find_Max_Length`` is a function, the LRU task's ``LRUCache`` a class."""
+    return name.lstrip("_")[:1].islower() or not _CLASS_WORD.search(prompt)
+
+
 def _prose_functions(prompt: str) -> list[str]:
-    """The functions a task in prose names with their arguments (lower-case names: a
-    ``LRUCache(capacity)`` is a class); none for code."""
-    return [name for name in stated_requirements(prompt, None).names if name[:1].islower()]
+    """The functions a task in prose names with their arguments; none for code."""
+    return [name for name in stated_requirements(prompt, None).names
+            if _is_function_name(name, prompt)]
 
 
 def prose_entry_point(prompt: str) -> str | None:
@@ -43,7 +50,7 @@ def prose_entry_point(prompt: str) -> str | None:
     names = stated_requirements(prompt, None).names
     if not names and not _DEF.search(prompt):  # "a function named count_words that ..."
         names = tuple(dict.fromkeys(_NAMED_FUNCTION.findall(prompt)))
-    if len(names) != 1 or not names[0][:1].islower():
+    if len(names) != 1 or not _is_function_name(names[0], prompt):
         return None
     return names[0]
 
