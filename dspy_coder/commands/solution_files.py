@@ -15,8 +15,8 @@ Example:
     >>> print(render_test_module(DevelopmentReport(task=Task(prompt="f"), status="partial")))
     # Tests of solution.py, written by dspy-coder (status partial, score 0.00). Run: pytest
     #
-    # No test checked what this answer does: the task gives no examples and no generated
-    # test was written. It is unverified: read it before you rely on it.
+    # No test checked what this answer does: the task gives no examples and no generated test
+    # was written. It is unverified: read it before you rely on it.
     <BLANKLINE>
     from solution import *  # noqa: F403
     <BLANKLINE>
