@@ -135,3 +135,20 @@ def test_a_person_keeps_proposals_by_their_numbers():
     assert [f"{e.call} == {e.expected}" for e in report.task.examples] == [
         "same_chars('ab', 'ba') == True"]
     assert report.status == "success"
+
+
+PROSE = "Write a function same_chars(s0, s1) that checks if two words have the same characters."
+
+
+def test_a_task_in_prose_naming_its_function_is_asked_and_the_examples_go_at_its_end():
+    """Before prose tasks named their entry point, this task was not asked ("names no function
+    to call") and its run ended unverified."""
+    person = Person(Decision(verdict="edit", edited="same_chars('abc', 'aabbcc') == True\n"))
+    lm = scripted_lm({"test_code": [{"test_code": MISREAD, "make_input": ""}],
+                      "generated_code": [COUNTS], "fixed_code": [SETS]})
+    report = solve(lm, sandboxed(person), prompt=PROSE)
+    assert report.task.entry_point == "same_chars" and person.seen[0].gate == "examples"
+    assert report.task.prompt == f"{PROSE}\n\nExamples:\nsame_chars('abc', 'aabbcc') == True\n"
+    assert [(e.call, e.expected) for e in report.task.examples] == [
+        ("same_chars('abc', 'aabbcc')", "True")]
+    assert report.code == SETS and report.status == "success"
