@@ -223,6 +223,7 @@ def run(args: argparse.Namespace, settings) -> int:
             gates.approval = journaled(gates.approval, run_dir)
         logger.info("Solving %s with %s (run kept in %s)", task_id or "the task", settings.lm,
                     run_dir.path)
+        logger.info("%s", examples_read(prompt, entry_point))
         with events_to(args.events), viewing(choose_view(args.view),
                                              f"dspy-coder solve · {settings.lm}"):
             prediction = program(prompt=prompt, entry_point=entry_point, task_id=task_id)
@@ -234,6 +235,26 @@ def run(args: argparse.Namespace, settings) -> int:
             "interrupted", "stop_requested")
         run_dir.end_and_tell(finished, report.status)
         return code
+
+
+SHOWN_EXAMPLES = 5
+
+
+def examples_read(prompt: str, entry_point: str | None) -> str:
+    """What the run will take as ground truth from the task's text, said before it starts: a
+    person who wrote examples into a sentence sees at once whether they were read (until
+    ea36b48 none in prose were, and the run ended "unverified" without saying why)."""
+    from dspy_coder.task.build import build_task
+
+    examples = build_task(prompt, entry_point).examples
+    if not examples:
+        return ("No example read from the task: only generated tests that independently "
+                "written candidates agree on can check the answer. Write examples as "
+                "f(2) returns 4, or >>> f(2) then 4, or pass --example \"f(2) == 4\".")
+    shown = "; ".join(f"{e.call} == {e.expected}" if e.expected else f"{e.call} runs"
+                      for e in examples[:SHOWN_EXAMPLES])
+    more = f" and {len(examples) - SHOWN_EXAMPLES} more" if len(examples) > SHOWN_EXAMPLES else ""
+    return f"The task's {len(examples)} example(s) judge every answer: {shown}{more}."
 
 
 @contextmanager

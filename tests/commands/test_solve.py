@@ -350,3 +350,17 @@ def test_a_free_text_task_takes_its_function_name_from_the_examples():
                            "parse_duration('45s') == 45\n")
     with pytest.raises(UsageError, match="examples that all call one function"):
         with_given_examples("Write two functions.", None, ["f(1) == 1", "g(1) == 2"])
+
+
+def test_solve_says_which_examples_it_read_from_the_task_before_it_starts():
+    from dspy_coder.commands.solve import examples_read
+
+    said = examples_read("Write a function slugify(text) that lowercases it. For example "
+                         "slugify('A B') returns 'a-b' and slugify('x') gives 'x'.", None)
+    assert said == ("The task's 2 example(s) judge every answer: slugify('A B') == 'a-b'; "
+                    "slugify('x') == 'x'.")
+    said = examples_read("Write a function parse_duration(s) that converts '1h30m' into "
+                         "seconds.", None)
+    assert said.startswith("No example read from the task") and "--example" in said
+    many = "def f(x):\n    '''\n" + "".join(f"    f({n}) == {n}\n" for n in range(7)) + "    '''\n"
+    assert examples_read(many, None).endswith("f(4) == 4 and 2 more.")
