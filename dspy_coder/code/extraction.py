@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import textwrap
 
@@ -42,6 +43,25 @@ def _defines(code: str, name: str) -> bool:
         and node.name == name
         for node in tree.body
     )
+
+
+NEAR_MISS_RATIO = 0.85  # how alike a function's name must be to the task's to stand for it
+
+
+def _near_miss(code: str, entry_point: str) -> str | None:
+    """The one top-level function of ``code`` whose name is the task's but for a letter or two
+    (MBPP/233 asks for ``lateralsuface_cylinder``; the 1.5B wrote ``lateralsurface_cylinder``),
+    else None."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    names = [node.name for node in tree.body
+             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    alike = [name for name in names
+             if difflib.SequenceMatcher(None, name.lower(), entry_point.lower()).ratio()
+             >= NEAR_MISS_RATIO]
+    return alike[0] if len(alike) == 1 else None
 
 
 def _is_skeleton(prompt: str, entry_point: str) -> bool:
@@ -186,7 +206,8 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
 
     - fenced or prose-wrapped code is extracted;
     - a bare function body is placed under the prompt's signature (a prompt in prose has
-      none: the answer is kept as it is);
+      none: the answer is kept as it is); a whole function named as the task's but for a letter
+      or two is kept, and the task's name bound to it;
     - the prompt's imports and helpers are kept when the model dropped them;
     - example usage after the function (asserts, prints, a ``__main__`` block) is dropped;
     - module-level functions a prose task declares (``def get(key)``) that the answer writes
@@ -195,7 +216,10 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     code = _strip_to_code(extract_code(raw))
     if not entry_point:
         return _served(code, prompt)
-    if _defines(code, entry_point):
+    near = None if _defines(code, entry_point) else _near_miss(code, entry_point)
+    if near:  # a whole function under another spelling, not a body to put under the signature
+        code = f"{code.rstrip()}\n\n\n{entry_point} = {near}  # the name the task asks for\n"
+    if near or _defines(code, entry_point):
         code = drop_module_level_checks(code, entry_point).rstrip("\n")
         context = _prompt_context(prompt, entry_point, code)
         return f"{context}\n\n{code}\n" if context else f"{code}\n"

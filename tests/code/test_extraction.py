@@ -104,3 +104,18 @@ def test_an_answer_without_the_entry_point_is_not_put_under_a_task_written_in_pr
     helper = "def helper(s):\n    return s.lower()\n"
     assert assemble_solution(helper, MODULE_TASK, "main") == helper
     assert assemble_solution("", MODULE_TASK, "main") == ""
+
+
+def test_a_whole_function_spelled_apart_from_the_task_is_bound_to_the_task_s_name():
+    """MBPP/233 asks for ``lateralsuface_cylinder``; the 1.5B wrote the whole function as
+    ``lateralsurface_cylinder``, which was put under the signature as a body: a nested def and
+    an outer function returning None (the baseline's answer was right)."""
+    prompt = ('def lateralsuface_cylinder(r, h):\n'
+              '    """Write a function to find the lateral surface area of a cylinder."""\n')
+    raw = "import math\n\ndef lateralsurface_cylinder(r, h):\n    return 2 * math.pi * r * h\n"
+    namespace: dict = {}
+    exec(assemble_solution(raw, prompt, "lateralsuface_cylinder"), namespace)  # noqa: S102
+    assert round(namespace["lateralsuface_cylinder"](10, 5), 2) == 314.16
+    # a function of another name is no stand-in: the answer still goes under the signature
+    other = "def area(r, h):\n    return r * h\n"
+    assert assemble_solution(other, prompt, "lateralsuface_cylinder").startswith(prompt)
