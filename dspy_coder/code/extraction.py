@@ -216,10 +216,11 @@ def assemble_solution(raw: str, prompt: str, entry_point: str | None) -> str:
     code = _strip_to_code(extract_code(raw))
     if not entry_point:
         return _served(code, prompt)
-    near = None if _defines(code, entry_point) else _near_miss(code, entry_point)
+    defined = _defines(code, entry_point)
+    near = None if defined else _near_miss(code, entry_point)
     if near:  # a whole function under another spelling, not a body to put under the signature
         code = f"{code.rstrip()}\n\n\n{entry_point} = {near}  # the name the task asks for\n"
-    if near or _defines(code, entry_point):
+    if defined or near:
         code = drop_module_level_checks(code, entry_point).rstrip("\n")
         context = _prompt_context(prompt, entry_point, code)
         return f"{context}\n\n{code}\n" if context else f"{code}\n"

@@ -79,9 +79,8 @@ def inline_examples(line: str, sig: PromptSignature) -> list[DocExample]:
     returns 'd'."), and a call without literal arguments (``f(text)``) is passed over."""
     if not sig.entry_point:
         return []
-    calls = list(re.finditer(rf"\b{re.escape(sig.entry_point)}\s*\(", line))
     examples = []
-    for match in calls:
+    for match in re.finditer(rf"\b{re.escape(sig.entry_point)}\s*\(", line):
         end = closing_bracket(line, match.end() - 1)
         if end is None:
             continue
