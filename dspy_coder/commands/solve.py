@@ -244,13 +244,14 @@ def examples_read(prompt: str, entry_point: str | None) -> str:
     """What the run will take as ground truth from the task's text, said before it starts: a
     person who wrote examples into a sentence sees at once whether they were read (until
     ea36b48 none in prose were, and the run ended "unverified" without saying why)."""
+    from dspy_coder.judge.reporting import EXAMPLE_FORMS
     from dspy_coder.task.build import build_task
 
     examples = build_task(prompt, entry_point).examples
     if not examples:
         return ("No example read from the task: only generated tests that independently "
                 "written candidates agree on can check the answer. Write examples as "
-                "f(2) returns 4, or >>> f(2) then 4, or pass --example \"f(2) == 4\".")
+                f"{EXAMPLE_FORMS}, or pass --example \"f(2) == 4\".")
     shown = "; ".join(f"{e.call} == {e.expected}" if e.expected else f"{e.call} runs"
                       for e in examples[:SHOWN_EXAMPLES])
     more = f" and {len(examples) - SHOWN_EXAMPLES} more" if len(examples) > SHOWN_EXAMPLES else ""

@@ -12,11 +12,14 @@ from dspy_coder.judge.run_record import RunRecord
 from dspy_coder.judge.vetting import mark_vetted
 from dspy_coder.types import Cost, DevelopmentReport, PerformanceMetrics
 
+# how a person writes an example into the task, in every note that asks for one
+EXAMPLE_FORMS = "f(2) returns 4, or >>> f(2) then 4"
+
 UNVERIFIED_NOTE = (
     "UNVERIFIED: no test checked what this code does. It runs, but the task gives no "
     "examples, and no generated test was confirmed by at least two "
     "independently written candidates, so nothing here says it is right. Read it, or add "
-    "examples (f(2) returns 4, or >>> f(2) then 4) to the task and run again (--approve "
+    f"examples ({EXAMPLE_FORMS}) to the task and run again (--approve "
     "examples asks you to confirm the ones it proposes)."
 )
 
@@ -24,7 +27,7 @@ DISPUTED_NOTE = (
     "UNVERIFIED: the independently written candidates disagree on what the task asks: "
     "fewer than half of them agree on the tests this code passes, or on what it returns "
     "for the same inputs, so passing those tests proves little. Read it, or add examples "
-    "(f(2) returns 4, or >>> f(2) then 4) to the task and run again (--approve examples "
+    f"({EXAMPLE_FORMS}) to the task and run again (--approve examples "
     "asks you to confirm the ones it proposes)."
 )
 
@@ -32,13 +35,13 @@ DISPUTED_NOTE = (
 RAISES_NOTE = (
     "UNVERIFIED: this code raises an exception on most of the inputs the generated tests "
     "call it with, so the few tests it passes say little about whether it does what the "
-    "task asks. Read it, or add examples (f(2) returns 4, or >>> f(2) then 4) to the task "
+    f"task asks. Read it, or add examples ({EXAMPLE_FORMS}) to the task "
     "and run again (--approve examples asks you to confirm the ones it proposes)."
 )
 UNCHECKED_METHODS_NOTE = (
     "UNVERIFIED: the tests this code passes call only some of the methods or functions "
     "the task asks for, so nothing checked the others (named in the next note). Read "
-    "them, or add examples (f(2) returns 4, or >>> f(2) then 4) for them to the task and "
+    f"them, or add examples ({EXAMPLE_FORMS}) for them to the task and "
     "run again."
 )
 NEARLY_BACKED_NOTE = (
