@@ -11,6 +11,8 @@
 # finished (a bench its answers, a compile its LM calls and best program) and the script ends
 # (a stopped run is not followed by the next). Then commit the folder it wrote, a compile's
 # resume/ included (.gitignore keeps it for compile-* folders): the next machine goes on from it.
+# A run killed outright copies nothing back; the next start on the same machine takes the
+# files its worktree wrote later than this checkout's (by time), so no answer is lost.
 #
 # Each entry: results folder | commit | patch applied on it (or -) | dspy-coder command and
 # arguments (--out is added). The code runs from a worktree at that commit (under
@@ -99,11 +101,15 @@ for entry in "${PENDING[@]}"; do
     continue
   fi
   code=$(worktree "$commit" "$patch")
-  for other in "${PENDING[@]}"; do  # this checkout's folders are the newest
+  if [ -d "$code/$R/$name" ]; then  # a run killed outright (its session ended) copied nothing
+    mkdir -p "$out"                  # back: take the files it wrote after this checkout's copy
+    cp -r -u "$code/$R/$name/." "$out/"
+  fi
+  for other in "${PENDING[@]}"; do  # then this checkout's folders, where newer, go to the code
     other_name=${other%%|*}
     if [ -d "$ROOT/$R/$other_name" ]; then
       mkdir -p "$code/$R/$other_name"
-      cp -r "$ROOT/$R/$other_name/." "$code/$R/$other_name/"
+      cp -r -u "$ROOT/$R/$other_name/." "$code/$R/$other_name/"
     fi
   done
   mkdir -p "$code/$R/$name"
