@@ -43,6 +43,13 @@ def rec(
     )
 
 
+def test_table_percent_is_rounded_once():
+    """102 of 171 is 59.649%: the table says 59.6%, not 59.7% from a stored 0.5965."""
+    records = [rec(f"T/{i}", passed=i < 102) for i in range(171)]
+    table = markdown_table(summarise(records))
+    assert "| 59.6% |" in table and "59.7%" not in table
+
+
 def test_summary_pass_at_1_and_mean_cost():
     records = [
         rec("T/0"),
