@@ -45,6 +45,7 @@ from dspy_coder.code.parametrize import expand_parametrized, is_parametrized
 from dspy_coder.code.pieces import (
     Piece,
     call_name,
+    defined_names,
     dropped,
     is_docstring,
     label_of,
@@ -71,17 +72,21 @@ class GeneratedTests:
     dropped: list[DroppedTest] = field(default_factory=list)
 
 
-def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12) -> list[TestCase]:
+def parse_generated_tests(raw: str, entry_point: str | None, limit: int = 12,
+                          restated: frozenset[str] = frozenset()) -> list[TestCase]:
     """The tests in ``raw`` (see ``read_generated_tests`` for what was dropped)."""
-    return read_generated_tests(raw, entry_point, limit).tests
+    return read_generated_tests(raw, entry_point, limit, restated=restated).tests
 
 
 def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12,
-                         code_names: set[str] | None = None) -> GeneratedTests:
+                         code_names: set[str] | None = None,
+                         restated: frozenset[str] = frozenset()) -> GeneratedTests:
     """Up to ``limit`` tests from the test writer's answer ``raw``, and every piece dropped,
     with the reason. With ``code_names`` (what a package defines), a test must use one of
     them, not only what the test itself defines (the 1.5B's cache "integration" tests ran on
-    a ``MockCache`` of their own)."""
+    a ``MockCache`` of their own). ``restated``: the names the task asks the code to define;
+    the answer's own top-level definitions of them are left out, so its tests run on the
+    code under test (the 1.5B wrote a whole ``class LRUCache`` above its LRU cache tests)."""
     result = GeneratedTests()
     source = extract_code(raw or "")
     closed = close_truncated_table(source, entry_point)
@@ -99,6 +104,14 @@ def read_generated_tests(raw: str, entry_point: str | None, limit: int = 12,
                and not _imports_code_under_test(node, entry_point)
                and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")]
     module = _support_candidates(tree)
+    own = [node for node in module if defined_names(node) & restated]
+    for node in own:
+        names = ", ".join(sorted(defined_names(node) & restated))
+        result.dropped.append(DroppedTest(
+            name=f"the answer's own {names}",
+            reason="the task asks the code to define it: its tests use the code's instead",
+        ))
+    module = [node for node in module if node not in own]
     used: set[str] = set()
     numbered = 0
     for piece in _pieces(tree, entry_point):

@@ -49,15 +49,17 @@ class GeneratedTestAudit:
         examples: list[DocExample],
         must_read_code: bool = False,
         earlier_answers: list[str] | None = None,
+        restated: frozenset[str] = frozenset(),
     ) -> tuple[list[TestCase], list[str]]:
         """Record ``raw`` and what reading it dropped, then drop the ``tests`` read from it
         that contradict the docstring ``examples`` or, with ``must_read_code`` (a task without
         an entry point), read nothing the test does not define itself; returns (kept,
         notes). ``earlier_answers``: the test writer's answers before it was drawn again,
-        kept in the report ahead of ``raw``."""
+        kept in the report ahead of ``raw``. ``restated``: as ``read_generated_tests``'s."""
         self.earlier = list(earlier_answers or [])
         self.raw = raw or ""
-        self.dropped = list(read_generated_tests(self.raw, entry_point).dropped)
+        self.dropped = list(read_generated_tests(self.raw, entry_point,
+                                                 restated=restated).dropped)
         kept, contradicting = screen_generated_tests(tests, examples)
         if must_read_code:
             unrelated = [t for t in kept if not reads_code(t.code)]

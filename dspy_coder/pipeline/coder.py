@@ -395,7 +395,8 @@ class Coder(dspy.Module):
                             "that they check the plan's reading of the task too.")
             result = self._call(record, "tests", self.write_tests, task=text, plan=shown_plan,
                                 entry_point=task.entry_point,
-                                redraws=0 if task.examples else TEST_WRITER_REDRAWS)
+                                redraws=0 if task.examples else TEST_WRITER_REDRAWS,
+                                restated=stated.names)
         if result is None:
             record.set_tests(tests)
             return
@@ -407,7 +408,8 @@ class Coder(dspy.Module):
         audit = GeneratedTestAudit()
         kept, notes = audit.screen(
             result.raw, result.tests, task.entry_point, task.examples,
-            must_read_code=not task.entry_point, earlier_answers=result.answers[:-1])
+            must_read_code=not task.entry_point, earlier_answers=result.answers[:-1],
+            restated=frozenset(stated.names))
         record.set_test_audit(audit)
         stated_props = stated_properties(task.prompt, task.entry_point)
         properties = property_tests(stated_props, [t.code for t in [*tests, *kept]])

@@ -21,7 +21,8 @@ class GenerateTests(dspy.Module):
     ``redraws``: how many more times to draw, with another seed, when an answer holds no test
     that can be read (the 1.5B sometimes writes the function instead of its tests) or, for a
     task without an entry point, only tests of mocks of their own. ``answers``: every answer
-    drawn, the one the tests come from last."""
+    drawn, the one the tests come from last. ``restated``: the names the task asks the code
+    to define; the answer's own definitions of them are left out of its tests."""
 
     def __init__(self, max_tokens: int | None = None) -> None:
         super().__init__()
@@ -29,14 +30,16 @@ class GenerateTests(dspy.Module):
         self.write = dspy.Predict(TestGenerator, **config)
 
     def forward(self, task: str, plan: str, entry_point: str | None,
-                redraws: int = 0) -> dspy.Prediction:
+                redraws: int = 0, restated: tuple[str, ...] = ()) -> dspy.Prediction:
         answers: list[str] = []
+        own = frozenset(restated)  # what the task asks the code to define (see read_generated_tests)
 
         def draw(_rejected_before: int) -> tuple[dspy.Prediction, list[TestCase]]:
             with dspy.context(adapter=salvaging_adapter(required=("test_code",))):
                 prediction = self.write(task=task, plan=plan)
             answers.append(prediction.test_code or "")
-            return prediction, parse_generated_tests(prediction.test_code, entry_point)
+            return prediction, parse_generated_tests(prediction.test_code, entry_point,
+                                                     restated=own)
 
         def rejection(drawn: tuple[dspy.Prediction, list[TestCase]]) -> str | None:
             tests = drawn[1]

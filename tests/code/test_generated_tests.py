@@ -1,6 +1,6 @@
 """Generated test source -> individual TestCase records, parametrized tables included."""
 
-from dspy_coder.code.generated_tests import parse_generated_tests
+from dspy_coder.code.generated_tests import parse_generated_tests, read_generated_tests
 
 PARAMETRIZED = '''
 import pytest
@@ -409,3 +409,31 @@ def test_a_helper_class_the_tests_use_comes_with_each_test():
     tests = {t.name: t.code for t in read_generated_tests(raw, "f").tests}
     assert "class Doubler" in tests["test_TestF_test_a"]
     assert "class Doubler" not in tests["test_generated_1"]  # only where it is used (test_b)
+
+
+LRU_ANSWER = '''import pytest
+
+class LRUCache:
+    def __init__(self, capacity):
+        self.data = {}
+
+    def get(self, key):
+        return self.data.get(key, -1)
+
+def test_get():
+    cache = LRUCache(2)
+    assert cache.get(3) == -1
+'''
+
+
+def test_the_answer_s_own_copy_of_a_name_the_task_asks_for_is_left_out_of_its_tests():
+    """The 1.5B wrote a whole `class LRUCache` above its LRU cache tests: carried into each
+    test, they tested that copy. Left out, the tests run on the code under test."""
+    read = read_generated_tests(LRU_ANSWER, None, restated=frozenset({"LRUCache", "get"}))
+    assert [t.code for t in read.tests] == [
+        "def test_generated_1():\n    cache = LRUCache(2)\n    assert cache.get(3) == -1"]
+    assert [(d.name, d.reason) for d in read.dropped] == [(
+        "the answer's own LRUCache",
+        "the task asks the code to define it: its tests use the code's instead")]
+    carried = read_generated_tests(LRU_ANSWER, None).tests  # not asked for: a helper class
+    assert "class LRUCache" in carried[0].code

@@ -950,6 +950,22 @@ def test_a_generated_test_of_its_own_mock_class_does_not_judge_a_free_text_task(
     assert [d.reason for d in report.dropped_tests] == [UNRELATED]
 
 
+
+def test_the_test_writer_s_own_copy_of_the_code_asked_for_is_left_out_of_its_tests():
+    """The 1.5B wrote its own copy of what the task asks for above its tests (a whole `class
+    LRUCache` for issue #20's LRU cache, 2026-12-07): carried into each test, every test ran
+    on the copy and was dropped as a mock of its own. Left out, they run on the candidates."""
+    tests = ("def validate_email(s):\n    return True\n\n"
+             "def test_rejects_no_at():\n    assert not validate_email('ab.co')\n")
+    lm = scripted_lm({"generated_code": [BOTH] * 4,
+                      "test_code": [{"test_code": tests, "make_input": ""}]})
+    coder = make_coder(FakeExecutor(passes_if_plus), routing="simple", max_iterations=1)
+    report = run(lm, coder, prompt=EMAIL_TASK, entry_point=None).report
+    generated = [t.code for t in report.tests if t.source == "generated"]
+    assert generated == ["def test_generated_1():\n    assert not validate_email('ab.co')"]
+    assert [d.name for d in report.dropped_tests] == ["the answer's own validate_email"]
+
+
 SCALE_TASK = 'def scale(x):\n    """Double x."""\n'
 AN_IMPLEMENTATION = "def scale(x):\n    return x * 2\n"  # what the test writer gave, no test
 TESTS_OF_SCALE = "def test_two():\n    assert scale(2) == 4\n"
