@@ -32,7 +32,7 @@ class GenerateTests(dspy.Module):
     def forward(self, task: str, plan: str, entry_point: str | None,
                 redraws: int = 0, restated: tuple[str, ...] = ()) -> dspy.Prediction:
         answers: list[str] = []
-        own = frozenset(restated)  # what the task asks the code to define (see read_generated_tests)
+        own = frozenset(restated)  # the names the task asks the code to define
 
         def draw(_rejected_before: int) -> tuple[dspy.Prediction, list[TestCase]]:
             with dspy.context(adapter=salvaging_adapter(required=("test_code",))):
