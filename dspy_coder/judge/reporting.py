@@ -56,6 +56,8 @@ AGREEMENT_ONLY_NOTE = (
     "then the value), or let --approve examples (or questions) ask you."
 )
 OPEN_QUESTIONS_NOTE = "Where the candidates disagree (nothing in the task settles it):"
+# the complexity a task states is measured only by profiling a function on growing inputs
+UNMEASURED_COMPLEXITY = "Not measured: the task asks for"
 NO_SCORE = {UNVERIFIED_NOTE: "n/a (no test checked it)",
             DISPUTED_NOTE: "n/a (its checks are disputed)",
             RAISES_NOTE: "n/a (it raises on most test inputs)",
@@ -119,6 +121,12 @@ def build_report(state: RunRecord, threshold: float, cost: Cost) -> DevelopmentR
         notes.append(NEARLY_BACKED_NOTE)
     if status == "success" and not state.has_examples:
         notes.append(AGREEMENT_ONLY_NOTE)
+    stated = state.stated_targets.time_complexity if state.stated_targets else None
+    if stated and has_code and best.metrics.time_complexity is None:
+        # issue #20's LRU cache (1.5B, 2026-12-07): a success whose get and put are O(n)
+        notes.append(f"{UNMEASURED_COMPLEXITY} {stated}, but this code's complexity was never "
+                     "measured (only a function the generated make_input(n) feeds growing "
+                     "inputs is profiled), so read the code for it.")
     unvetted = [t.name for t in tests if not t.vetted]
     if unvetted:
         notes.append(
@@ -216,7 +224,8 @@ def render_report(report: DevelopmentReport) -> str:
         lines.append(why)
     if AGREEMENT_ONLY_NOTE in report.notes:
         lines.append(AGREEMENT_ONLY_NOTE)
-    lines += [note for note in report.notes if note.startswith(OPEN_QUESTIONS_NOTE)]
+    lines += [note for note in report.notes
+              if note.startswith((OPEN_QUESTIONS_NOTE, UNMEASURED_COMPLEXITY))]
     lines.append("-" * 60)
     lines.append(report.code.rstrip())
     return "\n".join(lines)

@@ -139,6 +139,11 @@ class RunRecord:
         return planned.model_copy(update=stated)
 
     @property
+    def stated_targets(self) -> PerformanceTargets | None:
+        """Performance the task itself asks for, if it states any."""
+        return self._stated_targets
+
+    @property
     def notes(self) -> tuple[str, ...]:
         return tuple(self._notes)
 

@@ -798,6 +798,8 @@ def test_code_no_test_checked_is_unverified_in_words():
 
     shown = render_report(report)
     assert "UNVERIFIED" in shown and "n/a (no test checked it)" in shown
+    # the stated O(1) was never measured (a class is not profiled): said, not passed over
+    assert "Not measured: the task asks for O(1), but this code's complexity" in shown
     # the unchecked attempts' zeros are no history of failures beside that n/a
     route_line = next(line for line in shown.splitlines() if line.startswith("Route:"))
     assert route_line.endswith("score history: n/a"), route_line
