@@ -1,0 +1,86 @@
+# Tests of solution.py, written by dspy-coder (status unverified, score n/a). Run: pytest
+#
+# No test checked what this answer does: the task gives no examples, and the test writer's
+# answer held no test that could be read (it is in report.json, generated_tests_raw). It is
+# unverified: read it before you rely on it.
+# 4 static check(s) of the names the task asks for and the code uses: the answer passed 4.
+
+import pytest
+
+from solution import *  # noqa: F403
+
+
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path, monkeypatch):
+    """Each test starts in an empty directory of its own, as in dspy-coder's sandbox."""
+    monkeypatch.chdir(tmp_path)
+
+
+def test_code_defines_every_name_it_uses():
+    import pathlib as _pathlib
+    import pytest as _pytest
+    _check = _pytest.importorskip("dspy_coder.task.requirements")
+    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()
+    _undefined = _check.undefined_names(_source)
+    assert not _undefined, _check.undefined_message(_undefined)
+
+
+def test_code_uses_only_what_its_modules_offer():
+    import pathlib as _pathlib
+    import pytest as _pytest
+    _reader = _pytest.importorskip("dspy_coder.task.module_attributes")
+    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()
+    _uses = _reader.module_attribute_uses(_source)
+    _imports = _reader.imported_modules(_source)
+    def imported_object(dotted: str) -> object:
+        """The module ``dotted`` names, or the name its last part is in the module before it
+        (``collections.OrderedDict``). Raises ImportError or AttributeError when neither exists."""
+        import importlib
+
+        try:
+            return importlib.import_module(dotted)
+        except ImportError:
+            parent, _, name = dotted.rpartition(".")
+            if not parent:
+                raise
+            return getattr(importlib.import_module(parent), name)
+    import difflib as _difflib
+    import importlib as _importlib
+    for _name in _imports:  # what the code imports, so its submodules are attributes too
+        try:
+            _importlib.import_module(_name)
+        except Exception:
+            pass
+    _missing = []
+    for _name, _attributes in _uses.items():
+        try:
+            _object = imported_object(_name)
+        except Exception:
+            continue  # not importable here: the code's own import fails first, and says so
+        _offered = sorted(_n for _n in dir(_object) if not _n.startswith("_"))
+        for _attribute in _attributes:
+            if not hasattr(_object, _attribute):
+                _near = _difflib.get_close_matches(_attribute, _offered, n=3)
+                _hint = (f"did you mean {', '.join(_near)}?" if _near
+                         else f"it has {', '.join(_offered[:12])}")
+                _missing.append(f"{_name}.{_attribute} ({_name} has no {_attribute}; {_hint})")
+    assert not _missing, ("The code uses " + "; ".join(_missing)
+                          + ": an AttributeError when that line runs.")
+
+
+def test_task_names_validate_email():
+    import ast as _ast, pathlib as _pathlib
+    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()
+    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))
+                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,
+                                   _ast.ClassDef))}
+    assert 'validate_email' in _defined, 'The task asks for validate_email(...), but the code does not define validate_email.'
+
+
+def test_task_names_normalize_email():
+    import ast as _ast, pathlib as _pathlib
+    _source = _pathlib.Path(__file__).with_name("solution.py").read_text()
+    _defined = {_n.name for _n in _ast.walk(_ast.parse(_source))
+                if isinstance(_n, (_ast.FunctionDef, _ast.AsyncFunctionDef,
+                                   _ast.ClassDef))}
+    assert 'normalize_email' in _defined, 'The task asks for normalize_email(...), but the code does not define normalize_email.'
