@@ -41,8 +41,11 @@ PENDING=(
   # student and reflection LM. Then compiled vs uncompiled on the held-out problems no
   # compile saw: HumanEval's 65 and MBPP's 171 (EvalPlus form).
   "${COMPILED#$R/}|0f1a68b|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
-  "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
-  "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
+  # held back (2026-12-07): the compile returned the uncompiled program unchanged (its best dev
+  # candidate's state equals the seed's; the same program scored 0.662 and 0.861 on the same dev
+  # set), so these would compare a program with itself; recompile once the dev score is stable
+  # "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
+  # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
   # class strategy (the single-call baseline is classeval-qwen2.5-coder-1.5b)
   "classeval-all-permethod-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
