@@ -147,11 +147,32 @@ def _gepa(s: OptimizerSetup) -> Built:
         seed=s.seed,
         component_selector=(PredictorsThatRan(s.predictor_signatures)
                             if s.predictor_signatures else "round_robin"),
-        # GEPA resumes from log_dir by itself; with this its state also keeps every
-        # (candidate, example) result, so a resumed run never evaluates one twice
-        gepa_kwargs={"cache_evaluation": True},
+        # GEPA resumes from log_dir by itself; its evaluation cache would also keep every
+        # (candidate, example) result, but only where it cannot mix the two sets up
+        gepa_kwargs={"cache_evaluation": gepa_cache_keeps_sets_apart()},
     )
     return optimizer, {"trainset": s.trainset, "valset": s.devset}
+
+
+def gepa_cache_keeps_sets_apart() -> bool:
+    """Whether GEPA's evaluation cache tells a train example from a dev example.
+
+    gepa 0.1.4 keys it by (candidate, position in its set), so dev example i is answered with
+    train example i's result when that candidate ran it on a reflection minibatch
+    (gepa-ai/gepa#424, fixed by #425: a ``split`` in every lookup). It gave the seed program a
+    dev score of 0.861 made of training scores, against its real 0.662, and GEPA returned it.
+    Without the fix the cache stays off: a candidate run again replays its LM calls from the
+    compile's own cache (``resume.replay_cache``), so it costs sandbox runs, not LM calls.
+    """
+    import inspect
+
+    from gepa.core.state import EvaluationCache
+
+    apart = "split" in inspect.signature(EvaluationCache.get).parameters
+    if not apart:
+        logger.info("GEPA's evaluation cache is off: this gepa keys it by an example's position "
+                    "alone, so dev scores could be served from training runs (gepa-ai/gepa#424).")
+    return apart
 
 
 def _simba(s: OptimizerSetup) -> Built:

@@ -13,7 +13,8 @@
   so the best-so-far candidate and ``OUT/checkpoint/`` carry over, and replayed runs are not
   counted twice;
 - GEPA's own state, ``OUT/optimizer_logs/gepa/`` (DSPy's ``log_dir``), from which GEPA itself
-  resumes: its candidates, their scores and its evaluation cache (``cache_evaluation``).
+  resumes: its candidates and their scores (and its evaluation cache, where that is safe:
+  ``registry.gepa_cache_keeps_sets_apart``).
 
 What is not resumed: the optimizer's in-memory state other than GEPA's (it is rebuilt by the
 replay, which is exact only while requests repeat: a prompt that differs, e.g. a pipeline

@@ -118,3 +118,25 @@ def test_a_merge_takes_the_most_picks_of_either_parent():
     select(state, runs, [0.0], 1, _candidate(program))  # plan
     select(state, runs, [0.0], 1, _candidate(program))  # write
     assert select(state, runs, [0.0], 2, _candidate(program)) == ["fix"]
+
+
+def test_gepa_s_evaluation_cache_is_on_only_where_it_keeps_train_and_dev_apart(problems):
+    """gepa 0.1.4 answers dev example i with train example i's cached result (gepa#424): the
+    seed program's dev score became 0.861 of training scores against its real 0.662."""
+    import inspect
+
+    from gepa.core.state import EvaluationCache
+
+    mixes_up = False  # a gepa whose lookups name the set (gepa#425) cannot mix them up
+    if "split" not in inspect.signature(EvaluationCache.get).parameters:
+        cache = EvaluationCache()
+        candidate = {"plan": "Plan it."}
+        cache.put(candidate, 0, output="train example 0's answer", score=1.0)
+        mixes_up = cache.get(candidate, 0) is not None  # asked for dev example 0
+    train = build_split(problems, "train", limit=2)
+    setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
+                           trainset=train.dspy_examples, devset=train.dspy_examples,
+                           budget=budget_for("light"), student_lm=DummyLM([]),
+                           teacher_lm=DummyLM([]), threads=1, seed=0, log_dir=None)
+    optimizer, _ = build_optimizer("gepa", setup)
+    assert optimizer.gepa_kwargs["cache_evaluation"] is not mixes_up
