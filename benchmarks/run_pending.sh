@@ -7,6 +7,7 @@
 # `.venv/bin/pip install -e '.[model-1-5b]'`):
 #   nohup benchmarks/run_pending.sh > /tmp/pending-runs.log 2>&1 &
 #   benchmarks/run_pending.sh --list          # what would run, in order
+#   nohup benchmarks/run_pending.sh --only NAME > /tmp/pending-NAME.log 2>&1 &   # one entry
 # Stop with `pkill -INT -f 'dspy_coder.cli (bench|optimize)'`: the run in progress keeps what it
 # finished (a bench its answers, a compile its LM calls and best program) and the script ends
 # (a stopped run is not followed by the next). Then commit the folder it wrote, a compile's
@@ -30,6 +31,7 @@ MODEL="--lm local:qwen2.5-coder-1.5b --temperature 0"
 BENCH="bench --no-mlflow $MODEL --workers 3"
 R=benchmarks/results
 COMPILED=$R/compile-gepa-medium-coder-qwen2.5-coder-1.5b
+COMPILED_V2=$R/compile-gepa-medium-v2-coder-qwen2.5-coder-1.5b
 
 PENDING=(
   # issue #20: stripped HumanEval, all 164, f77a939's pipeline with the batching commit
@@ -44,6 +46,10 @@ PENDING=(
   # held back (2026-12-07): the compile returned the uncompiled program unchanged (its best dev
   # candidate's state equals the seed's; the same program scored 0.662 and 0.861 on the same dev
   # set), so these would compare a program with itself; recompile once the dev score is stable
+  # the same compile again with GEPA's evaluation cache off (88d8897: gepa 0.1.4 served dev
+  # scores from training runs, gepa-ai/gepa#424); its resume/lm_cache and first_drafts.json
+  # start as copies of the first compile's, so requests it repeats are replayed, not recomputed
+  "${COMPILED_V2#$R/}|88d8897|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
@@ -90,8 +96,12 @@ worktree() {  # path of a worktree at commit (+ patch), made once
   echo "$path"
 }
 
+ONLY=""  # --only NAME: that entry alone (so a second runner can go beside the first)
+if [ "${1:-}" = "--only" ]; then ONLY=${2:?--only needs a results folder name}; fi
+
 for entry in "${PENDING[@]}"; do
   IFS='|' read -r name commit patch command <<< "$entry"
+  if [ -n "$ONLY" ] && [ "$name" != "$ONLY" ]; then continue; fi
   out="$ROOT/$R/$name"
   progress="not begun"; [ -d "$out" ] && progress=$(state "$out")
   if [ "$progress" = complete ]; then
