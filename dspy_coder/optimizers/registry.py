@@ -22,6 +22,7 @@ import dspy
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
+from dspy_coder.optimizers.general_proposer import REFUSED_FILE, GeneralInstructionProposer
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,9 @@ def _gepa(s: OptimizerSetup) -> Built:
         seed=s.seed,
         component_selector=(PredictorsThatRan(s.predictor_signatures)
                             if s.predictor_signatures else "round_robin"),
+        # the 1.5B reflection LM wrote one training problem's statement as an instruction
+        instruction_proposer=GeneralInstructionProposer(
+            record_to=s.log_dir / "gepa" / REFUSED_FILE if s.log_dir else None),
         # GEPA resumes from log_dir by itself; its evaluation cache would also keep every
         # (candidate, example) result, but only where it cannot mix the two sets up
         gepa_kwargs={"cache_evaluation": gepa_cache_keeps_sets_apart()},

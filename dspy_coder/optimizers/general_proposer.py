@@ -1,0 +1,126 @@
+"""GEPA's instruction proposer, held to instructions that serve every task.
+
+With the embedded 1.5B as reflection LM, DSPy's default proposer rewrote the regeneration
+step's instruction into the statement of the one training problem it had been shown ("I need
+you to write a function to find the lateral surface area of a cone ...", in both GEPA compiles
+of issue #18): a candidate that cannot help any other problem, yet costs a minibatch to try.
+``GeneralInstructionProposer`` asks for a general rule, and refuses a proposal that still
+quotes a problem it was shown (``quotes_a_task``): a refused component is left out of the
+result, so GEPA builds no candidate from it and spends no evaluation on it.
+
+Example:
+    >>> quotes_a_task("Find the lateral surface area of a cone.",
+    ...               ["Write a function to find the lateral surface area of a cone."])
+    'repeats "find the lateral surface area of" from a task it was shown'
+    >>> quotes_a_task("Read the error, fix its cause, return the whole corrected source.",
+    ...               ["def lateralsurface_cone(r, h): ..."]) is None
+    True
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import keyword
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dspy.teleprompt.gepa.instruction_proposal import InstructionProposer
+
+logger = logging.getLogger(__name__)
+
+GENERAL_RULE = (
+    "This step runs on many different Python tasks. Write an instruction that helps with any of "
+    "them: a general rule about how to do this step well, learned from the feedback. Do not "
+    "describe, name or solve the tasks in the examples (no function names, formulas or values "
+    "from them), and keep the names of the step's input and output fields."
+)
+REFUSED_FILE = "refused_proposals.jsonl"  # in GEPA's log folder
+# A run of this many words shared with a task the proposer was shown is a quote of it.
+QUOTE_WORDS = 6
+_NAME = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*\(")
+_WORD = re.compile(r"[a-z0-9_]+")
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _names(text: str) -> set[str]:
+    """Functions and classes ``text`` defines or calls, long and specific enough to mean one
+    task (``lateralsurface_cone``, not ``len`` or ``print``)."""
+    found = {a or b for a, b in _NAME.findall(text)}
+    return {name for name in found
+            if len(name) >= 6 and not keyword.iskeyword(name) and name not in _BUILTINS}
+
+
+def _runs(text: str, size: int = QUOTE_WORDS) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def quotes_a_task(proposal: str, task_texts: Iterable[str], current: str = "") -> str | None:
+    """Why ``proposal`` quotes one of ``task_texts`` (None when it does not). What the current
+    instruction already says does not count against it."""
+    texts = list(task_texts)
+    task_names = set().union(*map(_names, texts)) if texts else set()
+    for name in sorted(task_names):
+        if re.search(rf"\b{re.escape(name)}\b", proposal) and not re.search(
+                rf"\b{re.escape(name)}\b", current):
+            return f"names {name}, from a task it was shown"
+    proposal_runs = _runs(proposal) - _runs(current)
+    for text in texts:
+        shared = proposal_runs & _runs(text)
+        if shared:
+            return f'repeats "{" ".join(min(shared))}" from a task it was shown'
+    return None
+
+
+def _texts(value: Any) -> Iterable[str]:
+    """Every string inside a reflective record's inputs (nested dicts and lists included)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+class GeneralInstructionProposer(InstructionProposer):
+    """DSPy's ``InstructionProposer`` asked for a general rule, refusing task-specific ones.
+
+    ``record_to``: a JSONL file each refused proposal is appended to, with its reason.
+    """
+
+    def __init__(self, record_to: Path | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("additional_instructions", GENERAL_RULE)
+        super().__init__(**kwargs)
+        self.record_to = record_to
+        self.refused: list[dict[str, str]] = []
+
+    def __call__(
+        self,
+        candidate: dict[str, str],
+        reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
+        components_to_update: list[str],
+    ) -> dict[str, str]:
+        proposed = super().__call__(candidate, reflective_dataset, components_to_update)
+        kept: dict[str, str] = {}
+        for name, text in proposed.items():
+            shown = [t for record in reflective_dataset.get(name, ())
+                     for t in _texts(record.get("Inputs", {}))]
+            reason = quotes_a_task(text, shown, current=candidate.get(name, ""))
+            if reason is None:
+                kept[name] = text
+                continue
+            refusal = {"component": name, "reason": reason, "proposal": text}
+            self.refused.append(refusal)
+            if self.record_to is not None:
+                self.record_to.parent.mkdir(parents=True, exist_ok=True)
+                with self.record_to.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(refusal) + "\n")
+            logger.info("Refused GEPA's new instruction for %s: it %s (%r); the current one "
+                        "stays and no evaluation is spent on it.", name, reason, text[:120])
+        return kept

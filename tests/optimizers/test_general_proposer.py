@@ -1,0 +1,62 @@
+"""GEPA's proposer refuses instructions that restate a problem it was shown (issue #18)."""
+
+from __future__ import annotations
+
+import json
+
+import dspy
+from dspy.utils.dummies import DummyLM
+
+from dspy_coder.optimizers.general_proposer import GeneralInstructionProposer, quotes_a_task
+
+CURRENT = ("The previous code (`previous_code`) failed when executed; `error` says how. Find the "
+           "cause and respond with the complete corrected Python source in `generated_code`, "
+           "defining the same function.")
+SHOWN = {"Inputs": {"task": "Write a function to find the lateral surface area of a cone given "
+                            "radius r and the height h.\nassert lateralsurface_cone(5,12)==204.2",
+                    "previous_code": "def lateralsurface_cone(r, h):\n    return r * h",
+                    "error": "AssertionError"},
+         "Generated Outputs": {"generated_code": "..."}, "Feedback": "Passed 0/3."}
+# what the embedded 1.5B proposed in both GEPA compiles of issue #18
+RESTATED = ("I need you to write a function to find the lateral surface area of a cone given the "
+            "radius r and the height h. The function should return the lateral surface area "
+            "using the formula \\( \\pi r h \\).")
+GENERAL = ("Read `error` first: it names the failing call and the value it returned. Fix that "
+           "cause in `previous_code` and return the complete corrected source in "
+           "`generated_code`, defining the same function.")
+
+
+def test_a_restated_problem_is_a_quote_and_a_general_rule_is_not():
+    shown = list(SHOWN["Inputs"].values())
+    assert "from a task it was shown" in quotes_a_task(RESTATED, shown, CURRENT)
+    assert quotes_a_task(GENERAL, shown, CURRENT) is None
+
+
+def test_naming_a_function_of_the_task_is_a_quote_but_the_current_wording_is_not():
+    shown = list(SHOWN["Inputs"].values())
+    assert quotes_a_task("Make lateralsurface_cone use math.pi.", shown) == (
+        "names lateralsurface_cone, from a task it was shown")
+    # words the current instruction already has are not a quote, even where a task has them too
+    assert quotes_a_task(CURRENT, [CURRENT + " and more"], CURRENT) is None
+
+
+def _proposer_answering(text: str, tmp_path) -> tuple[GeneralInstructionProposer, DummyLM]:
+    lm = DummyLM([{"new_instruction": text}], adapter=dspy.JSONAdapter())
+    return GeneralInstructionProposer(record_to=tmp_path / "refused.jsonl"), lm
+
+
+def test_the_proposer_leaves_out_a_refused_instruction_and_records_why(tmp_path):
+    proposer, lm = _proposer_answering(RESTATED, tmp_path)
+    with dspy.context(lm=lm):
+        proposed = proposer({"fix": CURRENT}, {"fix": [SHOWN]}, ["fix"])
+    assert proposed == {}  # GEPA builds no candidate from nothing and evaluates nothing
+    refused = [json.loads(line) for line in (tmp_path / "refused.jsonl").read_text().splitlines()]
+    assert refused[0]["component"] == "fix" and refused[0]["proposal"] == RESTATED
+    assert any("general rule" in m["content"] for m in lm.history[0]["messages"])  # asked for
+
+
+def test_the_proposer_keeps_a_general_instruction(tmp_path):
+    proposer, lm = _proposer_answering(GENERAL, tmp_path)
+    with dspy.context(lm=lm):
+        assert proposer({"fix": CURRENT}, {"fix": [SHOWN]}, ["fix"]) == {"fix": GENERAL}
+    assert not (tmp_path / "refused.jsonl").exists()
