@@ -2,7 +2,8 @@
 
 The candidate's code and the tests run in two processes (see ``supervisor``). Only *data*
 crosses between them: builtin values (None, bool, int, float, complex, str, bytes, list,
-tuple, dict, set, frozenset, range) are serialised by value; anything else the code returns
+tuple, dict, set, frozenset, range) are serialised by value, and so are those types themselves
+(``str``, ``int``, ...: a test may pass ``type=str`` to the code); anything else the code returns
 (an instance of its own class, a generator, a function) stays in the code process and crosses
 as an opaque handle. So a comparison such as ``candidate(x) == y`` runs in the test process on
 plain builtin values, and an object whose ``__eq__`` always returns True never reaches it.
@@ -28,6 +29,12 @@ MAX_NODES = 5_000_000
 _SCALARS = (type(None), bool, int, float, str)
 # stdlib subclasses that compare like their base type, so they cross as the base type's value
 _PLAIN_SUBCLASSES = (collections.OrderedDict, collections.defaultdict, collections.Counter)
+
+
+# the builtin value types, which cross by name (a fixed table: decoding names no other object)
+_TYPES = {t.__name__: t for t in (bool, int, float, complex, str, bytes, list, tuple, dict, set,
+                                   frozenset, range, object, type)}
+_TYPE_NAMES = {t: name for name, t in _TYPES.items()}
 
 
 class WireError(Exception):
@@ -123,6 +130,8 @@ class _Encoder:
         self.left -= 1
         if self.left < 0:
             raise WireError(f"the value has more than {MAX_NODES} elements")
+        if type(value) is type and value in _TYPE_NAMES:  # `str` itself, as in f(x, type=str)
+            return ["Y", _TYPE_NAMES[value]]
         base = _builtin_base(value)
         if base is None or depth > MAX_DEPTH:
             return self.on_object(value)
@@ -188,6 +197,8 @@ def decode(data: Any, make_handle: Any = None, depth: int = 0) -> Any:
             return complex(float.fromhex(rest[0]), float.fromhex(rest[1]))
         if tag == "R":
             return range(*(int(x) for x in rest[:3]))
+        if tag == "Y":
+            return _TYPES[rest[0]]
         if tag == "H":
             handle = Handle(int(rest[0]), str(rest[1]), str(rest[2]))
             return make_handle(handle) if make_handle else handle

@@ -184,6 +184,25 @@ def test_benign_subclasses_compare_as_their_base():
 ''')
 
 
+def test_builtin_types_cross_both_ways_as_themselves():
+    """ClassEval_2's generated tests call ``parser.add_argument('arg1', arg_type=str)``: every
+    one failed "cannot pass a type to the code" before builtin types crossed by name."""
+    code = (
+        "class Parser:\n"
+        "    def __init__(self):\n        self.types = {}\n"
+        "    def add_argument(self, name, arg_type=str):\n        self.types[name] = arg_type\n"
+        "    def convert(self, name, text):\n        return self.types[name](text)\n"
+    )
+    _passes(code, '''
+def test_a_type_goes_to_the_code_and_comes_back():
+    parser = Parser()
+    parser.add_argument("n", arg_type=int)
+    parser.add_argument("s", str)
+    assert parser.convert("n", "42") == 42 and parser.convert("s", "x") == "x"
+    assert parser.types == {"n": int, "s": str} and parser.types["n"] is int
+''')
+
+
 def test_modules_the_code_imported_are_the_real_ones_here():
     code = (
         "import math\n\n"
