@@ -54,8 +54,8 @@ PENDING=(
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
   # class strategy (the single-call baseline is classeval-qwen2.5-coder-1.5b)
-  "classeval-all-permethod-qwen2.5-coder-1.5b|c2f0bc4|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
-  "classeval-all-whole-qwen2.5-coder-1.5b|c2f0bc4|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
+  "classeval-all-permethod-qwen2.5-coder-1.5b|cbd7526|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
+  "classeval-all-whole-qwen2.5-coder-1.5b|cbd7526|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
 )
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
