@@ -43,7 +43,9 @@ REFUSED_FILE = "refused_proposals.jsonl"  # in GEPA's log folder
 QUOTE_WORDS = 6
 _NAME = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*\(")
 _WORD = re.compile(r"[a-z0-9_]+")
-_BUILTINS = frozenset(dir(builtins))
+# names any task may use (builtins, methods of the builtin types): no sign of one task
+_BUILTINS = frozenset(dir(builtins)).union(
+    *(dir(kind) for kind in (str, bytes, list, dict, set, tuple, int, float, object)))
 
 
 def _names(text: str) -> set[str]:

@@ -36,6 +36,9 @@ def test_naming_a_function_of_the_task_is_a_quote_but_the_current_wording_is_not
     shown = list(SHOWN["Inputs"].values())
     assert quotes_a_task("Make lateralsurface_cone use math.pi.", shown) == (
         "names lateralsurface_cone, from a task it was shown")
+    # a builtin or a builtin type's method is no sign of one task
+    assert quotes_a_task("Never append to a list while you iterate over it.",
+                         ["def f(xs):\n    for x in xs:\n        xs.append(x)"]) is None
     # words the current instruction already has are not a quote, even where a task has them too
     assert quotes_a_task(CURRENT, [CURRENT + " and more"], CURRENT) is None
 
