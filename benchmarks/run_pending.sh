@@ -52,7 +52,7 @@ PENDING=(
   # start as copies of the first compile's, so requests it repeats are replayed, not recomputed
   "${COMPILED_V2#$R/}|88d8897|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # and with GEPA's proposer held to general instructions (24d7c90), its cache copied from v2's
-  "${COMPILED_V3#$R/}|cbd7526|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
+  "${COMPILED_V3#$R/}|afdfdad|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
