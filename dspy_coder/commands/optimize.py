@@ -145,6 +145,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "0 <= P < 1 (default 0: the pass rate alone); demos still need all tests passing",
     )
     parser.add_argument(
+        "--gepa-proposer",
+        choices=("rewrite", "lesson"),
+        default="rewrite",
+        help="how GEPA's reflection LM changes a step: 'rewrite' its instruction (refused when "
+        "it restates a training problem), or add one general 'lesson' to it (default: rewrite)",
+    )
+    parser.add_argument(
         "--seconds-per-call",
         type=float,
         default=None,
@@ -245,6 +252,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         ),
         lm_cache=args.lm_cache,
         call_penalty=args.call_penalty,
+        gepa_proposer=args.gepa_proposer,
         dev_focus_share=focus_share,
         first_drafts=args.first_drafts,
         seconds_per_call=args.seconds_per_call,

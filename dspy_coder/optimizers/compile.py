@@ -190,6 +190,7 @@ def compile_program(
     memo: SandboxMemo | None = None,
     journal: ScoreJournal | None = None,
     program_factory: Callable[[str, dict[str, Any]], dspy.Module] | None = None,
+    gepa_proposer: str = "rewrite",
 ) -> CompileResult:
     """Compile a fresh ``kind`` program with ``optimizer`` under ``budget``.
 
@@ -201,7 +202,7 @@ def compile_program(
     ``memo`` and ``journal`` keep sandbox verdicts and candidate scores on disk for a resumed
     compile (``resume.py``). ``program_factory`` builds the program to compile (default
     ``make_program``, looked up at call time; ``optimize --ray``: one whose runs are Ray tasks,
-    see ``ray_runs``).
+    see ``ray_runs``). ``gepa_proposer``: how GEPA changes a step (``registry.gepa_proposer``).
     """
     program_factory = program_factory or make_program
     name = resolve_optimizer(optimizer)
@@ -230,6 +231,7 @@ def compile_program(
         program_source_chars=_source_chars(student),
         predictor_signatures={name: predictor.signature
                               for name, predictor in student.named_predictors()},
+        gepa_proposer=gepa_proposer,
     )
     teleprompter, compile_kwargs = build_optimizer(name, setup)
     logger.info("Compiling %s with %s (%s budget): %d train, %d dev problems", kind, name,

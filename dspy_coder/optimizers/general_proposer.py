@@ -8,6 +8,11 @@ of issue #18): a candidate that cannot help any other problem, yet costs a minib
 quotes a problem it was shown (``quotes_a_task``): a refused component is left out of the
 result, so GEPA builds no candidate from it and spends no evaluation on it.
 
+``LessonProposer`` (``optimize --gepa-proposer lesson``) asks for less: one general lesson of at
+most two sentences, added to the current instruction (which stays whole), held to the same test.
+A small model that cannot rewrite an instruction without restating a task may still state a
+lesson.
+
 Example:
     >>> quotes_a_task("Find the lateral surface area of a cone.",
     ...               ["Write a function to find the lateral surface area of a cone."])
@@ -39,6 +44,16 @@ GENERAL_RULE = (
     "from them), and keep the names of the step's input and output fields."
 )
 REFUSED_FILE = "refused_proposals.jsonl"  # in GEPA's log folder
+LESSON_PROMPT = (
+    "You improve one step of a program that writes Python code for many different tasks. Read "
+    "the current instruction of the step and examples of its inputs, outputs and the feedback "
+    "they got. In `new_instruction`, write ONE general lesson, at most two sentences, that would "
+    "have avoided the failures in the feedback and helps with any task: a rule about how to do "
+    "the step, not about these tasks. Do not restate, name or solve the tasks of the examples. "
+    "Write only the lesson: it is added to the current instruction, which stays as it is."
+)
+LESSON_MAX_CHARS = 400
+LESSON_HEADING = "Lesson from earlier attempts:"
 # A run of this many words shared with a task the proposer was shown is a quote of it.
 QUOTE_WORDS = 6
 _NAME = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*\(")
@@ -126,3 +141,36 @@ class GeneralInstructionProposer(InstructionProposer):
             logger.info("Refused GEPA's new instruction for %s: it %s (%r); the current one "
                         "stays and no evaluation is spent on it.", name, reason, text[:120])
         return kept
+
+
+class LessonProposer(GeneralInstructionProposer):
+    """One general lesson added to the current instruction, instead of a new instruction."""
+
+    def __init__(self, record_to: Path | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("base_instructions", LESSON_PROMPT)
+        kwargs.setdefault("max_chars", LESSON_MAX_CHARS)
+        kwargs.setdefault("additional_instructions", None)
+        super().__init__(record_to=record_to, **kwargs)
+
+    def __call__(
+        self,
+        candidate: dict[str, str],
+        reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
+        components_to_update: list[str],
+    ) -> dict[str, str]:
+        lessons = super().__call__(candidate, reflective_dataset, components_to_update)
+        return {name: with_lesson(candidate[name], lesson) for name, lesson in lessons.items()
+                if lesson.strip() and lesson.strip() not in candidate[name]}
+
+
+def with_lesson(instruction: str, lesson: str) -> str:
+    """``instruction`` with ``lesson`` added under one heading (a child of a candidate that
+    already has lessons adds to the same list).
+
+    >>> with_lesson(with_lesson("Fix the code.", "Read the error first."), "Keep the name.")
+    'Fix the code.\\n\\nLesson from earlier attempts:\\n- Read the error first.\\n- Keep the name.'
+    """
+    lesson = " ".join(lesson.split())
+    if LESSON_HEADING in instruction:
+        return f"{instruction.rstrip()}\n- {lesson}"
+    return f"{instruction.rstrip()}\n\n{LESSON_HEADING}\n- {lesson}"

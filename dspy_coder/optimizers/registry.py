@@ -22,7 +22,11 @@ import dspy
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.optimizers.budgets import Budget
 from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
-from dspy_coder.optimizers.general_proposer import REFUSED_FILE, GeneralInstructionProposer
+from dspy_coder.optimizers.general_proposer import (
+    REFUSED_FILE,
+    GeneralInstructionProposer,
+    LessonProposer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class OptimizerSetup:
     log_dir: Path | None
     program_source_chars: int = 0
     predictor_signatures: dict[str, type[dspy.Signature]] = field(default_factory=dict)
+    gepa_proposer: str = "rewrite"  # GEPA_PROPOSERS: how GEPA's reflection LM changes a step
 
     @property
     def proposer_sees_the_source(self) -> bool:
@@ -149,13 +154,25 @@ def _gepa(s: OptimizerSetup) -> Built:
         component_selector=(PredictorsThatRan(s.predictor_signatures)
                             if s.predictor_signatures else "round_robin"),
         # the 1.5B reflection LM wrote one training problem's statement as an instruction
-        instruction_proposer=GeneralInstructionProposer(
-            record_to=s.log_dir / "gepa" / REFUSED_FILE if s.log_dir else None),
+        instruction_proposer=gepa_proposer(
+            s.gepa_proposer, s.log_dir / "gepa" / REFUSED_FILE if s.log_dir else None),
         # GEPA resumes from log_dir by itself; its evaluation cache would also keep every
         # (candidate, example) result, but only where it cannot mix the two sets up
         gepa_kwargs={"cache_evaluation": gepa_cache_keeps_sets_apart()},
     )
     return optimizer, {"trainset": s.trainset, "valset": s.devset}
+
+
+GEPA_PROPOSERS = ("rewrite", "lesson")
+
+
+def gepa_proposer(name: str, record_to: Path | None) -> GeneralInstructionProposer:
+    """``rewrite``: a new instruction per step (DSPy's proposer, held to general ones);
+    ``lesson``: one general lesson added to the step's instruction."""
+    if name not in GEPA_PROPOSERS:
+        raise UsageError(f"Unknown GEPA proposer {name!r}; use one of: {', '.join(GEPA_PROPOSERS)}.")
+    proposer = LessonProposer if name == "lesson" else GeneralInstructionProposer
+    return proposer(record_to=record_to)
 
 
 def gepa_cache_keeps_sets_apart() -> bool:

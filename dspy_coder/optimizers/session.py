@@ -64,6 +64,7 @@ class OptimizeRequest:
     command: str = ""
     lm_cache: bool = False  # whether DSPy's cache could answer calls (then costs undercount)
     call_penalty: float = 0.0  # the metric's charge per LM call after the first (metric.py)
+    gepa_proposer: str = "rewrite"  # how GEPA changes a step (registry.gepa_proposer)
     dev_focus_share: float | None = None  # share of dev problems whose first draft fails
     first_drafts: Path | None = None  # their outcomes' JSON file (default OUT/first_drafts.json)
     seconds_per_call: float | None = None  # for the duration estimate (else a measured figure)
@@ -78,7 +79,10 @@ class OptimizeRequest:
                 "lm": self.student_spec, "teacher_lm": self.teacher_spec,
                 "train_data": self.dataset, "split_seed": self.seed,
                 "call_penalty": self.call_penalty, "dev_focus_share": self.dev_focus_share,
-                "lm_settings": self.lm_settings}
+                "lm_settings": self.lm_settings,
+                # only when not the default, so compiles begun before the option still resume
+                **({"gepa_proposer": self.gepa_proposer}
+                   if self.gepa_proposer != "rewrite" else {})}
 
 
 class _Progress:
@@ -114,6 +118,7 @@ def build_sidecar(request: OptimizeRequest, result: CompileResult,
         "lm": request.student_spec,
         "teacher_lm": request.teacher_spec or request.student_spec,
         "dataset": request.dataset,
+        **({"gepa_proposer": request.gepa_proposer} if request.optimizer == "gepa" else {}),
         "metric": {"name": "pass rate" if not request.call_penalty else
                    "pass rate x (1 - call_penalty) ** (LM calls - 1)",
                    "call_penalty": request.call_penalty},
@@ -225,7 +230,7 @@ def run_optimization(request: OptimizeRequest, *, problems: Sequence[Problem] | 
                 on_progress=_Progress(), call_penalty=request.call_penalty, dev_ids=dev_ids,
                 memo=SandboxMemo(state.sandbox_file) if state else None,
                 journal=ScoreJournal(state.scores_file) if state else None,
-                program_factory=program_factory,
+                program_factory=program_factory, gepa_proposer=request.gepa_proposer,
             )
         sidecar = build_sidecar(request, result, pool)
         sidecar["dev_focus"] = dev_focus

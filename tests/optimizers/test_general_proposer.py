@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 
 import dspy
+import pytest
 from dspy.utils.dummies import DummyLM
 
-from dspy_coder.optimizers.general_proposer import GeneralInstructionProposer, quotes_a_task
+from dspy_coder.errors import UsageError
+from dspy_coder.optimizers.general_proposer import (
+    GeneralInstructionProposer,
+    LessonProposer,
+    quotes_a_task,
+    with_lesson,
+)
 
 CURRENT = ("The previous code (`previous_code`) failed when executed; `error` says how. Find the "
            "cause and respond with the complete corrected Python source in `generated_code`, "
@@ -63,3 +70,56 @@ def test_the_proposer_keeps_a_general_instruction(tmp_path):
     with dspy.context(lm=lm):
         assert proposer({"fix": CURRENT}, {"fix": [SHOWN]}, ["fix"]) == {"fix": GENERAL}
     assert not (tmp_path / "refused.jsonl").exists()
+
+
+def test_a_lesson_is_added_to_the_instruction_which_stays_whole(tmp_path):
+    lesson = "Read the failing call in `error` before you change anything."
+    lm = DummyLM([{"new_instruction": lesson}], adapter=dspy.JSONAdapter())
+    proposer = LessonProposer(record_to=tmp_path / "refused.jsonl")
+    with dspy.context(lm=lm):
+        proposed = proposer({"fix": CURRENT}, {"fix": [SHOWN]}, ["fix"])
+    assert proposed == {"fix": with_lesson(CURRENT, lesson)}
+    assert proposed["fix"].startswith(CURRENT) and proposed["fix"].endswith("- " + lesson)
+    assert any("ONE general lesson" in m["content"] for m in lm.history[0]["messages"])
+
+
+def test_a_lesson_that_restates_a_task_or_repeats_one_already_there_changes_nothing(tmp_path):
+    had = with_lesson(CURRENT, "Read the error first.")
+    for answer in (RESTATED, "Read the error first."):
+        lm = DummyLM([{"new_instruction": answer}], adapter=dspy.JSONAdapter())
+        with dspy.context(lm=lm):
+            assert LessonProposer(record_to=tmp_path / "r.jsonl")(
+                {"fix": had}, {"fix": [SHOWN]}, ["fix"]) == {}
+
+
+def test_optimize_builds_gepa_with_the_proposer_asked_for(problems, tmp_path):
+    from dspy_coder.optimizers.budgets import budget_for
+    from dspy_coder.optimizers.data import build_split
+    from dspy_coder.optimizers.registry import OptimizerSetup, build_optimizer, gepa_proposer
+
+    train = build_split(problems, "train", limit=2)
+    for name, kind in (("rewrite", GeneralInstructionProposer), ("lesson", LessonProposer)):
+        setup = OptimizerSetup(metric=lambda *a: 1.0, feedback_metric=lambda a, b, c, d, e: 1.0,
+                               trainset=train.dspy_examples, devset=train.dspy_examples,
+                               budget=budget_for("light"), student_lm=DummyLM([]),
+                               teacher_lm=DummyLM([]), threads=1, seed=0, log_dir=tmp_path,
+                               gepa_proposer=name)
+        optimizer, _ = build_optimizer("gepa", setup)
+        assert type(optimizer.custom_instruction_proposer) is kind
+    with pytest.raises(UsageError, match="lesson"):
+        gepa_proposer("rewrite-harder", None)
+
+
+def test_the_proposer_is_a_compile_setting_only_when_it_is_not_the_default(tmp_path):
+    """A compile begun before --gepa-proposer existed still resumes; a lesson compile on its
+    --out is refused (another setting), as is any other command's."""
+    from dspy_coder.optimizers.budgets import budget_for
+    from dspy_coder.optimizers.session import OptimizeRequest
+
+    def settings(**changes) -> dict:
+        return OptimizeRequest(kind="coder", optimizer="gepa", budget=budget_for("light"),
+                               out_dir=tmp_path, student_spec="dummy", track=False,
+                               **changes).resume_settings()
+
+    assert "gepa_proposer" not in settings()
+    assert settings(gepa_proposer="lesson")["gepa_proposer"] == "lesson"
