@@ -33,6 +33,7 @@ R=benchmarks/results
 COMPILED=$R/compile-gepa-medium-coder-qwen2.5-coder-1.5b
 COMPILED_V2=$R/compile-gepa-medium-v2-coder-qwen2.5-coder-1.5b
 COMPILED_V3=$R/compile-gepa-medium-v3-coder-qwen2.5-coder-1.5b
+COMPILED_V4=$R/compile-gepa-medium-lesson-coder-qwen2.5-coder-1.5b
 
 PENDING=(
   # issue #20: stripped HumanEval, all 164, f77a939's pipeline with the batching commit
@@ -53,6 +54,8 @@ PENDING=(
   "${COMPILED_V2#$R/}|88d8897|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # and with GEPA's proposer held to general instructions (24d7c90), its cache copied from v2's
   "${COMPILED_V3#$R/}|afdfdad|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
+  # and with the reflection LM adding one general lesson per step instead (b5e3f19)
+  "${COMPILED_V4#$R/}|b5e3f19|-|optimize --program coder --optimizer gepa --gepa-proposer lesson --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
