@@ -54,6 +54,13 @@ LESSON_PROMPT = (
 )
 LESSON_MAX_CHARS = 400
 LESSON_HEADING = "Lesson from earlier attempts:"
+# "a function that takes a list of integers ...", "a function to find ...": the statement of
+# one task (the 1.5B proposed "Write a new Python function that takes a list of integers as
+# input and returns the sum of all the elements in the list." for the first-draft step)
+_STATES_A_TASK = re.compile(
+    r"\bfunction (?:that|which|to) (?:takes?|accepts?|returns? the|finds?|computes?|calculates?|"
+    r"counts?|checks? (?:if|whether)|converts?|removes?|sorts?|sums?|generates?|reverses?)\b",
+    re.IGNORECASE)
 # A run of this many words shared with a task the proposer was shown is a quote of it.
 QUOTE_WORDS = 6
 _NAME = re.compile(r"\b(?:def|class)\s+([A-Za-z_]\w*)|\b([A-Za-z_]\w*)\s*\(")
@@ -77,9 +84,12 @@ def _runs(text: str, size: int = QUOTE_WORDS) -> set[tuple[str, ...]]:
 
 
 def quotes_a_task(proposal: str, task_texts: Iterable[str], current: str = "") -> str | None:
-    """Why ``proposal`` quotes one of ``task_texts`` (None when it does not). What the current
-    instruction already says does not count against it."""
+    """Why ``proposal`` quotes one of ``task_texts``, or states a task of its own (None when
+    it does neither). What the current instruction already says does not count against it."""
     texts = list(task_texts)
+    stated = _STATES_A_TASK.search(proposal)
+    if stated and not _STATES_A_TASK.search(current):
+        return f'states a task of its own ("{stated.group(0)}")'
     task_names = set().union(*map(_names, texts)) if texts else set()
     for name in sorted(task_names):
         if re.search(rf"\b{re.escape(name)}\b", proposal) and not re.search(

@@ -35,8 +35,20 @@ GENERAL = ("Read `error` first: it names the failing call and the value it retur
 
 def test_a_restated_problem_is_a_quote_and_a_general_rule_is_not():
     shown = list(SHOWN["Inputs"].values())
-    assert "from a task it was shown" in quotes_a_task(RESTATED, shown, CURRENT)
+    assert quotes_a_task(RESTATED, shown, CURRENT) == 'states a task of its own ("function to find")'
+    assert "from a task it was shown" in quotes_a_task(RESTATED.replace("function", "f"), shown)
     assert quotes_a_task(GENERAL, shown, CURRENT) is None
+
+
+def test_an_instruction_stating_a_task_of_its_own_is_refused_too():
+    """What the 1.5B proposed for the first-draft step in the third compile: no quote of a task
+    it was shown, but a task all the same."""
+    made_up = ("Write a new Python function that takes a list of integers as input and returns "
+               "the sum of all the elements in the list.")
+    assert quotes_a_task(made_up, list(SHOWN["Inputs"].values()), CURRENT) == (
+        'states a task of its own ("function that takes")')
+    assert quotes_a_task("Define the function the prompt asks for; return the whole function.",
+                         [], CURRENT) is None
 
 
 def test_naming_a_function_of_the_task_is_a_quote_but_the_current_wording_is_not():
