@@ -142,15 +142,19 @@ class GeneralInstructionProposer(InstructionProposer):
             if reason is None:
                 kept[name] = text
                 continue
-            refusal = {"component": name, "reason": reason, "proposal": text}
-            self.refused.append(refusal)
-            if self.record_to is not None:
-                self.record_to.parent.mkdir(parents=True, exist_ok=True)
-                with self.record_to.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(refusal) + "\n")
-            logger.info("Refused GEPA's new instruction for %s: it %s (%r); the current one "
-                        "stays and no evaluation is spent on it.", name, reason, text[:120])
+            self.refuse(name, reason, text)
         return kept
+
+    def refuse(self, component: str, reason: str, proposal: str) -> None:
+        """Note (and log, and record) a proposal left out of the result."""
+        refusal = {"component": component, "reason": reason, "proposal": proposal}
+        self.refused.append(refusal)
+        if self.record_to is not None:
+            self.record_to.parent.mkdir(parents=True, exist_ok=True)
+            with self.record_to.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(refusal) + "\n")
+        logger.info("Refused GEPA's proposal for %s: it %s (%r); the current instruction stays "
+                    "and no evaluation is spent on it.", component, reason, proposal[:120])
 
 
 class LessonProposer(GeneralInstructionProposer):
@@ -158,7 +162,8 @@ class LessonProposer(GeneralInstructionProposer):
 
     def __init__(self, record_to: Path | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("base_instructions", LESSON_PROMPT)
-        kwargs.setdefault("max_chars", LESSON_MAX_CHARS)
+        # no max_chars: DSPy shows it as a `length_limit` field, and the 1.5B's first lesson was
+        # "The new instruction must be at most 400 characters." (checked here instead)
         kwargs.setdefault("additional_instructions", None)
         super().__init__(record_to=record_to, **kwargs)
 
@@ -169,8 +174,28 @@ class LessonProposer(GeneralInstructionProposer):
         components_to_update: list[str],
     ) -> dict[str, str]:
         lessons = super().__call__(candidate, reflective_dataset, components_to_update)
-        return {name: with_lesson(candidate[name], lesson) for name, lesson in lessons.items()
-                if lesson.strip() and lesson.strip() not in candidate[name]}
+        kept: dict[str, str] = {}
+        for name, lesson in lessons.items():
+            reason = not_a_lesson(lesson, candidate[name])
+            if reason is None:
+                kept[name] = with_lesson(candidate[name], lesson)
+            else:
+                self.refuse(name, reason, lesson)
+        return kept
+
+
+def not_a_lesson(lesson: str, instruction: str) -> str | None:
+    """Why ``lesson`` is not a lesson to add to ``instruction`` (None when it is one)."""
+    text = " ".join(lesson.split())
+    if not text:
+        return "is empty"
+    if text in " ".join(instruction.split()):
+        return "is already in the instruction"
+    if len(text) > LESSON_MAX_CHARS:
+        return f"is longer than {LESSON_MAX_CHARS} characters"
+    if re.search(r"\binstructions?\b|\bcharacters\b", text, re.IGNORECASE):
+        return "is about the instruction, not about the step"
+    return None
 
 
 def with_lesson(instruction: str, lesson: str) -> str:

@@ -97,7 +97,9 @@ def test_a_lesson_is_added_to_the_instruction_which_stays_whole(tmp_path):
 
 def test_a_lesson_that_restates_a_task_or_repeats_one_already_there_changes_nothing(tmp_path):
     had = with_lesson(CURRENT, "Read the error first.")
-    for answer in (RESTATED, "Read the error first."):
+    for answer in (RESTATED, "Read the error first.",
+                   "The new instruction must be at most 400 characters.",  # the 1.5B's first
+                   "Check every branch. " * 30):
         lm = DummyLM([{"new_instruction": answer}], adapter=dspy.JSONAdapter())
         with dspy.context(lm=lm):
             assert LessonProposer(record_to=tmp_path / "r.jsonl")(
