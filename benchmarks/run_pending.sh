@@ -55,7 +55,7 @@ PENDING=(
   # and with GEPA's proposer held to general instructions (24d7c90), its cache copied from v2's
   "${COMPILED_V3#$R/}|afdfdad|-|optimize --program coder --optimizer gepa --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # and with the reflection LM adding one general lesson per step instead (b5e3f19)
-  "${COMPILED_V4#$R/}|532281c|-|optimize --program coder --optimizer gepa --gepa-proposer lesson --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
+  "${COMPILED_V4#$R/}|4837bac|-|optimize --program coder --optimizer gepa --gepa-proposer lesson --budget medium --train-data humaneval,mbpp-evalplus --dev-focus failing --dev-focus-share 0.5 --call-penalty 0.05 $MODEL --teacher-lm local:qwen2.5-coder-1.5b --no-tracking --no-final-eval"
   # held out: the second compile's program (a paraphrased first-draft instruction) against the
   # uncompiled pipeline, both run by this bench, on HumanEval's 65 test problems
   "heldout-humaneval-gepa-medium-v2-qwen2.5-coder-1.5b|e93b4e9|-|$BENCH --split test --variant coder --program $COMPILED_V2/program.json"
