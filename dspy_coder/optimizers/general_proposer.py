@@ -5,13 +5,14 @@ step's instruction into the statement of the one training problem it had been sh
 you to write a function to find the lateral surface area of a cone ...", in both GEPA compiles
 of issue #18): a candidate that cannot help any other problem, yet costs a minibatch to try.
 ``GeneralInstructionProposer`` asks for a general rule, and refuses a proposal that still
-quotes a problem it was shown (``quotes_a_task``): a refused component is left out of the
-result, so GEPA builds no candidate from it and spends no evaluation on it.
+quotes a problem it was shown or states one of its own (``quotes_a_task``, a heuristic: a
+restatement in other words passes): a refused component is left out of the result, so GEPA
+builds no candidate from it and spends no evaluation on it.
 
 ``LessonProposer`` (``optimize --gepa-proposer lesson``) asks for less: one general lesson of at
 most two sentences, added to the current instruction (which stays whole), held to the same test.
-A small model that cannot rewrite an instruction without restating a task may still state a
-lesson.
+(Tried for a small model that cannot rewrite an instruction without restating a task; the
+1.5B's lessons were about one problem too, and were refused.)
 
 Example:
     >>> quotes_a_task("Find the lateral surface area of a cone.",
