@@ -84,7 +84,8 @@ def main() -> int:
                         help="start from a copy of the compile's replay cache (resume/lm_cache)")
     parser.add_argument("--datasets-dir", type=Path, default=None)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         datefmt="%H:%M:%S")
 
     import dspy
@@ -115,7 +116,8 @@ def main() -> int:
     if args.seed_cache and not cache_dir.exists():
         shutil.copytree(args.compile_dir / "resume" / "lm_cache", cache_dir)
     rows_path = args.out / "runs.jsonl"
-    done = {(r["repeat"], r["task_id"]) for r in map(json.loads, rows_path.open())
+    done = {(r["repeat"], r["task_id"])
+            for r in map(json.loads, rows_path.read_text(encoding="utf-8").splitlines())
             } if rows_path.exists() else set()
 
     program_type = type(make_program(request["program"], request["options"]))

@@ -36,6 +36,8 @@ from typing import Any
 
 from dspy.teleprompt.gepa.instruction_proposal import InstructionProposer
 
+from dspy_coder.optimizers.leaks import strings_in
+
 logger = logging.getLogger(__name__)
 
 GENERAL_RULE = (
@@ -104,18 +106,6 @@ def quotes_a_task(proposal: str, task_texts: Iterable[str], current: str = "") -
     return None
 
 
-def _texts(value: Any) -> Iterable[str]:
-    """Every string inside a reflective record's inputs (nested dicts and lists included)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _texts(item)
-
-
 class GeneralInstructionProposer(InstructionProposer):
     """DSPy's ``InstructionProposer`` asked for a general rule, refusing task-specific ones.
 
@@ -138,13 +128,22 @@ class GeneralInstructionProposer(InstructionProposer):
         kept: dict[str, str] = {}
         for name, text in proposed.items():
             shown = [t for record in reflective_dataset.get(name, ())
-                     for t in _texts(record.get("Inputs", {}))]
-            reason = quotes_a_task(text, shown, current=candidate.get(name, ""))
+                     for t in strings_in(record.get("Inputs", {}))]
+            current = candidate.get(name, "")
+            reason = self.why_refused(text, shown, current)
             if reason is None:
-                kept[name] = text
-                continue
-            self.refuse(name, reason, text)
+                kept[name] = self.instruction(current, text)
+            else:
+                self.refuse(name, reason, text)
         return kept
+
+    def why_refused(self, proposal: str, shown: list[str], current: str) -> str | None:
+        """Why ``proposal`` is left out (None: it is kept)."""
+        return quotes_a_task(proposal, shown, current)
+
+    def instruction(self, current: str, proposal: str) -> str:
+        """The step's new instruction, from a kept proposal."""
+        return proposal
 
     def refuse(self, component: str, reason: str, proposal: str) -> None:
         """Note (and log, and record) a proposal left out of the result."""
@@ -168,21 +167,11 @@ class LessonProposer(GeneralInstructionProposer):
         kwargs.setdefault("additional_instructions", None)
         super().__init__(record_to=record_to, **kwargs)
 
-    def __call__(
-        self,
-        candidate: dict[str, str],
-        reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
-        components_to_update: list[str],
-    ) -> dict[str, str]:
-        lessons = super().__call__(candidate, reflective_dataset, components_to_update)
-        kept: dict[str, str] = {}
-        for name, lesson in lessons.items():
-            reason = not_a_lesson(lesson, candidate[name])
-            if reason is None:
-                kept[name] = with_lesson(candidate[name], lesson)
-            else:
-                self.refuse(name, reason, lesson)
-        return kept
+    def why_refused(self, proposal: str, shown: list[str], current: str) -> str | None:
+        return super().why_refused(proposal, shown, current) or not_a_lesson(proposal, current)
+
+    def instruction(self, current: str, proposal: str) -> str:
+        return with_lesson(current, proposal)
 
 
 def not_a_lesson(lesson: str, instruction: str) -> str | None:

@@ -106,19 +106,19 @@ def scan_for(pool: ProblemPool, seed: int = DEFAULT_SPLIT_SEED) -> dict[str, Any
     }
 
 
-def _strings(value: Any) -> list[str]:
+def strings_in(value: Any) -> list[str]:
     """Every string in a JSON-like value, keys included."""
     if isinstance(value, dict):
-        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+        return [s for k, v in value.items() for s in (*strings_in(k), *strings_in(v))]
     if isinstance(value, list | tuple):
-        return [s for v in value for s in _strings(v)]
+        return [s for v in value for s in strings_in(v)]
     return [str(value)] if value is not None else []
 
 
 def state_text(state: dict[str, Any]) -> str:
     """The state as the JSON text DSPy writes, then every string in it as it reads (no JSON
     escapes: a prompt's quotes and newlines would otherwise hide it)."""
-    return json.dumps(state, default=str) + "\n" + "\n".join(_strings(state))
+    return json.dumps(state, default=str) + "\n" + "\n".join(strings_in(state))
 
 
 def audit_leakage(program: dspy.Module, held_out: Sequence[Problem],

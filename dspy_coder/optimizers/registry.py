@@ -21,12 +21,12 @@ import dspy
 
 from dspy_coder.errors import SetupError, UsageError
 from dspy_coder.optimizers.budgets import Budget
-from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
 from dspy_coder.optimizers.general_proposer import (
     REFUSED_FILE,
     GeneralInstructionProposer,
     LessonProposer,
 )
+from dspy_coder.optimizers.gepa_selector import PredictorsThatRan
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ def _gepa(s: OptimizerSetup) -> Built:
         import gepa  # noqa: F401
     except ImportError as exc:
         raise SetupError("GEPA needs the gepa package. Run: pip install gepa") from exc
+    gepa_dir = s.log_dir / "gepa" if s.log_dir else None
     optimizer = dspy.GEPA(
         metric=s.feedback_metric,
         max_metric_calls=s.budget.gepa_metric_calls,
@@ -149,13 +150,13 @@ def _gepa(s: OptimizerSetup) -> Built:
         reflection_lm=s.prompt_lm,
         num_threads=s.threads,
         track_stats=True,
-        log_dir=str(s.log_dir / "gepa") if s.log_dir else None,
+        log_dir=str(gepa_dir) if gepa_dir else None,
         seed=s.seed,
         component_selector=(PredictorsThatRan(s.predictor_signatures)
                             if s.predictor_signatures else "round_robin"),
         # the 1.5B reflection LM wrote one training problem's statement as an instruction
         instruction_proposer=gepa_proposer(
-            s.gepa_proposer, s.log_dir / "gepa" / REFUSED_FILE if s.log_dir else None),
+            s.gepa_proposer, gepa_dir / REFUSED_FILE if gepa_dir else None),
         # GEPA resumes from log_dir by itself; its evaluation cache would also keep every
         # (candidate, example) result, but only where it cannot mix the two sets up
         gepa_kwargs={"cache_evaluation": gepa_cache_keeps_sets_apart()},
@@ -170,7 +171,8 @@ def gepa_proposer(name: str, record_to: Path | None) -> GeneralInstructionPropos
     """``rewrite``: a new instruction per step (DSPy's proposer, held to general ones);
     ``lesson``: one general lesson added to the step's instruction."""
     if name not in GEPA_PROPOSERS:
-        raise UsageError(f"Unknown GEPA proposer {name!r}; use one of: {', '.join(GEPA_PROPOSERS)}.")
+        raise UsageError(f"Unknown GEPA proposer {name!r}; use one of: "
+                         f"{', '.join(GEPA_PROPOSERS)}.")
     proposer = LessonProposer if name == "lesson" else GeneralInstructionProposer
     return proposer(record_to=record_to)
 

@@ -35,7 +35,8 @@ GENERAL = ("Read `error` first: it names the failing call and the value it retur
 
 def test_a_restated_problem_is_a_quote_and_a_general_rule_is_not():
     shown = list(SHOWN["Inputs"].values())
-    assert quotes_a_task(RESTATED, shown, CURRENT) == 'states a task of its own ("function to find")'
+    assert quotes_a_task(RESTATED, shown, CURRENT) == (
+        'states a task of its own ("function to find")')
     assert "from a task it was shown" in quotes_a_task(RESTATED.replace("function", "f"), shown)
     assert quotes_a_task(GENERAL, shown, CURRENT) is None
 
