@@ -70,6 +70,43 @@ def is_docstring(node: ast.AST | None) -> bool:
         node.value.value, str)
 
 
+def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether ``function``'s body is only its docstring, ``pass`` or ``...`` (unwritten)."""
+    body = list(function.body)
+    if body and is_docstring(body[0]):
+        body = body[1:]
+    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(
+        s.value, ast.Constant) and s.value.value is Ellipsis) for s in body)
+
+
+def unwritten_count(code: str, entry_point: str | None) -> int | None:
+    """How many of the functions the task asks for ``code`` leaves unwritten (``is_stub``):
+    the methods of the class ``entry_point`` besides ``__init__`` (a skeleton's own
+    ``__init__`` is often ``pass``), or the function ``entry_point`` itself (0 or 1); 0 when
+    ``code`` defines no such class or function, None when it does not parse.
+
+    ClassEval_2 (per_method): every candidate was unverified at score 0, and the first draft,
+    whose ``parse_arguments`` the method writer had left a docstring, was returned over the
+    samples that wrote it.
+
+        >>> unwritten_count("class C:\\n    def f(self):\\n        'Doc.'\\n", "C")
+        1
+        >>> unwritten_count("def f():\\n    return 1\\n", "f"), unwritten_count("def f(:", "f")
+        (0, None)
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == entry_point:
+            return sum(1 for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+                       and m.name != "__init__" and is_stub(m))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == entry_point:
+            return int(is_stub(node))
+    return 0
+
+
 def loaded_names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 

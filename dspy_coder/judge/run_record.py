@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from dspy.utils.usage_tracker import UsageTracker
 
 from dspy_coder.code.identity import program_identity
+from dspy_coder.code.pieces import unwritten_count
 from dspy_coder.judge.differential import RAISES_PREFIX
 from dspy_coder.judge.feedback import ALL_PASSED, format_failures
 from dspy_coder.judge.generated_audit import GeneratedTestAudit
@@ -159,12 +160,15 @@ class RunRecord:
     def best(self) -> Attempt | None:
         """The attempt the evidence favours: one no reviewer rejected, a reviewer's own edit,
         then checked over unchecked, then the higher score,
-        then more counted tests passed, code over none, a clean run over a broken one, the
-        program the independent candidates agree with most often, and only then the earlier
-        one."""
+        then more counted tests passed, code over none, fewer of the task's functions left
+        unwritten (``unwritten_count``; code that does not parse counts as leaving them all),
+        a clean run over a broken one, the program the independent candidates agree with
+        most often, and only then the earlier one."""
         if not self._attempts:
             return None
         agreement = self._behaviour_agreement()
+        unwritten = [unwritten_count(a.code, self.task.entry_point) for a in self._attempts]
+        most = max((n for n in unwritten if n is not None), default=0) + 1
         ranked = max(
             enumerate(self._attempts),
             key=lambda pair: (
@@ -174,6 +178,7 @@ class RunRecord:
                 pair[1].score,
                 pair[1].test_score or 0.0,
                 bool(pair[1].code.strip()),
+                -(most if unwritten[pair[0]] is None else unwritten[pair[0]]),
                 _ran_cleanly(pair[1]),
                 agreement[pair[0]],
                 -pair[0],

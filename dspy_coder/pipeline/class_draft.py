@@ -26,7 +26,7 @@ import textwrap
 import dspy
 
 from dspy_coder.code.extraction import extract_code
-from dspy_coder.code.pieces import is_docstring
+from dspy_coder.code.pieces import is_stub
 from dspy_coder.pipeline.signatures.method_writer import MethodWriter
 
 logger = logging.getLogger(__name__)
@@ -36,14 +36,6 @@ def class_node(tree: ast.Module, class_name: str) -> ast.ClassDef | None:
     """The top-level class ``class_name`` of ``tree``, or None."""
     return next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name),
                 None)
-
-
-def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    body = list(function.body)
-    if body and is_docstring(body[0]):
-        body = body[1:]
-    return all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(
-        s.value, ast.Constant) and s.value.value is Ellipsis) for s in body)
 
 
 def is_class_task(prompt: str, entry_point: str | None) -> bool:

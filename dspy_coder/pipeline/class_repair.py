@@ -24,8 +24,8 @@ import re
 
 import dspy
 
-from dspy_coder.code.pieces import is_docstring
-from dspy_coder.pipeline.class_draft import class_node, is_stub, with_answered_method
+from dspy_coder.code.pieces import is_docstring, is_stub
+from dspy_coder.pipeline.class_draft import class_node, with_answered_method
 from dspy_coder.pipeline.redrawing import SAMPLE_STRIDE, rollout_slot
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
 from dspy_coder.task.requirements import undefined_names
