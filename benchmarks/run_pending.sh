@@ -59,6 +59,9 @@ PENDING=(
   # held out: the second compile's program (a paraphrased first-draft instruction) against the
   # uncompiled pipeline, both run by this bench, on HumanEval's 65 test problems
   "heldout-humaneval-gepa-medium-v2-qwen2.5-coder-1.5b|e93b4e9|-|$BENCH --split test --variant coder --program $COMPILED_V2/program.json"
+  # and on MBPP's 171 test problems in EvalPlus form (the task sentence and its first assert),
+  # which no compile saw (the compiles trained on MBPP's train and dev splits)
+  "heldout-mbpp-evalplus-gepa-medium-v2-qwen2.5-coder-1.5b|e93b4e9|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED_V2/program.json"
   # "heldout-humaneval-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --split test --variant coder --program $COMPILED/program.json"
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
