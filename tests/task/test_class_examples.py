@@ -30,7 +30,9 @@ class Stack:
         """
 
     def pop(self):
-        """Take the top off. Uses an instance this docstring never makes:
+        """Take the top off. Shows the state of an instance made elsewhere first:
+        >>> stack.items
+        [1]
         >>> stack.pop()
         1
         """
@@ -59,7 +61,7 @@ def test_each_expected_value_becomes_an_example_with_the_session_before_it():
         ("s = Stack()\ns.push(1)\ns.push(2)\ns.size()", "s.peek()", "2"),
         ("", "Stack().area(2)", "12.566370614359172"),
         ("Stack().area(2)", "math.floor(Stack().area(1))", "3"),
-    ]  # no print output, no undefined instance, no object repr
+    ]  # no print output, no instance whose state was set up elsewhere, no object repr
 
 
 def test_the_examples_run_with_their_setup_and_fail_a_wrong_class():
@@ -157,3 +159,58 @@ def test_the_calls_before_an_example_are_named_with_their_long_values_elided():
     assert ("_after = 'jobs = Jobs(); jobs.listings = [...]; jobs.remove(jobs.listings[0])'"
             in test.code)
     assert '"Software Engineer"' in test.code  # the setup itself runs with the whole value
+
+
+PARSER = '''class Parser:
+    def __init__(self, strict=False):
+        self.arguments = {}
+
+    def parse(self, line):
+        """Parse --key=value words; an instance the docstring never makes (ClassEval_2):
+        >>> parser.parse("--a=1 --b=2")
+        True
+        >>> parser.arguments
+        {'a': '1', 'b': '2'}
+        >>> parser.reset()
+        """
+
+    def get(self, key):
+        """The value of key, on state set up elsewhere: not an example.
+        >>> parser.arguments
+        {'a': '1'}
+        >>> parser.get('a')
+        '1'
+        """
+
+    def merge(self, other):
+        """Uses a second name it never makes besides parser: not an example.
+        >>> parser.merge(other)
+        True
+        """
+'''
+PARSES = ("class Parser:\n    def __init__(self, strict=False):\n        self.arguments = {}\n"
+          "    def parse(self, line):\n        for word in line.split():\n"
+          "            key, _, value = word[2:].partition('=')\n"
+          "            self.arguments[key] = value\n        return True\n")
+
+
+def test_a_session_on_an_instance_it_never_makes_runs_on_a_fresh_one():
+    examples = build_task(PARSER, "Parser").examples
+    assert [(e.setup, e.call, e.expected) for e in examples] == [
+        ("parser = Parser()", 'parser.parse("--a=1 --b=2")', "True"),
+        ('parser = Parser()\nparser.parse("--a=1 --b=2")', "parser.arguments",
+         "{'a': '1', 'b': '2'}"),
+    ]  # its bare call (reset) is not kept; get shows state first; merge uses another name
+    tests = "\n\n\n".join(t.code for t in doc_example_tests(examples))
+    assert sandbox_run(PARSES, tests=tests).passed
+    wrong = sandbox_run(PARSES.replace("[2:]", "[1:]"), tests=tests)
+    assert [t.name for t in wrong.tests if not t.passed] == ["test_docstring_example_2"]
+
+
+def test_no_fresh_instance_of_a_class_that_needs_arguments_or_when_the_name_is_not_a_receiver():
+    needs = PARSER.replace("def __init__(self, strict=False):", "def __init__(self, strict):")
+    assert build_task(needs, "Parser").examples == []
+    passed_on = PARSER.replace(">>> parser.arguments\n        {'a': '1', 'b': '2'}",
+                               ">>> Parser().merge(parser)\n        True")
+    assert passed_on != PARSER
+    assert build_task(passed_on, "Parser").examples == []
