@@ -40,6 +40,15 @@ def test_lock_is_released_when_the_call_fails(tmp_path):
     assert _try_flock(path)
 
 
+def _until_waiting(path, seconds: float = 10.0) -> None:
+    """Return once another process waits for the lock at ``path`` (a fixed sleep was too short
+    on a loaded machine: the forked waiter had not reached the lock, and the test failed)."""
+    deadline = time.monotonic() + seconds
+    while not others_waiting(path):
+        assert time.monotonic() < deadline, "the waiting process never reached the lock"
+        time.sleep(0.01)
+
+
 def _waiter(path: str, done: multiprocessing.Queue) -> None:
     with machine_lock(__import__("pathlib").Path(path)):
         done.put(time.monotonic())
@@ -52,7 +61,7 @@ def test_a_busy_caller_does_not_starve_a_waiting_process(tmp_path):
     with machine_lock(path):
         waiter = multiprocessing.get_context("fork").Process(target=_waiter, args=(str(path), done))
         waiter.start()
-        time.sleep(0.3)  # the waiter is now blocked on the lock
+        _until_waiting(path)  # the waiter is now blocked on the lock
     turns_ended = []
     for _ in range(20):  # back-to-back calls of 20 ms each
         with machine_lock(path):
@@ -76,7 +85,7 @@ def test_a_caller_asking_again_at_once_goes_after_the_waiting_process(tmp_path):
         with machine_lock(path):
             waiter = context.Process(target=_waiter, args=(str(path), done))
             waiter.start()
-            time.sleep(0.1)  # the waiter is now blocked on the lock
+            _until_waiting(path)  # the waiter is now blocked on the lock
         turns_ended = []
         for _ in range(200):  # back-to-back turns with no work and no gap
             with machine_lock(path):
@@ -97,7 +106,7 @@ def test_a_holder_sees_that_another_process_waits(tmp_path):
         assert not others_waiting(path)
         waiter = context.Process(target=_waiter, args=(str(path), done))
         waiter.start()
-        time.sleep(0.3)  # the waiter is now blocked on the lock
+        _until_waiting(path)  # the waiter is now blocked on the lock
         assert others_waiting(path)
     done.get(timeout=10)
     waiter.join(timeout=10)
