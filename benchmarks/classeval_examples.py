@@ -7,7 +7,8 @@ and run in the sandbox, as the scorer runs them. Prints each failing example wit
 reference returned, then the totals twice: with the sessions run on a fresh instance they
 never make (``class_examples``), and without them. Writes the same as text and JSON, with the
 date, machine, commit and command, to ``--out``. No LM is called; the hidden tests are not
-read.
+read. Three references draw at random (ClassEval_12, 54, 58), so how many examples they pass
+can differ by a few between runs.
 
 Usage:
     python benchmarks/classeval_examples.py [--datasets-dir DIR] [--ids 0,2] [--out DIR]
@@ -25,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dspy_coder.bench.manifest import git_commit, machine_description, now_utc
+from dspy_coder.bench.portable_paths import portable_command
 from dspy_coder.datasets import Problem, load_problems, select_problems
 from dspy_coder.judge.method_coverage import called_attributes, declared_methods
 from dspy_coder.sandbox import run as sandbox_run
@@ -36,6 +38,7 @@ logger = logging.getLogger("classeval_examples")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path("benchmarks/results/classeval-examples")
 RULES = {"with fresh instances": True, "without them": False}
+COMMAND = ["python", "benchmarks/classeval_examples.py"]
 
 
 @dataclass
@@ -117,23 +120,13 @@ def report(header: dict[str, str], totals: dict[str, Totals]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def command(args: argparse.Namespace) -> str:
-    argv = ["python", "benchmarks/classeval_examples.py"]
-    if args.datasets_dir:
-        argv += ["--datasets-dir", os.path.relpath(Path(args.datasets_dir).resolve(), REPO)]
-    if args.ids:
-        argv += ["--ids", args.ids]
-    if args.out != DEFAULT_OUT:
-        argv += ["--out", os.path.relpath(args.out.resolve(), REPO)]
-    return shlex.join(argv)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets-dir", type=Path, default=os.environ.get("DSPY_CODER_DATASETS"),
                         help="folder holding classeval/ (default: ../shared/datasets)")
     parser.add_argument("--ids", default="", help="task numbers or ids, comma-separated")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to write results")
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ids = [item.strip() for item in args.ids.split(",") if item.strip()] or None
@@ -143,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         for rule, fresh in RULES.items():
             check(problem, fresh, totals[rule])
     header = {"Date (UTC)": now_utc(), "Machine": machine_description(),
-              "Commit": git_commit(REPO), "Command": f"`{command(args)}`",
+              "Commit": git_commit(REPO),
+              "Command": f"`{portable_command(shlex.join([*COMMAND, *argv]), REPO)}`",
               "Tasks": str(len(problems))}
     text = report(header, totals)
     sys.stdout.write(text)

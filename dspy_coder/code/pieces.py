@@ -79,10 +79,17 @@ def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         s.value, ast.Constant) and s.value.value is Ellipsis) for s in body)
 
 
+def unwritten_methods_of(node: ast.ClassDef) -> list[str]:
+    """The methods of ``node`` besides ``__init__`` that are unwritten (``is_stub``; a
+    skeleton's own ``__init__`` is often ``pass``)."""
+    return [m.name for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+            and m.name != "__init__" and is_stub(m)]
+
+
 def unwritten_count(code: str, entry_point: str | None) -> int | None:
     """How many of the functions the task asks for ``code`` leaves unwritten (``is_stub``):
-    the methods of the class ``entry_point`` besides ``__init__`` (a skeleton's own
-    ``__init__`` is often ``pass``), or the function ``entry_point`` itself (0 or 1); 0 when
+    the methods of the class ``entry_point`` (``unwritten_methods_of``), or the function
+    ``entry_point`` itself (0 or 1); 0 when
     ``code`` defines no such class or function, None when it does not parse.
 
     ClassEval_2 (per_method): every candidate was unverified at score 0, and the first draft,
@@ -100,8 +107,7 @@ def unwritten_count(code: str, entry_point: str | None) -> int | None:
         return None
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == entry_point:
-            return sum(1 for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
-                       and m.name != "__init__" and is_stub(m))
+            return len(unwritten_methods_of(node))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == entry_point:
             return int(is_stub(node))
     return 0

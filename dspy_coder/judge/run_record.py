@@ -167,8 +167,10 @@ class RunRecord:
         if not self._attempts:
             return None
         agreement = self._behaviour_agreement()
-        unwritten = [unwritten_count(a.code, self.task.entry_point) for a in self._attempts]
-        most = max((n for n in unwritten if n is not None), default=0) + 1
+        # parsed over unparsed, then fewer unwritten functions
+        written = [(n is not None, -(n or 0))
+                   for n in (unwritten_count(a.code, self.task.entry_point)
+                             for a in self._attempts)]
         ranked = max(
             enumerate(self._attempts),
             key=lambda pair: (
@@ -178,7 +180,7 @@ class RunRecord:
                 pair[1].score,
                 pair[1].test_score or 0.0,
                 bool(pair[1].code.strip()),
-                -(most if unwritten[pair[0]] is None else unwritten[pair[0]]),
+                written[pair[0]],
                 _ran_cleanly(pair[1]),
                 agreement[pair[0]],
                 -pair[0],

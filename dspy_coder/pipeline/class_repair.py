@@ -24,7 +24,7 @@ import re
 
 import dspy
 
-from dspy_coder.code.pieces import is_docstring, is_stub
+from dspy_coder.code.pieces import is_docstring, is_stub, unwritten_methods_of
 from dspy_coder.pipeline.class_draft import class_node, with_answered_method
 from dspy_coder.pipeline.redrawing import SAMPLE_STRIDE, rollout_slot
 from dspy_coder.pipeline.signatures.method_fixer import MethodFixer
@@ -53,10 +53,6 @@ def _calls_before(failures: str) -> str:
     return "; ".join(reversed(calls))
 
 
-def _unwritten(methods: list[ast.FunctionDef | ast.AsyncFunctionDef]) -> list[str]:
-    return [m.name for m in methods if m.name != "__init__" and is_stub(m)]
-
-
 def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list[str]]:
     """The top-level class of ``code`` with the most failing methods, and those: first the
     ones that use a name nothing defines (the failure "uses jwt but never defines it" names
@@ -76,7 +72,7 @@ def failing_methods(code: str, failures: str, limit: int = 3) -> tuple[str, list
         if not isinstance(node, ast.ClassDef):
             continue
         methods = [m for m in node.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
-        unwritten = _unwritten(methods)
+        unwritten = unwritten_methods_of(node)
         first = {m.name for m in methods if _reads(m, undefined) or (
             m.name in unwritten and _named(m.name, failures) is not None)}
         named: list[tuple[int, str]] = []

@@ -169,14 +169,15 @@ def _made_without_arguments(node: ast.ClassDef) -> bool:
             and all(default is not None for default in arguments.kw_defaults))
 
 
-def _examples_on_a_fresh_instance(docstring: str, known: set[str], node: ast.ClassDef
+def _examples_on_a_fresh_instance(docstring: str, known: set[str], class_name: str
                                   ) -> list[DocExample]:
-    """The shown values of a session that uses an instance of the class it never makes, run
-    on a fresh one; [] when the session is not of that kind (see the module docstring)."""
+    """The shown values of a session that uses an instance of the class ``class_name`` (made
+    without arguments) it never makes, run on a fresh one; [] when the session is not of that
+    kind (see the module docstring)."""
     name = _implicit_instance(_session(docstring), known)
-    if name is None or not _made_without_arguments(node):
+    if name is None:
         return []
-    made = f"{name} = {node.name}()"
+    made = f"{name} = {class_name}()"
     return [DocExample(call=e.call, expected=e.expected,
                        setup="\n".join(line for line in (made, e.setup) if line))
             for e in _method_examples(docstring, known | {name}) if e.expected]
@@ -198,10 +199,11 @@ def class_doc_examples(prompt: str, class_name: str, fresh_instances: bool = Tru
     found: list[DocExample] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == class_name:
+            fresh = fresh_instances and _made_without_arguments(node)
             for method in node.body:
                 if isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
                     docstring = ast.get_docstring(method) or ""
                     found += (_method_examples(docstring, known) or (
-                        _examples_on_a_fresh_instance(docstring, known, node)
-                        if fresh_instances else []))
+                        _examples_on_a_fresh_instance(docstring, known, class_name)
+                        if fresh else []))
     return found if any(example.expected for example in found) else []
