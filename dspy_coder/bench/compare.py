@@ -62,23 +62,26 @@ def _common_pass_at_1(records: list[ResultRecord], common: set[str]) -> float | 
 
 
 def compare_runs(
-    runs: Sequence[Path], out_dir: Path | None = None, only: Collection[str] | None = None
+    runs: Sequence[Path],
+    out_dir: Path | None = None,
+    only: Collection[str] | None = None,
+    pool: bool = False,
 ) -> Comparison:
     """Summarise each run, compute pass@1 on common problems, render Markdown (and plots).
 
     ``only``: compare on these task ids alone (e.g. the every-8th subset of full runs).
+    ``pool``: read the runs as one run (their problems must not overlap).
     """
     if not runs:
         raise UsageError("Give at least one run directory to compare.")
     names: list[str] = []
     rows: list[VariantSummary] = []
     row_records: list[list[ResultRecord]] = []
-    for run in runs:
-        records = read_records(resolve_results_file(Path(run)))
+    for name, records in _named_records(runs, pool):
         if only is not None:
             records = [r for r in records if r.task_id in only]
         for row in summarise(records):
-            names.append(run_name(Path(run)))
+            names.append(name)
             rows.append(row)
             row_records.append(
                 [
@@ -116,6 +119,24 @@ def compare_runs(
             plot_accuracy_vs_cost(rows, out_dir / "comparison_accuracy_vs_cost.png", runs=names),
         ]
     return comparison
+
+
+def _named_records(runs: Sequence[Path], pool: bool) -> list[tuple[str, list[ResultRecord]]]:
+    """Each run's records under its name, or all of them under one name when pooled."""
+    named = [(run_name(Path(run)), read_records(resolve_results_file(Path(run)))) for run in runs]
+    if not pool:
+        return named
+    owner: dict[str, str] = {}
+    for name, records in named:
+        for record in records:
+            first = owner.setdefault(record.task_id, name)
+            if first != name:
+                raise UsageError(
+                    f"Cannot pool {first} and {name}: both answer {record.task_id}. Pool runs "
+                    "over different problems (e.g. a HumanEval and an MBPP half), or compare "
+                    "them without --pool."
+                )
+    return [(" + ".join(name for name, _ in named), [r for _, recs in named for r in recs])]
 
 
 def render_markdown(comparison: Comparison) -> str:

@@ -5,6 +5,7 @@ Actions:
     dspy-coder bench report RUN_DIR [RUN_DIR ...]     # rewrite summary, table and plots
     dspy-coder bench compare RUN_DIR RUN_DIR ...      # side-by-side table (and plots with --out)
     dspy-coder bench compare RUN_DIR RUN_DIR --stride 8   # ... on the selected problems only
+    dspy-coder bench compare HUMANEVAL_DIR MBPP_DIR --pool  # two halves read as one run
     dspy-coder bench merge SHARD_DIR [SHARD_DIR ...] --out RUN_DIR   # join --shard runs
 
 Example:
@@ -160,6 +161,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="do not keep full DevelopmentReports in reports.jsonl",
     )
     run.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
+    run.add_argument(
+        "--pool",
+        action="store_true",
+        help="compare: read the runs as one (e.g. a HumanEval and an MBPP half), so each "
+        "variant gets one row and one paired test over all their problems",
+    )
     add_lm_cache_option(run)
     return parser
 
@@ -448,7 +455,7 @@ def _selected_ids(args: argparse.Namespace) -> set[str] | None:
 def _compare(args: argparse.Namespace) -> int:
     from dspy_coder.bench.compare import compare_runs
 
-    comparison = compare_runs(args.runs, out_dir=args.out, only=_selected_ids(args))
+    comparison = compare_runs(args.runs, out_dir=args.out, only=_selected_ids(args), pool=args.pool)
     sys.stdout.write(comparison.markdown)
     if args.out:
         sys.stdout.write(f"\nWrote {args.out / 'comparison.md'} and plots.\n")

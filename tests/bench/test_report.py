@@ -11,6 +11,7 @@ from dspy_coder.bench.compare import compare_runs
 from dspy_coder.bench.plots import score_curves, write_plots
 from dspy_coder.bench.report import markdown_table, summarise, write_summary
 from dspy_coder.bench.store import RecordCost, ResultRecord, ResultsStore
+from dspy_coder.errors import UsageError
 
 
 def rec(
@@ -140,6 +141,35 @@ def test_compare_uses_common_problems(tmp_path: Path):
     assert "- subset / coder: gained T/1; lost T/0 (on 2 common problems)" in comparison.markdown
     assert (tmp_path / "cmp" / "comparison.md").is_file()
     assert all(p.is_file() for p in comparison.plots)
+
+
+def test_pooled_compare_reads_two_halves_as_one_run(tmp_path: Path):
+    """Each half alone is +1 / -0 (p = 1.00); pooled, the same variant is one row and one test."""
+    humaneval, mbpp = tmp_path / "heldout-humaneval", tmp_path / "heldout-mbpp"
+    for task, before, after in [("HumanEval/0", False, True), ("HumanEval/1", True, True)]:
+        ResultsStore(humaneval / "results.jsonl").append(rec(task, "coder", passed=before))
+        ResultsStore(humaneval / "results.jsonl").append(rec(task, "compiled", passed=after))
+    for task, before, after in [("Mbpp/2", False, True), ("Mbpp/3", True, False)]:
+        ResultsStore(mbpp / "results.jsonl").append(rec(task, "coder", passed=before))
+        ResultsStore(mbpp / "results.jsonl").append(rec(task, "compiled", passed=after))
+    comparison = compare_runs([humaneval, mbpp], pool=True)
+    assert comparison.runs == ["heldout-humaneval + heldout-mbpp"] * 2
+    assert [(row.variant, row.problems) for row in comparison.rows] == [
+        ("coder", 4),
+        ("compiled", 4),
+    ]
+    difference = comparison.paired[1]
+    assert (difference.gained, difference.lost) == (["HumanEval/0", "Mbpp/2"], ["Mbpp/3"])
+    unpooled = compare_runs([humaneval, mbpp])
+    assert len(unpooled.rows) == 4 and unpooled.common_problems == []
+
+
+def test_pooling_runs_that_answer_the_same_problem_is_refused(tmp_path: Path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    ResultsStore(a / "results.jsonl").append(rec("T/0"))
+    ResultsStore(b / "results.jsonl").append(rec("T/0", "coder"))
+    with pytest.raises(UsageError, match="both answer T/0"):
+        compare_runs([a, b], pool=True)
 
 
 def test_cost_means_leave_out_cache_hits():
