@@ -179,9 +179,10 @@ def render_markdown(comparison: Comparison) -> str:
         )
     notes = [
         f"- {name} / {row.variant}: gained {', '.join(d.gained) or 'none'}; "
-        f"lost {', '.join(d.lost) or 'none'} (on {d.problems} common problems)"
+        f"lost {', '.join(d.lost) or 'none'} (on {d.problems} common problems); "
+        f"{d.describe_calls()}"
         for name, row, d in zip(comparison.runs, comparison.rows, paired, strict=True)
-        if d is not None and (d.gained or d.lost)
+        if d is not None and (d.gained or d.lost or d.fewer_calls or d.more_calls)
     ]
     if notes:
         lines += ["", "Problems that differ from the first row:", "", *notes]

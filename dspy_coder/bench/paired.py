@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import comb
 
 from dspy_coder.bench.store import ResultRecord
@@ -28,13 +28,26 @@ class PairedDifference:
     problems: int
     gained: list[str]
     lost: list[str]
+    fewer_calls: list[str] = field(default_factory=list)  # fewer LM calls than the reference
+    more_calls: list[str] = field(default_factory=list)
 
     @property
     def p_value(self) -> float:
         return mcnemar_exact(len(self.gained), len(self.lost))
 
+    @property
+    def calls_p_value(self) -> float:
+        """Sign test on the problems whose LM calls differ (the same binomial as McNemar's)."""
+        return mcnemar_exact(len(self.fewer_calls), len(self.more_calls))
+
     def describe(self) -> str:
         return f"+{len(self.gained)} / -{len(self.lost)} ({format_p_value(self.p_value)})"
+
+    def describe_calls(self) -> str:
+        return (
+            f"fewer LM calls on {len(self.fewer_calls)}, more on {len(self.more_calls)} "
+            f"(sign test {format_p_value(self.calls_p_value)})"
+        )
 
 
 def format_p_value(p: float) -> str:
@@ -75,14 +88,19 @@ def paired_difference(
 ) -> PairedDifference | None:
     """``other`` against ``reference`` on their common problems; ``None`` when either row has
     several samples per problem (pass@k rows are compared by their estimates instead)."""
+    reference, other = list(reference), list(other)
     before, after = single_sample_outcomes(reference), single_sample_outcomes(other)
     if before is None or after is None:
         return None
     common = sorted(set(before) & set(after), key=_task_order)
+    calls_before = {r.task_id: r.cost.lm_calls for r in reference}
+    calls_after = {r.task_id: r.cost.lm_calls for r in other}
     return PairedDifference(
         problems=len(common),
         gained=[t for t in common if after[t] and not before[t]],
         lost=[t for t in common if before[t] and not after[t]],
+        fewer_calls=[t for t in common if calls_after[t] < calls_before[t]],
+        more_calls=[t for t in common if calls_after[t] > calls_before[t]],
     )
 
 

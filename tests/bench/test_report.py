@@ -146,12 +146,16 @@ def test_compare_uses_common_problems(tmp_path: Path):
 def test_pooled_compare_reads_two_halves_as_one_run(tmp_path: Path):
     """Each half alone is +1 / -0 (p = 1.00); pooled, the same variant is one row and one test."""
     humaneval, mbpp = tmp_path / "heldout-humaneval", tmp_path / "heldout-mbpp"
-    for task, before, after in [("HumanEval/0", False, True), ("HumanEval/1", True, True)]:
-        ResultsStore(humaneval / "results.jsonl").append(rec(task, "coder", passed=before))
-        ResultsStore(humaneval / "results.jsonl").append(rec(task, "compiled", passed=after))
-    for task, before, after in [("Mbpp/2", False, True), ("Mbpp/3", True, False)]:
-        ResultsStore(mbpp / "results.jsonl").append(rec(task, "coder", passed=before))
-        ResultsStore(mbpp / "results.jsonl").append(rec(task, "compiled", passed=after))
+    for folder, task, before, after, calls in [
+        (humaneval, "HumanEval/0", False, True, 3),
+        (humaneval, "HumanEval/1", True, True, 1),
+        (mbpp, "Mbpp/2", False, True, 5),
+        (mbpp, "Mbpp/3", True, False, 2),
+    ]:
+        ResultsStore(folder / "results.jsonl").append(rec(task, "coder", passed=before))
+        ResultsStore(folder / "results.jsonl").append(
+            rec(task, "compiled", passed=after, calls=calls)
+        )
     comparison = compare_runs([humaneval, mbpp], pool=True)
     assert comparison.runs == ["heldout-humaneval + heldout-mbpp"] * 2
     assert [(row.variant, row.problems) for row in comparison.rows] == [
@@ -160,6 +164,11 @@ def test_pooled_compare_reads_two_halves_as_one_run(tmp_path: Path):
     ]
     difference = comparison.paired[1]
     assert (difference.gained, difference.lost) == (["HumanEval/0", "Mbpp/2"], ["Mbpp/3"])
+    assert (difference.fewer_calls, difference.more_calls) == (
+        [],
+        ["HumanEval/0", "Mbpp/2", "Mbpp/3"],
+    )
+    assert "fewer LM calls on 0, more on 3 (sign test p = 0.25)" in comparison.markdown
     unpooled = compare_runs([humaneval, mbpp])
     assert len(unpooled.rows) == 4 and unpooled.common_problems == []
 
@@ -188,8 +197,12 @@ def test_paired_difference_needs_one_sample_per_problem():
     from dspy_coder.bench.paired import paired_difference
 
     one = [rec("T/0", passed=False), rec("T/1"), rec("T/2", passed=False)]
-    other = [rec("T/0", "coder"), rec("T/1", "coder", passed=False), rec("T/2", "coder"),
-             rec("T/9", "coder")]
+    other = [
+        rec("T/0", "coder"),
+        rec("T/1", "coder", passed=False),
+        rec("T/2", "coder"),
+        rec("T/9", "coder"),
+    ]
     difference = paired_difference(one, other)
     assert difference.problems == 3
     assert (difference.gained, difference.lost) == (["T/0", "T/2"], ["T/1"])
@@ -210,10 +223,17 @@ def test_exact_mcnemar_p_values(gained: int, lost: int, expected: float):
 def test_the_programs_own_success_verdict_is_measured_against_the_hidden_tests():
     """Precision: of the answers it called a success, how many pass; recall: of the answers
     that pass, how many it called a success. A program without verdicts shows none."""
-    statuses = [("success", True), ("success", True), ("success", False), ("unverified", True),
-                ("partial", False)]
-    records = [rec(f"T/{i}", variant="coder", passed=passed).model_copy(
-        update={"report_status": status}) for i, (status, passed) in enumerate(statuses)]
+    statuses = [
+        ("success", True),
+        ("success", True),
+        ("success", False),
+        ("unverified", True),
+        ("partial", False),
+    ]
+    records = [
+        rec(f"T/{i}", variant="coder", passed=passed).model_copy(update={"report_status": status})
+        for i, (status, passed) in enumerate(statuses)
+    ]
     [row] = summarise(records)
     assert (row.claimed_success, row.claimed_success_passed, row.passed_answers) == (3, 2, 3)
     assert row.verdict_precision == pytest.approx(2 / 3)
@@ -226,11 +246,13 @@ def test_the_programs_own_success_verdict_is_measured_against_the_hidden_tests()
 def class_rec(task: str, passed: int, total: int, status: str = "", sample: int = 0):
     """A ClassEval-style row: ``passed`` of ``total`` test classes."""
     record = rec(task, passed=passed == total, sample=sample)
-    return record.model_copy(update={
-        "test_classes_passed": passed,
-        "test_classes_total": total,
-        "grade_status": status or ("passed" if passed == total else "failed"),
-    })
+    return record.model_copy(
+        update={
+            "test_classes_passed": passed,
+            "test_classes_total": total,
+            "grade_status": status or ("passed" if passed == total else "failed"),
+        }
+    )
 
 
 def test_class_level_tables_show_class_and_method_level_pass_at_1(tmp_path: Path):
