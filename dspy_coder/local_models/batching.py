@@ -7,7 +7,10 @@ extends one: measured with the 1.5B model, 13 tokens/s for one answer, 28 for fo
 gets a slot (its own sequence in the model's memory), a worker thread evaluates new prompts and
 then advances every active answer by one token per step. Each answer keeps its own sampler
 chain and stopping rules, built as llama-cpp-python builds them for a single call, so an answer
-does not depend on which other answers shared its steps (``tests/local_models``).
+does not depend on which other answers shared its steps (``tests/local_models``). A finished
+answer's slot keeps its sequence, and a new prompt goes to the free slot holding most of its
+start (else the least recently used), so the backend can keep that start instead of
+evaluating it again (``llama_backend``: only where the numbers stay a fresh evaluation's).
 
 The model side is a ``DecodingBackend`` (``llama_backend.LlamaBackend`` for llama.cpp, a
 scripted fake in the tests); this module owns the slots, the queue and when an answer ends.
@@ -71,8 +74,13 @@ class DecodingBackend(Protocol):
 
     slots: int
 
-    def evaluate_prompt(self, slot: int, tokens: list[int]) -> None:
-        """Forget ``slot``'s sequence and evaluate ``tokens`` as its prompt."""
+    def reusable(self, slot: int, tokens: list[int]) -> int:
+        """How many of ``tokens``' first positions ``slot`` already holds and would keep."""
+
+    def evaluate_prompt(self, slot: int, tokens: list[int]) -> int:
+        """Make ``tokens`` ``slot``'s sequence, the last one's logits ready, and return how many
+        were kept from what some slot held instead of evaluated: only as many as give the
+        numbers a fresh evaluation gives."""
 
     def decode_step(self, entries: list[tuple[int, int, int]]) -> None:
         """Evaluate one token per entry ``(slot, token, position)``; entry i's logits are
@@ -92,7 +100,7 @@ class DecodingBackend(Protocol):
     def detokenize(self, tokens: list[int], prev_tokens: list[int]) -> bytes: ...
 
     def clear(self, slot: int) -> None:
-        """Forget ``slot``'s sequence."""
+        """Forget ``slot``'s sequence (after a failure: it may hold what it should not)."""
 
 
 class _Generation:
@@ -185,10 +193,12 @@ class BatchedGenerator:
         self._turn_seconds = turn_seconds
         self._queue: deque[_Generation] = deque()
         self._active: list[_Generation] = []
-        self._free = list(range(backend.slots))
+        self._free = list(range(backend.slots))  # least recently used first
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self.peak_active = 0  # the most answers decoded together so far
+        self.prompt_tokens = 0  # of every prompt admitted so far
+        self.reused_prompt_tokens = 0  # of those, kept from a slot's earlier sequence
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         """Queue ``request`` and wait for its answer (errors are raised in the caller)."""
@@ -218,10 +228,8 @@ class BatchedGenerator:
                         busy = None
                     self._cond.wait()
                 admitted = []
-                while self._queue and self._free:
-                    generation = self._queue.popleft()
-                    generation.slot = self._free.pop(0)
-                    admitted.append(generation)
+                while self._queue and len(admitted) < len(self._free):
+                    admitted.append(self._queue.popleft())
             if busy is not None and self._turn_is_over(turn_began):
                 busy.close()  # between two steps: the answers in flight wait for our next turn
                 busy = None
@@ -229,10 +237,18 @@ class BatchedGenerator:
                 busy = contextlib.ExitStack()
                 busy.enter_context(self._busy_guard())
                 turn_began = time.monotonic()
-            for generation in admitted:
+            for generation in admitted:  # one by one: a prompt can keep the one before it
+                with self._cond:
+                    generation.slot = self._take_slot(generation.request.prompt)
                 self._admit(generation)
             if self._active:
                 self._step()
+
+    def _take_slot(self, prompt: list[int]) -> int:
+        """The free slot that holds most of ``prompt`` already, else the least recently used
+        (so a slot's sequence waits as long as it can for the next prompt that shares it)."""
+        reusable = [self.backend.reusable(slot, prompt) for slot in self._free]
+        return self._free.pop(reusable.index(max(reusable)))
 
     def _turn_is_over(self, turn_began: float) -> bool:
         return time.monotonic() - turn_began >= self._turn_seconds and self._others_waiting()
@@ -243,9 +259,15 @@ class BatchedGenerator:
             generation.sampler = self.backend.new_sampler(
                 generation.request.options, generation.input_ids
             )
+            prompt = generation.request.prompt
             with self._step_guard:
-                self.backend.evaluate_prompt(generation.slot, generation.request.prompt)
+                kept = self.backend.evaluate_prompt(generation.slot, prompt)
                 token = self.backend.sample(generation.sampler, -1)
+            self.prompt_tokens += len(prompt)
+            self.reused_prompt_tokens += kept
+            logger.debug("slot %d kept %d of a %d-token prompt (%d of %d kept so far)",
+                         generation.slot, kept, len(prompt), self.reused_prompt_tokens,
+                         self.prompt_tokens)
             if generation.accept(token):
                 self._release(generation)
             else:
@@ -275,13 +297,15 @@ class BatchedGenerator:
                 self._release(generation)
 
     def _release(self, generation: _Generation) -> None:
+        """Free the answer's slot; its sequence stays for a later prompt that shares it, unless
+        the answer failed."""
         try:
             if generation.sampler is not None:
                 self.backend.free_sampler(generation.sampler)
-            self.backend.clear(generation.slot)
+            if generation.error is not None:
+                self.backend.clear(generation.slot)
         except Exception:  # noqa: BLE001 - the answer is complete; a leak is only logged
             logger.exception("Could not free llama.cpp slot %d", generation.slot)
         with self._cond:
             self._free.append(generation.slot)
-            self._free.sort()
         generation.done.set()

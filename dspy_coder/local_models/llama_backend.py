@@ -5,6 +5,15 @@ the loaded ``Llama``'s settings, ``slots`` sequences and ``slots`` times its con
 each sequence has the window a single call has. Prompts are evaluated in the same chunks
 ``Llama.eval`` uses and samplers are built as ``Llama._init_sampler`` builds them, so a greedy
 or seeded answer is the one a single ``create_chat_completion`` call gives.
+
+A slot keeps its sequence after its answer ends. A later prompt that starts with the same
+tokens as any slot's sequence (another slot's is copied over, even while it is decoding) keeps
+them in whole ``n_batch`` chunks from the start (never the chunk that holds the prompt's last
+token) and evaluates only the rest, in the chunks a fresh evaluation would use:
+the logits come out bit for bit as a fresh evaluation's (measured on both embedded models,
+``tests/local_models/test_batching_real.py``), while llama.cpp's own prefix reuse, which keeps
+any prefix and re-evaluates the last token alone, changed greedy answers. A prompt shorter than
+one chunk past the shared part reuses nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ logger = logging.getLogger(__name__)
 class LlamaBackend:
     """``DecodingBackend`` over a loaded ``llama_cpp.Llama``."""
 
-    def __init__(self, llama: Any, slots: int) -> None:
+    def __init__(self, llama: Any, slots: int, keep_prefixes: bool = True) -> None:
+        """``keep_prefixes=False`` evaluates every prompt whole (for measuring what keeping
+        saves: ``benchmarks/prefix_reuse.py``)."""
         import llama_cpp
 
         self._lib = llama_cpp
@@ -39,6 +50,8 @@ class LlamaBackend:
         self._memory = llama_cpp.llama_get_memory(self.ctx)
         self._batch = llama_cpp.llama_batch_init(max(self.n_batch, slots), 0, 1)
         self._handle = SimpleNamespace(ctx=self.ctx)  # what LlamaSampler.sample reads
+        self._held: list[list[int]] = [[] for _ in range(slots)]  # each slot's sequence
+        self.keep_prefixes = keep_prefixes
 
     def close(self) -> None:
         if self.ctx:
@@ -59,17 +72,46 @@ class LlamaBackend:
         if code != 0:
             raise RuntimeError(f"llama_decode returned {code}")
 
-    def evaluate_prompt(self, slot: int, tokens: list[int]) -> None:
-        self.clear(slot)
-        for start in range(0, len(tokens), self.n_batch):
+    def reusable(self, slot: int, tokens: list[int]) -> int:
+        """How many of ``tokens``' first positions ``slot`` holds in whole chunks before the
+        chunk of the last token: what ``evaluate_prompt`` keeps (see the module docstring)."""
+        held = self._held[slot] if self.keep_prefixes else []
+        limit = min(len(held), len(tokens) - 1)
+        shared = 0
+        while shared < limit and held[shared] == tokens[shared]:
+            shared += 1
+        return shared - shared % self.n_batch
+
+    def evaluate_prompt(self, slot: int, tokens: list[int]) -> int:
+        """Evaluate ``tokens`` as ``slot``'s sequence, keeping the longest whole-chunk start
+        any slot holds (another slot's sequence is copied over first); returns the tokens
+        kept."""
+        source = max(range(self.slots), key=lambda s: (self.reusable(s, tokens), s == slot))
+        keep = self.reusable(source, tokens)
+        if source != slot and keep > self.reusable(slot, tokens):
+            self._lib.llama_memory_seq_rm(self._memory, slot, -1, -1)
+            # llama.cpp copies whole sequences only; the tail goes below
+            self._lib.llama_memory_seq_cp(self._memory, source, slot, -1, -1)
+            self._held[slot] = list(self._held[source])
+        else:
+            keep = self.reusable(slot, tokens)
+        self._lib.llama_memory_seq_rm(self._memory, slot, keep, -1)
+        self._held[slot] = tokens[:keep]
+        for start in range(keep, len(tokens), self.n_batch):
             chunk = tokens[start : start + self.n_batch]
             last = len(chunk) - 1
             self._decode(
                 [(slot, token, start + i, i == last) for i, token in enumerate(chunk)]
             )
+        self._held[slot] = list(tokens)
+        return keep
 
     def decode_step(self, entries: list[tuple[int, int, int]]) -> None:
+        for slot, _token, position in entries:
+            del self._held[slot][position:]  # a failed step leaves no token it may not hold
         self._decode([(slot, token, position, True) for slot, token, position in entries])
+        for slot, token, _position in entries:
+            self._held[slot].append(token)
 
     def new_sampler(self, options: SamplingOptions, input_ids: Callable[[], Any]) -> Any:
         from llama_cpp._internals import LlamaSampler
@@ -114,6 +156,7 @@ class LlamaBackend:
 
     def clear(self, slot: int) -> None:
         self._lib.llama_memory_seq_rm(self._memory, slot, -1, -1)
+        self._held[slot] = []
 
 
 def _custom_apply(processor: Callable[[Any, Any], Any], input_ids: Callable[[], Any]):

@@ -34,15 +34,28 @@ class ScriptedBackend:
         self.outputs: list[int] = []
         self.step_rows: list[int] = []
         self.cleared: list[int] = []
+        self.held: dict[int, list[int]] = {}  # each slot's prompt (its answer left out)
+        self.kept: list[int] = []  # per evaluated prompt, the tokens kept from its slot
         self.fail_on_step: int | None = None
         self.gate: threading.Event | None = None  # when set, steps wait for it
         self.step_seconds = 0.0  # how long each decoding step takes
 
-    def evaluate_prompt(self, slot: int, tokens: list[int]) -> None:
-        assert slot not in self.sequences, f"slot {slot} reused before it was cleared"
+    CHUNK = 2  # a prompt's tokens are kept from a slot's earlier sequence in chunks of two
+
+    def reusable(self, slot: int, tokens: list[int]) -> int:
+        held = self.held.get(slot, [])
+        shared = 0
+        while shared < min(len(held), len(tokens) - 1) and held[shared] == tokens[shared]:
+            shared += 1
+        return shared - shared % self.CHUNK
+
+    def evaluate_prompt(self, slot: int, tokens: list[int]) -> int:
+        self.kept.append(self.reusable(slot, tokens))  # (the real backend also copies slots)
+        self.held[slot] = list(tokens)
         self.sequences[slot] = []
         self.prompts[slot] = tokens[0]
         self.outputs = [slot]
+        return self.kept[-1]
 
     def decode_step(self, entries: list[tuple[int, int, int]]) -> None:
         if self.gate is not None:
@@ -76,6 +89,7 @@ class ScriptedBackend:
 
     def clear(self, slot: int) -> None:
         self.sequences.pop(slot, None)
+        self.held.pop(slot, None)
         self.cleared.append(slot)
 
 
@@ -102,8 +116,29 @@ def test_concurrent_answers_each_get_their_own_tokens_and_share_steps():
     assert {r.finish_reason for r in results} == {"stop"}
     assert generator.peak_active == 3  # five callers, three slots
     assert max(backend.step_rows) == 3  # steps were shared
-    assert len(backend.cleared) == 5
-    assert backend.sequences == {}  # every slot was freed
+    assert backend.cleared == []  # a slot keeps its sequence for a later prompt that shares it
+    assert sorted(backend.held) == [0, 1, 2] and generator._free != []
+
+
+def test_a_prompt_goes_to_the_free_slot_that_holds_its_start_else_the_least_recently_used():
+    script = {1: letters("ab"), 2: letters("cd"), 3: letters("ef"), 4: letters("gh")}
+    backend = ScriptedBackend(script, slots=3)
+    generator = BatchedGenerator(backend)
+    long_prompt = [2, 50, 51, 52, 53]
+    for prompt in ([1, 40], long_prompt, [3, 60]):  # one at a time: slots 0, 1, 2
+        generator.generate(GenerationRequest(prompt=prompt, max_tokens=5))
+    assert backend.held == {0: [1, 40], 1: long_prompt, 2: [3, 60]}
+    # the same start as slot 1's sequence, which is not the least recently used
+    result = generator.generate(GenerationRequest(prompt=[2, 50, 51, 52, 99], max_tokens=5))
+    assert result.text == "cd"
+    assert backend.held[1] == [2, 50, 51, 52, 99] and backend.kept[-1] == 4
+    # nothing shared: the least recently used slot, 0 and then 2 (not 0, the lowest, again)
+    generator.generate(GenerationRequest(prompt=[4, 70], max_tokens=5))
+    assert backend.held[0] == [4, 70] and backend.kept[-1] == 0
+    generator.generate(GenerationRequest(prompt=[1, 80], max_tokens=5))
+    assert backend.held[2] == [1, 80] and backend.held[0] == [4, 70]
+    assert generator.prompt_tokens == 2 + 5 + 2 + 5 + 2 + 2
+    assert generator.reused_prompt_tokens == 4
 
 
 def test_an_answer_ends_at_its_token_budget_or_at_a_stop_string():
@@ -121,7 +156,7 @@ def test_a_failed_step_fails_its_callers_and_the_generator_goes_on():
     generator = BatchedGenerator(backend)
     with pytest.raises(RuntimeError, match="llama_decode returned 1"):
         generator.generate(request(1))
-    assert backend.sequences == {}  # its slot was freed
+    assert backend.sequences == {} and backend.cleared == [0]  # its slot was cleared
     assert generator.generate(request(2)).text == "xy"
 
 

@@ -1,5 +1,6 @@
 """Answers decoded together on the real 0.5B model are the single calls' answers, token for
-token: greedy and seeded, prompts of different lengths, three at once (``MAX_PARALLEL``)."""
+token: greedy and seeded, prompts of different lengths, three at once (``MAX_PARALLEL``), and
+prompts that keep the start an earlier prompt left in their slot."""
 
 from __future__ import annotations
 
@@ -44,6 +45,35 @@ def test_three_answers_decoded_together_are_the_single_calls_answers(isolated_ds
     generator = together.engine.load().batched[MAX_PARALLEL]
     assert generator.peak_active == MAX_PARALLEL  # they really were decoded together
     assert len({text for text, _ in expected}) == len(calls)  # five different answers
+
+
+CONTEXT = "".join(f"def f{i}(x):\n    return x * {i} + {i % 7}\n\n" for i in range(70))
+QUESTIONS = ["Which of these functions returns 15 for x = 2?", "Write a docstring for f12.",
+             "What does f33 return for x = 10?"]
+
+
+@pytest.mark.real_model
+def test_a_prompt_that_shares_a_slots_start_keeps_it_and_gives_the_single_calls_answer(
+    isolated_dspy_cache,
+):
+    """Prompts one after another that share over a thousand tokens: each later one keeps the
+    whole 512-token chunks a slot holds, and every answer is the single call's (a single call
+    evaluates its prompt whole); then all at once, each copying a busy slot's start."""
+    calls = [(CONTEXT + question, 0.0, 0) for question in QUESTIONS]
+    alone = make_lm("local:qwen2.5-coder-0.5b", max_tokens=48, cache=False)
+    together = make_lm("local:qwen2.5-coder-0.5b", max_tokens=48, cache=False,
+                       parallel=MAX_PARALLEL)
+
+    generator = together.engine.load().generator(MAX_PARALLEL)  # shared by this process
+    reused_before = generator.reused_prompt_tokens
+
+    expected = _answers(alone, calls, threads=1)
+    got = _answers(together, calls, threads=1)
+
+    assert got == expected
+    assert generator.reused_prompt_tokens - reused_before == 2 * 1024  # the two later prompts
+    assert _answers(together, calls, threads=len(calls)) == expected
+    assert generator.reused_prompt_tokens - reused_before == 5 * 1024
 
 
 def test_parallel_beyond_the_exact_kernels_is_refused_with_the_reason(tmp_path):
