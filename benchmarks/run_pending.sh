@@ -66,10 +66,11 @@ PENDING=(
   # "heldout-mbpp-evalplus-gepa-medium-qwen2.5-coder-1.5b|0f1a68b|-|$BENCH --dataset mbpp-evalplus --split test --variant coder --program $COMPILED/program.json"
   # issue #21, last (about 12 h each at ~600 s a task): ClassEval 0-69, the pipeline with each
   # class strategy (the single-call baseline is classeval-qwen2.5-coder-1.5b)
-  # (at 009d60b: the best attempt writes every method it can, and examples on an instance
-  # the docstring never makes run on a fresh one; the 2 tasks run at cbd7526 were dropped)
-  "classeval-all-permethod-qwen2.5-coder-1.5b|009d60b|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
-  "classeval-all-whole-qwen2.5-coder-1.5b|009d60b|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
+  # (at cac904b: the best attempt writes every method it can, examples on an instance
+  # the docstring never makes run on a fresh one (009d60b), and decoding together keeps a
+  # prompt's start exactly, the same answers sooner; the 2 tasks run at cbd7526 were dropped)
+  "classeval-all-permethod-qwen2.5-coder-1.5b|cac904b|-|$BENCH --dataset classeval --variant coder --class-strategy per_method"
+  "classeval-all-whole-qwen2.5-coder-1.5b|cac904b|-|$BENCH --dataset classeval --variant coder --class-strategy whole"
 )
 
 export LITELLM_LOCAL_MODEL_COST_MAP=True MLFLOW_DISABLE_TELEMETRY=true
