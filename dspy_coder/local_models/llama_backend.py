@@ -12,8 +12,8 @@ them in whole ``n_batch`` chunks from the start (never the chunk that holds the 
 token) and evaluates only the rest, in the chunks a fresh evaluation would use:
 the logits come out bit for bit as a fresh evaluation's (measured on both embedded models,
 ``tests/local_models/test_batching_real.py``), while llama.cpp's own prefix reuse, which keeps
-any prefix and re-evaluates the last token alone, changed greedy answers. A prompt shorter than
-one chunk past the shared part reuses nothing.
+any prefix and re-evaluates the last token alone, changed greedy answers. A shared start
+shorter than one chunk is evaluated again.
 """
 
 from __future__ import annotations
@@ -86,15 +86,14 @@ class LlamaBackend:
         """Evaluate ``tokens`` as ``slot``'s sequence, keeping the longest whole-chunk start
         any slot holds (another slot's sequence is copied over first); returns the tokens
         kept."""
-        source = max(range(self.slots), key=lambda s: (self.reusable(s, tokens), s == slot))
-        keep = self.reusable(source, tokens)
-        if source != slot and keep > self.reusable(slot, tokens):
+        reusable = [self.reusable(other, tokens) for other in range(self.slots)]
+        keep = max(reusable)
+        if reusable[slot] < keep:  # another slot holds more of it
+            source = reusable.index(keep)
             self._lib.llama_memory_seq_rm(self._memory, slot, -1, -1)
             # llama.cpp copies whole sequences only; the tail goes below
             self._lib.llama_memory_seq_cp(self._memory, source, slot, -1, -1)
             self._held[slot] = list(self._held[source])
-        else:
-            keep = self.reusable(slot, tokens)
         self._lib.llama_memory_seq_rm(self._memory, slot, keep, -1)
         self._held[slot] = tokens[:keep]
         for start in range(keep, len(tokens), self.n_batch):
